@@ -1,0 +1,123 @@
+import { createHash } from 'node:crypto';
+import type { Item } from '../model.ts';
+import type { RawItem } from '../parse/types.ts';
+import { parseDate } from './dates.ts';
+import { cleanHtml, htmlToText, textTitle } from './html.ts';
+import { canonicalUrl, resolveUrl } from './urls.ts';
+
+export interface NormalizeContext {
+  sourceId: string;
+  /** URL the feed was fetched from, base for relative links */
+  feedUrl: string;
+  /** the feed's own home page, fallback link for items without one */
+  feedLink?: string;
+  timezone: string;
+  /** the fetch time */
+  now: Date;
+  /** authority of tag: ids, e.g. the service's host name */
+  idAuthority: string;
+}
+
+const MAX_TITLE = 500;
+const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000;
+
+/** RawItem to a complete, safe Item. Pure: the same input and context give the same Item. */
+export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
+  const base = ctx.feedUrl;
+  const link = resolveUrl(raw.link, base) ?? resolveUrl(raw.guidIsPermaLink ? raw.guid : undefined, base);
+  const canonicalLink = link ? canonicalUrl(link) : undefined;
+  const summary = cleanHtml(raw.summary, link ?? base);
+  const content = cleanHtml(raw.content, link ?? base);
+  const title = clip(raw.title ? textTitle(raw.title, raw.titleIsHtml ?? false) : '', MAX_TITLE)
+    || clip(htmlToText(summary ?? content ?? ''), 80) || '(untitled)';
+
+  const nowIso = ctx.now.toISOString();
+  const dateCtx = { timezone: ctx.timezone };
+  const published = sane(parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx), ctx.now);
+  const updated = sane(parseDate(raw.updated, dateCtx), ctx.now);
+  const publishedIso = (published ?? ctx.now).toISOString();
+  const updatedIso = updated && updated.getTime() > Date.parse(publishedIso) ? updated.toISOString() : publishedIso;
+
+  const key = itemKey(raw, canonicalLink, title, published);
+  const item: Item = {
+    id: itemId(raw, key, ctx),
+    sourceId: ctx.sourceId,
+    key,
+    title,
+    link: link ?? resolveUrl(ctx.feedLink, base) ?? base,
+    published: publishedIso,
+    updated: updatedIso,
+    firstSeen: nowIso,
+    categories: [...new Set(raw.categories.map((c) => textTitle(c, false)).filter(Boolean))],
+    enclosures: raw.enclosures.flatMap((e) => {
+      const url = resolveUrl(e.url, link ?? base);
+      return url ? [{ ...e, url }] : [];
+    }),
+    alsoIn: [],
+    hash: '',
+  };
+  if (canonicalLink) item.canonicalLink = canonicalLink;
+  if (!published) item.undated = true;
+  if (summary && summary !== content) item.summary = summary;
+  if (content) item.content = content;
+  if (raw.author) {
+    const author = { ...raw.author };
+    if (author.name) author.name = textTitle(author.name, false);
+    if (author.uri) {
+      const uri = resolveUrl(author.uri, base);
+      if (uri) author.uri = uri;
+      else delete author.uri;
+    }
+    if (author.name || author.email || author.uri) item.author = author;
+  }
+  item.hash = contentHash(item);
+  return item;
+}
+
+/** Dedupe key within a source: guid, else canonical link, else title and date. */
+function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string, published: Date | undefined): string {
+  if (raw.guid) return `g:${raw.guid.trim()}`;
+  if (canonicalLink) return `l:${canonicalLink}`;
+  return `h:${sha1(`${title}\n${published?.toISOString() ?? ''}`).slice(0, 20)}`;
+}
+
+/** The source's guid when it is already a permanent absolute IRI, else a tag: URI (RFC 4151). */
+function itemId(raw: RawItem, key: string, ctx: NormalizeContext): string {
+  const guid = raw.guid?.trim();
+  if (guid && /^(https?:\/\/[^\s<>"]+|urn:[a-z0-9][a-z0-9-]{0,31}:[^\s<>"]+|tag:[^\s<>"]+)$/i.test(guid)) {
+    try {
+      return new URL(guid).href;
+    } catch {
+      // falls through to a tag: URI
+    }
+  }
+  return tagUri(ctx, key);
+}
+
+export function tagUri(ctx: Pick<NormalizeContext, 'idAuthority' | 'sourceId' | 'now'>, key: string): string {
+  const day = ctx.now.toISOString().slice(0, 10);
+  return `tag:${ctx.idAuthority},${day}:${ctx.sourceId}/${sha1(key).slice(0, 24)}`;
+}
+
+/** Hash of what a reader sees; when it changes, the stored item is updated. */
+export function contentHash(item: Omit<Item, 'hash'> | Item): string {
+  // An undated item's dates are the fetch time: they must not make every fetch look like an edit.
+  const dates = item.undated ? [] : [item.published, item.updated];
+  return sha1(JSON.stringify([item.title, item.link, item.summary ?? '', item.content ?? '', item.author ?? null,
+    item.categories, item.enclosures, ...dates])).slice(0, 24);
+}
+
+/** Drops dates more than a day in the future: the item gets its first-seen time instead. */
+function sane(date: Date | undefined, now: Date): Date | undefined {
+  if (!date) return undefined;
+  return date.getTime() > now.getTime() + FUTURE_TOLERANCE_MS ? undefined : date;
+}
+
+function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+function sha1(text: string): string {
+  return createHash('sha1').update(text).digest('hex');
+}

@@ -1,0 +1,79 @@
+import type { FeedSpec } from '../render/feed-specs.ts';
+import { feedUrl, type FeedFormat } from '../render/render-feed.ts';
+
+export interface SiteSummary {
+  title: string;
+  description?: string;
+  baseUrl: string;
+  feeds: FeedSpec[];
+  sources: { id: string; title: string; url: string; lastSuccess?: string; lastError?: string; consecutiveFailures: number; items: number }[];
+}
+
+const FORMATS: [FeedFormat, string, string][] = [
+  ['atom', 'application/atom+xml', 'Atom'],
+  ['rss', 'application/rss+xml', 'RSS'],
+  ['json', 'application/feed+json', 'JSON Feed'],
+];
+
+/** The HTML index: every output feed, with autodiscovery links, and each source's health. */
+export function renderIndexPage(site: SiteSummary): string {
+  const main = site.feeds.filter((f) => f.kind !== 'source');
+  const discovery = main.flatMap((spec) => FORMATS.map(([format, type, label]) =>
+    `<link rel="alternate" type="${type}" title="${esc(`${spec.title} (${label})`)}" href="${esc(feedUrl(site.baseUrl, spec.path, format))}">`));
+  const row = (spec: FeedSpec) => `<li><strong>${esc(spec.title)}</strong> (${spec.items.length} items): ${FORMATS.map(([format, , label]) =>
+    `<a href="${esc(feedUrl(site.baseUrl, spec.path, format))}">${label}</a>`).join(' · ')}</li>`;
+  const sources = site.sources.map((s) => `<tr><td>${esc(s.id)}</td><td><a href="${esc(s.url)}">${esc(s.title)}</a></td><td>${s.items}</td>`
+    + `<td>${esc(s.lastSuccess ?? 'never')}</td><td>${s.consecutiveFailures}</td><td>${esc(s.lastError ?? '')}</td></tr>`).join('\n');
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${esc(site.title)}</title>
+${discovery.join('\n')}
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}</style>
+</head>
+<body>
+<h1>${esc(site.title)}</h1>
+${site.description ? `<p>${esc(site.description)}</p>` : ''}
+<h2>Feeds</h2>
+<ul>
+${main.map(row).join('\n')}
+</ul>
+<p>All feeds at once: <a href="${esc(`${site.baseUrl}/feeds.opml`)}">OPML</a>.</p>
+<h2>Sources</h2>
+<ul>
+${site.feeds.filter((f) => f.kind === 'source').map(row).join('\n')}
+</ul>
+<table>
+<tr><th>id</th><th>source</th><th>items</th><th>last success</th><th>failures</th><th>last error</th></tr>
+${sources}
+</table>
+</body>
+</html>
+`;
+}
+
+/** OPML 2.0 listing every output feed, for subscribing to all of them at once. */
+export function renderOpml(site: SiteSummary, dateCreated: string): string {
+  const outline = (spec: FeedSpec) => `    <outline type="rss" text="${esc(spec.title)}" title="${esc(spec.title)}" xmlUrl="${esc(feedUrl(site.baseUrl, spec.path, 'atom'))}" htmlUrl="${esc(`${site.baseUrl}/`)}"/>`;
+  const group = (name: string, feeds: FeedSpec[]) =>
+    `  <outline text="${esc(name)}" title="${esc(name)}">\n${feeds.map(outline).join('\n')}\n  </outline>`;
+  return `<?xml version="1.0" encoding="utf-8"?>
+<opml version="2.0">
+  <head>
+    <title>${esc(site.title)}</title>
+    <dateCreated>${esc(dateCreated)}</dateCreated>
+  </head>
+  <body>
+${site.feeds.filter((f) => f.kind === 'latest').map(outline).join('\n')}
+${group('Tags', site.feeds.filter((f) => f.kind === 'tag'))}
+${group('Sources', site.feeds.filter((f) => f.kind === 'source'))}
+  </body>
+</opml>
+`;
+}
+
+function esc(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}
