@@ -27,11 +27,11 @@ export function parseConfig(text: string, file: string): Config {
   }
   const raw = doc.toJS() ?? {};
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, lineOf)));
-  }
-  const problems = duplicateIdProblems(parsed.data, doc, file, lineOf);
-  if (problems.length > 0) throw new ConfigError(problems);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, lineOf))),
+    ...duplicateIdProblems(raw, doc, file, lineOf),
+  ].sort((a, b) => a.line - b.line);
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
   return toConfig(parsed.data, [file]);
 }
 
@@ -101,16 +101,21 @@ function keyOffset(doc: Document, path: (string | number)[], key: string): numbe
   return nodeOffset(doc, path);
 }
 
-function duplicateIdProblems(data: ConfigFile, doc: Document, file: string, lineOf: LineOf): ConfigProblem[] {
+/** Read from the raw document, so duplicates are reported along with every other problem. */
+function duplicateIdProblems(raw: unknown, doc: Document, file: string, lineOf: LineOf): ConfigProblem[] {
   const firstLine = new Map<string, number>();
   const problems: ConfigProblem[] = [];
-  data.sources.forEach((source, index) => {
+  const sources = (raw as { sources?: unknown }).sources;
+  if (!Array.isArray(sources)) return [];
+  sources.forEach((source: unknown, index) => {
+    const id = (source as { id?: unknown } | null)?.id;
+    if (typeof id !== 'string') return;
     const line = lineOf(nodeOffset(doc, ['sources', index, 'id']));
-    const seen = firstLine.get(source.id);
-    if (seen === undefined) firstLine.set(source.id, line);
+    const seen = firstLine.get(id);
+    if (seen === undefined) firstLine.set(id, line);
     else problems.push({
       file, line, key: `sources.${index}.id`,
-      message: `duplicate source id "${source.id}" (first used at line ${seen}); ids must be unique`,
+      message: `duplicate source id "${id}" (first used at line ${seen}); ids must be unique`,
     });
   });
   return problems;
