@@ -46,7 +46,7 @@ function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-const ISO = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{2,5})?$/;
+const ISO = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{2,5})?$/;
 
 function readIso(value: string, ctx: DateContext): DateParts | undefined {
   const m = value.match(ISO);
@@ -60,7 +60,7 @@ function readIso(value: string, ctx: DateContext): DateParts | undefined {
 }
 
 // "Sun, 09 Mar 2025 18:42:02 +0800", "9 Mar 25 18:42 GMT", "Sunday, 09-Mar-2025 18:42:02 CST"
-const RFC822 = /^(?:[A-Za-z]+,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?[\s-]+(\d{2,4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?$/;
+const RFC822 = /^(?:[A-Za-z]+,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?[\s-]+(\d{2,4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(?:(?:GMT|UTC)(?=[+-]))?(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?$/;
 // "Mar 9, 2025 18:42:02 +0800" and Date.toString()-like forms
 const RFC822_US = /^(?:[A-Za-z]+,?\s*)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(?:GMT)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?(?:\s*\(.*\))?$/;
 
@@ -84,7 +84,7 @@ function readRfc822(value: string, ctx: DateContext): DateParts | undefined {
   };
 }
 
-const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*秒?)?$/;
+const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*[分秒]?)?$/;
 
 function readChinese(value: string): DateParts | undefined {
   const m = value.match(CHINESE);

@@ -38,7 +38,8 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
     transformTags: {
       a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, ...(attribs.href ? { href: resolve(attribs.href) } : {}) } }),
       img: (tagName, attribs) => {
-        const src = attribs.src ?? attribs['data-src'] ?? attribs['data-original'];
+        // Lazy-loading pages leave src empty and put the image in data-src.
+        const src = attribs.src?.trim() || attribs['data-src'] || attribs['data-original'];
         const out = { ...attribs };
         if (src && /^data:/i.test(src.trim())) {
           if (!/^data:image\/(png|gif|jpeg|webp);/i.test(src.trim()) || src.length > MAX_DATA_IMAGE_CHARS) delete out.src;
@@ -53,7 +54,9 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
 
 /** Plain text of an HTML fragment or of entity-laden text: tags dropped, entities decoded, spaces collapsed. */
 export function htmlToText(html: string): string {
-  const withoutTags = sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: ['script', 'style', 'textarea', 'noscript', 'iframe', 'svg', 'math'] });
+  // Block ends become spaces, so <p>a</p><p>b</p> reads "a b", not "ab".
+  const spaced = html.replace(/<\/(?:p|div|li|h[1-6]|tr|td|th|blockquote|pre|figure|figcaption)>|<br\s*\/?>/gi, '$& ');
+  const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: ['script', 'style', 'textarea', 'noscript', 'iframe', 'svg', 'math'] });
   return collapse(decodeHTML(withoutTags));
 }
 

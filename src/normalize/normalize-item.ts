@@ -24,7 +24,8 @@ const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000;
 /** RawItem to a complete, safe Item. Pure: the same input and context give the same Item. */
 export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   const base = ctx.feedUrl;
-  const link = resolveUrl(raw.link, base) ?? resolveUrl(raw.guidIsPermaLink ? raw.guid : undefined, base);
+  const link = resolveUrl(raw.link, base) // A permalink guid counts only when it is already absolute: "10380002" resolved against the feed URL is a 404.
+    ?? resolveUrl(raw.guidIsPermaLink ? raw.guid : undefined, undefined);
   const canonicalLink = link ? canonicalUrl(link) : undefined;
   const summary = cleanHtml(raw.summary, link ?? base);
   const content = cleanHtml(raw.content, link ?? base);

@@ -43,7 +43,7 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
   const head = text.slice(0, 1024).replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('{')) return parseJsonFeed(text);
   if (!head.startsWith('<')) throw new FeedParseError(`not a feed: the body starts with ${JSON.stringify(head.slice(0, 40))}`);
-  if (/^(?:<!--[\s\S]*?-->\s*)*<!doctype html|^<html[\s>]/i.test(head)) {
+  if (/^(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>])/i.test(head)) {
     throw new FeedParseError('not a feed: the body is an HTML page');
   }
   let output: Loose;

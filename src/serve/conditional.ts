@@ -30,7 +30,8 @@ export function pickEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' 
   if (!acceptEncoding) return 'identity';
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
-    const [name, ...params] = part.trim().toLowerCase().split(';');
+    const [rawName, ...params] = part.trim().toLowerCase().split(';');
+    const name = rawName === 'x-gzip' ? 'gzip' : rawName?.trim();
     if (!name) continue;
     const qParam = params.map((p) => p.trim()).find((p) => p.startsWith('q='));
     const value = qParam ? Number(qParam.slice(2)) : 1;

@@ -22,11 +22,15 @@ export class DurableJsonFile<T> implements Adapter<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
+    let data: unknown;
     try {
-      return JSON.parse(text) as T;
+      data = JSON.parse(text);
     } catch (err) {
       throw new StoreCorruptError(this.file, (err as Error).message);
     }
+    // lowdb treats a falsy result as "no file" and would write over it on the next commit.
+    if (typeof data !== 'object' || data === null) throw new StoreCorruptError(this.file, 'not a JSON object');
+    return data as T;
   }
 
   async write(data: T): Promise<void> {

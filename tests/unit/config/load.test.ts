@@ -1,0 +1,233 @@
+import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/load.ts';
+import { ConfigError, type ConfigProblem } from '../../../src/config/errors.ts';
+
+const FILE = 'feeds/sources.yaml';
+
+/** The ConfigError parseConfig throws for text; fails the test when it does not throw one. */
+function configErrorOf(text: string): ConfigError {
+  try {
+    parseConfig(text, FILE);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error('parseConfig accepted a config it should have rejected');
+}
+
+describe('parseConfig: a valid config', () => {
+  it('fills every default when the file only lists one source', () => {
+    const config = parseConfig(
+      ['sources:', '  - id: chinanews-scroll', '    url: https://www.chinanews.example.cn/rss/scroll-news.xml', ''].join('\n'),
+      FILE,
+    );
+    expect(config).toEqual({
+      files: [FILE],
+      title: 'Tributary',
+      baseUrl: 'http://127.0.0.1:8080',
+      defaults: { schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' },
+      fetch: { timeoutMs: 20_000, maxBytes: 10 * 1024 * 1024 },
+      retention: { maxItemsPerSource: 500 },
+      sources: [{
+        id: 'chinanews-scroll',
+        url: 'https://www.chinanews.example.cn/rss/scroll-news.xml',
+        tags: [],
+        schedule: '*/15 * * * *',
+        enabled: true,
+        timezone: 'UTC',
+      }],
+    });
+  });
+
+  it('accepts an empty file as a config with no sources', () => {
+    expect(parseConfig('', FILE).sources).toEqual([]);
+  });
+
+  it('gives sources the file defaults, keeps their own values, trims and de-duplicates tags', () => {
+    const config = parseConfig([
+      'title: 我的新闻',
+      'baseUrl: https://news.example.cn/',
+      'defaults:',
+      '  timezone: Asia/Shanghai',
+      '  schedule: "*/10 * * * *"',
+      'fetch:',
+      '  timeoutSeconds: 5',
+      'sources:',
+      '  - id: chinanews-scroll',
+      '    url: https://www.chinanews.example.cn/rss/scroll-news.xml',
+      '    title: 中新网 滚动新闻',
+      '    tags: [新闻, 新闻, " china "]',
+      '    encoding: gbk',
+      '  - id: bbc-chinese',
+      '    url: http://feeds.bbci.example/zhongwen/simp/rss.xml',
+      '    schedule: "0 * * * *"',
+      '    timezone: UTC',
+      '    enabled: false',
+      '',
+    ].join('\n'), FILE);
+    expect(config.title).toBe('我的新闻');
+    expect(config.baseUrl).toBe('https://news.example.cn');
+    expect(config.defaults).toEqual({ schedule: '*/10 * * * *', limit: 50, timezone: 'Asia/Shanghai' });
+    expect(config.fetch.timeoutMs).toBe(5000);
+    expect(config.sources).toEqual([
+      {
+        id: 'chinanews-scroll', url: 'https://www.chinanews.example.cn/rss/scroll-news.xml', title: '中新网 滚动新闻',
+        tags: ['新闻', 'china'], schedule: '*/10 * * * *', enabled: true, encoding: 'gbk', timezone: 'Asia/Shanghai',
+      },
+      {
+        id: 'bbc-chinese', url: 'http://feeds.bbci.example/zhongwen/simp/rss.xml',
+        tags: [], schedule: '0 * * * *', enabled: false, timezone: 'UTC',
+      },
+    ]);
+  });
+});
+
+interface BadConfigRow {
+  why: string;
+  lines: string[];
+  problems: Partial<ConfigProblem>[];
+  /** a fragment each problem's message must contain */
+  mentions: string[];
+}
+
+const badConfigs: BadConfigRow[] = [
+  {
+    why: 'names an unknown top-level key with its line',
+    lines: ['title: 新闻', 'baseUrl: https://news.example.cn', 'soruces: []'],
+    problems: [{ line: 3, key: 'soruces' }],
+    mentions: ['"soruces"'],
+  },
+  {
+    why: 'names an unknown key inside a source with its dotted path and line',
+    lines: ['sources:', '  - id: solidot', '    url: https://www.solidot.example/index.rss', '    tag: [科技]'],
+    problems: [{ line: 4, key: 'sources.0.tag' }],
+    mentions: ['"tag"'],
+  },
+  {
+    why: 'names an unknown key inside fetch with its dotted path and line',
+    lines: ['fetch:', '  timeout: 5'],
+    problems: [{ line: 2, key: 'fetch.timeout' }],
+    mentions: ['"timeout"'],
+  },
+  {
+    why: 'points a duplicate source id at the second use and names the first line',
+    lines: [
+      'sources:',
+      '  - id: ifanr',
+      '    url: https://www.ifanr.example/feed',
+      '  - id: sspai',
+      '    url: https://sspai.example/feed',
+      '  - id: ifanr',
+      '    url: https://www.ifanr.example/feed?again',
+    ],
+    problems: [{ line: 6, key: 'sources.2.id' }],
+    mentions: ['duplicate source id "ifanr" (first used at line 2)'],
+  },
+  {
+    why: 'rejects a cron expression that is English words',
+    lines: ['defaults:', '  schedule: "every 5 minutes"'],
+    problems: [{ line: 2, key: 'defaults.schedule' }],
+    mentions: ['cron'],
+  },
+  {
+    why: 'rejects a source cron expression with a minute out of range',
+    lines: ['sources:', '  - id: solidot', '    url: https://www.solidot.example/index.rss', '    schedule: "61 * * * *"'],
+    problems: [{ line: 4, key: 'sources.0.schedule' }],
+    mentions: ['cron'],
+  },
+  {
+    why: 'rejects an ftp:// source URL',
+    lines: ['sources:', '  - id: mirror', '    url: ftp://mirror.example.cn/feed.xml'],
+    problems: [{ line: 3, key: 'sources.0.url' }],
+    mentions: ['http://'],
+  },
+  {
+    why: 'rejects a relative source URL',
+    lines: ['sources:', '  - id: local', '    url: /rss.xml'],
+    problems: [{ line: 3, key: 'sources.0.url' }],
+    mentions: ['http://'],
+  },
+  {
+    why: 'rejects a made-up IANA zone',
+    lines: ['sources:', '  - id: chinanews', '    url: https://www.chinanews.example.cn/rss.xml', '    timezone: Asia/Beijing'],
+    problems: [{ line: 4, key: 'sources.0.timezone' }],
+    mentions: ['IANA'],
+  },
+  {
+    why: 'rejects a tag containing a slash, naming the tag by its index',
+    lines: ['sources:', '  - id: ifanr', '    url: https://www.ifanr.example/feed', '    tags: [科技, tech/ai]'],
+    problems: [{ line: 4, key: 'sources.0.tags.1' }],
+    mentions: ['/'],
+  },
+  {
+    why: 'rejects a tag of spaces only',
+    lines: ['sources:', '  - id: ifanr', '    url: https://www.ifanr.example/feed', '    tags: ["  "]'],
+    problems: [{ line: 4, key: 'sources.0.tags.0' }],
+    mentions: ['empty'],
+  },
+  {
+    why: 'points a missing url at the source that lacks it',
+    lines: ['sources:', '  - id: no-url'],
+    problems: [{ line: 2, key: 'sources.0.url' }],
+    mentions: [''],
+  },
+  {
+    why: 'counts lines the same in a file with CRLF line ends',
+    lines: ['title: X\r', '# comment\r', 'sources:\r', '  - id: a\r', '    url: https://a.example/feed\r', '    tilte: x\r'],
+    problems: [{ line: 6, key: 'sources.0.tilte' }],
+    mentions: ['"tilte"'],
+  },
+  {
+    why: 'lists every problem of the file at once, in file order',
+    lines: [
+      'title: X',
+      'sources:',
+      '  - id: a',
+      '    url: https://a.example/feed',
+      '    tilte: oops',
+      '  - id: B_Bad',
+      '    url: javascript:alert(1)',
+      'extra: 1',
+    ],
+    problems: [
+      { line: 5, key: 'sources.0.tilte' },
+      { line: 6, key: 'sources.1.id' },
+      { line: 7, key: 'sources.1.url' },
+      { line: 8, key: 'extra' },
+    ],
+    mentions: ['"tilte"', '[a-z0-9-]+', 'http://', '"extra"'],
+  },
+];
+
+describe('parseConfig: an invalid config', () => {
+  for (const { why, lines, problems, mentions } of badConfigs) it(why, () => {
+    const err = configErrorOf(lines.join('\n'));
+    expect(err.problems).toHaveLength(problems.length);
+    err.problems.forEach((problem, i) => {
+      expect(problem).toMatchObject({ file: FILE, ...problems[i] });
+      expect(problem.message).toContain(mentions[i]);
+    });
+    // The operator reads FILE:LINE: key: message, one problem a line.
+    expect(err.message.split('\n')).toEqual(err.problems.map((p) => `${FILE}:${p.line}: ${p.key}: ${p.message}`));
+  });
+
+  it('reports a YAML syntax error with its line and no key', () => {
+    const err = configErrorOf(['title: X', 'sources:', '  - id: a', '   url: [oops', ''].join('\n'));
+    expect(err.problems.length).toBeGreaterThan(0);
+    const first = err.problems[0]!;
+    expect(first).toMatchObject({ file: FILE, line: 4, key: '' });
+    expect(first.message).toMatch(/^YAML: /);
+    expect(err.message.split('\n')[0]).toBe(`${FILE}:4: ${first.message}`);
+  });
+
+  it('reports a key written twice as a YAML error on the second line', () => {
+    const err = configErrorOf(['title: A', 'title: B', ''].join('\n'));
+    expect(err.problems).toEqual([{ file: FILE, line: 2, key: '', message: expect.stringMatching(/^YAML: .*unique/) }]);
+  });
+
+  it('reports a top-level list as one problem on line 1', () => {
+    const err = configErrorOf('- id: a\n');
+    expect(err.problems).toEqual([{ file: FILE, line: 1, key: '', message: expect.stringContaining('object') }]);
+    expect(err.message).toBe(`${FILE}:1: ${err.problems[0]!.message}`);
+  });
+});
