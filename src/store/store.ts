@@ -118,9 +118,11 @@ export class ItemStore implements StoredItems {
     if (added.length === 0 && updated.length === 0) return;
     const replacements = new Map(updated.map((item) => [item.id, item]));
     const items = this.#db.data.items;
-    for (let i = 0; i < items.length; i++) {
+    // Most fetches only add: the walk over the stored items stops as soon as every update found its place.
+    for (let i = 0; replacements.size > 0 && i < items.length; i++) {
       const next = replacements.get(items[i]!.id);
       if (next) {
+        replacements.delete(next.id);
         this.#unindex(items[i]!);
         items[i] = next;
         this.#index(next);

@@ -1,0 +1,32 @@
+// One fetch cycle through the real App in a fresh process, so its peak RSS is the cycle's own.
+// Usage: tsx bench/ingest-cycle.ts CONFIG DATA_DIR; prints one JSON line.
+import { App } from '../src/app.ts';
+import { loadConfig } from '../src/config/load.ts';
+import { silentLogger } from '../src/log.ts';
+
+const [configFile, dataDir] = process.argv.slice(2);
+const config = await loadConfig(configFile!);
+const openStart = performance.now();
+const app = await App.open({ config, dataDir: dataDir!, logger: silentLogger() });
+const openMs = performance.now() - openStart;
+const rssBefore = process.memoryUsage().rss;
+const start = performance.now();
+const report = await app.runCycle();
+const wallMs = performance.now() - start;
+const result = {
+  wallMs,
+  openMs,
+  sources: report.sources.length,
+  ok: report.sources.filter((s) => s.status === 'ok').length,
+  notModified: report.sources.filter((s) => s.status === 'not-modified').length,
+  failed: report.sources.filter((s) => s.status === 'error').length,
+  itemsSeen: report.sources.reduce((n, s) => n + (s.state.itemsSeen ?? 0) * (s.status === 'ok' ? 1 : 0), 0),
+  added: report.added,
+  rendered: report.rendered.length,
+  written: report.written,
+  rssBeforeMiB: rssBefore / 2 ** 20,
+  peakRssMiB: process.resourceUsage().maxRSS / 1024,
+  firstError: report.sources.find((s) => s.error)?.error?.message,
+};
+await app.close();
+process.stdout.write(`${JSON.stringify(result)}\n`);
