@@ -5,7 +5,10 @@ import { fileURLToPath } from 'node:url';
 
 export interface BenchRow {
   name: string;
+  /** median wall time */
   wallMs: number;
+  /** median CPU time (user + system) of the measured process */
+  cpuMs: number;
   peakRssMiB: number;
   /** throughput, in `unit`s per second */
   perSecond: number;
@@ -33,8 +36,9 @@ const machine = {
   platform: `${process.platform} ${process.arch}`,
 };
 const table = [
-  ['benchmark', 'wall', 'throughput', 'peak RSS', 'notes'],
-  ...rows.map((r) => [r.name, `${(r.wallMs / 1000).toFixed(2)} s`, `${Math.round(r.perSecond)} ${r.unit}/s`, `${Math.round(r.peakRssMiB)} MiB`, r.notes]),
+  ['benchmark', 'wall', 'CPU', 'throughput', 'peak RSS', 'notes'],
+  ...rows.map((r) => [r.name, `${(r.wallMs / 1000).toFixed(2)} s`, `${(r.cpuMs / 1000).toFixed(2)} s`, `${Math.round(r.perSecond)} ${r.unit}/s`,
+    `${Math.round(r.peakRssMiB)} MiB`, r.notes]),
 ];
 const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
 for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')}\n`);
