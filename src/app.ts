@@ -177,7 +177,7 @@ export class App {
     // find nothing to render, which is the common case (most sources answer 304 most of the time).
     const from = `${this.store.generation}\0${JSON.stringify([...sources])}`;
     if (from === this.#renderedFrom) {
-      this.#renderPages();
+      this.#renderPages(false);
       return [];
     }
     this.#renderedFrom = from;
@@ -185,15 +185,18 @@ export class App {
       ...(this.config.description ? { description: this.config.description } : {}) };
     const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site) };
     const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx);
-    this.#renderPages();
+    this.#renderPages(true);
     return changed;
   }
 
-  #renderPages(): void {
+  /** The index shows each source's status, so it changes every cycle; the OPML only when the feeds do. */
+  #renderPages(feedsChanged: boolean): void {
     const summary = this.#summary();
     this.#pages = {
       index: renderStaticDoc(renderIndexPage(summary), 'text/html; charset=utf-8', this.#pages.index),
-      opml: renderStaticDoc(renderOpml(summary, newestFeedDate(summary)), 'text/x-opml; charset=utf-8', this.#pages.opml),
+      opml: feedsChanged || !this.#pages.opml
+        ? renderStaticDoc(renderOpml(summary, newestFeedDate(summary)), 'text/x-opml; charset=utf-8', this.#pages.opml)
+        : this.#pages.opml,
     };
   }
 

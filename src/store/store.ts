@@ -36,6 +36,7 @@ export class ItemStore implements StoredItems {
   #dirty = false;
   #statesDirty = false;
   #generation = 0;
+  #pruned: { generation: number; max: number } | undefined;
 
   private constructor(db: Low<StoreData>, states: Low<SourceStateData>) {
     this.#db = db;
@@ -137,6 +138,14 @@ export class ItemStore implements StoredItems {
 
   /** Keeps the newest `max` items of each source; returns how many were dropped. */
   prune(maxItemsPerSource: number): number {
+    // Nothing was added since the last prune to the same limit: nothing can be over it.
+    if (this.#pruned?.generation === this.#generation && this.#pruned.max === maxItemsPerSource) return 0;
+    const dropped = this.#prune(maxItemsPerSource);
+    this.#pruned = { generation: this.#generation, max: maxItemsPerSource };
+    return dropped;
+  }
+
+  #prune(maxItemsPerSource: number): number {
     const bySource = new Map<string, Item[]>();
     for (const item of this.#db.data.items) {
       const list = bySource.get(item.sourceId) ?? [];
