@@ -228,17 +228,23 @@ describe('politeness', () => {
   it('sends at most fetch.hostConcurrency (2) requests at once to one host', async () => {
     let inFlight = 0;
     let peak = 0;
+    const held: (() => void)[] = [];
+    const releaseHeld = () => {
+      for (const respond of held.splice(0)) respond();
+    };
     for (let i = 0; i < 6; i++) {
       fx.routes.set(`/host${i}.xml`, (_req, res) => {
         inFlight++;
         peak = Math.max(peak, inFlight);
-        // Held a moment so that requests sent together overlap at the server.
-        setTimeout(() => {
+        held.push(() => {
           inFlight--;
           const body = rssFeed(`Host${i}`);
           res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-length': Buffer.byteLength(body) });
           res.end(body);
-        }, 40);
+        });
+        // Answered only once two are in flight, and a moment later still, so that a third request sent too
+        // early would be seen here; a lone request (a limit of 1) is answered after a second.
+        setTimeout(releaseHeld, inFlight >= 2 ? 40 : 1000);
       });
     }
     const sources = Array.from({ length: 6 }, (_, i) => ({ id: `host${i}`, url: fx.url(`/host${i}.xml`) }));
