@@ -2,10 +2,15 @@
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { mergeItems, type MergeResult, type StoredItems } from './dedupe/merge.ts';
-import { fetchSource, type FetchOptions } from './fetch/fetch-source.ts';
+import { SourceHttpError } from './fetch/errors.ts';
+import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { discoverFeeds } from './parse/discover.ts';
+import { FeedParseError, NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
+import type { ParsedFeed } from './parse/types.ts';
+import { nextAttemptAfterFailure } from './schedule/backoff.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -22,31 +27,45 @@ export interface IngestOutcome {
   changes?: MergeResult;
   status: 'ok' | 'not-modified' | 'error';
   error?: Error;
+  /** the URL asked first: the configured one, or where an earlier permanent redirect sent it */
+  url: string;
+  /** set when this fetch met a permanent redirect: the URL the next fetch will use */
+  movedTo?: string;
   bytes: number;
   ms: number;
+}
+
+/** The URL to fetch: the configured one, unless a permanent redirect of exactly that URL moved it. */
+export function fetchUrlOf(source: SourceConfig, state: SourceState): string {
+  return state.movedTo && state.movedFrom === source.url ? state.movedTo : source.url;
 }
 
 /** Fetches and reads one source. Never throws: a failure is recorded on the returned state. */
 export async function ingestSource(source: SourceConfig, previous: SourceState, ctx: IngestContext): Promise<IngestOutcome> {
   const started = ctx.now();
   const startedMs = performance.now();
-  const base: SourceState = { ...previous, id: source.id, lastFetch: started.toISOString() };
+  const url = fetchUrlOf(source, previous);
+  const base: SourceState = { ...withoutMove(previous, source.url), id: source.id, lastFetch: started.toISOString() };
   const elapsed = () => Math.round(performance.now() - startedMs);
+  let result: FetchResult | undefined;
   try {
-    const result = await fetchSource({
+    result = await fetchSource({
       sourceId: source.id,
-      url: source.url,
+      url,
       ...(previous.etag ? { etag: previous.etag } : {}),
       ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
       ...(source.encoding ? { encoding: source.encoding } : {}),
-    }, ctx.fetch);
+    }, { ...ctx.fetch, now: ctx.now });
+    const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
+    const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };
     if (result.kind === 'not-modified') {
-      const state = withoutError({ ...base, httpStatus: 304, lastSuccess: started.toISOString(), consecutiveFailures: 0 });
-      return { sourceId: source.id, state, status: 'not-modified', bytes: 0, ms: elapsed() };
+      const state = succeeded({ ...base, ...moved, httpStatus: 304 }, started);
+      // A 304 may carry fresher validators (RFC 9110 §15.4.5); keep the old ones otherwise.
+      if (result.etag) state.etag = result.etag;
+      if (result.lastModified) state.lastModified = result.lastModified;
+      return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const feed = await parseFeed(result.text).catch((err: Error) => {
-      throw Object.assign(new Error(`source ${source.id} (${source.url}): ${err.message}`), { cause: err });
-    });
+    const feed = await readFeed(source, result.url, result.text);
     const normalizeCtx = {
       sourceId: source.id,
       feedUrl: result.url,
@@ -58,33 +77,60 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
     const changes = mergeItems(ctx.store, source.id, items, started);
     ctx.apply(changes);
-    const state: SourceState = withoutError({
+    const state = succeeded({
       ...base,
+      ...moved,
       httpStatus: result.status,
-      lastSuccess: started.toISOString(),
-      consecutiveFailures: 0,
       itemsSeen: items.length,
       ...(feed.title ? { feedTitle: feed.title } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
-    });
+    }, started);
     if (result.etag) state.etag = result.etag;
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;
     else delete state.lastModified;
-    return { sourceId: source.id, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed() };
+    return { ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed() };
   } catch (err) {
     const error = err as Error & { status?: number };
+    const failures = (previous.consecutiveFailures ?? 0) + 1;
+    const retryAfter = error instanceof SourceHttpError ? error.retryAfter : undefined;
+    const status = typeof error.status === 'number' ? error.status : result?.kind === 'ok' ? result.status : undefined;
+    const { httpStatus: _stale, ...rest } = base;
     const state: SourceState = {
-      ...base,
-      consecutiveFailures: (previous.consecutiveFailures ?? 0) + 1,
+      ...rest,
+      // A body that was no feed still moved the source if a permanent redirect led there.
+      ...(result?.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {}),
+      consecutiveFailures: failures,
       lastError: error.message,
-      ...(typeof error.status === 'number' ? { httpStatus: error.status } : {}),
+      nextFetch: nextAttemptAfterFailure(failures, started, retryAfter).toISOString(),
+      ...(status !== undefined ? { httpStatus: status } : {}),
     };
-    return { sourceId: source.id, state, status: 'error', error, bytes: 0, ms: elapsed() };
+    return {
+      sourceId: source.id, url, state, status: 'error', error, bytes: result?.kind === 'ok' ? result.bytes : 0, ms: elapsed(),
+      ...(result?.permanentUrl ? { movedTo: result.permanentUrl } : {}),
+    };
   }
 }
 
-function withoutError(state: SourceState): SourceState {
-  const { lastError: _drop, ...rest } = state;
+/** Parses the text; a web page instead of a feed is reported with the feeds it links, if any. */
+async function readFeed(source: SourceConfig, url: string, text: string): Promise<ParsedFeed> {
+  try {
+    return await parseFeed(text);
+  } catch (err) {
+    if (!(err instanceof FeedParseError)) throw err;
+    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, url).map((f) => f.url) : [];
+    throw new SourceParseError(source.id, url, err, discovered);
+  }
+}
+
+function succeeded(state: SourceState, started: Date): SourceState {
+  const { lastError: _error, nextFetch: _next, ...rest } = state;
+  return { ...rest, lastSuccess: started.toISOString(), consecutiveFailures: 0 };
+}
+
+/** Drops a recorded move that no longer applies because the config now names another URL. */
+function withoutMove(state: SourceState, configuredUrl: string): SourceState {
+  if (state.movedFrom === configuredUrl) return state;
+  const { movedTo: _to, movedFrom: _from, ...rest } = state;
   return rest;
 }

@@ -40,18 +40,28 @@ export interface Item {
   undated?: true;
 }
 
-/** What the store remembers about each source between fetches. */
+/** What the store remembers about each source between fetches; shown at /status. */
 export interface SourceState {
   id: string;
   /** feed's own title and home page, from the last successful parse */
   feedTitle?: string;
   feedLink?: string;
+  /** start of the last attempt, whatever its outcome */
   lastFetch?: string;
+  /** start of the last attempt that got a feed or a 304 */
   lastSuccess?: string;
+  /** status of the last answer (after redirects); absent when there was none (timeout, refused connection) */
   httpStatus?: number;
   etag?: string;
   lastModified?: string;
+  /** entries in the last document read */
   itemsSeen?: number;
   consecutiveFailures: number;
   lastError?: string;
+  /** no scheduled fetch before this time (backoff after failures, or the server's Retry-After) */
+  nextFetch?: string;
+  /** where a permanent redirect (301/308) sent this source's configured URL: fetched instead of it */
+  movedTo?: string;
+  /** the configured URL movedTo replaces; when the config names another URL, movedTo no longer applies */
+  movedFrom?: string;
 }

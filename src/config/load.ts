@@ -54,8 +54,12 @@ function toConfig(data: ConfigFile, files: string[]): Config {
     defaults: data.defaults,
     fetch: {
       timeoutMs: data.fetch.timeoutSeconds * 1000,
+      connectTimeoutMs: data.fetch.connectTimeoutSeconds * 1000,
       maxBytes: data.fetch.maxBytes,
       ...(data.fetch.userAgent !== undefined ? { userAgent: data.fetch.userAgent } : {}),
+      concurrency: data.fetch.concurrency,
+      hostConcurrency: data.fetch.hostConcurrency,
+      spreadMs: data.fetch.spreadSeconds * 1000,
     },
     retention: data.retention,
     sources,

@@ -33,6 +33,10 @@ const timezone = z.string().refine(
 const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
   .refine((t) => !/[/\\?#%+,]/.test(t), { message: 'must not contain / \\ ? # % + or ,' });
 
+const FETCH_DEFAULTS = {
+  timeoutSeconds: 20, connectTimeoutSeconds: 10, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadSeconds: 300,
+};
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -55,9 +59,13 @@ export const configSchema = z.strictObject({
   }).default({ schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' }),
   fetch: z.strictObject({
     timeoutSeconds: z.number().positive().max(600).default(20),
+    connectTimeoutSeconds: z.number().positive().max(600).default(10),
     maxBytes: z.number().int().positive().default(10 * 1024 * 1024),
     userAgent: z.string().min(1).optional(),
-  }).default({ timeoutSeconds: 20, maxBytes: 10 * 1024 * 1024 }),
+    concurrency: z.number().int().min(1).max(256).default(8),
+    hostConcurrency: z.number().int().min(1).max(64).default(2),
+    spreadSeconds: z.number().min(0).max(3600).default(300),
+  }).default(FETCH_DEFAULTS),
   retention: z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
   }).default({ maxItemsPerSource: 500 }),

@@ -19,7 +19,18 @@ export interface Config {
   description?: string;
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
-  fetch: { timeoutMs: number; maxBytes: number; userAgent?: string };
+  fetch: {
+    timeoutMs: number;
+    connectTimeoutMs: number;
+    maxBytes: number;
+    userAgent?: string;
+    /** fetches in flight at once, all hosts together */
+    concurrency: number;
+    /** fetches in flight at once to one host */
+    hostConcurrency: number;
+    /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
+    spreadMs: number;
+  };
   retention: { maxItemsPerSource: number };
   sources: SourceConfig[];
 }

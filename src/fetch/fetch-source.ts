@@ -1,7 +1,10 @@
+import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { decodeBody, type DecodedText } from './charset.ts';
-import { SourceFetchError } from './errors.ts';
+import { SourceFetchError, SourceHttpError, SourceRedirectError, SourceTimeoutError, SourceTooLargeError } from './errors.ts';
+import { parseRetryAfter } from './retry-after.ts';
 
-export type FetchFunction = typeof globalThis.fetch;
+export type FetchFunction = typeof undiciFetch;
+type FetchResponse = Awaited<ReturnType<FetchFunction>>;
 
 export interface FetchRequest {
   sourceId: string;
@@ -14,95 +17,165 @@ export interface FetchRequest {
 
 export interface FetchOptions {
   fetch?: FetchFunction;
-  /** connect + headers + whole body, in milliseconds */
+  /** connection pool whose connect timeout applies; see createFetchAgent */
+  dispatcher?: Dispatcher;
+  /** connect + headers + whole body, over all redirects, in milliseconds */
   timeoutMs: number;
+  /** the dispatcher's connect timeout, for messages */
+  connectTimeoutMs?: number;
   /** cap on the decompressed body, in bytes */
   maxBytes: number;
   userAgent: string;
   /** aborts the fetch early, e.g. on shutdown */
   signal?: AbortSignal;
+  /** the clock, for Retry-After in seconds */
+  now?: () => Date;
 }
 
-export interface FetchedFeed {
-  kind: 'ok';
+/** A redirect followed on the way. */
+export interface Redirect {
   status: number;
+  from: string;
+  to: string;
+}
+
+interface Fetched {
   /** URL after redirects */
   url: string;
-  text: string;
-  charset: DecodedText['charset'];
-  bytes: number;
-  contentType?: string;
+  redirects: Redirect[];
+  /** where the leading run of permanent redirects (301/308) ended, when there was one: the source's new address */
+  permanentUrl?: string;
   etag?: string;
   lastModified?: string;
 }
 
-export interface NotModified {
+export interface FetchedFeed extends Fetched {
+  kind: 'ok';
+  status: number;
+  text: string;
+  charset: DecodedText['charset'];
+  /** decompressed body size */
+  bytes: number;
+  contentType?: string;
+}
+
+export interface NotModified extends Fetched {
   kind: 'not-modified';
   status: 304;
-  url: string;
-  etag?: string;
-  lastModified?: string;
 }
 
 export type FetchResult = FetchedFeed | NotModified;
 
 export const ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';
+/** undici decodes all three as the body streams in, so the size cap below counts decompressed bytes. */
+export const ACCEPT_ENCODING = 'gzip, deflate, br';
+export const MAX_REDIRECTS = 5;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+const PERMANENT_REDIRECTS = new Set([301, 308]);
 
-/** Fetches a source's bytes with a timeout and a size cap and decodes them to text. Throws SourceFetchError. */
+/**
+ * A connection pool for feed fetches: undici's connect timeout is the only way to bound the TCP/TLS handshake
+ * apart from the whole request. Close it when done.
+ */
+export function createFetchAgent(connectTimeoutMs: number): Agent {
+  return new Agent({ connect: { timeout: connectTimeoutMs }, keepAliveTimeout: 10_000 });
+}
+
+/**
+ * Fetches a source's bytes with a total timeout and a size cap, following redirects itself (so it knows which
+ * were permanent), and decodes them to text. Throws SourceFetchError or one of its subclasses.
+ */
 export async function fetchSource(req: FetchRequest, options: FetchOptions): Promise<FetchResult> {
-  const doFetch = options.fetch ?? globalThis.fetch;
+  const doFetch = options.fetch ?? undiciFetch;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: ACCEPT };
+  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
-  const fail = (message: string, extra: { status?: number; cause?: unknown } = {}) =>
-    new SourceFetchError(req.sourceId, req.url, message, extra);
+  const networkError = (err: unknown, status?: number) => describeFailure(req, options, timeout, err, status);
 
-  let response: Response;
-  try {
-    response = await doFetch(req.url, { headers, signal, redirect: 'follow' });
-  } catch (err) {
-    throw fail(describeNetworkError(err, timeout, options.timeoutMs), { cause: err });
+  const chain = [req.url];
+  const redirects: Redirect[] = [];
+  let permanentUrl: string | undefined;
+  let isPermanentRun = true;
+  let response: FetchResponse;
+  for (;;) {
+    const url = chain[chain.length - 1]!;
+    try {
+      response = await doFetch(url, { headers, signal, redirect: 'manual', ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
+    } catch (err) {
+      throw networkError(err);
+    }
+    if (!REDIRECT_STATUSES.has(response.status)) break;
+    await response.body?.cancel();
+    const next = redirectTarget(req, response, chain);
+    redirects.push({ status: response.status, from: url, to: next });
+    isPermanentRun &&= PERMANENT_REDIRECTS.has(response.status);
+    if (isPermanentRun) permanentUrl = next;
+    chain.push(next);
   }
-  const validators = {
+
+  const fetched: Fetched = {
+    url: chain[chain.length - 1]!,
+    redirects,
+    ...optional('permanentUrl', permanentUrl),
     ...optional('etag', response.headers.get('etag')),
     ...optional('lastModified', response.headers.get('last-modified')),
   };
   if (response.status === 304) {
     await response.body?.cancel();
-    return { kind: 'not-modified', status: 304, url: response.url || req.url, ...validators };
+    return { kind: 'not-modified', status: 304, ...fetched };
   }
   if (!response.ok) {
     await response.body?.cancel();
-    throw fail(`HTTP ${response.status} ${response.statusText}`.trim(), { status: response.status });
+    const retryAfter = response.status === 429 || response.status === 503
+      ? parseRetryAfter(response.headers.get('retry-after'), (options.now ?? (() => new Date()))())
+      : undefined;
+    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter);
   }
   let body: Uint8Array;
   try {
     body = await readCapped(response, options.maxBytes);
   } catch (err) {
-    if (err instanceof BodyTooLarge) throw fail(err.message, { status: response.status });
-    throw fail(describeNetworkError(err, timeout, options.timeoutMs), { status: response.status, cause: err });
+    if (err instanceof BodyTooLarge) throw new SourceTooLargeError(req.sourceId, req.url, err.message, options.maxBytes, response.status);
+    throw networkError(err, response.status);
   }
-  if (body.byteLength === 0) throw fail('empty response body', { status: response.status });
+  if (body.byteLength === 0) throw new SourceFetchError(req.sourceId, req.url, 'empty response body', { status: response.status });
   const contentType = response.headers.get('content-type') ?? undefined;
   const decoded = decodeBody(body, { contentType, ...optional('override', req.encoding) });
   return {
     kind: 'ok',
     status: response.status,
-    url: response.url || req.url,
     text: decoded.text,
     charset: decoded.charset,
     bytes: body.byteLength,
     ...optional('contentType', contentType),
-    ...validators,
+    ...fetched,
   };
+}
+
+function redirectTarget(req: FetchRequest, response: FetchResponse, chain: string[]): string {
+  const fail = (message: string, to?: string) =>
+    new SourceRedirectError(req.sourceId, req.url, message, to ? [...chain, to] : chain, response.status);
+  const location = response.headers.get('location');
+  if (!location) throw fail(`HTTP ${response.status} redirect without a Location header`);
+  let next: URL;
+  try {
+    next = new URL(location, chain[chain.length - 1]);
+  } catch {
+    throw fail(`redirect to an unreadable Location ${JSON.stringify(location.slice(0, 200))}`);
+  }
+  next.hash = '';
+  if (next.protocol !== 'http:' && next.protocol !== 'https:') throw fail('redirect to a non-HTTP URL', next.href);
+  if (chain.includes(next.href)) throw fail('redirect loop', next.href);
+  if (chain.length > MAX_REDIRECTS) throw fail(`more than ${MAX_REDIRECTS} redirects`, next.href);
+  return next.href;
 }
 
 class BodyTooLarge extends Error {}
 
 /** Reads the (already decompressed) body stream and stops as soon as it passes the cap. */
-async function readCapped(response: Response, maxBytes: number): Promise<Uint8Array> {
+async function readCapped(response: FetchResponse, maxBytes: number): Promise<Uint8Array> {
   const declared = Number(response.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes && !response.headers.get('content-encoding')) {
     await response.body?.cancel();
@@ -117,7 +190,7 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
     if (done) break;
     total += value.byteLength;
     if (total > maxBytes) {
-      await reader.cancel();
+      await reader.cancel().catch(() => {});
       throw new BodyTooLarge(`body exceeds the limit of ${maxBytes} bytes (after decompression)`);
     }
     chunks.push(value);
@@ -125,13 +198,19 @@ async function readCapped(response: Response, maxBytes: number): Promise<Uint8Ar
   return Buffer.concat(chunks, total);
 }
 
-function describeNetworkError(err: unknown, timeout: AbortSignal, timeoutMs: number): string {
-  if (timeout.aborted) return `timed out after ${timeoutMs} ms`;
+function describeFailure(req: FetchRequest, options: FetchOptions, timeout: AbortSignal, err: unknown, status?: number): SourceFetchError {
+  const extra = { ...optional('status', status), cause: err };
+  if (timeout.aborted) return new SourceTimeoutError(req.sourceId, req.url, 'total', options.timeoutMs, extra);
   const error = err as Error & { cause?: { code?: string; message?: string } };
-  if (error?.name === 'AbortError') return 'aborted';
   const cause = error?.cause;
-  if (cause?.code) return `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
-  return error?.message ?? String(err);
+  if (cause?.code === 'UND_ERR_CONNECT_TIMEOUT') {
+    return new SourceTimeoutError(req.sourceId, req.url, 'connect', options.connectTimeoutMs ?? 10_000, extra);
+  }
+  let message: string;
+  if (error?.name === 'AbortError') message = 'aborted';
+  else if (cause?.code) message = `${cause.code}${cause.message ? `: ${cause.message}` : ''}`;
+  else message = error?.message ?? String(err);
+  return new SourceFetchError(req.sourceId, req.url, message, extra);
 }
 
 function optional<K extends string, V>(key: K, value: V | null | undefined): { [P in K]?: V } {

@@ -1,4 +1,4 @@
-import { FeedParseError } from './errors.ts';
+import { FeedParseError, NotAFeedError } from './errors.ts';
 import type { ParsedFeed, RawItem } from './types.ts';
 
 type Json = Record<string, unknown>;
@@ -12,7 +12,8 @@ export function parseJsonFeed(text: string): ParsedFeed {
     throw new FeedParseError(`unparsable JSON: ${(err as Error).message}`, { cause: err });
   }
   if (!isObject(doc) || typeof doc.version !== 'string' || !doc.version.includes('jsonfeed.org') || !Array.isArray(doc.items)) {
-    throw new FeedParseError('not a feed: JSON without a JSON Feed "version" and "items"');
+    const said = isObject(doc) ? errorText(doc) : undefined;
+    throw new NotAFeedError('json', `not a feed: JSON without a JSON Feed "version" and "items"${said ? ` (it says ${JSON.stringify(said)})` : ''}`);
   }
   const feed: ParsedFeed = { format: 'json', items: doc.items.filter(isObject).map(jsonItem) };
   if (typeof doc.title === 'string') feed.title = doc.title;
@@ -55,6 +56,16 @@ function jsonItem(item: Json): RawItem {
     }
   }
   return raw;
+}
+
+/** An API's error object ({"error": "…"} or {"message": "…"}), worth showing to the operator. */
+function errorText(doc: Json): string | undefined {
+  for (const key of ['error', 'message', 'detail', 'error_description']) {
+    const value = doc[key];
+    if (typeof value === 'string' && value.trim()) return value.trim().slice(0, 200);
+    if (isObject(value) && typeof value.message === 'string') return value.message.trim().slice(0, 200);
+  }
+  return undefined;
 }
 
 function escapeText(text: string): string {

@@ -1,5 +1,5 @@
 import Parser from 'rss-parser';
-import { FeedParseError } from './errors.ts';
+import { FeedParseError, NotAFeedError } from './errors.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { prepareXml } from './prepare-xml.ts';
 import type { ParsedFeed, RawItem } from './types.ts';
@@ -41,15 +41,15 @@ const parser = new TolerantParser({ customFields: { item: ITEM_FIELDS as never }
 /** Text of a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to a ParsedFeed. Throws FeedParseError. */
 export async function parseFeed(text: string): Promise<ParsedFeed> {
   const head = text.slice(0, 1024).replace(/^\uFEFF/, '').trimStart();
-  if (head.startsWith('{')) return parseJsonFeed(text);
-  if (!head.startsWith('<')) throw new FeedParseError(`not a feed: the body starts with ${JSON.stringify(head.slice(0, 40))}`);
-  if (/^(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>])/i.test(head)) {
-    throw new FeedParseError('not a feed: the body is an HTML page');
-  }
+  if (head.startsWith('{') || head.startsWith('[')) return parseJsonFeed(text);
+  if (!head.startsWith('<')) throw new NotAFeedError('text', `not a feed: the body starts with ${JSON.stringify(head.slice(0, 40))}`);
+  if (looksLikeHtml(head)) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
   let output: Loose;
   try {
     output = await parser.parseString(prepareXml(text));
   } catch (err) {
+    // A page that opens with something else (a BOM-less XHTML prolog, a <head>) is still a page.
+    if (/<html[\s>]/i.test(text.slice(0, 4096))) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
     throw new FeedParseError(`unparsable XML: ${firstLine((err as Error).message)}`, { cause: err });
   }
   const format = detectFormat(text);
@@ -60,6 +60,11 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
     ...optionalText('language', output.language),
     items: (output.items as Loose[]).map((item) => (format === 'atom' ? atomItem(item) : rssItem(item))),
   };
+}
+
+function looksLikeHtml(head: string): boolean {
+  // An XHTML page starts with an XML declaration, then its doctype.
+  return /^(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>])/i.test(head);
 }
 
 function detectFormat(text: string): ParsedFeed['format'] {

@@ -25,15 +25,27 @@ export interface SiteInfo {
 export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
+  // One pass over the sorted items fills every feed (newest first, up to the limit): with a thousand sources,
+  // scanning all items once per feed costs seconds per render.
+  const byTag = new Map<string, Item[]>(allTags(site).map((tag) => [tag, []]));
+  const bySource = new Map<string, Item[]>(site.sources.map((s) => [s.id, []]));
+  const add = (list: Item[] | undefined, item: Item) => {
+    if (list && list.length < site.limit) list.push(item);
+  };
+  for (const item of sorted) {
+    for (const tag of itemTags(item, tagsOf)) add(byTag.get(tag), item);
+    add(bySource.get(item.sourceId), item);
+    for (const id of item.alsoIn) if (id !== item.sourceId) add(bySource.get(id), item);
+  }
   const specs: FeedSpec[] = [{
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
     items: sorted.slice(0, site.limit),
   }];
-  for (const tag of allTags(site)) {
+  for (const [tag, tagged] of byTag) {
     specs.push({
       path: `tags/${tag}`, kind: 'tag', name: tag, title: `${site.title} · ${tag}`, description: `Latest items tagged ${tag}`,
-      items: take(sorted, site.limit, (item) => itemTags(item, tagsOf).includes(tag)),
+      items: tagged,
     });
   }
   for (const source of site.sources) {
@@ -41,7 +53,7 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
     specs.push({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-      items: take(sorted, site.limit, (item) => item.sourceId === source.id || item.alsoIn.includes(source.id)),
+      items: bySource.get(source.id)!,
     });
   }
   return specs;
@@ -60,13 +72,4 @@ export function sourceTagMap(site: Pick<SiteInfo, 'sources'>): Map<string, strin
 
 export function allTags(site: Pick<SiteInfo, 'sources'>): string[] {
   return [...new Set(site.sources.flatMap((s) => s.tags))];
-}
-
-function take(sorted: Item[], limit: number, keep: (item: Item) => boolean): Item[] {
-  const out: Item[] = [];
-  for (const item of sorted) {
-    if (out.length >= limit) break;
-    if (keep(item)) out.push(item);
-  }
-  return out;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { brotliCompressSync, gzipSync } from 'node:zlib';
-import type { RenderedFeed } from './render-feed.ts';
+import { BROTLI_OPTIONS, type RenderedFeed } from './render-feed.ts';
 
 /**
  * A page (HTML index, OPML) prepared like a feed: bytes, compressed forms and validators. When the text is
@@ -13,7 +13,7 @@ export function renderStaticDoc(text: string, contentType: string, previous: Ren
   return {
     body,
     gzip: gzipSync(body),
-    brotli: brotliCompressSync(body),
+    brotli: brotliCompressSync(body, BROTLI_OPTIONS(body.length)),
     etag,
     lastModified: new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString(),
     contentType,

@@ -1,4 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
+import { spreadOffset, spreadWindow } from './spread.ts';
 
 export interface ScheduledSource {
   id: string;
@@ -6,8 +7,11 @@ export interface ScheduledSource {
 }
 
 export interface SchedulerOptions {
-  /** spread of each run, in ms, so sources on one schedule do not all fire in the same second */
-  jitterMs?: number;
+  /**
+   * spread of each tick, in ms: every source gets a stable offset within it (capped at half the schedule's
+   * interval), so sources on one schedule do not all fire in the same second
+   */
+  spreadMs?: number;
   timezone?: string;
 }
 
@@ -16,8 +20,8 @@ export interface ScheduleHandle {
 }
 
 /**
- * One cron task per distinct schedule; each run reports the ids of the sources due. Knows nothing of HTTP:
- * the caller decides what "due" means (it may coalesce, back off, or skip).
+ * One cron task per distinct schedule; on each tick every source of it is reported due at its own offset.
+ * Knows nothing of HTTP: the caller decides what "due" means (it may coalesce, back off, or skip).
  */
 export function scheduleSources(
   sources: ScheduledSource[],
@@ -27,19 +31,37 @@ export function scheduleSources(
   const bySchedule = new Map<string, string[]>();
   for (const s of sources) bySchedule.set(s.schedule, [...(bySchedule.get(s.schedule) ?? []), s.id]);
   const tasks: ScheduledTask[] = [];
+  const timers = new Set<NodeJS.Timeout>();
+  const later = (ms: number, ids: string[]) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      onDue(ids);
+    }, ms);
+    timers.add(timer);
+  };
   for (const [expression, ids] of bySchedule) {
-    tasks.push(cron.schedule(expression, () => onDue(ids), {
+    const window = spreadWindow(options.spreadMs ?? 0, shortestInterval(expression));
+    // Sources sharing an offset (to the second) are reported together, so the caller can fetch them in one cycle.
+    const byOffset = new Map<number, string[]>();
+    for (const id of ids) {
+      const offset = Math.floor(spreadOffset(id, window) / 1000) * 1000;
+      byOffset.set(offset, [...(byOffset.get(offset) ?? []), id]);
+    }
+    tasks.push(cron.schedule(expression, () => {
+      for (const [offset, due] of byOffset) later(offset, due);
+    }, {
       name: `fetch ${expression}`,
       noOverlap: true,
       // A run missed while the event loop was busy (a big parse) still happens, up to 30 s late.
       missedExecutionTolerance: 30_000,
       suppressMissedWarning: true,
-      maxRandomDelay: options.jitterMs ?? 0,
       ...(options.timezone ? { timezone: options.timezone } : {}),
     }));
   }
   return {
     async stop() {
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
       await Promise.all(tasks.map(async (t) => {
         await t.stop();
         await t.destroy();

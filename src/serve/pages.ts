@@ -1,12 +1,34 @@
 import type { FeedSpec } from '../render/feed-specs.ts';
 import { feedUrl, type FeedFormat } from '../render/render-feed.ts';
 
+/** A source's fetch health as /status and the index show it; null where there is nothing to tell yet. */
+export interface SourceStatus {
+  id: string;
+  title: string;
+  /** the configured URL */
+  url: string;
+  enabled: boolean;
+  /** items stored under this source */
+  items: number;
+  lastFetch: string | null;
+  lastSuccess: string | null;
+  httpStatus: number | null;
+  /** entries in the last document read */
+  itemsSeen: number | null;
+  consecutiveFailures: number;
+  /** no scheduled fetch before this time */
+  nextFetch: string | null;
+  lastError: string | null;
+  /** the URL fetched instead of url since a permanent redirect */
+  movedTo: string | null;
+}
+
 export interface SiteSummary {
   title: string;
   description?: string;
   baseUrl: string;
   feeds: FeedSpec[];
-  sources: { id: string; title: string; url: string; lastSuccess?: string; lastError?: string; consecutiveFailures: number; items: number }[];
+  sources: SourceStatus[];
 }
 
 const FORMATS: [FeedFormat, string, string][] = [
@@ -22,8 +44,10 @@ export function renderIndexPage(site: SiteSummary): string {
     `<link rel="alternate" type="${type}" title="${esc(`${spec.title} (${label})`)}" href="${esc(feedUrl(site.baseUrl, spec.path, format))}">`));
   const row = (spec: FeedSpec) => `<li><strong>${esc(spec.title)}</strong> (${spec.items.length} items): ${FORMATS.map(([format, , label]) =>
     `<a href="${esc(feedUrl(site.baseUrl, spec.path, format))}">${label}</a>`).join(' · ')}</li>`;
-  const sources = site.sources.map((s) => `<tr><td>${esc(s.id)}</td><td><a href="${esc(s.url)}">${esc(s.title)}</a></td><td>${s.items}</td>`
-    + `<td>${esc(s.lastSuccess ?? 'never')}</td><td>${s.consecutiveFailures}</td><td>${esc(s.lastError ?? '')}</td></tr>`).join('\n');
+  const sources = site.sources.map((s) => `<tr${s.consecutiveFailures > 0 ? ' class="failing"' : ''}><td>${esc(s.id)}</td>`
+    + `<td><a href="${esc(s.url)}">${esc(s.title)}</a>${s.movedTo ? `<br>moved to <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}</td>`
+    + `<td>${s.items}</td><td>${esc(s.lastFetch ?? 'never')}</td><td>${esc(s.lastSuccess ?? 'never')}</td><td>${s.httpStatus ?? ''}</td>`
+    + `<td>${s.itemsSeen ?? ''}</td><td>${s.consecutiveFailures}</td><td>${esc(s.nextFetch ?? '')}</td><td>${esc(s.lastError ?? '')}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -31,7 +55,7 @@ export function renderIndexPage(site: SiteSummary): string {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(site.title)}</title>
 ${discovery.join('\n')}
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}</style>
+<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}tr.failing td{background:#fff3f0}</style>
 </head>
 <body>
 <h1>${esc(site.title)}</h1>
@@ -46,7 +70,7 @@ ${main.map(row).join('\n')}
 ${site.feeds.filter((f) => f.kind === 'source').map(row).join('\n')}
 </ul>
 <table>
-<tr><th>id</th><th>source</th><th>items</th><th>last success</th><th>failures</th><th>last error</th></tr>
+<tr><th>id</th><th>source</th><th>items</th><th>last fetch</th><th>last success</th><th>HTTP</th><th>items seen</th><th>failures</th><th>next fetch</th><th>last error</th></tr>
 ${sources}
 </table>
 </body>

@@ -76,14 +76,15 @@ describe('tributary end to end: fetch --once, then serve', () => {
     await fx.stop();
   });
 
-  it('fetch --once stores the items of every good source in data/store.json', () => {
+  it('fetch --once stores the items of every good source in data/store.json, and each source\'s state in data/sources.json', () => {
     const store = JSON.parse(readFileSync(join(data, 'store.json'), 'utf8'));
     const bySource = (id: string) => store.items.filter((i: { sourceId: string }) => i.sourceId === id).length;
     expect(bySource('world')).toBe(3);
     expect(bySource('cn')).toBe(3);
     expect(bySource('tech')).toBe(1); // its second entry is the world story, stored once
-    expect(store.sources.broken.consecutiveFailures).toBe(1);
-    expect(store.sources.broken.lastError).toContain('HTTP 500');
+    const { sources } = JSON.parse(readFileSync(join(data, 'sources.json'), 'utf8'));
+    expect(sources.broken.consecutiveFailures).toBe(1);
+    expect(sources.broken.lastError).toContain('HTTP 500');
   });
 
   it('serves the stored items after a restart while every source is failing', async () => {
