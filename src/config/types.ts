@@ -10,6 +10,14 @@ export interface SourceConfig {
   encoding?: string;
   /** IANA zone for dates that carry none */
   timezone: string;
+  /** this source's own retention limits; unset keys fall back to Config.retention */
+  retention?: { maxItemsPerSource?: number; maxAgeDays?: number };
+}
+
+export interface RetentionConfig {
+  maxItemsPerSource: number;
+  /** items published longer ago are dropped; no age limit when absent */
+  maxAgeDays?: number;
 }
 
 export interface Config {
@@ -20,6 +28,7 @@ export interface Config {
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: { timeoutMs: number; maxBytes: number; userAgent?: string };
-  retention: { maxItemsPerSource: number };
+  retention: RetentionConfig;
+  store: { backups: number };
   sources: SourceConfig[];
 }
