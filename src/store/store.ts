@@ -3,46 +3,111 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { StoredItems } from '../dedupe/merge.ts';
 import type { Item, SourceState } from '../model.ts';
-import { DurableJsonFile, StoreCorruptError } from './durable-file.ts';
+import { BackupSet, recoverStore, type Recovery } from './backups.ts';
+import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
+import { StoreCorruptError, StoreWriteError } from './errors.ts';
+import { STORE_VERSION, migrateStore, type MigratedStore, type StoreData } from './migrate.ts';
+import { selectPruning, type RetentionPolicy } from './retention.ts';
 
-export const STORE_VERSION = 1;
+export { STORE_VERSION, type StoreData };
+export { newestFirst } from './retention.ts';
 
-export interface StoreData {
-  version: number;
+export interface StoreOptions {
+  /** previous store files kept in backups/ (config store.backups); default 3 */
+  backups?: number;
+  /** move an unreadable store file aside and continue from the newest readable backup */
+  recover?: boolean;
+  /** problems that do not stop the store, such as a backup that could not be made */
+  warn?: (message: string, err: unknown) => void;
+  now?: () => Date;
+}
+
+/** What open() found and did, for the log. */
+export interface OpenReport {
+  /** temp files of killed writers, deleted */
+  staleTemps: string[];
+  /** the schema version the file had, when it was older than STORE_VERSION */
+  migratedFrom?: number;
+  /** copy of the file as it was before migration */
+  preMigrationCopy?: string;
+  recovery?: Recovery;
+}
+
+export interface PruneReport {
+  byCount: number;
+  byAge: number;
+  purged: string[];
+}
+
+interface Snapshot {
   items: Item[];
   sources: Record<string, SourceState>;
 }
 
 /**
  * Items and source states, in memory with indexes, persisted as one JSON file through lowdb.
- * Changes accumulate in memory and reach the disk on commit(), once per fetch cycle.
+ * Changes accumulate in memory and reach the disk on commit(), once per fetch cycle. A failed commit rolls
+ * memory back to what the disk holds, so what is served never differs from what a restart would load.
  */
 export class ItemStore implements StoredItems {
   readonly file: string;
+  readonly backups: BackupSet;
+  readonly opened: OpenReport;
   readonly #db: Low<StoreData>;
+  readonly #now: () => Date;
+  readonly #warn: (message: string, err: unknown) => void;
   readonly #byId = new Map<string, Item>();
   readonly #bySourceKey = new Map<string, Item>();
   readonly #byLink = new Map<string, Item>();
+  #committed: Snapshot;
+  /** savedAt of the file on disk, which names its backup when it is replaced */
+  #savedAtOnDisk: string | undefined;
   #dirty = false;
 
-  private constructor(db: Low<StoreData>, file: string) {
+  private constructor(db: Low<StoreData>, file: string, backups: BackupSet, opened: OpenReport, options: StoreOptions) {
     this.#db = db;
     this.file = file;
-    for (const item of db.data.items) this.#index(item);
+    this.backups = backups;
+    this.opened = opened;
+    this.#now = options.now ?? (() => new Date());
+    this.#warn = options.warn ?? (() => {});
+    this.#committed = this.#snapshot();
+    this.#reindex();
   }
 
-  /** Opens (or creates) data/store.json in dir. Throws StoreCorruptError rather than overwrite a bad file. */
-  static async open(dir: string): Promise<ItemStore> {
+  /**
+   * Opens (or creates) store.json in dir. Throws StoreCorruptError rather than overwrite a file it cannot
+   * read, unless options.recover is set.
+   */
+  static async open(dir: string, options: StoreOptions = {}): Promise<ItemStore> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'store.json');
-    const db = new Low<StoreData>(new DurableJsonFile<StoreData>(file), { version: STORE_VERSION, items: [], sources: {} });
-    await db.read();
-    const data = db.data as unknown;
-    if (!isStoreData(data)) throw new StoreCorruptError(file, 'not a Tributary store');
-    if (data.version > STORE_VERSION) {
-      throw new StoreCorruptError(file, `schema version ${data.version} is newer than this release understands (${STORE_VERSION})`);
+    const now = options.now ?? (() => new Date());
+    const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
+    let store: ItemStore | undefined;
+    const adapter = new DurableJsonFile<StoreData>(file, {
+      beforeReplace: (current) => store!.#preserve(current),
+    });
+    const db = new Low<StoreData>(adapter, emptyStore());
+    const opened: OpenReport = { staleTemps: await removeStaleTemps(file) };
+    let loaded: MigratedStore | undefined;
+    try {
+      // Not db.read(): it treats every falsy content as "no file" and would let the default overwrite it.
+      const raw = await adapter.read();
+      loaded = raw === null ? undefined : migrateStore(raw, file);
+    } catch (err) {
+      if (!options.recover || !(err instanceof StoreCorruptError)) throw err;
+      opened.recovery = await recoverStore(file, backups, now());
+      loaded = opened.recovery.loaded;
     }
-    return new ItemStore(db, file);
+    db.data = loaded?.data ?? emptyStore();
+    const from = loaded?.from;
+    if (from !== undefined && from < STORE_VERSION) {
+      opened.migratedFrom = from;
+      opened.preMigrationCopy = await backups.keepCopy(file, `store.v${from}-${stamp(now())}.json`);
+    }
+    store = new ItemStore(db, file, backups, opened, options);
+    return store;
   }
 
   items(): readonly Item[] {
@@ -51,6 +116,20 @@ export class ItemStore implements StoredItems {
 
   get size(): number {
     return this.#byId.size;
+  }
+
+  /** when the file on disk was written, and how many writes it has seen */
+  get savedAt(): string | undefined {
+    return this.#db.data.savedAt;
+  }
+
+  get generation(): number {
+    return this.#db.data.generation;
+  }
+
+  /** for /status */
+  status(): { file: string; savedAt: string | null; generation: number; backups: number } {
+    return { file: this.file, savedAt: this.savedAt ?? null, generation: this.generation, backups: this.backups.keep };
   }
 
   bySourceKey(sourceId: string, key: string): Item | undefined {
@@ -78,7 +157,7 @@ export class ItemStore implements StoredItems {
     this.#dirty = true;
   }
 
-  /** Adds new items and replaces updated ones (matched by id). */
+  /** Adds new items and replaces updated ones (matched by id). Items are replaced, never mutated. */
   apply(added: Item[], updated: Item[]): void {
     if (added.length === 0 && updated.length === 0) return;
     const replacements = new Map(updated.map((item) => [item.id, item]));
@@ -98,33 +177,70 @@ export class ItemStore implements StoredItems {
     this.#dirty = true;
   }
 
-  /** Keeps the newest `max` items of each source; returns how many were dropped. */
-  prune(maxItemsPerSource: number): number {
-    const bySource = new Map<string, Item[]>();
-    for (const item of this.#db.data.items) {
-      const list = bySource.get(item.sourceId) ?? [];
-      list.push(item);
-      bySource.set(item.sourceId, list);
-    }
-    const drop = new Set<Item>();
-    for (const list of bySource.values()) {
-      if (list.length <= maxItemsPerSource) continue;
-      list.sort(newestFirst);
-      for (const item of list.slice(maxItemsPerSource)) drop.add(item);
-    }
-    if (drop.size === 0) return 0;
+  /** Drops what retention says to drop: beyond a source's count, past its age, or of a purged source. */
+  prune(policy: RetentionPolicy, now: Date): PruneReport {
+    const { drop, byCount, byAge, purged } = selectPruning(this.#db.data.items, policy, now);
+    for (const id of purged) delete this.#db.data.sources[id];
+    if (drop.size === 0 && purged.length === 0) return { byCount, byAge, purged };
     for (const item of drop) this.#unindex(item);
     this.#db.data.items = this.#db.data.items.filter((item) => !drop.has(item));
     this.#dirty = true;
-    return drop.size;
+    return { byCount, byAge, purged };
   }
 
-  /** Writes the whole store atomically if anything changed since the last commit. */
+  /**
+   * Writes the whole store atomically if anything changed since the last commit. On failure, memory is
+   * rolled back to the last good write and StoreWriteError is thrown; the file on disk is untouched.
+   */
   async commit(): Promise<boolean> {
     if (!this.#dirty) return false;
-    await this.#db.write();
+    const data = this.#db.data;
+    const before = { generation: data.generation, savedAt: data.savedAt };
+    data.generation = before.generation + 1;
+    data.savedAt = this.#now().toISOString();
+    try {
+      await this.#db.write();
+    } catch (err) {
+      data.generation = before.generation;
+      if (before.savedAt === undefined) delete data.savedAt;
+      else data.savedAt = before.savedAt;
+      this.rollback();
+      throw new StoreWriteError(this.file, err);
+    }
+    this.#committed = this.#snapshot();
     this.#dirty = false;
+    await this.backups.prune().catch((err) => this.#warn(`could not prune old backups in ${this.backups.dir}`, err));
     return true;
+  }
+
+  /** Forgets every change since the last commit (or open). */
+  rollback(): void {
+    this.#db.data.items = this.#committed.items.slice();
+    this.#db.data.sources = { ...this.#committed.sources };
+    this.#reindex();
+    this.#dirty = false;
+  }
+
+  /** Before a new file replaces the current one, the current one becomes a backup. */
+  async #preserve(current: string): Promise<void> {
+    try {
+      await this.backups.preserve(current, this.#savedAtOnDisk ?? this.#now().toISOString());
+    } catch (err) {
+      // A store that cannot keep a backup still saves the items; the operator hears about it.
+      this.#warn(`could not keep a backup of ${current} in ${this.backups.dir}`, err);
+    }
+  }
+
+  #snapshot(): Snapshot {
+    this.#savedAtOnDisk = this.#db.data.savedAt;
+    return { items: this.#db.data.items.slice(), sources: { ...this.#db.data.sources } };
+  }
+
+  #reindex(): void {
+    this.#byId.clear();
+    this.#bySourceKey.clear();
+    this.#byLink.clear();
+    for (const item of this.#db.data.items) this.#index(item);
   }
 
   #index(item: Item): void {
@@ -141,14 +257,10 @@ export class ItemStore implements StoredItems {
   }
 }
 
-/** Newest first by published date, then by id, so equal dates keep a stable order. */
-export function newestFirst(a: Item, b: Item): number {
-  if (a.published !== b.published) return a.published < b.published ? 1 : -1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+function emptyStore(): StoreData {
+  return { version: STORE_VERSION, generation: 0, items: [], sources: {} };
 }
 
-function isStoreData(data: unknown): data is StoreData {
-  const d = data as StoreData;
-  return typeof d === 'object' && d !== null && typeof d.version === 'number' && Array.isArray(d.items)
-    && typeof d.sources === 'object' && d.sources !== null;
+function stamp(date: Date): string {
+  return date.toISOString().replace(/:/g, '-');
 }
