@@ -114,7 +114,7 @@ function appendSources(previous: string | undefined, sources: ImportedSource[], 
     }
     list.add(node);
   });
-  return doc.toString({ lineWidth: 0 });
+  return doc.toString({ lineWidth: 0, flowCollectionPadding: false });
 }
 
 async function readAll(files: string[]): Promise<ConfigText[]> {
