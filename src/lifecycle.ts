@@ -4,6 +4,7 @@ import { App } from './app.ts';
 import { diffSources, isSameConfig } from './config/diff.ts';
 import { ConfigError } from './config/errors.ts';
 import { loadConfig } from './config/load.ts';
+import type { Config } from './config/types.ts';
 import { watchConfig } from './config/watch.ts';
 import type { Logger } from './log.ts';
 import type { OpenReport } from './store/store.ts';
@@ -24,7 +25,7 @@ export interface ServeOptions {
 const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /** Runs the service until a signal; resolves with the exit code. Throws what it cannot report itself. */
-export async function runService(options: ServeOptions, config: Awaited<ReturnType<typeof loadConfig>>): Promise<number> {
+export async function runService(options: ServeOptions, config: Config): Promise<number> {
   const { logger } = options;
   const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
   logOpened(logger, app.store.file, app.store.opened);
