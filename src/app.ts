@@ -121,7 +121,8 @@ export class App {
       this.#config = next;
       this.store.backups.keep = next.store.backups;
       this.#updateMaxAge();
-      if (this.#schedule) this.#restartSchedule();
+      // A reload that lands during shutdown must not bring the stopped schedule back.
+      if (this.#schedule && !this.#stopping) this.#restartSchedule();
       this.render();
     });
     this.#cycle = applied.catch(() => {});

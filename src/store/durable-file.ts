@@ -78,8 +78,12 @@ export async function removeStaleTemps(file: string): Promise<string[]> {
   for (const name of await readdir(dirname(file))) {
     const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
     if (!Number.isInteger(pid) || (pid !== process.pid && isAlive(pid))) continue;
-    await unlink(join(dirname(file), name)).catch(() => {});
-    removed.push(name);
+    try {
+      await unlink(join(dirname(file), name));
+      removed.push(name);
+    } catch {
+      // A read-only data directory: the leftover is harmless (never read) and the next start tries again.
+    }
   }
   return removed;
 }
@@ -99,6 +103,7 @@ export async function linkOrCopy(from: string, to: string): Promise<void> {
     await link(from, to);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
+    // Same name, same savedAt: the same file, linked by a write that was killed before its rename.
     if (code === 'EEXIST') return;
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
     await copyFile(from, to);
