@@ -27,6 +27,8 @@ const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 /** Runs the service until a signal; resolves with the exit code. Throws what it cannot report itself. */
 export async function runService(options: ServeOptions, config: Config): Promise<number> {
   const { logger } = options;
+  // Listening from the start, so a signal during startup also ends in a clean stop rather than a kill.
+  const stopRequested = firstSignal();
   const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
   logOpened(logger, app.store.file, app.store.opened);
   const address = await app.listen(options.port, options.host);
@@ -37,7 +39,7 @@ export async function runService(options: ServeOptions, config: Config): Promise
   const reload = serialized(() => reloadConfig(app, options.configPath, logger), (err) => logger.error({ err }, 'config reload failed'));
   const watcher = await watchConfig(options.configPath, reload, (err) => logger.error({ err }, `watching ${options.configPath} failed; config edits need a restart`));
 
-  const signal = await firstSignal();
+  const signal = await stopRequested;
   // A second signal means "now": the store file is only ever replaced by rename, so exiting mid-write
   // leaves the previous file (and a temp file the next start removes).
   const hurry = (second: NodeJS.Signals) => {
