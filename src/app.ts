@@ -15,7 +15,9 @@ import { isDue } from './schedule/backoff.ts';
 import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
-import { ItemStore } from './store/store.ts';
+import { StoreWriteError } from './store/errors.ts';
+import { isExpiredUnder, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
+import { ItemStore, type PruneReport } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
@@ -26,6 +28,10 @@ export interface AppOptions {
   logger: Logger;
   fetch?: FetchFunction;
   now?: () => Date;
+  /** move an unreadable store file aside and start from the newest good backup (--recover) */
+  recover?: boolean;
+  /** drop the items of sources no longer configured, after each cycle (--purge) */
+  purge?: boolean;
 }
 
 export interface CycleOptions {
@@ -42,10 +48,23 @@ export interface CycleReport {
   rendered: string[];
   /** whether data/store.json (the items) was rewritten */
   written: boolean;
+  pruned?: PruneReport;
+  /** the store could not be written: memory was rolled back and these sources are fetched again next cycle */
+  writeError?: StoreWriteError;
+}
+
+/** /status "config": which files the running config came from, and the last rejected change. */
+export interface ConfigStatus {
+  files: string[];
+  loadedAt: string;
+  error?: string;
+  errorAt?: string;
 }
 
 export class App {
-  readonly config: Config;
+  #config: Config;
+  /** served as /status "config"; whoever reloads the config keeps it current */
+  configStatus: ConfigStatus;
   readonly store: ItemStore;
   readonly feeds = new FeedSet();
   readonly #log: Logger;
@@ -61,26 +80,66 @@ export class App {
   #schedule: ScheduleHandle | undefined;
   #server: Server | undefined;
   #lastCycle: string | undefined;
-  #maxAge: number;
+  #maxAge = 60;
+  readonly #purge: boolean;
+  /** sources of a cycle whose write failed: fetched again by the next cycle */
+  readonly #retry = new Set<string>();
+  #storeError: { message: string; at: string } | undefined;
+  /** aborts in-flight fetches when shutdown runs out of patience */
+  readonly #abort = new AbortController();
+  #stopping = false;
+  #coalesce: NodeJS.Timeout | undefined;
 
   private constructor(options: AppOptions, store: ItemStore) {
-    this.config = options.config;
+    this.#config = options.config;
     this.store = store;
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.#fetch = options.fetch;
     this.#agent = createFetchAgent(this.config.fetch.connectTimeoutMs);
     this.#queue = new HostQueue({ concurrency: this.config.fetch.concurrency, perHost: this.config.fetch.hostConcurrency });
-    const schedules = this.enabledSources().map((s) => s.schedule);
-    this.#maxAge = Math.max(60, Math.floor(Math.min(...schedules.map(shortestInterval), 3600) / 2));
+    this.#purge = options.purge ?? false;
+    this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
+    this.#updateMaxAge();
   }
 
   /** Opens the store and renders what it holds, so stored feeds are served before any fetch. */
   static async open(options: AppOptions): Promise<App> {
-    const store = await ItemStore.open(options.dataDir);
+    const store = await ItemStore.open(options.dataDir, {
+      backups: options.config.store.backups,
+      ...(options.recover ? { recover: true } : {}),
+      ...(options.now ? { now: options.now } : {}),
+      warn: (message, err) => options.logger.warn({ err }, message),
+    });
     const app = new App(options, store);
     app.render();
     return app;
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  #updateMaxAge(): void {
+    const schedules = this.enabledSources().map((s) => s.schedule);
+    this.#maxAge = Math.max(60, Math.floor(Math.min(...schedules.map(shortestInterval), 3600) / 2));
+  }
+
+  /**
+   * Switches to an already validated config between cycles (never during one, so a render never sees
+   * half-applied items): reschedules and re-renders. Fetching new sources is the caller's choice.
+   */
+  useConfig(next: Config): Promise<void> {
+    const applied = this.#cycle.then(() => {
+      this.#config = next;
+      this.store.backups.keep = next.store.backups;
+      this.#updateMaxAge();
+      // A reload that lands during shutdown must not bring the stopped schedule back.
+      if (this.#schedule && !this.#stopping) this.#restartSchedule();
+      this.render();
+    });
+    this.#cycle = applied.catch(() => {});
+    return applied;
   }
 
   enabledSources(): SourceConfig[] {
@@ -99,17 +158,20 @@ export class App {
   }
 
   async #runCycle(ids: string[] | undefined, options: CycleOptions): Promise<CycleReport> {
-    const wanted = ids ? new Set(ids) : undefined;
     const report: CycleReport = { sources: [], skipped: [], added: 0, updated: 0, rendered: [], written: false };
+    if (this.#stopping) return report;
+    const wanted = ids ? new Set([...ids, ...this.#retry]) : undefined;
     const now = this.#now();
     const sources = this.enabledSources().filter((s) => {
       if (wanted && !wanted.has(s.id)) return false;
       const { nextFetch } = this.store.sourceState(s.id);
-      if (options.force || isDue(nextFetch, now)) return true;
+      // A source whose last cycle was lost to a failed store write is fetched again, backoff or not.
+      if (options.force || this.#retry.has(s.id) || isDue(nextFetch, now)) return true;
       report.skipped.push({ sourceId: s.id, nextFetch: nextFetch! });
       this.#log.debug({ source: s.id, nextFetch }, 'not fetched: backing off');
       return false;
     });
+    const policy = this.#retentionPolicy();
     const ctx = {
       fetch: {
         timeoutMs: this.config.fetch.timeoutMs,
@@ -117,12 +179,15 @@ export class App {
         maxBytes: this.config.fetch.maxBytes,
         userAgent: this.config.fetch.userAgent ?? USER_AGENT,
         dispatcher: this.#agent,
+        signal: this.#abort.signal,
         ...(this.#fetch ? { fetch: this.#fetch } : {}),
       },
       store: this.store,
       apply: (changes: MergeResult) => {
-        this.store.apply(changes.added, changes.updated);
-        report.added += changes.added.length;
+        // An item retention would drop at once is not stored, or it would come back as new every cycle.
+        const added = changes.added.filter((item) => !isExpiredUnder(policy, item, this.#now()));
+        this.store.apply(added, changes.updated);
+        report.added += added.length;
         report.updated += changes.updated.length;
       },
       now: this.#now,
@@ -131,22 +196,40 @@ export class App {
     await Promise.all(sources.map((source) => {
       const url = fetchUrlOf(source, this.store.sourceState(source.id));
       return this.#queue.run(hostOf(url), async () => {
+        if (this.#stopping) return; // shutdown: in-flight fetches finish, none start
         const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);
-        this.store.setSourceState(outcome.state);
         report.sources.push(outcome);
+        if (outcome.status === 'error' && this.#abort.signal.aborted) {
+          // Cut short by shutdown: not the source's failure, so its state stays as it was.
+          this.#log.info({ source: source.id }, 'fetch aborted by shutdown');
+          return;
+        }
+        this.store.setSourceState(outcome.state);
         this.#logOutcome(outcome);
       });
     }));
-    this.store.prune(this.config.retention.maxItemsPerSource);
+    report.pruned = this.store.prune(policy, this.#now());
+    if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
     try {
       report.written = await this.store.commit();
+      this.#retry.clear();
+      this.#storeError = undefined;
+      report.rendered = this.render();
     } catch (err) {
-      // The in-memory state and the served feeds stay as they are; the next cycle writes again.
-      this.#log.error({ err, file: this.store.file }, 'store write failed; will retry next cycle');
+      if (!(err instanceof StoreWriteError)) throw err;
+      // The store rolled memory back to the file on disk, so the served feeds, which are not re-rendered,
+      // still match it. The sources of this cycle are fetched again next cycle.
+      for (const s of sources) this.#retry.add(s.id);
+      this.#storeError = { message: err.message, at: this.#now().toISOString() };
+      this.#log.error({ file: err.file, code: err.code, err: err.cause }, err.message);
+      report.writeError = err;
     }
-    report.rendered = this.render();
     this.#lastCycle = this.#now().toISOString();
     return report;
+  }
+
+  #retentionPolicy(): RetentionPolicy {
+    return retentionPolicy(this.config.retention, this.config.sources, this.#purge);
   }
 
   /** One line per fetch: what an operator greps for when a source misbehaves. */
@@ -175,7 +258,9 @@ export class App {
     }
     // Building the specs walks every item; when neither the items nor the sources' titles changed it can only
     // find nothing to render, which is the common case (most sources answer 304 most of the time).
-    const from = `${this.store.generation}\0${JSON.stringify([...sources])}`;
+    // revision moves with every change of the items in memory (written or not); the config part catches hot reloads.
+    const { title, baseUrl, description, defaults, sources: configured } = this.config;
+    const from = `${this.store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags])])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(false);
       return [];
@@ -240,6 +325,8 @@ export class App {
       }),
       status: () => ({
         lastCycle: this.#lastCycle ?? null,
+        config: this.configStatus,
+        store: { ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
         sources: this.#sourceStatuses().map((status) => {
           const { etag, lastModified, feedTitle, feedLink } = this.store.sourceState(status.id);
           return { ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null };
@@ -262,10 +349,11 @@ export class App {
   /** Runs each source on its schedule; sources falling due together share one cycle (one store write). */
   startSchedule(): void {
     this.#schedule = scheduleSources(this.enabledSources(), (ids) => {
+      if (this.#stopping) return;
       const first = this.#pending.size === 0;
       for (const id of ids) this.#pending.add(id);
       if (!first) return;
-      setTimeout(() => {
+      this.#coalesce = setTimeout(() => {
         const due = [...this.#pending];
         this.#pending.clear();
         this.runCycle(due).catch((err) => this.#log.error({ err }, 'cycle failed'));
@@ -273,7 +361,37 @@ export class App {
     }, { spreadMs: this.config.fetch.spreadMs });
   }
 
+  #restartSchedule(): void {
+    const old = this.#schedule;
+    this.startSchedule();
+    old?.stop().catch((err) => this.#log.error({ err }, 'stopping the old schedule failed'));
+  }
+
+  /**
+   * First half of a graceful stop: no cycle or fetch starts any more; in-flight fetches get `graceMs` to
+   * finish and are then aborted. Resolves once the cycle in progress has committed; true if it aborted any.
+   */
+  async stopCycles(graceMs: number): Promise<boolean> {
+    this.#stopping = true;
+    clearTimeout(this.#coalesce);
+    this.#pending.clear();
+    await this.#schedule?.stop();
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.#cycle.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (finished) return false;
+    this.#abort.abort();
+    await this.#cycle;
+    return true;
+  }
+
+  /** Waits for the cycle in progress (which commits the store), then closes the server. */
   async close(): Promise<void> {
+    this.#stopping = true;
+    clearTimeout(this.#coalesce);
     await this.#schedule?.stop();
     await this.#cycle;
     if (this.#server) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// tributary serve | fetch --once | check | inspect — see README "Command line".
+// tributary serve | fetch --once | check | import-opml — see README "Command line".
 import { parseArgs } from 'node:util';
 import { existsSync } from 'node:fs';
 import { App, USER_AGENT } from './app.ts';
@@ -8,26 +8,36 @@ import { ConfigError } from './config/errors.ts';
 import type { Config } from './config/types.ts';
 import { SourceFetchError } from './fetch/errors.ts';
 import { createFetchAgent, fetchSource } from './fetch/fetch-source.ts';
+import { configDirectoryOf, importOpml } from './import-opml.ts';
+import { logOpened, runService } from './lifecycle.ts';
 import { createLogger } from './log.ts';
 import { discoverFeeds } from './parse/discover.ts';
 import { FeedParseError, NotAFeedError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
+import { StoreCorruptError } from './store/errors.ts';
 
 const USAGE = `usage:
-  tributary serve [--config FILE] [--data DIR] [--port N] [--host H]
-  tributary fetch --once [--force] [--config FILE] [--data DIR]
-  tributary check [--config FILE]
-  tributary check --discover URL [--config FILE]
+  tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
+  tributary fetch --once [--force] [--config PATH] [--data DIR] [--recover] [--purge]
+  tributary check [--config PATH]
+  tributary check --discover URL [--config PATH]
+  tributary import-opml FILE [--config PATH]
+PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
+
+/** Without --config or TRIBUTARY_CONFIG every file of feeds/ is read; feeds/sources.yaml is the main one. */
+const DEFAULT_CONFIG = 'feeds';
 
 interface Common {
   config: string;
   data: string;
+  recover: boolean;
+  purge: boolean;
 }
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       config: { type: 'string' },
@@ -37,43 +47,51 @@ export async function main(argv: string[]): Promise<number> {
       once: { type: 'boolean' },
       force: { type: 'boolean' },
       discover: { type: 'string' },
+      recover: { type: 'boolean' },
+      purge: { type: 'boolean' },
+      'shutdown-timeout': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
     strict: true,
   });
   const common: Common = {
-    config: values.config ?? process.env.TRIBUTARY_CONFIG ?? 'feeds/sources.yaml',
+    config: values.config ?? process.env.TRIBUTARY_CONFIG ?? DEFAULT_CONFIG,
     data: values.data ?? process.env.TRIBUTARY_DATA ?? 'data',
+    recover: values.recover ?? false,
+    purge: values.purge ?? false,
   };
   if (values.help || !command) {
     process.stdout.write(USAGE);
     return command ? 0 : 2;
   }
   switch (command) {
-    case 'serve':
-      return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1');
+    case 'serve': {
+      const grace = Number(values['shutdown-timeout'] ?? process.env.TRIBUTARY_SHUTDOWN_TIMEOUT ?? '10');
+      if (!Number.isFinite(grace) || grace < 0) return usageError(`invalid --shutdown-timeout "${values['shutdown-timeout']}" (seconds)`);
+      return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1', grace * 1000);
+    }
     case 'fetch':
-      if (!values.once) {
-        process.stderr.write('tributary fetch needs --once (the scheduler runs under "tributary serve")\n');
-        return 2;
-      }
+      if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
       return fetchOnce(common, values.force ?? false);
     case 'check':
       return values.discover === undefined ? check(common) : discover(common, values.discover);
+    case 'import-opml':
+      if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
+      return importCommand(positionals[0]!, common);
     default:
-      process.stderr.write(`unknown command "${command}"\n${USAGE}`);
-      return 2;
+      return usageError(`unknown command "${command}"\n${USAGE}`);
   }
 }
 
 async function check(common: Common): Promise<number> {
   try {
     const config = await loadConfig(common.config);
-    process.stdout.write(`${common.config}: ok, ${config.sources.length} sources (${config.sources.filter((s) => s.enabled).length} enabled)\n`);
+    const files = config.files.length > 1 ? ` from ${config.files.length} files` : '';
+    process.stdout.write(`${common.config}: ok, ${config.sources.length} sources (${config.sources.filter((s) => s.enabled).length} enabled)${files}\n`);
     return 0;
   } catch (err) {
-    return reportConfigError(err);
+    return reportStartError(err);
   }
 }
 
@@ -86,7 +104,7 @@ async function discover(common: Common, url: string): Promise<number> {
   try {
     config = existsSync(common.config) ? await loadConfig(common.config) : parseConfig('{}', 'defaults');
   } catch (err) {
-    return reportConfigError(err);
+    return reportStartError(err);
   }
   const agent = createFetchAgent(config.fetch.connectTimeoutMs);
   try {
@@ -121,14 +139,15 @@ async function discover(common: Common, url: string): Promise<number> {
 
 /** force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too. */
 async function fetchOnce(common: Common, force: boolean): Promise<number> {
-  let config;
-  try {
-    config = await loadConfig(common.config);
-  } catch (err) {
-    return reportConfigError(err);
-  }
   const logger = createLogger();
-  const app = await App.open({ config, dataDir: common.data, logger });
+  let app: App;
+  try {
+    const config = await loadConfig(common.config);
+    app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge });
+  } catch (err) {
+    return reportStartError(err);
+  }
+  logOpened(logger, app.store.file, app.store.opened);
   const report = await app.runCycle(undefined, { force });
   for (const outcome of report.sources) {
     if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
@@ -141,43 +160,54 @@ async function fetchOnce(common: Common, force: boolean): Promise<number> {
   const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';
   process.stderr.write(`fetched ${report.sources.length} sources (${failed} failed${skipped}): ${report.added} new, ${report.updated} updated items; ${app.store.size} stored\n`);
   await app.close();
+  if (report.writeError) {
+    process.stderr.write(`${report.writeError.message}\n`);
+    return 1;
+  }
   return 0;
 }
 
-async function serve(common: Common, portText: string, host: string): Promise<number> {
+async function serve(common: Common, portText: string, host: string, shutdownGraceMs: number): Promise<number> {
   const port = Number(portText);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    process.stderr.write(`invalid port "${portText}"\n`);
-    return 2;
-  }
-  let config;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`invalid port "${portText}"`);
   try {
-    config = await loadConfig(common.config);
+    const config = await loadConfig(common.config);
+    return await runService({ configPath: common.config, dataDir: common.data, port, host, recover: common.recover, purge: common.purge, shutdownGraceMs, logger: createLogger() }, config);
   } catch (err) {
-    return reportConfigError(err);
+    return reportStartError(err);
   }
-  const logger = createLogger();
-  const app = await App.open({ config, dataDir: common.data, logger });
-  const address = await app.listen(port, host);
-  logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${host}:${address.port}/`);
-  app.startSchedule();
-  app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
-  await new Promise<void>((resolve) => {
-    const stop = () => resolve();
-    process.once('SIGINT', stop);
-    process.once('SIGTERM', stop);
-  });
-  logger.info('shutting down');
-  await app.close();
+}
+
+async function importCommand(opmlFile: string, common: Common): Promise<number> {
+  const dir = await configDirectoryOf(common.config);
+  let result;
+  try {
+    result = await importOpml(opmlFile, dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return usageError(`cannot read ${opmlFile}: no such file`);
+    return reportStartError(err);
+  }
+  for (const s of result.added) process.stdout.write(`+ ${s.id}  ${s.url}${s.tags.length ? `  [${s.tags.join(', ')}]` : ''}\n`);
+  for (const s of result.skipped) process.stdout.write(`= ${opmlFile}:${s.line}: ${s.title ?? s.url}: ${s.reason}\n`);
+  process.stdout.write(result.added.length > 0
+    ? `imported ${result.added.length} sources into ${result.file}; ${result.skipped.length} outlines skipped\n`
+    : `nothing new to import; ${result.skipped.length} outlines skipped\n`);
+  if (dir !== common.config) process.stderr.write(`note: --config names a file; ${result.file} is read only when the config is its directory (${dir})\n`);
   return 0;
 }
 
-function reportConfigError(err: unknown): number {
-  if (err instanceof ConfigError) {
+/** Problems an operator fixes (config, store file) print as plain lines and exit 1; anything else is a bug. */
+function reportStartError(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof StoreCorruptError) {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }
   throw err;
+}
+
+function usageError(message: string): number {
+  process.stderr.write(`${message}\n`);
+  return 2;
 }
 
 main(process.argv.slice(2)).then(

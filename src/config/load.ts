@@ -1,51 +1,129 @@
-import { readFile } from 'node:fs/promises';
-import { Document, LineCounter, isMap, isNode, isPair, isScalar, parseDocument } from 'yaml';
-import type { z } from 'zod';
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.ts';
-import { configSchema, type ConfigFile } from './schema.ts';
+import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
+import { configSchema, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
+import { claimId, deriveSourceId } from './source-ids.ts';
 import type { Config, SourceConfig } from './types.ts';
+import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
 
-/** Reads and validates one sources file; throws ConfigError listing every problem with file:line. */
-export async function loadConfig(file: string): Promise<Config> {
-  let text: string;
+export interface ConfigText {
+  file: string;
+  text: string;
+}
+
+/** The file that holds the global keys when a directory is read, if present. */
+export const MAIN_FILE_NAMES = ['sources.yaml', 'sources.yml'];
+
+/**
+ * Reads a config file, or every *.yaml and *.opml file of a directory, and validates the whole; throws
+ * ConfigError listing every problem with file:line.
+ */
+export async function loadConfig(path: string): Promise<Config> {
+  let isDirectory: boolean;
   try {
-    text = await readFile(file, 'utf8');
+    isDirectory = (await stat(path)).isDirectory();
   } catch (err) {
-    throw new ConfigError([{ file, line: 0, key: '', message: `cannot read config: ${(err as Error).message}` }]);
+    throw new ConfigError([{ file: path, line: 0, key: '', message: `cannot read config: ${(err as Error).message}` }]);
   }
-  return parseConfig(text, file);
+  const files = isDirectory ? await listConfigFiles(path) : [path];
+  if (files.length === 0) {
+    throw new ConfigError([{ file: path, line: 0, key: '', message: 'the directory holds no *.yaml or *.opml file' }]);
+  }
+  const texts = await Promise.all(files.map(async (file) => {
+    try {
+      return { file, text: await readFile(file, 'utf8') };
+    } catch (err) {
+      throw new ConfigError([{ file, line: 0, key: '', message: `cannot read config: ${(err as Error).message}` }]);
+    }
+  }));
+  return buildConfig(texts);
 }
 
+/** Validates one YAML file holding the whole config. */
 export function parseConfig(text: string, file: string): Config {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const lineOf = (offset: number) => lines.linePos(offset).line;
-  if (doc.errors.length > 0) {
-    throw new ConfigError(doc.errors.map((e) => ({
-      file, line: lineOf(e.pos[0]), key: '', message: `YAML: ${e.message.split('\n')[0]}`,
-    })));
-  }
-  const raw = doc.toJS() ?? {};
-  const parsed = configSchema.safeParse(raw);
-  const problems = [
-    ...(parsed.success ? [] : parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, lineOf))),
-    ...duplicateIdProblems(raw, doc, file, lineOf),
-  ].sort((a, b) => a.line - b.line);
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
-  return toConfig(parsed.data, [file]);
+  return buildConfig([{ file, text }]);
 }
 
-function toConfig(data: ConfigFile, files: string[]): Config {
-  const sources: SourceConfig[] = data.sources.map((s) => ({
+/** The config files of a directory, by name; editor backups and hidden files are not config. */
+export async function listConfigFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && isConfigFileName(e.name)).map((e) => join(dir, e.name)).sort();
+}
+
+export function isConfigFileName(name: string): boolean {
+  return !name.startsWith('.') && /\.(ya?ml|opml)$/i.test(name);
+}
+
+/**
+ * Merges several files into one Config. The main file (sources.yaml, else the first YAML file) alone may
+ * set the global keys; the others hold only sources. Ids are unique across all files. OPML outlines become
+ * sources with derived ids; one whose URL a YAML file already lists is left out, since the YAML entry is
+ * the one the operator wrote.
+ */
+export function buildConfig(inputs: ConfigText[]): Config {
+  const isOpml = (f: ConfigText) => /\.opml$/i.test(f.file);
+  const yamls = inputs.filter((f) => !isOpml(f));
+  const main = yamls.find((f) => MAIN_FILE_NAMES.includes(basename(f.file))) ?? yamls[0];
+  const ordered = [...(main ? [main] : []), ...yamls.filter((f) => f !== main), ...inputs.filter(isOpml)];
+  const parsed = ordered.filter((f) => !isOpml(f)).map((f) => parseYamlFile(f.text, f.file, f === main ? 'main' : 'sources', main?.file));
+  const opmls = ordered.filter(isOpml).map((f) => ({ file: f.file, ...parseOpml(f.text, f.file) }));
+  const problems = [...parsed.flatMap((p) => p.problems), ...duplicateIdProblems(parsed), ...opmls.flatMap((o) => o.problems)];
+  const globals = parsed[0]?.data ?? configSchema.parse({});
+  const sources = problems.length === 0 ? yamlSources(parsed, globals) : [];
+  if (problems.length === 0) sources.push(...opmlSources(opmls, sources, globals, problems));
+  if (problems.length > 0) throw new ConfigError(sortProblems(problems, ordered.map((f) => f.file)));
+  return toConfig(globals, sources, ordered.map((f) => f.file));
+}
+
+function yamlSources(parsed: ParsedYamlFile[], globals: ConfigFile): SourceConfig[] {
+  return parsed.flatMap((p) => p.data!.sources.map((s) => toSource(s, globals)));
+}
+
+function opmlSources(opmls: { file: string; feeds: OpmlFeed[] }[], existing: SourceConfig[], globals: ConfigFile, problems: ConfigProblem[]): SourceConfig[] {
+  const byUrl = new Map<string, SourceConfig>(existing.map((s) => [feedUrlKey(s.url), s]));
+  const fromYaml = new Set(byUrl.values());
+  const taken = new Set(existing.map((s) => s.id));
+  const added: SourceConfig[] = [];
+  for (const { file, feeds } of opmls) {
+    for (const feed of feeds) {
+      const same = byUrl.get(feedUrlKey(feed.url));
+      if (same) {
+        // The same feed in two folders of an export: one source carrying both folders' tags.
+        if (!fromYaml.has(same)) same.tags = [...new Set([...same.tags, ...feed.tags])];
+        continue;
+      }
+      const candidate = { id: claimId(deriveSourceId(feed.title, feed.url), taken), url: feed.url, tags: feed.tags, ...(feed.title ? { title: feed.title } : {}) };
+      const checked = sourceSchema.safeParse(candidate);
+      if (!checked.success) {
+        for (const issue of checked.error.issues) {
+          problems.push({ file, line: feed.line, key: `outline.${issue.path.join('.')}`, message: `${issue.message} (outline "${feed.title ?? feed.url}")` });
+        }
+        continue;
+      }
+      const source = toSource(checked.data, globals);
+      byUrl.set(feedUrlKey(feed.url), source);
+      added.push(source);
+    }
+  }
+  return added;
+}
+
+function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
+  return {
     id: s.id,
     url: s.url,
     ...(s.title !== undefined ? { title: s.title } : {}),
     tags: [...new Set(s.tags)],
-    schedule: s.schedule ?? data.defaults.schedule,
+    schedule: s.schedule ?? globals.defaults.schedule,
     enabled: s.enabled,
     ...(s.encoding !== undefined ? { encoding: s.encoding } : {}),
-    timezone: s.timezone ?? data.defaults.timezone,
-  }));
+    timezone: s.timezone ?? globals.defaults.timezone,
+    ...(s.retention !== undefined ? { retention: s.retention } : {}),
+  };
+}
+
+function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): Config {
   return {
     files,
     title: data.title,
@@ -62,66 +140,29 @@ function toConfig(data: ConfigFile, files: string[]): Config {
       spreadMs: data.fetch.spreadSeconds * 1000,
     },
     retention: data.retention,
+    store: data.store,
     sources,
   };
 }
 
-type LineOf = (offset: number) => number;
-
-function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, lineOf: LineOf): ConfigProblem[] {
-  const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
-  if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((key) => ({
-      file,
-      line: lineOf(keyOffset(doc, path, key)),
-      key: [...path, key].join('.'),
-      message: `unknown key "${key}"${suggestKey(path)}`,
-    }));
-  }
-  return [{ file, line: lineOf(nodeOffset(doc, path)), key: path.join('.'), message: issue.message }];
-}
-
-function suggestKey(path: (string | number)[]): string {
-  const where = path.length === 0 ? 'at top level' : `under ${path.join('.')}`;
-  return ` ${where} (check its spelling against README's list of keys)`;
-}
-
-/** The offset of the deepest node that exists along path, so a missing key points at its parent. */
-function nodeOffset(doc: Document, path: (string | number)[]): number {
-  for (let depth = path.length; depth >= 0; depth--) {
-    const node = doc.getIn(path.slice(0, depth), true);
-    if (isNode(node) && node.range) return node.range[0];
-  }
-  return 0;
-}
-
-function keyOffset(doc: Document, path: (string | number)[], key: string): number {
-  const parent = path.length === 0 ? doc.contents : doc.getIn(path, true);
-  if (isMap(parent)) {
-    for (const pair of parent.items) {
-      if (isPair(pair) && isScalar(pair.key) && pair.key.value === key && pair.key.range) return pair.key.range[0];
+/** Read from the raw documents, so duplicates are reported along with every other problem. */
+function duplicateIdProblems(parsed: ParsedYamlFile[]): ConfigProblem[] {
+  const first = new Map<string, { file: string; line: number }>();
+  const problems: ConfigProblem[] = [];
+  for (const { file, ids } of parsed) {
+    for (const { id, line, key } of ids) {
+      const seen = first.get(id);
+      if (!seen) {
+        first.set(id, { file, line });
+        continue;
+      }
+      const where = seen.file === file ? `line ${seen.line}` : `${seen.file}:${seen.line}`;
+      problems.push({ file, line, key, message: `duplicate source id "${id}" (first used at ${where}); ids must be unique` });
     }
   }
-  return nodeOffset(doc, path);
-}
-
-/** Read from the raw document, so duplicates are reported along with every other problem. */
-function duplicateIdProblems(raw: unknown, doc: Document, file: string, lineOf: LineOf): ConfigProblem[] {
-  const firstLine = new Map<string, number>();
-  const problems: ConfigProblem[] = [];
-  const sources = (raw as { sources?: unknown }).sources;
-  if (!Array.isArray(sources)) return [];
-  sources.forEach((source: unknown, index) => {
-    const id = (source as { id?: unknown } | null)?.id;
-    if (typeof id !== 'string') return;
-    const line = lineOf(nodeOffset(doc, ['sources', index, 'id']));
-    const seen = firstLine.get(id);
-    if (seen === undefined) firstLine.set(id, line);
-    else problems.push({
-      file, line, key: `sources.${index}.id`,
-      message: `duplicate source id "${id}" (first used at line ${seen}); ids must be unique`,
-    });
-  });
   return problems;
 }
 
+function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem[] {
+  return problems.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
+}

@@ -36,6 +36,10 @@ const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at mo
 const FETCH_DEFAULTS = {
   timeoutSeconds: 20, connectTimeoutSeconds: 10, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadSeconds: 300,
 };
+const sourceRetention = z.strictObject({
+  maxItemsPerSource: z.number().int().min(1).optional(),
+  maxAgeDays: z.number().positive().optional(),
+});
 
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
@@ -46,6 +50,8 @@ export const sourceSchema = z.strictObject({
   enabled: z.boolean().default(true),
   encoding: z.string().min(1).optional(),
   timezone: timezone.optional(),
+  /** overrides retention.* for this source */
+  retention: sourceRetention.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -68,9 +74,27 @@ export const configSchema = z.strictObject({
   }).default(FETCH_DEFAULTS),
   retention: z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
+    /** no age limit when absent */
+    maxAgeDays: z.number().positive().optional(),
   }).default({ maxItemsPerSource: 500 }),
+  store: z.strictObject({
+    /** how many previous store files data/backups/ keeps */
+    backups: z.number().int().min(0).max(100).default(3),
+  }).default({ backups: 3 }),
   sources: z.array(sourceSchema).default([]),
 });
 
+/**
+ * Every file of a config directory but the main one holds only sources; the global keys live in one place
+ * so two files can never disagree about the title or the default schedule.
+ */
+export const sourcesFileSchema = z.strictObject({
+  sources: z.array(sourceSchema).default([]),
+});
+
+/** Keys only the main file may set. */
+export const GLOBAL_KEYS = Object.keys(configSchema.shape).filter((key) => key !== 'sources');
+
 export type SourceConfigInput = z.input<typeof sourceSchema>;
 export type ConfigFile = z.output<typeof configSchema>;
+export type SourceFileEntry = z.output<typeof sourceSchema>;

@@ -10,6 +10,14 @@ export interface SourceConfig {
   encoding?: string;
   /** IANA zone for dates that carry none */
   timezone: string;
+  /** this source's own retention limits; unset keys fall back to Config.retention */
+  retention?: { maxItemsPerSource?: number; maxAgeDays?: number };
+}
+
+export interface RetentionConfig {
+  maxItemsPerSource: number;
+  /** items published longer ago are dropped; no age limit when absent */
+  maxAgeDays?: number;
 }
 
 export interface Config {
@@ -31,6 +39,7 @@ export interface Config {
     /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
     spreadMs: number;
   };
-  retention: { maxItemsPerSource: number };
+  retention: RetentionConfig;
+  store: { backups: number };
   sources: SourceConfig[];
 }

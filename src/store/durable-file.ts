@@ -1,6 +1,14 @@
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { copyFile, link, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
+import { StoreCorruptError } from './errors.ts';
+
+export { StoreCorruptError };
+
+export interface DurableFileOptions {
+  /** runs after the new content is safely on disk and before it replaces the file, e.g. to keep a backup */
+  beforeReplace?: (file: string) => Promise<void>;
+}
 
 /**
  * A lowdb adapter that writes JSON durably: a temp file beside the target, fsync, rename over the target,
@@ -9,9 +17,10 @@ import type { Adapter } from 'lowdb';
  */
 export class DurableJsonFile<T> implements Adapter<T> {
   readonly file: string;
-  #seq = 0;
-  constructor(file: string) {
+  readonly #options: DurableFileOptions;
+  constructor(file: string, options: DurableFileOptions = {}) {
     this.file = file;
+    this.#options = options;
   }
 
   async read(): Promise<T | null> {
@@ -22,40 +31,86 @@ export class DurableJsonFile<T> implements Adapter<T> {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    let data: unknown;
+    let value: unknown;
     try {
-      data = JSON.parse(text);
+      value = JSON.parse(text);
     } catch (err) {
       throw new StoreCorruptError(this.file, (err as Error).message);
     }
-    // lowdb treats a falsy result as "no file" and would write over it on the next commit.
-    if (typeof data !== 'object' || data === null) throw new StoreCorruptError(this.file, 'not a JSON object');
-    return data as T;
+    // null (or any non-object) means "no file" to lowdb, which would then start empty and overwrite this one.
+    if (typeof value !== 'object' || value === null) throw new StoreCorruptError(this.file, value === null ? 'the file holds null' : 'not a JSON object');
+    return value as T;
   }
 
   async write(data: T): Promise<void> {
-    const temp = join(dirname(this.file), `.${basename(this.file)}.${process.pid}.${++this.#seq}.tmp`);
-    const handle = await open(temp, 'w', 0o644);
-    try {
-      await handle.writeFile(JSON.stringify(data), 'utf8');
-      await handle.sync();
-    } catch (err) {
-      await handle.close().catch(() => {});
-      await unlink(temp).catch(() => {});
-      throw err;
-    }
-    await handle.close();
-    try {
-      await rename(temp, this.file);
-    } catch (err) {
-      await unlink(temp).catch(() => {});
-      throw err;
-    }
-    await syncDirectory(dirname(this.file));
+    await writeFileAtomic(this.file, JSON.stringify(data), this.#options.beforeReplace);
   }
 }
 
-async function syncDirectory(dir: string): Promise<void> {
+let seq = 0;
+
+/** Replaces `file` with `text` so that a reader (or a crash) sees the old content or the new, never a mix. */
+export async function writeFileAtomic(file: string, text: string, beforeReplace?: (file: string) => Promise<void>): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
+  const handle = await open(temp, 'w', 0o644);
+  try {
+    await handle.writeFile(text, 'utf8');
+    await handle.sync();
+    await handle.close();
+    await beforeReplace?.(file);
+    await rename(temp, file);
+  } catch (err) {
+    await handle.close().catch(() => {});
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await syncDirectory(dirname(file));
+}
+
+/**
+ * Deletes temp files a killed writer left beside `file`. Only at open, before this process writes, so a
+ * temp file carrying our own pid is stale too (in a container every run is pid 1); one of a live process
+ * (another Tributary on the same data dir) is left alone.
+ */
+export async function removeStaleTemps(file: string): Promise<string[]> {
+  const prefix = `.${basename(file)}.`;
+  const removed: string[] = [];
+  for (const name of await readdir(dirname(file))) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length).split('.')[0]) : NaN;
+    if (!Number.isInteger(pid) || (pid !== process.pid && isAlive(pid))) continue;
+    try {
+      await unlink(join(dirname(file), name));
+      removed.push(name);
+    } catch {
+      // A read-only data directory: the leftover is harmless (never read) and the next start tries again.
+    }
+  }
+  return removed;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A second name for the file's current content, without copying a byte (the rename leaves the old inode to it). */
+export async function linkOrCopy(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // Same name, same savedAt: the same file, linked by a write that was killed before its rename.
+    if (code === 'EEXIST') return;
+    if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
+    await copyFile(from, to);
+  }
+}
+
+export async function syncDirectory(dir: string): Promise<void> {
   try {
     const handle = await open(dir, 'r');
     try {
@@ -65,15 +120,5 @@ async function syncDirectory(dir: string): Promise<void> {
     }
   } catch {
     // Some filesystems refuse fsync on a directory; the rename itself is still atomic there.
-  }
-}
-
-/** The store file exists but is not readable JSON of ours; it is never overwritten. */
-export class StoreCorruptError extends Error {
-  readonly file: string;
-  constructor(file: string, detail: string) {
-    super(`store file ${file} is corrupt (${detail}); it was left untouched. Move it aside or restore a backup, then start again.`);
-    this.name = 'StoreCorruptError';
-    this.file = file;
   }
 }

@@ -3,20 +3,44 @@ import { join } from 'node:path';
 import { Low } from 'lowdb';
 import type { StoredItems } from '../dedupe/merge.ts';
 import type { Item, SourceState } from '../model.ts';
-import { DurableJsonFile, StoreCorruptError } from './durable-file.ts';
+import { BackupSet, recoverStore, type Recovery } from './backups.ts';
+import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
+import { StoreCorruptError, StoreWriteError } from './errors.ts';
+import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
+import { selectPruning, type RetentionPolicy } from './retention.ts';
 
-/** 2: source states moved from store.json to sources.json, so a cycle of 304s rewrites no items. */
-export const STORE_VERSION = 2;
+export { STORE_VERSION, type SourceStateData, type StoreData };
+export { newestFirst } from './retention.ts';
 
-export interface StoreData {
-  version: number;
-  items: Item[];
-  /** version 1 kept the source states here; read once to migrate them to sources.json */
-  sources?: Record<string, SourceState>;
+export interface StoreOptions {
+  /** previous store files kept in backups/ (config store.backups); default 3 */
+  backups?: number;
+  /** move an unreadable store file aside and continue from the newest readable backup */
+  recover?: boolean;
+  /** problems that do not stop the store, such as a backup that could not be made */
+  warn?: (message: string, err: unknown) => void;
+  now?: () => Date;
 }
 
-export interface SourceStateData {
-  version: number;
+/** What open() found and did, for the log. */
+export interface OpenReport {
+  /** temp files of killed writers, deleted */
+  staleTemps: string[];
+  /** the schema version the file had, when it was older than STORE_VERSION */
+  migratedFrom?: number;
+  /** copy of the file as it was before migration */
+  preMigrationCopy?: string;
+  recovery?: Recovery;
+}
+
+export interface PruneReport {
+  byCount: number;
+  byAge: number;
+  purged: string[];
+}
+
+interface Snapshot {
+  items: Item[];
   sources: Record<string, SourceState>;
 }
 
@@ -24,61 +48,86 @@ export interface SourceStateData {
  * Items (data/store.json) and source states (data/sources.json), in memory with indexes, persisted through
  * lowdb. Changes accumulate in memory and reach the disk on commit(), once per fetch cycle, each file only
  * when it changed: the item file is the big one, and a cycle where every source answers 304 leaves it alone.
+ * A failed commit rolls memory back to what the disk holds, so what is served never differs from what a
+ * restart would load.
  */
 export class ItemStore implements StoredItems {
   readonly file: string;
   readonly stateFile: string;
-  readonly #db: Low<StoreData>;
   readonly #states: Low<SourceStateData>;
+  readonly backups: BackupSet;
+  readonly opened: OpenReport;
+  readonly #db: Low<StoreData>;
+  readonly #now: () => Date;
+  readonly #warn: (message: string, err: unknown) => void;
   readonly #byId = new Map<string, Item>();
   readonly #bySourceKey = new Map<string, Item>();
   readonly #byLink = new Map<string, Item>();
+  #committed: Snapshot;
+  /** savedAt of the file on disk, which names its backup when it is replaced */
+  #savedAtOnDisk: string | undefined;
   #dirty = false;
   #statesDirty = false;
-  #generation = 0;
-  #pruned: { generation: number; max: number } | undefined;
+  #revision = 0;
 
-  private constructor(db: Low<StoreData>, states: Low<SourceStateData>) {
+  private constructor(db: Low<StoreData>, states: Low<SourceStateData>, file: string, backups: BackupSet, opened: OpenReport, options: StoreOptions) {
     this.#db = db;
     this.#states = states;
-    this.file = (db.adapter as DurableJsonFile<StoreData>).file;
+    this.file = file;
     this.stateFile = (states.adapter as DurableJsonFile<SourceStateData>).file;
-    for (const item of db.data.items) this.#index(item);
+    this.backups = backups;
+    this.opened = opened;
+    this.#now = options.now ?? (() => new Date());
+    this.#warn = options.warn ?? (() => {});
+    this.#committed = this.#snapshot();
+    this.#reindex();
   }
 
-  /** Opens (or creates) data/store.json and data/sources.json in dir. Throws StoreCorruptError rather than overwrite a bad file. */
-  static async open(dir: string): Promise<ItemStore> {
+  /**
+   * Opens (or creates) store.json in dir. Throws StoreCorruptError rather than overwrite a file it cannot
+   * read, unless options.recover is set.
+   */
+  static async open(dir: string, options: StoreOptions = {}): Promise<ItemStore> {
     await mkdir(dir, { recursive: true });
     const file = join(dir, 'store.json');
-    const db = new Low<StoreData>(new DurableJsonFile<StoreData>(file), { version: STORE_VERSION, items: [] });
-    await db.read();
-    const data = db.data as unknown;
-    if (!isStoreData(data)) throw new StoreCorruptError(file, 'not a Tributary store');
-    if (data.version > STORE_VERSION) {
-      throw new StoreCorruptError(file, `schema version ${data.version} is newer than this release understands (${STORE_VERSION})`);
+    const now = options.now ?? (() => new Date());
+    const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
+    let store: ItemStore | undefined;
+    const adapter = new DurableJsonFile<StoreData>(file, {
+      beforeReplace: (current) => store!.#preserve(current),
+    });
+    const db = new Low<StoreData>(adapter, emptyStore());
+    const opened: OpenReport = { staleTemps: await removeStaleTemps(file) };
+    let loaded: MigratedStore | undefined;
+    try {
+      // Not db.read(): it treats every falsy content as "no file" and would let the default overwrite it.
+      const raw = await adapter.read();
+      loaded = raw === null ? undefined : migrateStore(raw, file);
+    } catch (err) {
+      if (!options.recover || !(err instanceof StoreCorruptError)) throw err;
+      opened.recovery = await recoverStore(file, backups, now());
+      loaded = opened.recovery.loaded;
+    }
+    db.data = loaded?.data ?? emptyStore();
+    const from = loaded?.from;
+    if (from !== undefined && from < STORE_VERSION) {
+      opened.migratedFrom = from;
+      opened.preMigrationCopy = await backups.keepCopy(file, `store.v${from}-${stamp(now())}.json`);
     }
     const stateFile = join(dir, 'sources.json');
     const states = new Low<SourceStateData>(new DurableJsonFile<SourceStateData>(stateFile), { version: STORE_VERSION, sources: {} });
-    await states.read();
-    if (!isStateData(states.data)) throw new StoreCorruptError(stateFile, 'not a Tributary source state file');
-    const store = new ItemStore(db, states);
-    if (data.version < STORE_VERSION) store.#migrate();
+    const rawStates = await (states.adapter as DurableJsonFile<SourceStateData>).read().catch((err: unknown) => {
+      // Source states are only validators and counters: with --recover, a bad file is replaced by a fresh one.
+      if (options.recover && err instanceof StoreCorruptError) return null;
+      throw err;
+    });
+    states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
+    store = new ItemStore(db, states, file, backups, opened, options);
+    if (from !== undefined && from < STORE_VERSION) {
+      store.#dirty = true;
+      store.#statesDirty = true;
+    }
     return store;
-  }
-
-  /** Version 1 to 2: the source states move out of store.json. Written on the next commit. */
-  #migrate(): void {
-    const legacy = this.#db.data.sources;
-    if (legacy && Object.keys(this.#states.data.sources).length === 0) this.#states.data.sources = legacy;
-    delete this.#db.data.sources;
-    this.#db.data.version = STORE_VERSION;
-    this.#dirty = true;
-    this.#statesDirty = true;
-  }
-
-  /** Changes whenever the items change, so readers can tell that nothing needs re-rendering. */
-  get generation(): number {
-    return this.#generation;
   }
 
   items(): readonly Item[] {
@@ -87,6 +136,25 @@ export class ItemStore implements StoredItems {
 
   get size(): number {
     return this.#byId.size;
+  }
+
+  /** when the file on disk was written, and how many writes it has seen */
+  get savedAt(): string | undefined {
+    return this.#db.data.savedAt;
+  }
+
+  get generation(): number {
+    return this.#db.data.generation;
+  }
+
+  /** Changes whenever the items in memory change (not only on writes), so callers can skip a re-render. */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  /** for /status */
+  status(): { file: string; savedAt: string | null; generation: number; backups: number } {
+    return { file: this.file, savedAt: this.savedAt ?? null, generation: this.generation, backups: this.backups.keep };
   }
 
   bySourceKey(sourceId: string, key: string): Item | undefined {
@@ -114,7 +182,7 @@ export class ItemStore implements StoredItems {
     this.#statesDirty = true;
   }
 
-  /** Adds new items and replaces updated ones (matched by id). */
+  /** Adds new items and replaces updated ones (matched by id). Items are replaced, never mutated. */
   apply(added: Item[], updated: Item[]): void {
     if (added.length === 0 && updated.length === 0) return;
     const replacements = new Map(updated.map((item) => [item.id, item]));
@@ -136,58 +204,96 @@ export class ItemStore implements StoredItems {
     this.#changed();
   }
 
-  /** Keeps the newest `max` items of each source; returns how many were dropped. */
-  prune(maxItemsPerSource: number): number {
-    // Nothing was added since the last prune to the same limit: nothing can be over it.
-    if (this.#pruned?.generation === this.#generation && this.#pruned.max === maxItemsPerSource) return 0;
-    const dropped = this.#prune(maxItemsPerSource);
-    this.#pruned = { generation: this.#generation, max: maxItemsPerSource };
-    return dropped;
-  }
-
-  #prune(maxItemsPerSource: number): number {
-    const bySource = new Map<string, Item[]>();
-    for (const item of this.#db.data.items) {
-      const list = bySource.get(item.sourceId) ?? [];
-      list.push(item);
-      bySource.set(item.sourceId, list);
-    }
-    const drop = new Set<Item>();
-    for (const list of bySource.values()) {
-      if (list.length <= maxItemsPerSource) continue;
-      list.sort(newestFirst);
-      for (const item of list.slice(maxItemsPerSource)) drop.add(item);
-    }
-    if (drop.size === 0) return 0;
+  /** Drops what retention says to drop: beyond a source's count, past its age, or of a purged source. */
+  prune(policy: RetentionPolicy, now: Date): PruneReport {
+    const { drop, byCount, byAge, purged } = selectPruning(this.#db.data.items, policy, now);
+    for (const id of purged) delete this.#states.data.sources[id];
+    if (purged.length > 0) this.#statesDirty = true;
+    if (drop.size === 0) return { byCount, byAge, purged };
     for (const item of drop) this.#unindex(item);
     this.#db.data.items = this.#db.data.items.filter((item) => !drop.has(item));
     this.#changed();
-    return drop.size;
+    return { byCount, byAge, purged };
   }
 
   /**
    * Writes each file atomically if it changed since the last commit; returns whether the item file was
    * written. Items go first: a crash between the two writes then leaves old validators beside new items (the
    * next fetch is a full one, whose items dedupe as unchanged), never new validators beside old items (the
-   * source would answer 304 and its new items would never be stored).
+   * source would answer 304 and its new items would never be stored). On failure, memory is rolled back to
+   * the last good write and StoreWriteError is thrown; the files on disk are untouched.
    */
   async commit(): Promise<boolean> {
-    let wrote = false;
-    if (this.#dirty) {
-      await this.#db.write();
-      this.#dirty = false;
-      wrote = true;
-    }
+    const wrote = this.#dirty ? await this.#commitItems() : false;
     if (this.#statesDirty) {
-      await this.#states.write();
+      try {
+        await this.#states.write();
+      } catch (err) {
+        this.rollback();
+        throw new StoreWriteError(this.stateFile, err);
+      }
+      this.#committed = { ...this.#committed, sources: { ...this.#states.data.sources } };
       this.#statesDirty = false;
     }
     return wrote;
   }
 
+  async #commitItems(): Promise<boolean> {
+    const data = this.#db.data;
+    const before = { generation: data.generation, savedAt: data.savedAt };
+    data.generation = before.generation + 1;
+    data.savedAt = this.#now().toISOString();
+    try {
+      await this.#db.write();
+    } catch (err) {
+      data.generation = before.generation;
+      if (before.savedAt === undefined) delete data.savedAt;
+      else data.savedAt = before.savedAt;
+      this.rollback();
+      throw new StoreWriteError(this.file, err);
+    }
+    // The states on disk are still the old ones until their own write succeeds.
+    this.#committed = { ...this.#snapshot(), sources: this.#committed.sources };
+    this.#dirty = false;
+    await this.backups.prune().catch((err) => this.#warn(`could not prune old backups in ${this.backups.dir}`, err));
+    return true;
+  }
+
+  /** Forgets every change since the last commit (or open). */
+  rollback(): void {
+    this.#db.data.items = this.#committed.items.slice();
+    this.#states.data.sources = { ...this.#committed.sources };
+    this.#reindex();
+    this.#dirty = false;
+    this.#statesDirty = false;
+    this.#revision++;
+  }
+
   #changed(): void {
     this.#dirty = true;
-    this.#generation++;
+    this.#revision++;
+  }
+
+  /** Before a new file replaces the current one, the current one becomes a backup. */
+  async #preserve(current: string): Promise<void> {
+    try {
+      await this.backups.preserve(current, this.#savedAtOnDisk ?? this.#now().toISOString());
+    } catch (err) {
+      // A store that cannot keep a backup still saves the items; the operator hears about it.
+      this.#warn(`could not keep a backup of ${current} in ${this.backups.dir}`, err);
+    }
+  }
+
+  #snapshot(): Snapshot {
+    this.#savedAtOnDisk = this.#db.data.savedAt;
+    return { items: this.#db.data.items.slice(), sources: { ...this.#states?.data.sources } };
+  }
+
+  #reindex(): void {
+    this.#byId.clear();
+    this.#bySourceKey.clear();
+    this.#byLink.clear();
+    for (const item of this.#db.data.items) this.#index(item);
   }
 
   #index(item: Item): void {
@@ -204,19 +310,10 @@ export class ItemStore implements StoredItems {
   }
 }
 
-/** Newest first by published date, then by id, so equal dates keep a stable order. */
-export function newestFirst(a: Item, b: Item): number {
-  if (a.published !== b.published) return a.published < b.published ? 1 : -1;
-  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+function emptyStore(): StoreData {
+  return { version: STORE_VERSION, generation: 0, items: [] };
 }
 
-function isStoreData(data: unknown): data is StoreData {
-  const d = data as StoreData;
-  return typeof d === 'object' && d !== null && typeof d.version === 'number' && Array.isArray(d.items)
-    && (d.version >= 2 || (typeof d.sources === 'object' && d.sources !== null));
-}
-
-function isStateData(data: unknown): data is SourceStateData {
-  const d = data as SourceStateData;
-  return typeof d === 'object' && d !== null && typeof d.version === 'number' && typeof d.sources === 'object' && d.sources !== null;
+function stamp(date: Date): string {
+  return date.toISOString().replace(/:/g, '-');
 }

@@ -26,13 +26,29 @@ export interface RunningService {
   child: ChildProcess;
   base: string;
   stderr: () => string;
+  /** resolves with the exit code (null when killed) and the signal that killed it, if any */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   stop: () => Promise<number | null>;
 }
 
+export interface SpawnOptions {
+  /** run the child as this user and group (the test runner may be root, whom file modes do not stop) */
+  uid?: number;
+  gid?: number;
+}
+
+/** Spawns the CLI without waiting; the caller decides when (and how hard) to stop it. */
+export function spawnCli(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+}
+
 /** Starts `tributary serve --port 0` and resolves once it logs the port it listens on. */
-export function startService(args: string[], env: Record<string, string> = {}): Promise<RunningService> {
+export function startService(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RunningService> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawnCli(['serve', '--port', '0', ...args], env, options);
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((done) => {
+      child.once('close', (code, signal) => done({ code, signal }));
+    });
     let stderr = '';
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 15_000);
     child.stderr!.on('data', (d) => {
@@ -44,6 +60,7 @@ export function startService(args: string[], env: Record<string, string> = {}): 
           child,
           base: `http://127.0.0.1:${match[1]}`,
           stderr: () => stderr,
+          exited,
           stop: () => new Promise((done) => {
             if (child.exitCode !== null) return done(child.exitCode);
             child.once('close', (code) => done(code));

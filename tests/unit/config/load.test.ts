@@ -28,6 +28,7 @@ describe('parseConfig: a valid config', () => {
       defaults: { schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' },
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000 },
       retention: { maxItemsPerSource: 500 },
+      store: { backups: 3 },
       sources: [{
         id: 'chinanews-scroll',
         url: 'https://www.chinanews.example.cn/rss/scroll-news.xml',

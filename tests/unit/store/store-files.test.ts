@@ -16,7 +16,7 @@ describe('ItemStore files', () => {
     const store = await ItemStore.open(dir);
     expect(store.sourceState('cn')).toMatchObject({ consecutiveFailures: 2, etag: '"e1"' });
     expect(await store.commit()).toBe(true);
-    expect(read(join(dir, 'store.json'))).toEqual({ version: STORE_VERSION, items: [] });
+    expect(read(join(dir, 'store.json'))).toEqual({ version: STORE_VERSION, generation: 1, savedAt: expect.any(String), items: [] });
     expect(read(join(dir, 'sources.json'))).toEqual({ version: STORE_VERSION, sources: { cn: { id: 'cn', consecutiveFailures: 2, etag: '"e1"', lastError: 'HTTP 500' } } });
     const reopened = await ItemStore.open(dir);
     expect(reopened.sourceState('cn').etag).toBe('"e1"');

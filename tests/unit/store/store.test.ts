@@ -1,148 +1,175 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
-import { StoreCorruptError } from '../../../src/store/durable-file.ts';
-import { ItemStore, STORE_VERSION, newestFirst } from '../../../src/store/store.ts';
+import { StoreCorruptError, StoreVersionError, StoreWriteError } from '../../../src/store/errors.ts';
+import { ItemStore } from '../../../src/store/store.ts';
 
-let dir: string;
+function dataDir(): string {
+  return mkdtempSync(join(tmpdir(), 'tributary-store-'));
+}
 
-beforeEach(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'tributary-store-'));
-});
-
-afterEach(async () => {
-  await rm(dir, { recursive: true, force: true });
-});
-
-function storedItem(sourceId: string, n: number, published: string, extra: Partial<Item> = {}): Item {
+function item(sourceId: string, n: number, published = `2025-03-0${1 + (n % 9)}T08:00:00.000Z`): Item {
   return {
-    id: `tag:tributary.example,2025-03-09:${sourceId}/${n}`,
-    sourceId,
-    key: `g:${sourceId}-${n}`,
-    title: `${sourceId} 第 ${n} 条`,
-    link: `https://${sourceId}.example.cn/${n}.shtml`,
-    canonicalLink: `https://${sourceId}.example.cn/${n}.shtml`,
-    published,
-    updated: published,
-    firstSeen: published,
-    categories: ['新闻'],
-    enclosures: [],
-    alsoIn: [],
-    hash: `hash-${n}`,
-    ...extra,
+    id: `https://${sourceId}.example.com/${n}`, sourceId, key: `g:${n}`, title: `${sourceId} ${n}`,
+    link: `https://${sourceId}.example.com/${n}`, published, updated: published, firstSeen: published,
+    categories: [], enclosures: [], alsoIn: [], hash: `h${n}`,
   };
 }
 
-describe('ItemStore', () => {
-  it('starts empty in a new directory and writes nothing until something changes', async () => {
-    const store = await ItemStore.open(join(dir, 'data'));
-    expect(store.size).toBe(0);
-    expect(await store.commit()).toBe(false);
-    expect(await readdir(join(dir, 'data'))).toEqual([]);
-  });
+/** A store file as Tributary 0.1 wrote it. */
+const V1_STORE = {
+  version: 1,
+  items: [item('world', 1), item('world', 2)],
+  sources: {
+    world: { id: 'world', consecutiveFailures: 0, lastFetch: '2025-03-02T10:00:00.000Z', etag: '"abc"' },
+    cn: { id: 'cn', consecutiveFailures: 2, lastFetch: '2025-03-02T10:15:00.000Z' },
+  },
+};
 
-  it('writes store.json on commit and a reopened store sees the items, indexes and source states', async () => {
+describe('store schema versions', () => {
+  it('migrates a v1 file to v2 and keeps a copy of the v1 file in backups/', async () => {
+    const dir = dataDir();
+    const v1Text = JSON.stringify(V1_STORE);
+    writeFileSync(join(dir, 'store.json'), v1Text);
     const store = await ItemStore.open(dir);
-    const a = storedItem('chinanews', 1, '2025-03-09T10:42:02.000Z');
-    const b = storedItem('chinanews', 2, '2025-03-09T11:00:00.000Z', { title: '喆堃：北京今日晴转多云' });
-    store.apply([a, b], []);
-    store.setSourceState({ id: 'chinanews', consecutiveFailures: 0, etag: '"abc"', lastSuccess: '2025-03-09T12:00:00.000Z' });
-    expect(await store.commit()).toBe(true);
-    expect(await store.commit()).toBe(false);
-
-    const onDisk = JSON.parse(await readFile(join(dir, 'store.json'), 'utf8'));
-    expect(onDisk.version).toBe(STORE_VERSION);
-    expect(onDisk.items).toEqual([a, b]);
-
-    const reopened = await ItemStore.open(dir);
-    expect(reopened.items()).toEqual([a, b]);
-    expect(reopened.bySourceKey('chinanews', 'g:chinanews-2')?.title).toBe('喆堃：北京今日晴转多云');
-    expect(reopened.byCanonicalLink('https://chinanews.example.cn/1.shtml')).toEqual(a);
-    expect(reopened.hasId(a.id)).toBe(true);
-    expect(reopened.sourceState('chinanews')).toMatchObject({ etag: '"abc"' });
-    expect(reopened.sourceState('never-fetched')).toEqual({ id: 'never-fetched', consecutiveFailures: 0 });
-    expect((await readdir(dir)).filter((f) => f.endsWith('.tmp'))).toEqual([]);
-  });
-
-  it('replaces an updated item by id and re-indexes it under its new key', async () => {
-    const store = await ItemStore.open(dir);
-    const old = storedItem('chinanews', 1, '2025-03-09T10:00:00.000Z');
-    store.apply([old], []);
-    const next = { ...old, key: 'g:new-guid', title: '新标题', hash: 'hash-new' };
-    store.apply([], [next]);
-    expect(store.items()).toEqual([next]);
-    expect(store.size).toBe(1);
-    expect(store.bySourceKey('chinanews', 'g:chinanews-1')).toBeUndefined();
-    expect(store.bySourceKey('chinanews', 'g:new-guid')).toEqual(next);
-  });
-
-  it('prunes to the newest N items of each source and forgets the dropped ones', async () => {
-    const store = await ItemStore.open(dir);
-    store.apply([
-      storedItem('chinanews', 1, '2025-03-01T00:00:00.000Z'),
-      storedItem('chinanews', 2, '2025-03-03T00:00:00.000Z'),
-      storedItem('chinanews', 3, '2025-03-02T00:00:00.000Z'),
-      storedItem('chinanews', 4, '2025-03-04T00:00:00.000Z'),
-      storedItem('solidot', 1, '2025-01-01T00:00:00.000Z'),
-      storedItem('solidot', 2, '2025-01-02T00:00:00.000Z'),
-    ], []);
+    expect(store.opened.migratedFrom).toBe(1);
+    expect(readFileSync(store.opened.preMigrationCopy!, 'utf8')).toBe(v1Text);
+    expect(store.opened.preMigrationCopy).toMatch(/backups\/store\.v1-.*\.json$/);
+    expect(store.generation).toBe(0);
+    expect(store.savedAt).toBe('2025-03-02T10:15:00.000Z'); // the newest lastFetch: when v1 last wrote
+    expect(store.items().map((i) => i.id)).toEqual(V1_STORE.items.map((i) => i.id));
+    expect(store.sourceState('world').etag).toBe('"abc"');
+    // Nothing is written until there is something to write.
+    expect(readFileSync(join(dir, 'store.json'), 'utf8')).toBe(v1Text);
+    store.apply([item('world', 3)], []);
     await store.commit();
-    expect(store.prune(2)).toBe(2);
-    const kept = store.items().map((i) => `${i.sourceId}/${i.key}`).sort();
-    expect(kept).toEqual(['chinanews/g:chinanews-2', 'chinanews/g:chinanews-4', 'solidot/g:solidot-1', 'solidot/g:solidot-2']);
-    expect(store.hasId('tag:tributary.example,2025-03-09:chinanews/1')).toBe(false);
-    expect(store.byCanonicalLink('https://chinanews.example.cn/3.shtml')).toBeUndefined();
-    expect(await store.commit()).toBe(true);
-    expect((await ItemStore.open(dir)).size).toBe(4);
+    const written = JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8'));
+    expect(written).toMatchObject({ version: 2, generation: 1 });
+    expect(written.items).toHaveLength(3);
+    // The next open reads v2 as it is.
+    expect((await ItemStore.open(dir)).opened.migratedFrom).toBeUndefined();
   });
 
-  it('prunes nothing and stays clean when every source is within the limit', async () => {
-    const store = await ItemStore.open(dir);
-    store.apply([storedItem('chinanews', 1, '2025-03-01T00:00:00.000Z')], []);
-    await store.commit();
-    expect(store.prune(1)).toBe(0);
-    expect(await store.commit()).toBe(false);
-  });
-
-  const corrupt: { why: string; bytes: Buffer }[] = [
-    { why: 'a truncated JSON file', bytes: Buffer.from('{"version":1,"items":[{"id":"tag:x","title":"国产大') },
-    { why: 'an empty file left by a power cut', bytes: Buffer.alloc(0) },
-    { why: 'a file of NUL bytes', bytes: Buffer.alloc(64) },
-    { why: 'GBK bytes that are not JSON', bytes: Buffer.from([0xd6, 0xd0, 0xce, 0xc4, 0x0a]) },
-    { why: 'a JSON array', bytes: Buffer.from('[]') },
-    { why: 'JSON of another program', bytes: Buffer.from('{"posts":[],"users":{}}') },
-    { why: 'a store written by a newer release', bytes: Buffer.from(JSON.stringify({ version: STORE_VERSION + 1, items: [], sources: {} })) },
+  const unreadable: [string, string, abstract new (...args: never[]) => StoreCorruptError][] = [
+    ['a file cut off mid-write', '{"version":2,"generation":3,"items":[{"id":"https://a', StoreCorruptError],
+    ['an empty file', '', StoreCorruptError],
+    ['null', 'null', StoreCorruptError],
+    ['a list', '[]', StoreCorruptError],
+    ['items that are not a list', '{"version":2,"generation":0,"items":{},"sources":{}}', StoreCorruptError],
+    ['a version from the future', '{"version":99,"generation":0,"items":[],"sources":{}}', StoreVersionError],
+    ['no version', '{"items":[],"sources":{}}', StoreVersionError],
+    ['version 0, which never existed', '{"version":0,"items":[],"sources":{}}', StoreVersionError],
   ];
-  for (const { why, bytes } of corrupt) {
-    it(`refuses to open ${why} and leaves its bytes untouched`, async () => {
-      const file = join(dir, 'store.json');
-      await writeFile(file, bytes);
-      const err = await ItemStore.open(dir).then(() => undefined, (e: unknown) => e);
-      expect(err).toBeInstanceOf(StoreCorruptError);
-      expect((err as StoreCorruptError).file).toBe(file);
-      expect((err as Error).message).toContain(file);
-      expect(Buffer.compare(await readFile(file), bytes)).toBe(0);
-    });
-  }
-
-  // regression: lowdb's Low.read() ignores a falsy value, so a store.json holding JSON `null` opens as an empty
-  // store (and the next commit overwrites the file) instead of being refused like other non-store JSON.
-  it('refuses to open a store.json that holds JSON null', async () => {
+  it.each(unreadable)('refuses %s, naming the file and leaving it byte for byte', async (_what, text, errorClass) => {
+    const dir = dataDir();
     const file = join(dir, 'store.json');
-    await writeFile(file, 'null');
-    await expect(ItemStore.open(dir)).rejects.toBeInstanceOf(StoreCorruptError);
+    writeFileSync(file, text);
+    const error = await ItemStore.open(dir).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(errorClass);
+    expect((error as StoreCorruptError).file).toBe(file);
+    expect((error as Error).message).toContain(file);
+    expect((error as Error).message).toContain('--recover');
+    expect(readFileSync(file, 'utf8')).toBe(text);
+    expect(readdirSync(dir)).toEqual(['store.json']);
   });
 });
 
-describe('newestFirst', () => {
-  it('orders by published date, newest first, then by id', () => {
-    const items = [
-      storedItem('a', 2, '2025-03-01T00:00:00.000Z'),
-      storedItem('a', 3, '2025-03-02T00:00:00.000Z'),
-      storedItem('a', 1, '2025-03-01T00:00:00.000Z'),
-    ];
-    expect(items.sort(newestFirst).map((i) => i.key)).toEqual(['g:a-3', 'g:a-1', 'g:a-2']);
+describe('store writes', () => {
+  it('rolls memory back to the file on disk when a write fails, and writes again later', async () => {
+    const dir = dataDir();
+    const store = await ItemStore.open(dir);
+    store.apply([item('a', 1)], []);
+    store.setSourceState({ id: 'a', consecutiveFailures: 0, etag: '"v1"' });
+    expect(await store.commit()).toBe(true);
+
+    store.apply([item('a', 2)], [{ ...item('a', 1), title: 'edited' }]);
+    store.setSourceState({ id: 'a', consecutiveFailures: 0, etag: '"v2"' });
+    // The data directory vanishes (an unmounted volume): open() of the temp file fails.
+    rmSync(dir, { recursive: true });
+    const error = await store.commit().catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(StoreWriteError);
+    expect((error as StoreWriteError).file).toBe(join(dir, 'store.json'));
+    expect((error as StoreWriteError).code).toBe('ENOENT');
+    // Memory is what the disk held: the item, the edit and the new validators are gone, so the next
+    // fetch of the source is unconditional and brings them back.
+    expect(store.items().map((i) => i.title)).toEqual(['a 1']);
+    expect(store.bySourceKey('a', 'g:2')).toBeUndefined();
+    expect(store.bySourceKey('a', 'g:1')?.title).toBe('a 1');
+    expect(store.sourceState('a').etag).toBe('"v1"');
+    expect(store.generation).toBe(1);
+
+    mkdirSync(dir);
+    store.apply([item('a', 2)], []);
+    expect(await store.commit()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')).items).toHaveLength(2);
+  });
+
+  it('keeps the last store.backups replaced files in backups/, each a complete earlier version', async () => {
+    const dir = dataDir();
+    const store = await ItemStore.open(dir, { backups: 2 });
+    for (let n = 1; n <= 5; n++) {
+      store.apply([item('a', n)], []);
+      await store.commit();
+    }
+    const names = readdirSync(join(dir, 'backups')).sort();
+    expect(names).toHaveLength(2);
+    const kept = names.map((name) => JSON.parse(readFileSync(join(dir, 'backups', name), 'utf8')));
+    expect(kept.map((b) => [b.generation, b.items.length])).toEqual([[3, 3], [4, 4]]);
+    // Named for the time each was saved.
+    expect(names[1]).toBe(`store-${kept[1].savedAt.replace(/:/g, '-')}.json`);
+  });
+
+  it('deletes temp files a killed writer left, but not those of a live process', async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, '.store.json.999999.3.tmp'), '{"version":2,"items":[');
+    writeFileSync(join(dir, `.store.json.${process.ppid}.1.tmp`), 'in flight');
+    const store = await ItemStore.open(dir);
+    expect(store.opened.staleTemps).toEqual(['.store.json.999999.3.tmp']);
+    expect(existsSync(join(dir, `.store.json.${process.ppid}.1.tmp`))).toBe(true);
+  });
+});
+
+describe('store recovery (--recover)', () => {
+  async function storeWithBackups(): Promise<string> {
+    const dir = dataDir();
+    const store = await ItemStore.open(dir);
+    for (let n = 1; n <= 3; n++) {
+      store.apply([item('a', n)], []);
+      await store.commit();
+    }
+    return dir;
+  }
+
+  it('moves the unreadable file aside and continues from the newest backup', async () => {
+    const dir = await storeWithBackups();
+    writeFileSync(join(dir, 'store.json'), '{"version":2,"items":[');
+    const store = await ItemStore.open(dir, { recover: true, now: () => new Date('2025-03-09T18:42:00.000Z') });
+    const recovery = store.opened.recovery!;
+    expect(recovery.movedTo).toBe(join(dir, 'store.json.corrupt-2025-03-09T18-42-00.000Z'));
+    expect(readFileSync(recovery.movedTo, 'utf8')).toBe('{"version":2,"items":[');
+    expect(store.items()).toHaveLength(2); // generation 2, the file before the damaged one
+    expect(store.generation).toBe(2);
+    expect(JSON.parse(readFileSync(join(dir, 'store.json'), 'utf8')).generation).toBe(2);
+  });
+
+  it('skips backups that are unreadable too', async () => {
+    const dir = await storeWithBackups();
+    writeFileSync(join(dir, 'store.json'), 'garbage');
+    const newest = readdirSync(join(dir, 'backups')).sort().at(-1)!;
+    writeFileSync(join(dir, 'backups', newest), '{"version":7}');
+    const store = await ItemStore.open(dir, { recover: true });
+    expect(store.opened.recovery!.skipped).toEqual([newest]);
+    expect(store.generation).toBe(1);
+  });
+
+  it('starts empty when no backup is readable, still keeping the damaged file', async () => {
+    const dir = dataDir();
+    writeFileSync(join(dir, 'store.json'), 'garbage');
+    const store = await ItemStore.open(dir, { recover: true });
+    expect(store.opened.recovery!.restoredFrom).toBeUndefined();
+    expect(store.size).toBe(0);
+    expect(readFileSync(store.opened.recovery!.movedTo, 'utf8')).toBe('garbage');
   });
 });

@@ -1,0 +1,23 @@
+import type { Config } from './types.ts';
+
+export interface SourceChanges {
+  /** enabled now and not before, or fetched from a new URL: to fetch at once */
+  fetchNow: string[];
+  /** configured before and not now: their items stay until retention drops them (or --purge) */
+  removed: string[];
+}
+
+export function diffSources(before: Config, after: Config): SourceChanges {
+  const old = new Map(before.sources.map((s) => [s.id, s]));
+  const fetchNow = after.sources.filter((s) => {
+    const was = old.get(s.id);
+    return s.enabled && (!was || !was.enabled || was.url !== s.url);
+  }).map((s) => s.id);
+  const current = new Set(after.sources.map((s) => s.id));
+  return { fetchNow, removed: before.sources.filter((s) => !current.has(s.id)).map((s) => s.id) };
+}
+
+/** Same settings, whichever files they came from. */
+export function isSameConfig(a: Config, b: Config): boolean {
+  return JSON.stringify({ ...a, files: [] }) === JSON.stringify({ ...b, files: [] });
+}

@@ -1,0 +1,123 @@
+// `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
+// stop cleanly on SIGTERM/SIGINT.
+import { App } from './app.ts';
+import { diffSources, isSameConfig } from './config/diff.ts';
+import { ConfigError } from './config/errors.ts';
+import { loadConfig } from './config/load.ts';
+import type { Config } from './config/types.ts';
+import { watchConfig } from './config/watch.ts';
+import type { Logger } from './log.ts';
+import type { OpenReport } from './store/store.ts';
+
+export interface ServeOptions {
+  /** a config file or directory */
+  configPath: string;
+  dataDir: string;
+  port: number;
+  host: string;
+  recover: boolean;
+  purge: boolean;
+  /** how long in-flight fetches may take to finish after SIGTERM before they are aborted */
+  shutdownGraceMs: number;
+  logger: Logger;
+}
+
+const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
+
+/** Runs the service until a signal; resolves with the exit code. Throws what it cannot report itself. */
+export async function runService(options: ServeOptions, config: Config): Promise<number> {
+  const { logger } = options;
+  // Listening from the start, so a signal during startup also ends in a clean stop rather than a kill.
+  const stopRequested = firstSignal();
+  const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
+  logOpened(logger, app.store.file, app.store.opened);
+  const address = await app.listen(options.port, options.host);
+  logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${options.host}:${address.port}/`);
+  app.startSchedule();
+  app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
+
+  const reload = serialized(() => reloadConfig(app, options.configPath, logger), (err) => logger.error({ err }, 'config reload failed'));
+  const watcher = await watchConfig(options.configPath, reload, (err) => logger.error({ err }, `watching ${options.configPath} failed; config edits need a restart`));
+
+  const signal = await stopRequested;
+  // A second signal means "now": the store file is only ever replaced by rename, so exiting mid-write
+  // leaves the previous file (and a temp file the next start removes).
+  const hurry = (second: NodeJS.Signals) => {
+    logger.warn({ signal: second }, 'second signal: exiting at once');
+    process.exit(128 + SIGNAL_NUMBERS[second as keyof typeof SIGNAL_NUMBERS]);
+  };
+  process.once('SIGINT', hurry);
+  process.once('SIGTERM', hurry);
+  logger.info({ signal, graceMs: options.shutdownGraceMs }, 'shutting down');
+  watcher.close();
+  const aborted = await app.stopCycles(options.shutdownGraceMs);
+  await app.close();
+  logger.info({ aborted, items: app.store.size, savedAt: app.store.savedAt }, 'stopped');
+  return 0;
+}
+
+/** Validates the changed config; applies it if valid, else keeps the running one and says why. */
+async function reloadConfig(app: App, path: string, logger: Logger): Promise<void> {
+  let next;
+  try {
+    next = await loadConfig(path);
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
+    logger.error({ problems: err.problems }, `config change rejected, the previous config keeps running:\n${err.message}`);
+    return;
+  }
+  if (isSameConfig(app.config, next)) {
+    app.configStatus = { files: next.files, loadedAt: app.configStatus.loadedAt };
+    return;
+  }
+  const changes = diffSources(app.config, next);
+  await app.useConfig(next);
+  app.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
+  logger.info({ files: next.files, sources: next.sources.length, fetch: changes.fetchNow, removed: changes.removed }, 'config reloaded');
+  // A cycle even with nothing to fetch: it prunes (--purge drops removed sources' items) and re-renders.
+  if (changes.fetchNow.length > 0 || changes.removed.length > 0) await app.runCycle(changes.fetchNow);
+}
+
+/** One run at a time; calls arriving meanwhile collapse into one more run afterwards. */
+function serialized(run: () => Promise<void>, onError: (err: unknown) => void): () => void {
+  let running = false;
+  let again = false;
+  const loop = async () => {
+    running = true;
+    do {
+      again = false;
+      await run().catch(onError);
+    } while (again);
+    running = false;
+  };
+  return () => {
+    if (running) again = true;
+    else void loop();
+  };
+}
+
+function firstSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(signal);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export function logOpened(logger: Logger, file: string, opened: OpenReport): void {
+  if (opened.staleTemps.length > 0) logger.warn({ file, removed: opened.staleTemps }, 'removed temp files of an interrupted write');
+  if (opened.migratedFrom !== undefined) {
+    logger.info({ file, from: opened.migratedFrom, copy: opened.preMigrationCopy }, `store migrated from schema version ${opened.migratedFrom}; the old file is kept at ${opened.preMigrationCopy}`);
+  }
+  const r = opened.recovery;
+  if (r) {
+    logger.warn({ file, movedTo: r.movedTo, restoredFrom: r.restoredFrom ?? null, skipped: r.skipped },
+      r.restoredFrom ? `recovered: unreadable store moved to ${r.movedTo}; continuing from backup ${r.restoredFrom}`
+        : `recovered: unreadable store moved to ${r.movedTo}; no readable backup, starting empty`);
+  }
+}

@@ -1,0 +1,44 @@
+// Store errors name the file, and say what the operator can do about it.
+
+/** The store file exists but is not readable JSON of ours; it is never overwritten. */
+export class StoreCorruptError extends Error {
+  readonly file: string;
+  constructor(file: string, detail: string) {
+    super(`store file ${file} is corrupt (${detail}); it was left untouched. Start with --recover to move it aside and continue from the newest good backup in ${backupsHint(file)}, or restore a file yourself.`);
+    this.name = 'StoreCorruptError';
+    this.file = file;
+  }
+}
+
+/** A store written by a newer release (or a version no migration leads from); treated like a corrupt one. */
+export class StoreVersionError extends StoreCorruptError {
+  readonly version: unknown;
+  constructor(file: string, version: unknown, readable: number[]) {
+    super(file, `schema version ${JSON.stringify(version)} is not one this release reads (it reads ${readable.join(', ')}); a newer Tributary may have written it`);
+    this.name = 'StoreVersionError';
+    this.version = version;
+  }
+}
+
+/** Writing the store failed: nothing was replaced, memory was rolled back to the last good write. */
+export class StoreWriteError extends Error {
+  readonly file: string;
+  readonly code: string | undefined;
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException)?.code;
+    super(`cannot write store ${file}: ${(cause as Error)?.message ?? cause}${hint(code)}; the previous file is intact and the next cycle tries again`, { cause });
+    this.name = 'StoreWriteError';
+    this.file = file;
+    this.code = code;
+  }
+}
+
+function hint(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return ' (the data directory is not writable: check its owner, mode and mount)';
+  if (code === 'ENOSPC' || code === 'EDQUOT') return ' (the disk is full: free space)';
+  return '';
+}
+
+function backupsHint(file: string): string {
+  return file.replace(/[^/\\]+$/, 'backups/');
+}
