@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
 
@@ -56,25 +56,55 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): voi
 
 function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number): void {
   if (!doc) return notFound(site, res, name);
-  res.setHeader('content-type', doc.contentType);
-  res.setHeader('etag', doc.etag);
-  res.setHeader('last-modified', doc.lastModified);
-  res.setHeader('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache');
-  res.setHeader('vary', 'Accept-Encoding');
-  res.setHeader('access-control-allow-origin', '*');
+  const headers = headersOf(doc, maxAge);
   if (isNotModified(req.headers, doc.etag, doc.lastModified)) {
     site.onRequest?.(name, 304);
-    res.writeHead(304);
+    res.writeHead(304, headers.notModified);
     res.end();
     return;
   }
   const encoding = pickEncoding(req.headers['accept-encoding']);
   const body = encoding === 'br' ? doc.brotli : encoding === 'gzip' ? doc.gzip : doc.body;
-  if (encoding !== 'identity') res.setHeader('content-encoding', encoding);
-  res.setHeader('content-length', body.length);
   site.onRequest?.(name, 200);
-  res.writeHead(200);
+  res.writeHead(200, headers[encoding]);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+interface PreparedHeaders {
+  maxAge: number;
+  notModified: OutgoingHttpHeaders;
+  identity: OutgoingHttpHeaders;
+  gzip: OutgoingHttpHeaders;
+  br: OutgoingHttpHeaders;
+}
+
+/**
+ * A document's response headers, built once per document and cache age rather than per request: eight
+ * setHeader calls (each validating and lower-casing its name) cost more than the rest of the route, and
+ * writeHead takes a ready object as it is. Keyed weakly by the document, so a re-render drops them with it.
+ */
+const preparedHeaders = new WeakMap<RenderedFeed, PreparedHeaders>();
+
+function headersOf(doc: RenderedFeed, maxAge: number): PreparedHeaders {
+  const cached = preparedHeaders.get(doc);
+  if (cached && cached.maxAge === maxAge) return cached;
+  const common = {
+    'content-type': doc.contentType,
+    etag: doc.etag,
+    'last-modified': doc.lastModified,
+    'cache-control': maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
+    vary: 'Accept-Encoding',
+    'access-control-allow-origin': '*',
+  };
+  const prepared = {
+    maxAge,
+    notModified: common,
+    identity: { ...common, 'content-length': doc.body.length },
+    gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
+    br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
+  };
+  preparedHeaders.set(doc, prepared);
+  return prepared;
 }
 
 function notFound(site: ServedSite, res: ServerResponse, name: string): void {
