@@ -44,7 +44,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       const state = withoutError({ ...base, httpStatus: 304, lastSuccess: started.toISOString(), consecutiveFailures: 0 });
       return { sourceId: source.id, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const feed = await parseFeed(result.text).catch((err: Error) => {
+    const feed = await parseFeed(result.text, { documentUrl: result.url }).catch((err: Error) => {
       throw Object.assign(new Error(`source ${source.id} (${source.url}): ${err.message}`), { cause: err });
     });
     const normalizeCtx = {
