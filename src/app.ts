@@ -13,6 +13,7 @@ import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedu
 import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { ItemStore } from './store/store.ts';
+import { trackingParams } from './normalize/urls.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
@@ -100,6 +101,10 @@ export class App {
       },
       now: this.#now,
       idAuthority: new URL(this.config.baseUrl).hostname,
+      dedupe: {
+        trackingParams: trackingParams(this.config.dedupe.trackingParams),
+        merge: { titleWindowMs: this.config.dedupe.titleWindowHours * 3600 * 1000 },
+      },
     };
     await forEachLimited(sources, this.#concurrency, async (source) => {
       const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);

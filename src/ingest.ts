@@ -1,10 +1,12 @@
 // One source through fetch -> parse -> normalize -> dedupe, producing changes for the store. The store
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
-import { mergeItems, type MergeResult, type StoredItems } from './dedupe/merge.ts';
+import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
 import { fetchSource, type FetchOptions } from './fetch/fetch-source.ts';
 import type { SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
+import { SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 
 export interface IngestContext {
@@ -14,6 +16,8 @@ export interface IngestContext {
   apply: (changes: MergeResult) => void;
   now: () => Date;
   idAuthority: string;
+  /** config dedupe.*: tracking parameters and the same-title window */
+  dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
 }
 
 export interface IngestOutcome {
@@ -45,7 +49,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       return { sourceId: source.id, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
     const feed = await parseFeed(result.text, { documentUrl: result.url }).catch((err: Error) => {
-      throw Object.assign(new Error(`source ${source.id} (${source.url}): ${err.message}`), { cause: err });
+      throw new SourceParseError(source.id, source.url, err);
     });
     const normalizeCtx = {
       sourceId: source.id,
@@ -54,9 +58,10 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       timezone: source.timezone,
       now: started,
       idAuthority: ctx.idAuthority,
+      trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     };
     const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
-    const changes = mergeItems(ctx.store, source.id, items, started);
+    const changes = mergeItems(ctx.store, source.id, items, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
     ctx.apply(changes);
     const state: SourceState = withoutError({
       ...base,

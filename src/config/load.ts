@@ -57,6 +57,7 @@ function toConfig(data: ConfigFile, files: string[]): Config {
       maxBytes: data.fetch.maxBytes,
       ...(data.fetch.userAgent !== undefined ? { userAgent: data.fetch.userAgent } : {}),
     },
+    dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     sources,
   };

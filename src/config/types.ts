@@ -20,6 +20,12 @@ export interface Config {
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: { timeoutMs: number; maxBytes: number; userAgent?: string };
+  dedupe: {
+    /** query parameter names dropped from canonical links; "utm_*" is a prefix */
+    trackingParams: string[];
+    /** same-title items of different sources within this many hours are one story */
+    titleWindowHours: number;
+  };
   retention: { maxItemsPerSource: number };
   sources: SourceConfig[];
 }

@@ -1,15 +1,7 @@
+import { DEFAULT_TRACKING_PARAMS } from '../config/schema.ts';
+
 /** Decides whether a query parameter only tracks the reader; such parameters are removed before links are compared. */
 export type TrackingParams = (name: string) => boolean;
-
-/**
- * Parameters known to track readers, not to select content (config dedupe.trackingParams replaces this list).
- * A trailing "*" matches a prefix. Chinese portals and WeChat add spm, from, scene, isappinstalled, wfr, …
- */
-export const DEFAULT_TRACKING_PARAMS: readonly string[] = [
-  'utm_*', 'spm', 'from', 'fbclid', 'gclid', 'dclid', 'msclkid', 'mc_cid', 'mc_eid', '_hsenc', '_hsmi', 'igshid',
-  'yclid', 'srsltid', 'mkt_tok', '_ga', 'share_token', 'share_from', 'scene', 'wfr', 'isappinstalled', 'clicktime',
-  'enterid', 'ref', 'ref_src', 'cmpid', 'ocid', 'ncid', 'xtor', 'wt.mc_id',
-];
 
 /** A matcher for parameter names, case-insensitive; "utm_*" matches every name starting with utm_. */
 export function trackingParams(names: readonly string[]): TrackingParams {

@@ -38,3 +38,15 @@ export class XmlLimitError extends FeedParseError {
     this.max = max;
   }
 }
+
+/** A source's body could not be read as a feed; names the source and URL, the parse error is the cause. */
+export class SourceParseError extends Error {
+  readonly sourceId: string;
+  readonly url: string;
+  constructor(sourceId: string, url: string, cause: Error) {
+    super(`source ${sourceId} (${url}): ${cause.message}`, { cause });
+    this.name = 'SourceParseError';
+    this.sourceId = sourceId;
+    this.url = url;
+  }
+}

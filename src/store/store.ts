@@ -23,6 +23,7 @@ export class ItemStore implements StoredItems {
   readonly #byId = new Map<string, Item>();
   readonly #bySourceKey = new Map<string, Item>();
   readonly #byLink = new Map<string, Item>();
+  readonly #byFingerprint = new Map<string, Item[]>();
   #dirty = false;
 
   private constructor(db: Low<StoreData>, file: string) {
@@ -59,6 +60,12 @@ export class ItemStore implements StoredItems {
 
   byCanonicalLink(link: string): Item | undefined {
     return this.#byLink.get(link);
+  }
+
+  /** Items with this title fingerprint, first seen first (an update re-indexes an item, so the map's order drifts). */
+  byFingerprint(fingerprint: string): readonly Item[] {
+    const list = this.#byFingerprint.get(fingerprint) ?? [];
+    return list.length < 2 ? list : [...list].sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0));
   }
 
   hasId(id: string): boolean {
@@ -131,6 +138,11 @@ export class ItemStore implements StoredItems {
     this.#byId.set(item.id, item);
     this.#bySourceKey.set(`${item.sourceId}\u0000${item.key}`, item);
     if (item.canonicalLink && !this.#byLink.has(item.canonicalLink)) this.#byLink.set(item.canonicalLink, item);
+    if (item.fingerprint) {
+      const list = this.#byFingerprint.get(item.fingerprint);
+      if (list) list.push(item);
+      else this.#byFingerprint.set(item.fingerprint, [item]);
+    }
   }
 
   #unindex(item: Item): void {
@@ -138,6 +150,11 @@ export class ItemStore implements StoredItems {
     const sk = `${item.sourceId}\u0000${item.key}`;
     if (this.#bySourceKey.get(sk) === item) this.#bySourceKey.delete(sk);
     if (item.canonicalLink && this.#byLink.get(item.canonicalLink) === item) this.#byLink.delete(item.canonicalLink);
+    if (item.fingerprint) {
+      const list = this.#byFingerprint.get(item.fingerprint)?.filter((other) => other !== item) ?? [];
+      if (list.length > 0) this.#byFingerprint.set(item.fingerprint, list);
+      else this.#byFingerprint.delete(item.fingerprint);
+    }
   }
 }
 
