@@ -3,11 +3,12 @@
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
 import { fetchSource, type FetchOptions } from './fetch/fetch-source.ts';
-import type { SourceState } from './model.ts';
+import type { Item, SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
 import { TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
 import { SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
+import type { ParsedFeed } from './parse/types.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -48,19 +49,15 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       const state = withoutError({ ...base, httpStatus: 304, lastSuccess: started.toISOString(), consecutiveFailures: 0 });
       return { sourceId: source.id, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const feed = await parseFeed(result.text, { documentUrl: result.url }).catch((err: Error) => {
-      throw new SourceParseError(source.id, source.url, err);
-    });
-    const normalizeCtx = {
+    const { feed, items } = await readDocument(result.text, {
       sourceId: source.id,
-      feedUrl: result.url,
-      ...(feed.link ? { feedLink: feed.link } : {}),
+      url: source.url,
+      documentUrl: result.url,
       timezone: source.timezone,
       now: started,
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
-    };
-    const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
+    });
     const changes = mergeItems(ctx.store, source.id, items, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
     ctx.apply(changes);
     const state: SourceState = withoutError({
@@ -87,6 +84,35 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     };
     return { sourceId: source.id, state, status: 'error', error, bytes: 0, ms: elapsed() };
   }
+}
+
+export interface DocumentContext {
+  sourceId: string;
+  /** the source's configured URL, for error messages */
+  url: string;
+  /** where the body was read from (after redirects): base of relative links and xml:base */
+  documentUrl: string;
+  timezone: string;
+  now: Date;
+  idAuthority: string;
+  trackingParams: TrackingParams;
+}
+
+/** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
+export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
+  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch((err: Error) => {
+    throw new SourceParseError(ctx.sourceId, ctx.url, err);
+  });
+  const normalizeCtx = {
+    sourceId: ctx.sourceId,
+    feedUrl: ctx.documentUrl,
+    ...(feed.link ? { feedLink: feed.link } : {}),
+    timezone: ctx.timezone,
+    now: ctx.now,
+    idAuthority: ctx.idAuthority,
+    trackingParams: ctx.trackingParams,
+  };
+  return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
 }
 
 function withoutError(state: SourceState): SourceState {

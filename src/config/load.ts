@@ -16,6 +16,11 @@ export async function loadConfig(file: string): Promise<Config> {
   return parseConfig(text, file);
 }
 
+/** The config every key's default makes, for commands that run without a sources file (inspect). */
+export function defaultConfig(): Config {
+  return parseConfig('', '(defaults)');
+}
+
 export function parseConfig(text: string, file: string): Config {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
