@@ -6,6 +6,7 @@ import type { MergeResult } from './dedupe/merge.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import { ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
+import { trackingParams } from './normalize/urls.ts';
 import { buildFeedSpecs, sourceTagMap } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
@@ -13,7 +14,6 @@ import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedu
 import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { ItemStore } from './store/store.ts';
-import { trackingParams } from './normalize/urls.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
