@@ -98,6 +98,14 @@ describe('tributary inspect FILE|URL prints the items it would store, as JSON li
     expect(lines(res.stdout)).toHaveLength(1);
   });
 
+  it('takes baseUrl (the id authority) and the default zone from --config', async () => {
+    const config = join(dir, 'sources.yaml');
+    writeFileSync(config, 'baseUrl: https://news.example.org\ndefaults:\n  timezone: Asia/Shanghai\n');
+    const [first] = lines((await runCli(['inspect', feeds('chinese-portal.rss.xml'), '--config', config])).stdout);
+    expect(first.id).toMatch(/^tag:news\.example\.org,/);
+    expect(first.published).toBe('2025-03-09T10:42:00.000Z');
+  });
+
   it('marks an item without a usable date', async () => {
     const file = join(dir, 'undated.xml');
     writeFileSync(file, '<rss version="2.0"><channel><title>U</title><item><title>When?</title><guid>u</guid><pubDate>yesterday</pubDate></item></channel></rss>');

@@ -46,6 +46,15 @@ describe('mergeItems against the real store', () => {
     expect(store.items()[0]).toMatchObject({ sourceId: 'sina', alsoIn: ['163', 'ifeng'] });
   });
 
+  it('finds a story by title in a store reopened from disk', async () => {
+    ingest('sina', [item('sina', { guid: 's1', title: '芯片企业加快布局先进封装技术', link: 'https://sina.example/2', published: '2025-03-09 10:00' })]);
+    await store.commit();
+    store = await ItemStore.open(join(store.file, '..'));
+    ingest('ifeng', [item('ifeng', { guid: 'f2', title: '芯片企业加快布局先进封装技术！', link: 'https://ifeng.example/2', published: '2025-03-09 11:00' })]);
+    expect(store.items()).toHaveLength(1);
+    expect(store.items()[0]).toMatchObject({ sourceId: 'sina', alsoIn: ['ifeng'] });
+  });
+
   it('treats the same title outside the window as a new story', () => {
     ingest('a', [item('a', { guid: 'a1', title: 'Quarterly results beat expectations', published: '2025-03-01T10:00:00Z' })]);
     ingest('b', [item('b', { guid: 'b1', title: 'Quarterly results beat expectations', published: '2025-03-09T10:00:00Z' })]);
