@@ -11,6 +11,7 @@ import { fetchSource, type FetchFunction } from './fetch/fetch-source.ts';
 import { readDocument } from './ingest.ts';
 import type { Item } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
+import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
 
 export const INSPECT_SOURCE_ID = 'inspect';
@@ -18,7 +19,7 @@ export const INSPECT_SOURCE_ID = 'inspect';
 export interface InspectRequest {
   /** a file path, or an http(s) URL fetched as the service fetches sources */
   target: string;
-  /** base URL for relative links; default the URL fetched, or the file's own file: URL */
+  /** base URL for relative links; default the URL fetched, or for a file the feed's own URL (self link) or home page */
   url?: string;
   /** for a file: the Content-Type a server would have sent (its charset decodes the bytes) */
   contentType?: string;
@@ -110,7 +111,12 @@ async function readTarget(req: InspectRequest): Promise<{ text: string; document
   if (bytes.byteLength > req.config.fetch.maxBytes) {
     throw new InspectError(req.target, `${req.target} has ${bytes.byteLength} bytes, more than fetch.maxBytes (${req.config.fetch.maxBytes})`);
   }
-  return { text: decodeBody(bytes, { contentType: req.contentType ?? null }).text, documentUrl: pathToFileURL(path).href };
+  const text = decodeBody(bytes, { contentType: req.contentType ?? null }).text;
+  // A saved feed was read from somewhere: the address it names as its own is where its relative links point.
+  // An unreadable document is reported by the real read that follows.
+  const probe = req.url === undefined ? await parseFeed(text).catch(() => undefined) : undefined;
+  const named = [probe?.selfUrl, probe?.link].find((u) => u !== undefined && isHttpUrl(u));
+  return { text, documentUrl: named ?? pathToFileURL(path).href };
 }
 
 function inspected(item: Item): InspectedItem {

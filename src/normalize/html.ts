@@ -66,9 +66,13 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
   return clean.trim() || undefined;
 }
 
+const BLOCK_EDGE = /<(?:br|hr|\/?(?:p|div|li|dt|dd|h[1-6]|tr|td|th|blockquote|pre|figcaption|section|article))\b[^<>]*>/gi;
+
 /** Plain text of an HTML fragment or of entity-laden text: tags dropped, entities decoded, spaces collapsed. */
 export function htmlToText(html: string): string {
-  const withoutTags = sanitizeHtml(html, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROPPED_WITH_CONTENT });
+  // Lines and blocks end words: "<p>a</p><p>b</p>" reads "a b", not "ab".
+  const spaced = html.replace(BLOCK_EDGE, ' $&');
+  const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROPPED_WITH_CONTENT });
   return collapse(decodeHTML(withoutTags));
 }
 

@@ -21,6 +21,8 @@ export function parseJsonFeed(text: string): ParsedFeed {
   const feed: ParsedFeed = { format: 'json', items: doc.items.filter(isObject).map((item) => jsonItem(item, language, feedAuthor)) };
   if (str(doc.title)) feed.title = str(doc.title)!;
   if (str(doc.home_page_url)) feed.link = str(doc.home_page_url)!;
+  const self = str(doc.feed_url)?.trim();
+  if (self && URL.canParse(self)) feed.selfUrl = self;
   if (language) feed.language = language;
   return feed;
 }

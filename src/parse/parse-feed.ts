@@ -105,12 +105,18 @@ function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFee
 
 function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: string; language?: string }, items: RawItem[]): ParsedFeed {
   const found = output.format === 'atom' ? output.link : childrenOf(output.channel, 'link').map((l) => textOf(l)?.trim()).find(Boolean);
-  let link = typeof found === 'string' && found.trim() ? found.trim() : undefined;
-  if (link && context.base) link = new URL(link, context.base).href;
+  const absolute = (href: unknown) => {
+    if (typeof href !== 'string' || !href.trim()) return undefined;
+    return context.base ? new URL(href.trim(), context.base).href : href.trim();
+  };
+  // The feed's own address: Atom <link rel="self">, or <atom:link rel="self"> in an RSS channel.
+  const selfLinks = output.format === 'atom' ? childrenOf(output.root, 'link') : childrenOf(output.channel, 'atom:link');
+  const self = absolute(attrOf(selfLinks.find((l) => attrOf(l, 'rel') === 'self'), 'href'));
   return {
     format,
     ...optional('title', textOf(output.title)?.trim() || undefined),
-    ...optional('link', link),
+    ...optional('link', absolute(found)),
+    ...optional('selfUrl', self && URL.canParse(self) ? self : undefined),
     ...optional('language', context.language),
     items,
   };

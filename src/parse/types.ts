@@ -45,7 +45,10 @@ export interface RawItem {
 export interface ParsedFeed {
   format: 'rss' | 'atom' | 'rdf' | 'json';
   title?: string;
+  /** the feed's home page */
   link?: string;
+  /** the URL the feed names as its own (Atom rel="self", atom:link in RSS, JSON Feed feed_url), when absolute */
+  selfUrl?: string;
   language?: string;
   items: RawItem[];
 }

@@ -57,6 +57,11 @@ describe('tributary inspect FILE|URL prints the items it would store, as JSON li
     })]);
   });
 
+  it('resolves a saved file\'s relative links against the feed\'s own address without --url', async () => {
+    const res = await runCli(['inspect', feeds('json-feed-1.0.json')]);
+    expect(lines(res.stdout)[0]).toMatchObject({ link: 'https://jdoe.example.com/2025/03/09/hello', title: 'Hello <world> second line' });
+  });
+
   it('decodes a file by the charset of --content-type', async () => {
     // The GBK fixture without its XML declaration: only the content type can name the charset.
     const bytes = readFileSync(feeds('chinanews.gbk.rss.xml'));

@@ -71,7 +71,11 @@ describe('textTitle makes plain text of titles', () => {
     expect(textTitle(title, isHtml)).toBe(expected);
   });
 
-  it('htmlToText drops the content of script and style', () => {
-    expect(htmlToText('<p>a</p><script>b</script><style>c</style>d')).toBe('ad');
+  it.each([
+    ['drops the content of script and style', '<p>a</p><script>b</script><style>c</style>d', 'a d'],
+    ['ends words at line breaks and blocks', 'Hello<br>world<p>one</p><p>two</p><ul><li>x</li><li>y</li></ul>', 'Hello world one two x y'],
+    ['keeps inline markup inside words', 'in<b>line</b> <i>text</i>', 'inline text'],
+  ])('htmlToText %s', (_what, html, expected) => {
+    expect(htmlToText(html)).toBe(expected);
   });
 });
