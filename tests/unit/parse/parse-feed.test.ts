@@ -153,6 +153,13 @@ describe('parseFeed maps every format\'s fields', () => {
     }
   });
 
+  it('keeps the feed when an Atom date is unreadable: the date is left for normalize to judge', async () => {
+    const feed = await parseFeed('<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title>'
+      + '<entry><id>a</id><title>Bad date</title><published>last Tuesday</published></entry>'
+      + '<entry><id>b</id><title>Good date</title><published>2025-03-09T10:00:00Z</published></entry></feed>');
+    expect(feed.items.map((i) => [i.title, i.published])).toEqual([['Bad date', 'last Tuesday'], ['Good date', '2025-03-09T10:00:00Z']]);
+  });
+
   it('reads an <rss> without a version attribute as RSS 2.0', async () => {
     const feed = await parseFeed('<rss><channel><title>T</title><item><title>One</title><guid>g1</guid></item></channel></rss>');
     expect(feed.items).toEqual([expect.objectContaining({ title: 'One', guid: 'g1' })]);
