@@ -5,7 +5,7 @@ import { contentHash } from '../normalize/normalize-item.ts';
 export interface StoredItems {
   bySourceKey(sourceId: string, key: string): Item | undefined;
   byCanonicalLink(link: string): Item | undefined;
-  /** every stored item with this title fingerprint, oldest first */
+  /** every stored item with this title fingerprint, in no particular order */
   byFingerprint(fingerprint: string): readonly Item[];
   hasId(id: string): boolean;
 }
@@ -84,8 +84,12 @@ export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item
 function sameTitle(stored: StoredItems, sourceId: string, fresh: Item, windowMs: number): Item | undefined {
   if (!fresh.fingerprint) return undefined;
   const at = Date.parse(fresh.published);
-  return stored.byFingerprint(fresh.fingerprint)
-    .find((item) => item.sourceId !== sourceId && Math.abs(Date.parse(item.published) - at) <= windowMs);
+  let first: Item | undefined;
+  for (const item of stored.byFingerprint(fresh.fingerprint)) {
+    if (item.sourceId === sourceId || Math.abs(Date.parse(item.published) - at) > windowMs) continue;
+    if (!first || item.firstSeen < first.firstSeen) first = item;
+  }
+  return first;
 }
 
 /** A new version of `old` carrying `fresh`'s content, or undefined when nothing a reader sees changed. */

@@ -9,10 +9,13 @@ const IMAGE_TYPES: Record<string, string> = {
 /** Collects enclosures without duplicates (podcasts list the same file in <enclosure> and <media:content>). */
 export class EnclosureList {
   readonly items: RawEnclosure[] = [];
+  // A Set, not items.some(): a hostile item may carry 100,000 enclosures.
+  readonly #urls = new Set<string>();
 
   add(url: string | undefined, type: string | undefined, length: string | number | undefined): void {
     const href = url?.trim();
-    if (!href || this.items.some((e) => e.url === href)) return;
+    if (!href || this.#urls.has(href)) return;
+    this.#urls.add(href);
     const enclosure: RawEnclosure = { url: href };
     const mime = type?.trim().toLowerCase();
     if (mime && /^[a-z]+\/[a-z0-9.+*-]+$/.test(mime)) enclosure.type = mime;

@@ -1,3 +1,4 @@
+import { EnclosureList } from './enclosures.ts';
 import { FeedParseError } from './errors.ts';
 import { plainTextToHtml } from './text-html.ts';
 import type { ParsedFeed, RawAuthor, RawItem } from './types.ts';
@@ -48,15 +49,11 @@ function jsonItem(item: Json, feedLanguage: string | undefined, feedAuthor: RawA
   const author = authorOf(item) ?? feedAuthor;
   if (author) raw.author = author;
   if (Array.isArray(item.attachments)) {
+    const enclosures = new EnclosureList();
     for (const a of item.attachments.filter(isObject)) {
-      const url = str(a.url);
-      if (!url || raw.enclosures.some((e) => e.url === url)) continue;
-      raw.enclosures.push({
-        url,
-        ...(str(a.mime_type) ? { type: str(a.mime_type)!.toLowerCase() } : {}),
-        ...(typeof a.size_in_bytes === 'number' && Number.isSafeInteger(a.size_in_bytes) && a.size_in_bytes > 0 ? { length: a.size_in_bytes } : {}),
-      });
+      enclosures.add(str(a.url), str(a.mime_type), typeof a.size_in_bytes === 'number' ? a.size_in_bytes : undefined);
     }
+    raw.enclosures = enclosures.items;
   }
   return raw;
 }

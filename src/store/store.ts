@@ -62,10 +62,8 @@ export class ItemStore implements StoredItems {
     return this.#byLink.get(link);
   }
 
-  /** Items with this title fingerprint, first seen first (an update re-indexes an item, so the map's order drifts). */
   byFingerprint(fingerprint: string): readonly Item[] {
-    const list = this.#byFingerprint.get(fingerprint) ?? [];
-    return list.length < 2 ? list : [...list].sort((a, b) => (a.firstSeen < b.firstSeen ? -1 : a.firstSeen > b.firstSeen ? 1 : 0));
+    return this.#byFingerprint.get(fingerprint) ?? [];
   }
 
   hasId(id: string): boolean {

@@ -63,6 +63,7 @@ describe('hostile XML is a per-feed error that reads nothing, fetches nothing an
   it.each([
     ['"<p" repeated in content:encoded', `<rss version="2.0"><channel><item><guid>g</guid><content:encoded>${'&lt;p'.repeat(200_000)}</content:encoded></item></channel></rss>`],
     ['"<p" repeated in an Atom content', `<feed xmlns="http://www.w3.org/2005/Atom"><entry><id>i</id><content type="html">${'&lt;p'.repeat(200_000)}</content></entry></feed>`],
+    ['an item with 50,000 enclosures', `<rss version="2.0"><channel><item><guid>g</guid>${Array.from({ length: 50_000 }, (_, i) => `<enclosure url="https://a.example/${i}.mp3"/>`).join('')}</item></channel></rss>`],
   ])('reads %s in linear time', async (_what, body) => {
     const feed = await parseFeed(body);
     expect(feed.items).toHaveLength(1);
