@@ -1,11 +1,11 @@
 import Parser from 'rss-parser';
 import { atomAuthor, atomEntry } from './atom-entry.ts';
-import { FeedParseError } from './errors.ts';
+import { FeedParseError, XmlLimitError } from './errors.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { prepareXml } from './prepare-xml.ts';
 import { rssItem } from './rss-item.ts';
 import type { ParsedFeed, RawItem } from './types.ts';
-import { scanXml, type XmlLimits, type XmlScan } from './xml-scan.ts';
+import { DEFAULT_XML_LIMITS, scanXml, startClock, type XmlLimits, type XmlScan } from './xml-scan.ts';
 import { attrOf, baseInside, childOf, childText, childrenOf, isNode, textOf, type XmlNode } from './xml-node.ts';
 
 export interface ParseOptions {
@@ -52,8 +52,14 @@ class FeedReader extends Parser<Loose, Loose> {
   }
 }
 
-// defaultRSS: an <rss> without a version attribute is read as RSS 2.0, as every reader does.
-const reader = new FeedReader({ defaultRSS: 2 });
+/**
+ * A reader for one document. Not shared: an xml2js parser that threw mid-document (the time budget) is left
+ * in a state that breaks the next document it reads. xml2js calls tagNameProcessors on every element, which is
+ * where the clock is read; defaultRSS reads an <rss> without a version attribute as RSS 2.0, as readers do.
+ */
+function readerFor(tick: () => void): FeedReader {
+  return new FeedReader({ defaultRSS: 2, xml2js: { tagNameProcessors: [(name: string) => (tick(), name)] } });
+}
 
 /**
  * Text of a feed document (RSS 0.91/0.92/2.0, RSS 1.0, Atom 0.3/1.0, JSON Feed 1.0/1.1) to a ParsedFeed.
@@ -67,11 +73,14 @@ export async function parseFeed(text: string, options: ParseOptions = {}): Promi
     throw new FeedParseError('not a feed: the body is an HTML page');
   }
   const xml = prepareXml(text);
-  const scan = scanXml(xml, options);
+  // One time budget for both passes over the document: the sax scan and xml2js inside rss-parser.
+  const clock = startClock({ ...DEFAULT_XML_LIMITS, ...options.limits });
+  const scan = scanXml(xml, { ...options, tick: clock });
   let output: Loose;
   try {
-    output = await reader.parseString(xml);
+    output = await readerFor(clock).parseString(xml);
   } catch (err) {
+    if (err instanceof XmlLimitError) throw err;
     throw new FeedParseError(`unparsable XML: ${firstLine((err as Error).message)}`, { cause: err });
   }
   return output.format === 'atom' ? atomFeed(output, scan, options) : rssFeed(output, scan, options);

@@ -35,21 +35,15 @@ interface Open {
  * syntax errors (FeedParseError), and keeps, in order, the markup of text elements that hold elements, which
  * xml2js would reorder (it gathers an element's text apart from its children).
  */
-export function scanXml(xml: string, options: { documentUrl?: string; limits?: Partial<XmlLimits> } = {}): XmlScan {
+export function scanXml(xml: string, options: { documentUrl?: string; limits?: Partial<XmlLimits>; tick?: () => void } = {}): XmlScan {
   const limits = { ...DEFAULT_XML_LIMITS, ...options.limits };
-  const deadline = limits.clock() + limits.timeBudgetMs;
+  const tick = options.tick ?? startClock(limits);
   const parser = sax.parser(true, { trim: false, normalize: false, position: true });
   const stack: Open[] = [];
   const items: ItemMarkup[] = [];
   let itemDepth = 0;
   let channels = 0;
   let capture: { field: string; depth: number; writer: HtmlWriter } | undefined;
-  let events = 0;
-  const tick = () => {
-    if (++events % CLOCK_EVERY === 0 && limits.clock() > deadline) {
-      throw new XmlLimitError('time', limits.timeBudgetMs, `line ${parser.line + 1}`);
-    }
-  };
 
   parser.onopentag = (tag) => {
     tick();
@@ -91,6 +85,20 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
   };
   parser.write(xml).close();
   return { items };
+}
+
+/**
+ * A function to call on every element or text event: it looks at the clock every few hundred calls and throws
+ * XmlLimitError once the budget is spent. One clock can span several passes over the same document.
+ */
+export function startClock(limits: XmlLimits): () => void {
+  const deadline = limits.clock() + limits.timeBudgetMs;
+  let events = 0;
+  return () => {
+    if (++events % CLOCK_EVERY === 0 && limits.clock() > deadline) {
+      throw new XmlLimitError('time', limits.timeBudgetMs, `after ${events} XML events`);
+    }
+  };
 }
 
 function isItem(stack: Open[], channels: number): boolean {

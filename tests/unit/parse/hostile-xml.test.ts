@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decodeBody } from '../../../src/fetch/charset.ts';
 import { parseFeed } from '../../../src/parse/parse-feed.ts';
+import { prepareXml } from '../../../src/parse/prepare-xml.ts';
+import { scanXml } from '../../../src/parse/xml-scan.ts';
 import { FixtureServer } from '../../helpers/fixture-server.ts';
 
 const hostile = (name: string) => readFileSync(new URL(`../../fixtures/hostile/${name}`, import.meta.url));
@@ -56,6 +58,19 @@ describe('hostile XML is a per-feed error that reads nothing, fetches nothing an
     const body = `<rss version="2.0"><channel>${items}</channel></rss>`;
     await expect(parseFeed(body, { limits: { timeBudgetMs: 5, clock } })).rejects.toMatchObject({ name: 'XmlLimitError', limit: 'time', max: 5 });
     await expect(parseFeed(body, { limits: { timeBudgetMs: 1_000_000, clock } })).resolves.toMatchObject({ format: 'rss' });
+  });
+
+  it('holds the xml2js pass to the same budget as the scan before it', async () => {
+    const items = Array.from({ length: 20_000 }, (_, i) => `<item><title>t${i}</title></item>`).join('');
+    const body = `<rss version="2.0"><channel>${items}</channel></rss>`;
+    let reads = 0;
+    scanXml(prepareXml(body), { limits: { clock: () => ++reads, timeBudgetMs: Number.MAX_SAFE_INTEGER } });
+    // Enough clock for the scan alone, not for the second pass.
+    let now = 0;
+    await expect(parseFeed(body, { limits: { clock: () => ++now, timeBudgetMs: reads + 1 } })).rejects.toMatchObject({ name: 'XmlLimitError', limit: 'time' });
+    expect(now).toBeGreaterThan(reads + 1);
+    // A parse stopped mid-document leaves nothing behind for the next one.
+    await expect(parseFeed(`<rss version="2.0"><channel><item><title>${'x'.repeat(30_000)}</title></item></channel></rss>`)).resolves.toMatchObject({ format: 'rss' });
   });
 
   // Each of these took time quadratic in its size before (rss-parser's snippet regexes, a DOCTYPE regex):
