@@ -8,6 +8,7 @@ import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
+import { trackingParams } from './normalize/urls.ts';
 import { buildFeedSpecs, sourceTagMap } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
@@ -192,6 +193,10 @@ export class App {
       },
       now: this.#now,
       idAuthority: new URL(this.config.baseUrl).hostname,
+      dedupe: {
+        trackingParams: trackingParams(this.config.dedupe.trackingParams),
+        merge: { titleWindowMs: this.config.dedupe.titleWindowHours * 3600 * 1000 },
+      },
     };
     await Promise.all(sources.map((source) => {
       const url = fetchUrlOf(source, this.store.sourceState(source.id));

@@ -24,6 +24,8 @@ export interface Item {
   link: string;
   /** link with case, default port, fragment and tracking parameters normalised; cross-source dedupe key */
   canonicalLink?: string;
+  /** title reduced to what syndicating sources agree on (normalize/fingerprint.ts); cross-source dedupe key */
+  fingerprint?: string;
   published: string;
   updated: string;
   firstSeen: string;
@@ -32,6 +34,8 @@ export interface Item {
   author?: Author;
   categories: string[];
   enclosures: Enclosure[];
+  /** BCP 47 language tag of the item, as declared by it or inherited from its feed */
+  language?: string;
   /** other sources that carried the same story */
   alsoIn: string[];
   /** hash of the fields a reader sees; a change of it is an update */

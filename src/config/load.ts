@@ -40,6 +40,11 @@ export async function loadConfig(path: string): Promise<Config> {
   return buildConfig(texts);
 }
 
+/** The config every key's default makes, for commands that run without a sources file (inspect). */
+export function defaultConfig(): Config {
+  return parseConfig('', '(defaults)');
+}
+
 /** Validates one YAML file holding the whole config. */
 export function parseConfig(text: string, file: string): Config {
   return buildConfig([{ file, text }]);
@@ -139,6 +144,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       hostConcurrency: data.fetch.hostConcurrency,
       spreadMs: data.fetch.spreadSeconds * 1000,
     },
+    dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     store: data.store,
     sources,

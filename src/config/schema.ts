@@ -41,6 +41,18 @@ const sourceRetention = z.strictObject({
   maxAgeDays: z.number().positive().optional(),
 });
 
+/**
+ * Query parameters that only track readers, removed before links are compared across sources. A trailing "*"
+ * matches a prefix. Chinese portals and WeChat add spm, from, scene, isappinstalled, wfr, …
+ */
+export const DEFAULT_TRACKING_PARAMS: readonly string[] = [
+  'utm_*', 'spm', 'from', 'fbclid', 'gclid', 'dclid', 'msclkid', 'mc_cid', 'mc_eid', '_hsenc', '_hsmi', 'igshid',
+  'yclid', 'srsltid', 'mkt_tok', '_ga', 'share_token', 'share_from', 'scene', 'wfr', 'isappinstalled', 'clicktime',
+  'enterid', 'ref', 'ref_src', 'cmpid', 'ocid', 'ncid', 'xtor', 'wt.mc_id',
+];
+
+const queryParamName = z.string().trim().regex(/^[^\s*&=#]+\*?$/, 'must be a query parameter name, optionally ending in * for a prefix');
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -72,6 +84,12 @@ export const configSchema = z.strictObject({
     hostConcurrency: z.number().int().min(1).max(64).default(2),
     spreadSeconds: z.number().min(0).max(3600).default(300),
   }).default(FETCH_DEFAULTS),
+  dedupe: z.strictObject({
+    // replaces the default list; copy it from README to add one
+    trackingParams: z.array(queryParamName).default([...DEFAULT_TRACKING_PARAMS]),
+    // two items of different sources with the same title fingerprint are one story within this window
+    titleWindowHours: z.number().positive().max(24 * 30).default(48),
+  }).default({ trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 }),
   retention: z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
     /** no age limit when absent */

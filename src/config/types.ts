@@ -39,6 +39,12 @@ export interface Config {
     /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
     spreadMs: number;
   };
+  dedupe: {
+    /** query parameter names dropped from canonical links; "utm_*" is a prefix */
+    trackingParams: string[];
+    /** same-title items of different sources within this many hours are one story */
+    titleWindowHours: number;
+  };
   retention: RetentionConfig;
   store: { backups: number };
   sources: SourceConfig[];

@@ -80,7 +80,7 @@ function renderAtom(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
       category: categoriesOf(item, ctx).map((term) => ({ term, name: term })),
     });
   }
-  return withAtomSources(feed.atom1(), spec.items, ctx);
+  return withAtomEntryExtras(feed.atom1(), spec.items, ctx);
 }
 
 function renderRss(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
@@ -95,6 +95,9 @@ function renderRss(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
       extensions.push({ name: 'dc:creator', objects: { _text: xmlText(item.author.name) } });
       delete fields.author;
     }
+    // RSS has one enclosure per item; Atom and JSON Feed carry them all.
+    const enclosure = item.enclosures[0];
+    if (enclosure) fields.enclosure = { url: enclosure.url, ...(enclosure.type ? { type: attr(enclosure.type) } : {}), length: enclosure.length ?? 0 };
     feed.addItem({
       ...fields,
       title: cdataSafe(xmlText(item.title)),
@@ -117,10 +120,10 @@ function renderJson(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
       extensions: source ? [{ name: '_source', objects: { title: source.title, feed_url: source.url, ...(source.link ? { home_page_url: source.link } : {}) } }] : [],
     });
   }
-  // feed@6 writes JSON Feed 1.0; 1.1 renames author to authors and adds language.
+  // feed@6 writes JSON Feed 1.0 without attachments; 1.1 renames author to authors and adds language.
   const doc = JSON.parse(feed.json1()) as { version: string; items: Record<string, unknown>[]; [k: string]: unknown };
   doc.version = 'https://jsonfeed.org/version/1.1';
-  doc.items = doc.items.map(({ author, ...rest }) => (author ? { ...rest, authors: [author] } : rest));
+  doc.items = doc.items.map(({ author, ...rest }, i) => jsonItemExtras(rest, author as Record<string, string> | undefined, spec.items[i]!));
   if (doc.author) {
     doc.authors = [doc.author];
     delete doc.author;
@@ -145,12 +148,24 @@ function commonFields(item: Item, ctx: RenderContext): FeedItem {
       ...(item.author.uri ? { link: item.author.uri } : {}),
     }];
   }
-  const enclosure = item.enclosures[0];
-  if (enclosure) {
-    fields.enclosure = { url: enclosure.url, ...(enclosure.type ? { type: attr(enclosure.type) } : {}), length: enclosure.length ?? 0 };
-  }
   void ctx;
   return fields;
+}
+
+function jsonItemExtras(rendered: Record<string, unknown>, author: Record<string, string> | undefined, item: Item): Record<string, unknown> {
+  const out = { ...rendered };
+  // JSON Feed authors have no e-mail field; the spec allows a mailto: url for it.
+  if (author) out.authors = [!author.url && item.author?.email ? { ...author, url: `mailto:${item.author.email}` } : author];
+  if (item.language) out.language = item.language;
+  if (item.enclosures.length > 0) {
+    out.attachments = item.enclosures.map((e) => ({
+      url: e.url,
+      // mime_type is required in attachments
+      mime_type: e.type ?? 'application/octet-stream',
+      ...(e.length ? { size_in_bytes: e.length } : {}),
+    }));
+  }
+  return out;
 }
 
 function categoriesOf(item: Item, ctx: RenderContext): string[] {
@@ -158,20 +173,32 @@ function categoriesOf(item: Item, ctx: RenderContext): string[] {
   return [...new Set([...tags, ...item.categories])].map((c) => xmlText(c).replace(/[<>"]/g, '')).filter(Boolean);
 }
 
-/** feed@6 has no Atom <source>; it is inserted after each entry's <id>, found in entry order. */
-function withAtomSources(xml: string, items: Item[], ctx: RenderContext): string {
+/**
+ * What feed@6 lacks in Atom entries: <source>, xml:lang, and enclosure links with their real types (it types
+ * every enclosure image/<extension>). Each entry is found, in entry order, by its <id>.
+ */
+function withAtomEntryExtras(xml: string, items: Item[], ctx: RenderContext): string {
   let out = '';
   let cursor = 0;
   for (const item of items) {
-    const source = ctx.sources.get(item.sourceId);
     const marker = `<id>${escapeXml(new URL(item.id).href)}</id>`;
     const at = xml.indexOf(marker, cursor);
-    if (!source || at < 0) continue;
+    const open = xml.lastIndexOf('<entry>', at);
+    if (at < 0 || open < cursor) continue;
     const end = at + marker.length;
-    const links: object[] = [{ _attributes: { rel: 'self', href: attr(source.url) } }];
-    if (source.link) links.push({ _attributes: { rel: 'alternate', href: attr(source.link) } });
-    const element = js2xml({ source: { id: source.url, title: xmlText(source.title), link: links } }, { compact: true });
-    out += `${xml.slice(cursor, end)}\n        ${element}`;
+    const elements: string[] = [];
+    const source = ctx.sources.get(item.sourceId);
+    if (source) {
+      const links: object[] = [{ _attributes: { rel: 'self', href: attr(source.url) } }];
+      if (source.link) links.push({ _attributes: { rel: 'alternate', href: attr(source.link) } });
+      elements.push(js2xml({ source: { id: source.url, title: xmlText(source.title), link: links } }, { compact: true }));
+    }
+    for (const e of item.enclosures) {
+      const attributes = { rel: 'enclosure', href: attr(e.url), ...(e.type ? { type: attr(e.type) } : {}), ...(e.length ? { length: e.length } : {}) };
+      elements.push(js2xml({ link: { _attributes: attributes } }, { compact: true }));
+    }
+    const entryTag = item.language ? `<entry xml:lang="${attr(item.language).replace(/"/g, '')}">` : '<entry>';
+    out += `${xml.slice(cursor, open)}${entryTag}${xml.slice(open + '<entry>'.length, end)}${elements.map((e) => `\n        ${e}`).join('')}`;
     cursor = end;
   }
   return out + xml.slice(cursor);
