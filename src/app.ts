@@ -14,6 +14,7 @@ import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts'
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { ItemStore } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
+import { FEED_STYLESHEET_PATH } from './serve/feed-style.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -136,12 +137,13 @@ export class App {
     for (const s of this.config.sources) {
       const state = states[s.id];
       titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
-      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}) });
+      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
+        ...(state?.feedImage ? { image: state.feedImage } : {}) });
     }
     const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
       ...(this.config.description ? { description: this.config.description } : {}) };
-    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site) };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx);
+    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: [], stylesheet: FEED_STYLESHEET_PATH };
+    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx, site.limit);
     this.#renderPages();
     return changed;
   }

@@ -38,6 +38,8 @@ export interface Item {
   hash: string;
   /** the source gave no usable date: published is the time first seen, and stays so */
   undated?: true;
+  /** the item's language (RFC 5646 tag), when the item or its feed names one */
+  language?: string;
 }
 
 /** What the store remembers about each source between fetches. */
@@ -46,6 +48,8 @@ export interface SourceState {
   /** feed's own title and home page, from the last successful parse */
   feedTitle?: string;
   feedLink?: string;
+  /** the feed's logo or icon URL, when it names one; shown on the per-source output feed */
+  feedImage?: string;
   lastFetch?: string;
   lastSuccess?: string;
   httpStatus?: number;

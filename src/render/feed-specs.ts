@@ -10,7 +10,10 @@ export interface FeedSpec {
   name: string;
   title: string;
   description: string;
+  /** the newest `limit` items: the feed itself (page 1) */
   items: Item[];
+  /** every stored item of the feed, newest first: older pages and filtered views are cut from it */
+  all: Item[];
 }
 
 export interface SiteInfo {
@@ -25,24 +28,23 @@ export interface SiteInfo {
 export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
-  const specs: FeedSpec[] = [{
+  const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
+    ({ ...fields, items: all.slice(0, site.limit), all });
+  const specs: FeedSpec[] = [feed({
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
-    items: sorted.slice(0, site.limit),
-  }];
+  }, sorted)];
   for (const tag of allTags(site)) {
-    specs.push({
+    specs.push(feed({
       path: `tags/${tag}`, kind: 'tag', name: tag, title: `${site.title} · ${tag}`, description: `Latest items tagged ${tag}`,
-      items: take(sorted, site.limit, (item) => itemTags(item, tagsOf).includes(tag)),
-    });
+    }, sorted.filter((item) => itemTags(item, tagsOf).includes(tag))));
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
-    specs.push({
+    specs.push(feed({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-      items: take(sorted, site.limit, (item) => item.sourceId === source.id || item.alsoIn.includes(source.id)),
-    });
+    }, sorted.filter((item) => item.sourceId === source.id || item.alsoIn.includes(source.id))));
   }
   return specs;
 }
@@ -60,13 +62,4 @@ export function sourceTagMap(site: Pick<SiteInfo, 'sources'>): Map<string, strin
 
 export function allTags(site: Pick<SiteInfo, 'sources'>): string[] {
   return [...new Set(site.sources.flatMap((s) => s.tags))];
-}
-
-function take(sorted: Item[], limit: number, keep: (item: Item) => boolean): Item[] {
-  const out: Item[] = [];
-  for (const item of sorted) {
-    if (out.length >= limit) break;
-    if (keep(item)) out.push(item);
-  }
-  return out;
 }
