@@ -14,7 +14,10 @@ import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts'
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { ItemStore } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
-import { FEED_STYLESHEET_PATH } from './serve/feed-style.ts';
+import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
+import { ServiceMetrics } from './serve/metrics.ts';
+import { topicContent, topicUrls } from './serve/websub/topics.ts';
+import { WebSub } from './serve/websub/websub.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -26,6 +29,8 @@ export interface AppOptions {
   now?: () => Date;
   /** concurrent fetches in one cycle */
   concurrency?: number;
+  /** waits between attempts of a WebSub ping or delivery (default: a minute, ten minutes, an hour) */
+  websubRetryDelaysMs?: readonly number[];
 }
 
 export interface CycleReport {
@@ -40,11 +45,13 @@ export class App {
   readonly config: Config;
   readonly store: ItemStore;
   readonly feeds = new FeedSet();
+  readonly metrics: ServiceMetrics;
+  readonly websub: WebSub;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #fetch: FetchFunction | undefined;
   readonly #concurrency: number;
-  #pages: { index?: RenderedFeed; opml?: RenderedFeed } = {};
+  #pages: { index?: RenderedFeed; opml?: RenderedFeed; stylesheet?: RenderedFeed } = {};
   #cycle: Promise<unknown> = Promise.resolve();
   #pending = new Set<string>();
   #schedule: ScheduleHandle | undefined;
@@ -52,9 +59,11 @@ export class App {
   #lastCycle: string | undefined;
   #maxAge: number;
 
-  private constructor(options: AppOptions, store: ItemStore) {
+  private constructor(options: AppOptions, store: ItemStore, websub: WebSub) {
     this.config = options.config;
     this.store = store;
+    this.websub = websub;
+    this.metrics = new ServiceMetrics(() => itemCounts(this.store.items()));
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.#fetch = options.fetch;
@@ -66,7 +75,15 @@ export class App {
   /** Opens the store and renders what it holds, so stored feeds are served before any fetch. */
   static async open(options: AppOptions): Promise<App> {
     const store = await ItemStore.open(options.dataDir);
-    const app = new App(options, store);
+    const { config } = options;
+    const websub = await WebSub.open({
+      config: config.websub, baseUrl: config.baseUrl, dataDir: options.dataDir, log: options.logger, now: options.now ?? (() => new Date()),
+      timeoutMs: config.fetch.timeoutMs, userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(options.websubRetryDelaysMs ? { retryDelaysMs: options.websubRetryDelaysMs } : {}),
+      topic: (url) => topicContent(config.baseUrl, app.feeds, url),
+      onPing: (ok) => app.metrics.observePing(ok), onDelivery: (outcome) => app.metrics.observeDelivery(outcome),
+    });
+    const app: App = new App(options, store, websub);
     app.render();
     return app;
   }
@@ -105,17 +122,22 @@ export class App {
     await forEachLimited(sources, this.#concurrency, async (source) => {
       const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);
       this.store.setSourceState(outcome.state);
+      this.metrics.observeFetch(outcome);
       report.sources.push(outcome);
       this.#logOutcome(outcome);
     });
     this.store.prune(this.config.retention.maxItemsPerSource);
+    const writeStarted = performance.now();
     try {
       report.written = await this.store.commit();
+      if (report.written) this.metrics.observeWrite(performance.now() - writeStarted, true);
     } catch (err) {
+      this.metrics.observeWrite(performance.now() - writeStarted, false);
       // The in-memory state and the served feeds stay as they are; the next cycle writes again.
       this.#log.error({ err, file: this.store.file }, 'store write failed; will retry next cycle');
     }
     report.rendered = this.render();
+    await this.websub.published(topicUrls(this.config.baseUrl, report.rendered));
     this.#lastCycle = this.#now().toISOString();
     return report;
   }
@@ -131,6 +153,7 @@ export class App {
 
   /** Re-renders the feeds whose items changed; returns their paths. */
   render(): string[] {
+    const started = performance.now();
     const states = this.store.sourceStates();
     const titles: Record<string, string> = {};
     const sources = new Map<string, SourceInfo>();
@@ -142,9 +165,10 @@ export class App {
     }
     const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
       ...(this.config.description ? { description: this.config.description } : {}) };
-    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: [], stylesheet: FEED_STYLESHEET_PATH };
+    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH };
     const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx, site.limit);
     this.#renderPages();
+    this.metrics.observeRender(performance.now() - started, changed.length);
     return changed;
   }
 
@@ -153,6 +177,7 @@ export class App {
     this.#pages = {
       index: renderStaticDoc(renderIndexPage(summary), 'text/html; charset=utf-8', this.#pages.index),
       opml: renderStaticDoc(renderOpml(summary, newestFeedDate(summary)), 'text/x-opml; charset=utf-8', this.#pages.opml),
+      stylesheet: this.#pages.stylesheet ?? renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined),
     };
   }
 
@@ -180,7 +205,11 @@ export class App {
   site(): ServedSite {
     return {
       feed: (path, format) => this.feeds.get(path, format),
+      view: (path, format, query) => this.feeds.view(path, format, query),
       page: (name) => this.#pages[name],
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+      onRequest: (route, status) => this.metrics.observeRequest(route, status),
+      ...(this.websub.hub ? { hub: (form: URLSearchParams) => this.websub.hub!.request(form) } : {}),
       maxAgeSeconds: () => this.#maxAge,
       health: () => ({
         status: 'ok',
@@ -191,6 +220,7 @@ export class App {
       status: () => ({
         lastCycle: this.#lastCycle ?? null,
         sources: this.config.sources.map((s) => ({ ...this.store.sourceState(s.id), id: s.id, url: s.url, enabled: s.enabled })),
+        websub: this.websub.status(),
       }),
     };
   }
@@ -223,6 +253,7 @@ export class App {
   async close(): Promise<void> {
     await this.#schedule?.stop();
     await this.#cycle;
+    await this.websub.close();
     if (this.#server) {
       const server = this.#server;
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -237,6 +268,12 @@ async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Pro
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function itemCounts(items: readonly { sourceId: string }[]): { total: number; bySource: Map<string, number> } {
+  const bySource = new Map<string, number>();
+  for (const item of items) bySource.set(item.sourceId, (bySource.get(item.sourceId) ?? 0) + 1);
+  return { total: items.length, bySource };
 }
 
 function newestFeedDate(summary: SiteSummary): string {

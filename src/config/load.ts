@@ -58,6 +58,7 @@ function toConfig(data: ConfigFile, files: string[]): Config {
       ...(data.fetch.userAgent !== undefined ? { userAgent: data.fetch.userAgent } : {}),
     },
     retention: data.retention,
+    websub: { builtin: data.websub.builtin, ...(data.websub.hub !== undefined ? { hub: data.websub.hub } : {}) },
     sources,
   };
 }

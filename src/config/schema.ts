@@ -61,6 +61,12 @@ export const configSchema = z.strictObject({
   retention: z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
   }).default({ maxItemsPerSource: 500 }),
+  websub: z.strictObject({
+    // a WebSub hub (e.g. https://pubsubhubbub.appspot.com/) that every feed names and that is pinged on change
+    hub: httpUrl.optional(),
+    // be a WebSub hub too, at <baseUrl>/websub: verified subscriptions, leases, signed content distribution
+    builtin: z.boolean().default(false),
+  }).default({ builtin: false }),
   sources: z.array(sourceSchema).default([]),
 });
 

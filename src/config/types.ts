@@ -21,5 +21,7 @@ export interface Config {
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: { timeoutMs: number; maxBytes: number; userAgent?: string };
   retention: { maxItemsPerSource: number };
+  /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
+  websub: { hub?: string; builtin: boolean };
   sources: SourceConfig[];
 }

@@ -14,8 +14,8 @@ export interface FeedQuery {
   filter?: TextPattern;
   /** drop items whose title or summary matches */
   filterout?: TextPattern;
-  /** keep only items updated at or after this instant (ISO 8601, normalised to UTC) */
-  since?: string;
+  /** keep only items updated at or after this instant: as given (for links), and in UTC (to compare) */
+  since?: { text: string; instant: string };
 }
 
 const KNOWN = ['filter', 'filterout', 'since', 'limit', 'page'] as const;
@@ -42,20 +42,29 @@ export function parseFeedQuery(params: URLSearchParams): FeedQuery | undefined {
   const filterout = single('filterout');
   if (filterout !== undefined) query.filterout = compileTextPattern('filterout', filterout);
   const since = single('since');
-  if (since !== undefined) query.since = isoInstant(since);
+  // "+08:00" written raw in a URL arrives as " 08:00" (form decoding); it can only have meant the plus.
+  if (since !== undefined) query.since = { text: since.replace(' ', '+'), instant: isoInstant(since.replace(' ', '+')) };
   return query;
 }
 
-/** '' or '?…' in canonical order; `page` 1 is left out, since page 1 is the feed itself. */
+/**
+ * '' or '?…' in canonical order; `page` 1 is left out, since page 1 is the feed itself. Values stay as the
+ * reader wrote them and are escaped no more than a URL needs, so a feed fetched at its canonical URL names
+ * that same URL as its self link (validators warn when they differ).
+ */
 export function queryString(query: FeedQuery, page = query.page): string {
-  const params = new URLSearchParams();
-  if (query.filter) params.set('filter', query.filter.source);
-  if (query.filterout) params.set('filterout', query.filterout.source);
-  if (query.since) params.set('since', query.since);
-  if (query.limit !== undefined) params.set('limit', String(query.limit));
-  if (page > 1) params.set('page', String(page));
-  const text = params.toString();
-  return text ? `?${text}` : '';
+  const params: [string, string][] = [];
+  if (query.filter) params.push(['filter', query.filter.source]);
+  if (query.filterout) params.push(['filterout', query.filterout.source]);
+  if (query.since) params.push(['since', query.since.text]);
+  if (query.limit !== undefined) params.push(['limit', String(query.limit)]);
+  if (page > 1) params.push(['page', String(page)]);
+  return params.length === 0 ? '' : `?${params.map(([k, v]) => `${k}=${escapeQueryValue(v)}`).join('&')}`;
+}
+
+/** RFC 3986 query characters that need no escaping stay readable: /regex/, dates with ":" and "+". */
+function escapeQueryValue(value: string): string {
+  return encodeURIComponent(value).replace(/%(2F|3A|40|2C|24|3B)/g, (escaped) => decodeURIComponent(escaped));
 }
 
 function integer(name: string, value: string | undefined, min: number, max: number): number | undefined {

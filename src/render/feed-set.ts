@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Item } from '../model.ts';
-import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
+import { EMPTY_FEED_DATE } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
 import { queryString, type FeedQuery } from './feed-query.ts';
 import type { FeedSpec } from './feed-specs.ts';
@@ -65,7 +65,7 @@ export class FeedSet {
     const cached = this.#views.get(key);
     if (cached) return cached;
     const ctx = this.#ctx;
-    const since = query.since;
+    const since = query.since?.instant;
     const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
     const doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
     const rendered = renderFormat(doc, ctx, format);
@@ -78,11 +78,11 @@ export class FeedSet {
   update(specs: FeedSpec[], ctx: RenderContext, pageSize: number): string[] {
     const changed: string[] = [];
     const next = new Map<string, Entry>();
-    const contextSig = contextSignature(ctx);
+    const sig = signer(ctx);
     for (const spec of specs) {
       const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
-      const signature = documentSignature(doc, contextSig);
-      const generation = itemsSignature(spec, spec.all, contextSig);
+      const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
+      const generation = sig(spec, spec.all, '');
       const old = this.#entries.get(spec.path);
       if (old && old.signature === signature) {
         next.set(spec.path, { ...old, generation, spec });
@@ -98,18 +98,33 @@ export class FeedSet {
   }
 }
 
-function documentSignature(doc: FeedDocument, contextSig: string): string {
-  return itemsSignature(doc.spec, doc.items, `${contextSig}\0${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
-}
+type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
 
-function itemsSignature(spec: FeedSpec, items: readonly Item[], prefix: string): string {
-  const hash = createHash('sha1').update(prefix).update('\0').update(spec.title).update('\0').update(spec.description);
-  for (const item of items) hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.language ?? ''}|${item.alsoIn.join(',')}`);
-  return hash.digest('base64');
-}
-
-function contextSignature(ctx: RenderContext): string {
-  return JSON.stringify([ctx.baseUrl, [...ctx.sources], [...ctx.tagsOf], ctx.hubs, ctx.stylesheet ?? null]);
+/**
+ * Signs what a feed's bytes depend on: the site-wide settings, the feed's title, and per item its fields and
+ * the title, links and tags of the sources it names, but not other sources', so that a source whose own
+ * title or tags change re-renders only the feeds that carry it.
+ */
+function signer(ctx: RenderContext): Signer {
+  const site = JSON.stringify([ctx.baseUrl, ctx.hubs, ctx.stylesheet ?? null]);
+  const sources = new Map<string, string>();
+  const sourceSig = (id: string) => {
+    let text = sources.get(id);
+    if (text === undefined) {
+      text = JSON.stringify([id, ctx.sources.get(id) ?? null, ctx.tagsOf.get(id) ?? null]);
+      sources.set(id, text);
+    }
+    return text;
+  };
+  return (spec, items, extra) => {
+    const hash = createHash('sha1').update(site).update('\0').update(extra).update('\0').update(spec.title).update('\0').update(spec.description);
+    if (spec.kind === 'source') hash.update(sourceSig(spec.name));
+    for (const item of items) {
+      hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.language ?? ''}|${sourceSig(item.sourceId)}`);
+      for (const id of item.alsoIn) hash.update(`|${sourceSig(id)}`);
+    }
+    return hash.digest('base64');
+  };
 }
 
 function newestOf(items: readonly Item[]): string | undefined {
