@@ -78,5 +78,6 @@ function sourceElement(item: Item, ctx: RenderContext): string[] {
   if (!source) return [];
   const links: object[] = [{ _attributes: { rel: 'self', href: attr(source.url) } }];
   if (source.link) links.push({ _attributes: { rel: 'alternate', href: attr(source.link) } });
-  return [js2xml({ source: { id: source.url, title: xmlText(source.title), link: links } }, { compact: true })];
+  // RFC 4287 §4.2.11: a source SHOULD carry its feed's updated; the entry's own is the latest we can vouch for.
+  return [js2xml({ source: { id: source.url, title: xmlText(source.title), updated: item.updated, link: links } }, { compact: true })];
 }

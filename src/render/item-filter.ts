@@ -1,11 +1,10 @@
 // ?filter= and ?filterout=: a case-insensitive substring, or /regex/. Regexes run on RE2 (re2js), whose
 // matching time is linear in the text, so no pattern can backtrack catastrophically; on top of that the
 // pattern and the text are capped and a whole filtering pass has a time budget.
-import { decodeHTML } from 'entities';
 import { RE2JS } from 're2js';
-import sanitizeHtml from 'sanitize-html';
 import type { Item } from '../model.ts';
 import { FeedQueryError } from './errors.ts';
+import { plainText } from './plain-text.ts';
 
 export interface TextPattern {
   /** the parameter as given, for links and cache keys */
@@ -74,9 +73,7 @@ const texts = new WeakMap<Item, string>();
 export function searchText(item: Item): string {
   let text = texts.get(item);
   if (text === undefined) {
-    const html = item.summary ?? item.content ?? '';
-    const body = html ? decodeHTML(sanitizeHtml(html, { allowedTags: [], allowedAttributes: {} })) : '';
-    text = `${item.title}\n${body.replace(/\s+/g, ' ').trim()}`.slice(0, MAX_TEXT_LENGTH);
+    text = `${item.title}\n${plainText(item.summary ?? item.content ?? '')}`.slice(0, MAX_TEXT_LENGTH);
     texts.set(item, text);
   }
   return text;

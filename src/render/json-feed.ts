@@ -5,6 +5,7 @@ import {
   baseFeed, categoriesOf, commonFields, enclosureType, feedUrl, isLanguageTag, sharedLanguage,
   type FeedDocument, type RenderContext,
 } from './feed-document.ts';
+import { plainText } from './plain-text.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -39,6 +40,8 @@ function item11({ author, ...entry }: JsonObject, item: Item): JsonObject {
   if (author) out.authors = [author];
   // Every item needs content_html or content_text; an item with neither says so with empty text.
   if (out.content_html === undefined) out.content_text = '';
+  // JSON Feed's summary is "a plain text sentence or two"; feed@6 passes our HTML summary through.
+  if (typeof out.summary === 'string') out.summary = plainText(out.summary);
   if (item.language && isLanguageTag(item.language)) out.language = item.language.toLowerCase();
   if (item.enclosures.length > 0) {
     out.attachments = item.enclosures.map((e) => ({

@@ -46,7 +46,10 @@ export function createFeedServer(site: ServedSite): Server {
 }
 
 async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const [rawPath = '/', rawQuery = ''] = (req.url ?? '/').split('?', 2);
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  const rawPath = mark < 0 ? url : url.slice(0, mark);
+  const rawQuery = mark < 0 ? '' : url.slice(mark + 1);
   if (rawPath === HUB_PATH && site.hub) return hubRequest(site.hub, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');

@@ -96,6 +96,7 @@ describe('output feeds as feed readers and pollers use them', () => {
     expect(await titles('?filter=CLIMATE&limit=50')).toEqual(['Summit ends with climate pledge & a <surprise>']);
     expect(await titles('?filter=/^(markets|storm)/&limit=50')).toEqual(['Markets rally as rates hold', 'Storm warning for the coast']);
     expect(await titles('?filter=汽车')).toEqual(['新能源汽车3月销量创新高']);
+    expect(await titles('?filter=pledge?&limit=50')).toEqual([]); // a "?" inside the query is part of the value
     const all = await titles('?limit=50');
     const without = await titles('?filterout=/climate|storm|汽车/&limit=50');
     expect(without).toHaveLength(all.length - 3);

@@ -77,6 +77,8 @@ describe('render: what validators and readers check', () => {
     expect(first['content:encoded']).toBeUndefined();
     expect(second.description).toBe('<p>Summary of story 1</p>');
     expect(second['content:encoded']).toBe('<p>Long</p>');
+    // JSON Feed's summary is plain text.
+    expect(JSON.parse(r.json).items[1]).toMatchObject({ summary: 'Summary of story 1', content_html: '<p>Long</p>' });
   });
 
   it('gives an empty feed a fixed, plausible date rather than 1970 or the render time', () => {
