@@ -5,6 +5,7 @@ import { mergeItems, type MergeResult, type StoredItems } from './dedupe/merge.t
 import { fetchSource, type FetchOptions } from './fetch/fetch-source.ts';
 import type { SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { resolveUrl } from './normalize/urls.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 
 export interface IngestContext {
@@ -67,6 +68,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(feed.title ? { feedTitle: feed.title } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
     });
+    const image = resolveUrl(feed.image, result.url);
+    if (image) state.feedImage = image;
+    else delete state.feedImage;
     if (result.etag) state.etag = result.etag;
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;

@@ -18,6 +18,8 @@ export function parseJsonFeed(text: string): ParsedFeed {
   if (typeof doc.title === 'string') feed.title = doc.title;
   if (typeof doc.home_page_url === 'string') feed.link = doc.home_page_url;
   if (typeof doc.language === 'string') feed.language = doc.language;
+  const image = doc.icon ?? doc.favicon;
+  if (typeof image === 'string' && image) feed.image = image;
   return feed;
 }
 

@@ -36,7 +36,7 @@ class TolerantParser extends Parser<Loose, Loose> {
   }
 }
 
-const parser = new TolerantParser({ customFields: { item: ITEM_FIELDS as never } });
+const parser = new TolerantParser({ customFields: { feed: ['logo', 'icon'] as never, item: ITEM_FIELDS as never } });
 
 /** Text of a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to a ParsedFeed. Throws FeedParseError. */
 export async function parseFeed(text: string): Promise<ParsedFeed> {
@@ -58,6 +58,7 @@ export async function parseFeed(text: string): Promise<ParsedFeed> {
     ...optionalText('title', output.title),
     ...optionalText('link', output.link),
     ...optionalText('language', output.language),
+    ...optionalText('image', output.image?.url ?? output.logo ?? output.icon),
     items: (output.items as Loose[]).map((item) => (format === 'atom' ? atomItem(item) : rssItem(item))),
   };
 }

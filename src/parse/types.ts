@@ -22,5 +22,7 @@ export interface ParsedFeed {
   title?: string;
   link?: string;
   language?: string;
+  /** the feed's logo or icon URL as written (RSS <image><url>, Atom <logo>/<icon>, JSON Feed icon/favicon) */
+  image?: string;
   items: RawItem[];
 }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { readFeed, Subscriber } from '../helpers/feed-reader.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
-import { sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
+import { fixture, sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
 
 const PATHS = ['latest', 'tags/world', 'tags/news', 'tags/tech', `tags/${encodeURIComponent('新闻')}`, 'sources/world', 'sources/tech', 'sources/cn', 'sources/broken'];
 const FORMATS = ['atom', 'rss', 'json'] as const;
@@ -189,5 +189,39 @@ describe('output feeds as feed readers and pollers use them', () => {
     expect(value('tributary_render_duration_seconds_count')).toBeGreaterThanOrEqual(2);
     expect(value('tributary_store_write_duration_seconds_count{outcome="ok"}')).toBe(1);
     expect(text).toContain('process_cpu_seconds_total');
+  });
+});
+
+describe('a source\'s logo on its own feed', () => {
+  const fx = new FixtureServer();
+  let site: SampleSite;
+
+  beforeAll(async () => {
+    await fx.start();
+    serveSampleFeeds(fx);
+    const world = fixture('world-news.rss.xml').toString()
+      .replace('<language>en</language>', '<language>en</language><image><url>/img/logo.png</url><title>World Wire</title><link>https://world.example.com/</link></image>');
+    fx.routes.set('/world.xml', { headers: { 'content-type': 'application/rss+xml' }, body: world });
+    const tech = fixture('tech-blog.atom.xml').toString().replace('</title>', '</title><logo>https://tech.example.com/logo.svg</logo>');
+    fx.routes.set('/tech.atom', { headers: { 'content-type': 'application/atom+xml' }, body: tech });
+    site = await startSampleSite(sampleConfigText(fx));
+    await site.app.runCycle();
+  });
+
+  afterAll(async () => {
+    await site?.app.close();
+    await fx.stop();
+  });
+
+  it('carries the logo an RSS or Atom source names, resolved, into Atom, RSS and JSON Feed', async () => {
+    const text = async (path: string) => (await fetch(`${site.base}/feeds/${path}`)).text();
+    const worldLogo = `${fx.base}/img/logo.png`;
+    expect(await text('sources/world.atom')).toContain(`<logo>${worldLogo}</logo>`);
+    expect(await text('sources/world.rss')).toContain(`<url>${worldLogo}</url>`);
+    expect(JSON.parse(await text('sources/world.json')).icon).toBe(worldLogo);
+    expect(await text('sources/tech.atom')).toContain('<logo>https://tech.example.com/logo.svg</logo>');
+    expect(await text('latest.atom')).not.toContain('<logo>');
+    expect(lintRss(await text('sources/world.rss'))).toEqual([]);
+    expect(lintAtom(await text('sources/tech.atom'))).toEqual([]);
   });
 });
