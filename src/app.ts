@@ -16,8 +16,8 @@ import { ItemStore } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
-import { topicContent, topicUrls } from './serve/websub/topics.ts';
-import { WebSub } from './serve/websub/websub.ts';
+import { topicUrls } from './serve/websub/topics.ts';
+import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -75,14 +75,7 @@ export class App {
   /** Opens the store and renders what it holds, so stored feeds are served before any fetch. */
   static async open(options: AppOptions): Promise<App> {
     const store = await ItemStore.open(options.dataDir);
-    const { config } = options;
-    const websub = await WebSub.open({
-      config: config.websub, baseUrl: config.baseUrl, dataDir: options.dataDir, log: options.logger, now: options.now ?? (() => new Date()),
-      timeoutMs: config.fetch.timeoutMs, userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.fetch ? { fetch: options.fetch } : {}),
-      ...(options.websubRetryDelaysMs ? { retryDelaysMs: options.websubRetryDelaysMs } : {}),
-      topic: (url) => topicContent(config.baseUrl, app.feeds, url),
-      onPing: (ok) => app.metrics.observePing(ok), onDelivery: (outcome) => app.metrics.observeDelivery(outcome),
-    });
+    const websub = await openWebSub({ ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
     const app: App = new App(options, store, websub);
     app.render();
     return app;

@@ -1,6 +1,7 @@
 // WebSub for the service, both roles: a publisher that pings the configured hub (websub.hub), and, when
 // websub.builtin is set, a hub of its own at /websub. app.ts calls published() after each render that
 // changed feeds; nothing here runs when neither key is set.
+import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
 import type { RenderedFeed } from '../../render/render-feed.ts';
 import { HUB_PATH } from '../server.ts';
@@ -8,6 +9,7 @@ import { DeliveryQueue } from './delivery-queue.ts';
 import { WebSubHub } from './hub.ts';
 import { pingHub } from './publisher.ts';
 import { SubscriptionStore } from './subscriptions.ts';
+import { topicContent, type TopicFeeds } from './topics.ts';
 
 export interface WebSubConfig {
   hub?: string;
@@ -29,6 +31,36 @@ export interface WebSubOptions {
   onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
   /** waits between attempts of a ping or a delivery */
   retryDelaysMs?: readonly number[];
+}
+
+/** What the service gives WebSub once it exists: its feeds, and the metrics of pings and deliveries. */
+export interface WebSubHost {
+  feeds: TopicFeeds;
+  metrics: { observePing(ok: boolean): void; observeDelivery(outcome: 'ok' | 'retry' | 'failed'): void };
+}
+
+export interface ServiceWebSubOptions {
+  config: Config;
+  dataDir: string;
+  logger: Logger;
+  now?: () => Date;
+  fetch?: typeof globalThis.fetch;
+  userAgent: string;
+  websubRetryDelaysMs?: readonly number[];
+}
+
+/** WebSub as the service's config asks for it; `host` is read only after open, once the service exists. */
+export function openWebSub(options: ServiceWebSubOptions, host: () => WebSubHost): Promise<WebSub> {
+  const { config } = options;
+  return WebSub.open({
+    config: config.websub, baseUrl: config.baseUrl, dataDir: options.dataDir, log: options.logger,
+    now: options.now ?? (() => new Date()), timeoutMs: config.fetch.timeoutMs, userAgent: options.userAgent,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+    ...(options.websubRetryDelaysMs ? { retryDelaysMs: options.websubRetryDelaysMs } : {}),
+    topic: (url) => topicContent(config.baseUrl, host().feeds, url),
+    onPing: (ok) => host().metrics.observePing(ok),
+    onDelivery: (outcome) => host().metrics.observeDelivery(outcome),
+  });
 }
 
 /** A minute, ten minutes, an hour: a subscriber or hub that is down for a deploy still gets the change. */
