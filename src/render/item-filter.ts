@@ -54,13 +54,13 @@ export function filterItems(items: readonly Item[], options: FilterOptions): Ite
   const { filter, filterout } = options;
   if (!filter && !filterout) return [...items];
   // The texts are ours to make (once per item, then cached); the budget is for what the reader's patterns cost.
-  const texts = items.map(searchText);
+  const subjects = items.map(searchText);
   const clock = options.clock ?? (() => performance.now());
   const deadline = clock() + FILTER_BUDGET_MS;
   const kept: Item[] = [];
   for (let i = 0; i < items.length; i++) {
     if (clock() > deadline) throw new FilterBudgetError(filter ? 'filter' : 'filterout', i, items.length);
-    const text = texts[i]!;
+    const text = subjects[i]!;
     if (filter && !filter.test(text)) continue;
     if (filterout && filterout.test(text)) continue;
     kept.push(items[i]!);
