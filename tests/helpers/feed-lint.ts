@@ -31,6 +31,13 @@ const MIME = /^[a-z0-9!#$&^_.+-]+\/[a-z0-9!#$&^_.+-]+$/;
 // feed@6 announces enclosures as "image/<file extension>"; these are the image types that really exist.
 const IMAGE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/avif', 'image/svg+xml', 'image/bmp', 'image/tiff', 'image/x-icon', 'image/vnd.microsoft.icon']);
 const LANGUAGE = /^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i;
+// RFC 4151 as the W3C validator reads it: authority, date, specific part.
+const TAG_URI = /^tag:([a-z0-9\-._]+?@)?[a-z0-9.\-]+?,\d{4}(-\d{2}(-\d{2})?)?:[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*(#[0-9a-zA-Z;/?:@&=+$.\-_!~*'()%,]*)?$/;
+
+/** An id that is a tag: URI must be a well-formed one. */
+function tagProblems(where: string, id: string | undefined): string[] {
+  return id?.startsWith('tag:') && !TAG_URI.test(id) ? [`${where}: malformed tag: URI ${id}`] : [];
+}
 
 /** W3C "ImplausibleDate": before 1990, or more than a day ahead. */
 function isPlausible(date: string | undefined): boolean {
@@ -106,6 +113,7 @@ export function lintAtom(xml: string, options: LintOptions = {}): string[] {
     const id = text(entry.id);
     if (!isAbsoluteIri(id)) problems.push(`${where}: id must be an absolute IRI, got ${id}`);
     if (id && ids.has(id)) problems.push(`${where}: duplicate id ${id}`);
+    problems.push(...tagProblems(where, id));
     if (id) ids.add(id);
     if (text(entry.title) === undefined) problems.push(`${where}: missing title`);
     if (!RFC3339.test(text(entry.updated) ?? '')) problems.push(`${where}: updated is not RFC 3339`);
@@ -175,6 +183,7 @@ export function lintRss(xml: string, options: LintOptions = {}): string[] {
     for (const e of enclosures) problems.push(...enclosureProblems(where, e['@url'], e['@type'], e['@length'], true));
     const guid = text(item.guid);
     if (guid && guids.has(guid)) problems.push(`${where}: duplicate guid`);
+    problems.push(...tagProblems(where, guid));
     if (guid) guids.add(guid);
     if (item.guid?.['@isPermaLink'] !== 'false' && guid && !/^https?:\/\//.test(guid)) problems.push(`${where}: permalink guid is not a URL`);
     if (item.author !== undefined && !/@/.test(text(item.author) ?? '')) problems.push(`${where}: author must contain an e-mail address`);
