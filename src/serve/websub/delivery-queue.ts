@@ -5,13 +5,20 @@
  */
 export class DeliveryQueue {
   readonly #delays: readonly number[];
+  readonly #maxInFlight: number;
   readonly #running = new Set<Promise<void>>();
   readonly #sleeping = new Map<NodeJS.Timeout, () => void>();
+  readonly #waitingForSlot: (() => void)[] = [];
+  #inFlight = 0;
   #closed = false;
 
-  /** `delaysMs[i]` is the wait before attempt i + 2; one attempt more than there are delays. */
-  constructor(delaysMs: readonly number[]) {
+  /**
+   * `delaysMs[i]` is the wait before attempt i + 2; one attempt more than there are delays. At most
+   * `maxInFlight` requests run at once: a render that changed forty feeds does not hit a hub with 120 at once.
+   */
+  constructor(delaysMs: readonly number[], maxInFlight = 4) {
     this.#delays = delaysMs;
+    this.#maxInFlight = maxInFlight;
   }
 
   /** Runs `attempt` until it returns true or the attempts run out; then `onGiveUp`. */
@@ -23,13 +30,26 @@ export class DeliveryQueue {
 
   async #run(attempt: (attemptNo: number) => Promise<boolean>, onGiveUp: () => void): Promise<void> {
     for (let i = 0; ; i++) {
-      if (await attempt(i + 1)) return;
+      if (await this.#withSlot(() => attempt(i + 1))) return;
       const delay = this.#delays[i];
       if (delay === undefined || this.#closed) break;
       await this.#sleep(delay);
       if (this.#closed) break;
     }
     onGiveUp();
+  }
+
+  /** A finished request hands its slot straight to the next waiting one, so the count never overshoots. */
+  async #withSlot<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#inFlight < this.#maxInFlight) this.#inFlight++;
+    else await new Promise<void>((resolve) => this.#waitingForSlot.push(resolve));
+    try {
+      return await fn();
+    } finally {
+      const next = this.#waitingForSlot.shift();
+      if (next) next();
+      else this.#inFlight--;
+    }
   }
 
   #sleep(ms: number): Promise<void> {
