@@ -3,6 +3,7 @@ import { FeedPageNotFoundError, FeedQueryError } from '../render/errors.ts';
 import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
+import { FEED_STYLESHEET_PATH } from './feed-style.ts';
 import { BROWSER_XML_TYPE, isBrowserNavigation } from './negotiate.ts';
 
 export interface HubAnswer {
@@ -28,7 +29,6 @@ export interface ServedSite {
 }
 
 const FEED_PATH = /^\/feeds\/(latest|tags\/[^/]+|sources\/[a-z0-9-]+)\.(atom|rss|json)$/;
-export const STYLESHEET_PATH = '/feeds/style.xsl';
 export const HUB_PATH = '/websub';
 const MAX_FORM_BYTES = 16 * 1024;
 
@@ -65,7 +65,7 @@ async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse
   }
   if (rawPath === '/' || rawPath === '/index.html') return sendRendered(site, req, res, site.page('index'), 'index', 0);
   if (rawPath === '/feeds.opml') return sendRendered(site, req, res, site.page('opml'), 'opml', site.maxAgeSeconds());
-  if (rawPath === STYLESHEET_PATH) return sendRendered(site, req, res, site.page('stylesheet'), 'stylesheet', 86_400);
+  if (rawPath === FEED_STYLESHEET_PATH) return sendRendered(site, req, res, site.page('stylesheet'), 'stylesheet', 86_400);
   const match = rawPath.match(FEED_PATH);
   if (!match) return notFound(site, res, rawPath);
   let path: string;
