@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Item } from '../model.ts';
-import { EMPTY_FEED_DATE } from './feed-document.ts';
+import { FeedPageNotFoundError, FeedQueryError } from './errors.ts';
+import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
 import { queryString, type FeedQuery } from './feed-query.ts';
 import type { FeedSpec } from './feed-specs.ts';
@@ -37,6 +38,8 @@ export class FeedSet {
   /** pages and views rendered since start (cache misses): a repeated request does not add to it */
   viewsRendered = 0;
   readonly #views: LRUCache<string, RenderedFeed>;
+  /** a page past the end, a filter over its budget: answered again without doing the work again */
+  readonly #refusals = new LRUCache<string, Error>({ max: 500 });
 
   constructor(options: FeedSetOptions = {}) {
     this.#views = new LRUCache<string, RenderedFeed>({
@@ -64,11 +67,18 @@ export class FeedSet {
     const key = `${path}\0${format}\0${queryString(query)}\0${entry.generation}`;
     const cached = this.#views.get(key);
     if (cached) return cached;
-    const ctx = this.#ctx;
-    const since = query.since?.instant;
-    const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
-    const doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
-    const rendered = renderFormat(doc, ctx, format);
+    const refused = this.#refusals.get(key);
+    if (refused) throw refused;
+    let doc: FeedDocument;
+    try {
+      const since = query.since?.instant;
+      const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
+      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
+    } catch (err) {
+      if (err instanceof FeedQueryError || err instanceof FeedPageNotFoundError) this.#refusals.set(key, err);
+      throw err;
+    }
+    const rendered = renderFormat(doc, this.#ctx, format);
     this.viewsRendered++;
     this.#views.set(key, rendered);
     return rendered;
