@@ -6,7 +6,7 @@ import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
-import { TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
+import { resolveUrl, TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
 import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
@@ -87,6 +87,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(feed.title ? { feedTitle: feed.title } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
     }, started);
+    const image = resolveUrl(feed.image, result.url);
+    if (image) state.feedImage = image;
+    else delete state.feedImage;
     if (result.etag) state.etag = result.etag;
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;

@@ -50,6 +50,8 @@ export interface SourceState {
   /** feed's own title and home page, from the last successful parse */
   feedTitle?: string;
   feedLink?: string;
+  /** the feed's logo or icon URL, when it names one; shown on the per-source output feed */
+  feedImage?: string;
   /** start of the last attempt, whatever its outcome */
   lastFetch?: string;
   /** start of the last attempt that got a feed or a 304 */

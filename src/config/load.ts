@@ -147,6 +147,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     store: data.store,
+    websub: { builtin: data.websub.builtin, ...(data.websub.hub !== undefined ? { hub: data.websub.hub } : {}) },
     sources,
   };
 }

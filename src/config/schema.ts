@@ -99,6 +99,12 @@ export const configSchema = z.strictObject({
     /** how many previous store files data/backups/ keeps */
     backups: z.number().int().min(0).max(100).default(3),
   }).default({ backups: 3 }),
+  websub: z.strictObject({
+    // a WebSub hub (e.g. https://pubsubhubbub.appspot.com/) that every feed names and that is pinged on change
+    hub: httpUrl.optional(),
+    // be a WebSub hub too, at <baseUrl>/websub: verified subscriptions, leases, signed content distribution
+    builtin: z.boolean().default(false),
+  }).default({ builtin: false }),
   sources: z.array(sourceSchema).default([]),
 });
 

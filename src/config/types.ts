@@ -47,5 +47,7 @@ export interface Config {
   };
   retention: RetentionConfig;
   store: { backups: number };
+  /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
+  websub: { hub?: string; builtin: boolean };
   sources: SourceConfig[];
 }

@@ -26,6 +26,8 @@ export function parseJsonFeed(text: string): ParsedFeed {
   const self = str(doc.feed_url)?.trim();
   if (self && URL.canParse(self)) feed.selfUrl = self;
   if (language) feed.language = language;
+  const image = str(doc.icon) ?? str(doc.favicon);
+  if (image) feed.image = image;
   return feed;
 }
 

@@ -112,22 +112,26 @@ function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFee
   return feedOf(output.format, output, context, items);
 }
 
-function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: string; language?: string }, items: RawItem[]): ParsedFeed {
+function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: string; documentUrl?: string; language?: string }, items: RawItem[]): ParsedFeed {
+  // Feed-level links resolve against xml:base when there is one, else the URL the document came from.
+  const base = context.base ?? context.documentUrl;
   const found = output.format === 'atom' ? output.link : childrenOf(output.channel, 'link').map((l) => textOf(l)?.trim()).find(Boolean);
   const absolute = (href: unknown) => {
     if (typeof href !== 'string' || !href.trim()) return undefined;
-    if (!context.base) return href.trim();
-    return URL.canParse(href.trim(), context.base) ? new URL(href.trim(), context.base).href : undefined;
+    if (!base) return href.trim();
+    return URL.canParse(href.trim(), base) ? new URL(href.trim(), base).href : undefined;
   };
   // The feed's own address: Atom <link rel="self">, or <atom:link rel="self"> in an RSS channel.
   const selfLinks = output.format === 'atom' ? childrenOf(output.root, 'link') : childrenOf(output.channel, 'atom:link');
   const self = absolute(attrOf(selfLinks.find((l) => attrOf(l, 'rel') === 'self'), 'href'));
+  const image = absolute(output.format === 'atom' ? childText(output.root, 'logo', 'icon') : childText(childOf(output.channel, 'image'), 'url'));
   return {
     format,
     ...optional('title', textOf(output.title)?.trim() || undefined),
     ...optional('link', absolute(found)),
     ...optional('selfUrl', self && URL.canParse(self) ? self : undefined),
     ...optional('language', context.language),
+    ...optional('image', image && URL.canParse(image) ? image : undefined),
     items,
   };
 }

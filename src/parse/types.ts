@@ -50,5 +50,7 @@ export interface ParsedFeed {
   /** the URL the feed names as its own (Atom rel="self", atom:link in RSS, JSON Feed feed_url), when absolute */
   selfUrl?: string;
   language?: string;
+  /** the feed's logo or icon URL as written (RSS <image><url>, Atom <logo>/<icon>, JSON Feed icon/favicon) */
+  image?: string;
   items: RawItem[];
 }

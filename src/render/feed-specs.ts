@@ -10,7 +10,10 @@ export interface FeedSpec {
   name: string;
   title: string;
   description: string;
+  /** the newest `limit` items: the feed itself (page 1) */
   items: Item[];
+  /** every stored item of the feed, newest first: older pages and filtered views are cut from it */
+  all: Item[];
 }
 
 export interface SiteInfo {
@@ -25,36 +28,32 @@ export interface SiteInfo {
 export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
-  // One pass over the sorted items fills every feed (newest first, up to the limit): with a thousand sources,
+  const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
+    ({ ...fields, items: all.slice(0, site.limit), all });
+  // One pass over the sorted items fills every feed (all of its items, for paging): with a thousand sources,
   // scanning all items once per feed costs seconds per render.
   const byTag = new Map<string, Item[]>(allTags(site).map((tag) => [tag, []]));
   const bySource = new Map<string, Item[]>(site.sources.map((s) => [s.id, []]));
-  const add = (list: Item[] | undefined, item: Item) => {
-    if (list && list.length < site.limit) list.push(item);
-  };
   for (const item of sorted) {
-    for (const tag of itemTags(item, tagsOf)) add(byTag.get(tag), item);
-    add(bySource.get(item.sourceId), item);
-    for (const id of item.alsoIn) if (id !== item.sourceId) add(bySource.get(id), item);
+    for (const tag of itemTags(item, tagsOf)) byTag.get(tag)?.push(item);
+    bySource.get(item.sourceId)?.push(item);
+    for (const id of item.alsoIn) if (id !== item.sourceId) bySource.get(id)?.push(item);
   }
-  const specs: FeedSpec[] = [{
+  const specs: FeedSpec[] = [feed({
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
-    items: sorted.slice(0, site.limit),
-  }];
+  }, sorted)];
   for (const [tag, tagged] of byTag) {
-    specs.push({
+    specs.push(feed({
       path: `tags/${tag}`, kind: 'tag', name: tag, title: `${site.title} · ${tag}`, description: `Latest items tagged ${tag}`,
-      items: tagged,
-    });
+    }, tagged));
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
-    specs.push({
+    specs.push(feed({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-      items: bySource.get(source.id)!,
-    });
+    }, bySource.get(source.id)!));
   }
   return specs;
 }

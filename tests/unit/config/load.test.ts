@@ -31,6 +31,7 @@ describe('parseConfig: a valid config', () => {
       retention: { maxItemsPerSource: 500 },
       store: { backups: 3 },
       dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
+      websub: { builtin: false },
       sources: [{
         id: 'chinanews-scroll',
         url: 'https://www.chinanews.example.cn/rss/scroll-news.xml',
