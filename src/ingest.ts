@@ -6,6 +6,7 @@ import { fetchSource, type FetchOptions } from './fetch/fetch-source.ts';
 import type { SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
 import { parseFeed } from './parse/parse-feed.ts';
+import { applySourceFilter } from './rules/source-filter.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -56,7 +57,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
     };
     const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
-    const changes = mergeItems(ctx.store, source.id, items, started);
+    // The source's filter drops items before dedupe, so they are never stored.
+    const changes = mergeItems(ctx.store, source.id, applySourceFilter(items, source.filter), started);
     ctx.apply(changes);
     const state: SourceState = withoutError({
       ...base,

@@ -3,7 +3,7 @@ import { Document, LineCounter, isMap, isNode, isPair, isScalar, parseDocument }
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { configSchema, type ConfigFile } from './schema.ts';
-import type { Config, SourceConfig } from './types.ts';
+import type { Config, SourceConfig, TagRule } from './types.ts';
 
 /** Reads and validates one sources file; throws ConfigError listing every problem with file:line. */
 export async function loadConfig(file: string): Promise<Config> {
@@ -45,6 +45,7 @@ function toConfig(data: ConfigFile, files: string[]): Config {
     enabled: s.enabled,
     ...(s.encoding !== undefined ? { encoding: s.encoding } : {}),
     timezone: s.timezone ?? data.defaults.timezone,
+    ...(s.filter ? { filter: s.filter } : {}),
   }));
   return {
     files,
@@ -59,6 +60,18 @@ function toConfig(data: ConfigFile, files: string[]): Config {
     },
     retention: data.retention,
     sources,
+    ...(data.rules.length > 0 ? { rules: data.rules.map(toTagRule) } : {}),
+    ...(data.tags ? { tags: data.tags } : {}),
+  };
+}
+
+function toTagRule(rule: ConfigFile['rules'][number]): TagRule {
+  return {
+    tag: rule.tag,
+    match: rule.match,
+    categories: rule.categories,
+    exclude: rule.exclude,
+    ...(rule.sources ? { sources: [...new Set(rule.sources)] } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The zod schema is the reference for every key of feeds/*.yaml; README mirrors it.
 import { z } from 'zod';
 import cron from 'node-cron';
+import { patternProblem } from '../rules/pattern.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -33,6 +34,38 @@ const timezone = z.string().refine(
 const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
   .refine((t) => !/[/\\?#%+,]/.test(t), { message: 'must not contain / \\ ? # % + or ,' });
 
+// Vertical feeds (README "The sources file": rules, filter, tags). A pattern is a keyword or a /regex/flags;
+// regexes are compiled here so a bad one is reported with its line.
+const pattern = z.string().min(1, 'must not be empty').superRefine((text, ctx) => {
+  const problem = patternProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const sourceIdRef = z.string().regex(/^[a-z0-9-]+$/, 'must be a source id ([a-z0-9-]+)');
+
+export const ruleSchema = z.strictObject({
+  tag,
+  match: z.array(pattern).default([]),
+  categories: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
+  exclude: z.array(pattern).default([]),
+  sources: z.array(sourceIdRef).min(1, 'must name at least one source (or leave the key out)').optional(),
+}).refine((r) => r.match.length > 0 || r.categories.length > 0, { message: 'needs a match or a categories list (or both)' });
+
+const sourceFilterSchema = z.strictObject({
+  include: z.array(pattern).default([]),
+  exclude: z.array(pattern).default([]),
+});
+
+const tagInfosSchema = z.record(z.string(), z.strictObject({
+  title: z.string().min(1).optional(),
+  description: z.string().min(1).optional(),
+})).superRefine((infos, ctx) => {
+  for (const name of Object.keys(infos)) {
+    const problem = tag.safeParse(name).error?.issues[0]?.message;
+    if (problem || name !== name.trim()) ctx.addIssue({ code: 'custom', path: [name], message: `tag "${name}" ${problem ?? 'must not start or end with spaces'}` });
+  }
+});
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -42,6 +75,7 @@ export const sourceSchema = z.strictObject({
   enabled: z.boolean().default(true),
   encoding: z.string().min(1).optional(),
   timezone: timezone.optional(),
+  filter: sourceFilterSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -62,6 +96,14 @@ export const configSchema = z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
   }).default({ maxItemsPerSource: 500 }),
   sources: z.array(sourceSchema).default([]),
+  rules: z.array(ruleSchema).default([]),
+  tags: tagInfosSchema.optional(),
+}).superRefine((config, ctx) => {
+  // A rule naming an unknown source would silently never apply; a typo in an id must be caught here.
+  const ids = new Set(config.sources.map((s) => s.id));
+  config.rules.forEach((rule, r) => rule.sources?.forEach((id, i) => {
+    if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', r, 'sources', i], message: `no source has the id "${id}"` });
+  }));
 });
 
 export type SourceConfigInput = z.input<typeof sourceSchema>;
