@@ -6,7 +6,7 @@ import type { MergeResult } from './dedupe/merge.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import { ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
-import { buildFeedSpecs, sourceTagMap } from './render/feed-specs.ts';
+import { buildFeedSpecs, sourceTagMap, type SiteInfo } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
@@ -14,6 +14,8 @@ import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts'
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { ItemStore } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
+import { ComposedFeeds } from './render/composed-feeds.ts';
+import { RuleTagging } from './rules/tagger.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -39,6 +41,9 @@ export class App {
   readonly config: Config;
   readonly store: ItemStore;
   readonly feeds = new FeedSet();
+  /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
+  readonly composed = new ComposedFeeds();
+  readonly #tagging = new RuleTagging();
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #fetch: FetchFunction | undefined;
@@ -139,11 +144,20 @@ export class App {
       sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}) });
     }
     const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
-      ...(this.config.description ? { description: this.config.description } : {}) };
-    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site) };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx);
+      ...(this.config.description ? { description: this.config.description } : {}),
+      ...this.#vertical() };
+    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
+    const tagger = this.#tagging.forRules(this.config.rules ?? []);
+    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), ruleTags: tagger.tagsOf };
+    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf), ctx);
+    this.composed.refresh({ items: this.store.items(), site, ctx });
+    tagger.endPass();
     this.#renderPages();
     return changed;
+  }
+
+  #vertical(): Pick<SiteInfo, 'rules' | 'tags'> {
+    return { ...(this.config.rules ? { rules: this.config.rules } : {}), ...(this.config.tags ? { tags: this.config.tags } : {}) };
   }
 
   #renderPages(): void {
@@ -177,7 +191,7 @@ export class App {
 
   site(): ServedSite {
     return {
-      feed: (path, format) => this.feeds.get(path, format),
+      feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
       page: (name) => this.#pages[name],
       maxAgeSeconds: () => this.#maxAge,
       health: () => ({

@@ -29,7 +29,7 @@ export class FeedSet {
     const next = new Map<string, Entry>();
     const contextSig = contextSignature(ctx);
     for (const spec of specs) {
-      const signature = specSignature(spec, contextSig);
+      const signature = specSignature(spec, contextSig, ctx);
       const old = this.#entries.get(spec.path);
       if (old && old.signature === signature) {
         next.set(spec.path, { ...old, spec });
@@ -43,12 +43,15 @@ export class FeedSet {
   }
 }
 
-function specSignature(spec: FeedSpec, contextSig: string): string {
+/** What a feed's bytes depend on; equal signatures give equal bytes. Also used for composed tag feeds. */
+export function specSignature(spec: FeedSpec, contextSig: string, ctx: RenderContext): string {
   const hash = createHash('sha1').update(contextSig).update(spec.title).update('\0').update(spec.description);
   for (const item of spec.items) hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.alsoIn.join(',')}`);
+  // Rule tags are categories of the entry: a rule change re-renders exactly the feeds holding re-tagged items.
+  if (ctx.ruleTags) for (const item of spec.items) hash.update(`\0${ctx.ruleTags(item).join(',')}`);
   return hash.digest('base64');
 }
 
-function contextSignature(ctx: RenderContext): string {
+export function contextSignature(ctx: RenderContext): string {
   return JSON.stringify([ctx.baseUrl, [...ctx.sources], [...ctx.tagsOf]]);
 }

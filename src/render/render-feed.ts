@@ -3,6 +3,7 @@ import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
 import { Feed, type Item as FeedItem } from 'feed';
 import { js2xml } from 'xml-js';
 import type { Item } from '../model.ts';
+import type { RuleTags } from '../rules/tagger.ts';
 import { itemTags, type FeedSpec } from './feed-specs.ts';
 
 export type FeedFormat = 'atom' | 'rss' | 'json';
@@ -35,6 +36,8 @@ export interface RenderContext {
   baseUrl: string;
   sources: Map<string, SourceInfo>;
   tagsOf: Map<string, string[]>;
+  /** tags that config rules give an item; they are categories like source tags */
+  ruleTags?: RuleTags;
 }
 
 /** Renders one feed in the three formats. Pure: the same spec and context give the same bytes. */
@@ -154,7 +157,7 @@ function commonFields(item: Item, ctx: RenderContext): FeedItem {
 }
 
 function categoriesOf(item: Item, ctx: RenderContext): string[] {
-  const tags = itemTags(item, ctx.tagsOf);
+  const tags = itemTags(item, ctx.tagsOf, ctx.ruleTags);
   return [...new Set([...tags, ...item.categories])].map((c) => xmlText(c).replace(/[<>"]/g, '')).filter(Boolean);
 }
 
