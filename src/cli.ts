@@ -1,15 +1,17 @@
 #!/usr/bin/env node
 // tributary serve | fetch --once | check | inspect — see README "Command line".
 import { parseArgs } from 'node:util';
-import { App } from './app.ts';
+import { App, USER_AGENT } from './app.ts';
 import { loadConfig } from './config/load.ts';
 import { ConfigError } from './config/errors.ts';
 import { createLogger } from './log.ts';
+import { inspectRulesCommand } from './inspect-rules.ts';
 
 const USAGE = `usage:
   tributary serve [--config FILE] [--data DIR] [--port N] [--host H]
   tributary fetch --once [--config FILE] [--data DIR]
   tributary check [--config FILE]
+  tributary inspect --rules FILE|URL [--config FILE] [--source ID]
 `;
 
 interface Common {
@@ -19,7 +21,7 @@ interface Common {
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values } = parseArgs({
+  const { values, positionals } = parseArgs({
     args: rest,
     options: {
       config: { type: 'string' },
@@ -27,6 +29,8 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       once: { type: 'boolean' },
+      rules: { type: 'boolean' },
+      source: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -51,6 +55,12 @@ export async function main(argv: string[]): Promise<number> {
       return fetchOnce(common);
     case 'check':
       return check(common);
+    case 'inspect':
+      if (values.rules) {
+        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source ? { sourceId: values.source } : {}) });
+      }
+      process.stderr.write(`tributary inspect: this build has only inspect --rules\n${USAGE}`);
+      return 2;
     default:
       process.stderr.write(`unknown command "${command}"\n${USAGE}`);
       return 2;

@@ -27,7 +27,7 @@ export interface RuleVerdict {
   rule: number;
   tag: string;
   /** what gave the tag: a match or category entry */
-  hit?: Evidence;
+  hit: Evidence;
   /** what took it back: an exclude entry */
   excludedBy?: Evidence;
 }
