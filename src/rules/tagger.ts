@@ -12,14 +12,21 @@ export type RuleTags = (item: Item) => readonly string[];
 
 const NONE: readonly string[] = Object.freeze([]);
 
+interface Entry {
+  /** indices of the rules whose text test the item passes, sources aside */
+  hits: readonly number[];
+  /** the tags, when none of those rules is limited to some sources (then they hold for any item) */
+  tags?: readonly string[];
+  /** the pass in which the entry was last used */
+  pass: number;
+}
+
 export class RuleTagger {
   /** hash of the rules; equal rules give equal versions */
   readonly version: string;
   readonly #rules: CompiledRule[];
-  // Two generations: entries used since the last endPass() survive the next one, the rest are dropped,
-  // so items pruned from the store do not stay in memory.
-  #current = new Map<string, readonly number[]>();
-  #previous = new Map<string, readonly number[]>();
+  readonly #cache = new Map<string, Entry>();
+  #pass = 0;
   #matched = 0;
 
   constructor(rules: readonly TagRule[]) {
@@ -30,10 +37,10 @@ export class RuleTagger {
   /** Bound to the instance, so it can be handed around as a plain function. */
   readonly tagsOf: RuleTags = (item) => {
     if (this.#rules.length === 0) return NONE;
-    const hits = this.#hitsOf(item);
-    if (hits.length === 0) return NONE;
+    const entry = this.#entryOf(item);
+    if (entry.tags) return entry.tags;
     const tags: string[] = [];
-    for (const index of hits) {
+    for (const index of entry.hits) {
       const rule = this.#rules[index]!;
       if (coversSource(rule, item) && !tags.includes(rule.tag)) tags.push(rule.tag);
     }
@@ -45,22 +52,29 @@ export class RuleTagger {
     return this.#matched;
   }
 
-  /** Ends a render pass: cache entries not used during the last two passes are dropped. */
+  /**
+   * Ends a render pass: entries used neither during this pass nor the one before are dropped, so items
+   * pruned from the store do not stay in memory, while an item a render skipped is not matched again.
+   */
   endPass(): void {
-    this.#previous = this.#current;
-    this.#current = new Map();
+    for (const [hash, entry] of this.#cache) if (entry.pass < this.#pass - 1) this.#cache.delete(hash);
+    this.#pass++;
   }
 
-  #hitsOf(item: Item): readonly number[] {
-    let hits = this.#current.get(item.hash);
-    if (hits) return hits;
-    hits = this.#previous.get(item.hash);
-    if (!hits) {
-      this.#matched++;
-      hits = judgeRules(itemFields(item), this.#rules).filter((v) => !v.excludedBy).map((v) => v.rule);
+  #entryOf(item: Item): Entry {
+    const cached = this.#cache.get(item.hash);
+    if (cached) {
+      cached.pass = this.#pass;
+      return cached;
     }
-    this.#current.set(item.hash, hits);
-    return hits;
+    this.#matched++;
+    const hits = judgeRules(itemFields(item), this.#rules).filter((v) => !v.excludedBy).map((v) => v.rule);
+    const entry: Entry = { hits, pass: this.#pass };
+    if (hits.every((index) => !this.#rules[index]!.sources)) {
+      entry.tags = hits.length === 0 ? NONE : Object.freeze([...new Set(hits.map((index) => this.#rules[index]!.tag))]);
+    }
+    this.#cache.set(item.hash, entry);
+    return entry;
   }
 }
 

@@ -148,9 +148,14 @@ describe('RuleTagger cache', () => {
     expect(tagger.matchedCount).toBe(2);
   });
 
-  it('forgets items not asked for during two passes', () => {
+  it('keeps an item not asked for during one pass, and forgets it after two', () => {
     const tagger = new RuleTagger(RULES);
     tagger.tagsOf(stored[0]!);
+    tagger.endPass();
+    tagger.endPass();
+    tagger.tagsOf(stored[0]!);
+    expect(tagger.matchedCount).toBe(1);
+    tagger.endPass();
     tagger.endPass();
     tagger.endPass();
     tagger.tagsOf(stored[0]!);
