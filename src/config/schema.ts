@@ -104,6 +104,11 @@ export const configSchema = z.strictObject({
   config.rules.forEach((rule, r) => rule.sources?.forEach((id, i) => {
     if (!ids.has(id)) ctx.addIssue({ code: 'custom', path: ['rules', r, 'sources', i], message: `no source has the id "${id}"` });
   }));
+  // Likewise a title for a tag nothing gives (a misspelt tag) would never show.
+  const tags = new Set([...config.sources.flatMap((s) => s.tags), ...config.rules.map((r) => r.tag)]);
+  for (const name of Object.keys(config.tags ?? {})) {
+    if (!tags.has(name) && tag.safeParse(name).success) ctx.addIssue({ code: 'custom', path: ['tags', name], message: `no source or rule has the tag "${name}"` });
+  }
 });
 
 export type SourceConfigInput = z.input<typeof sourceSchema>;

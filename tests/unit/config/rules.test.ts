@@ -113,9 +113,15 @@ const badRows: { why: string; lines: string[]; problem: Partial<ConfigProblem>; 
     mentions: 'must not contain',
   },
   {
+    why: 'rejects a title for a tag no source or rule gives, a likely misspelling',
+    lines: ['rules:', '  - tag: ai', '    match: [AI]', 'tags:', '  Ai:', '    title: AI 要闻', ...SOURCES],
+    problem: { line: 6, key: 'tags.Ai' },
+    mentions: 'no source or rule has the tag "Ai"',
+  },
+  {
     why: 'rejects an unknown key under a tag',
-    lines: ['tags:', '  ai:', '    titel: AI 要闻', ...SOURCES],
-    problem: { line: 3, key: 'tags.ai.titel' },
+    lines: ['rules:', '  - tag: ai', '    match: [AI]', 'tags:', '  ai:', '    titel: AI 要闻', ...SOURCES],
+    problem: { line: 6, key: 'tags.ai.titel' },
     mentions: '"titel"',
   },
 ];
