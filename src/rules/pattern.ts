@@ -91,8 +91,10 @@ function compileRegex(text: string, body: string, flags: string): Pattern {
     source: text,
     kind: 'regex',
     find(field) {
-      const match = re.exec(field.text);
-      return match ? String(match[0]) : undefined;
+      // Most fields do not match: test() answers on RE2's DFA; exec() (which finds the matched text for
+      // explanations) runs only on a hit.
+      if (!re.test(field.text)) return undefined;
+      return String(re.exec(field.text)![0]);
     },
   };
 }
