@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,49 +8,7 @@ import { silentLogger } from '../../src/log.ts';
 import { runCli, startService } from '../helpers/cli.ts';
 import { atomEntries, lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
-
-const FIXTURES = new URL('../fixtures/feeds/', import.meta.url);
-const fixture = (name: string) => readFileSync(new URL(name, FIXTURES), 'utf8');
-
-function serveFixtures(fx: FixtureServer, portal = fixture('portal-scroll.rss.xml')): void {
-  fx.routes.set('/portal.xml', { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body: portal });
-  fx.routes.set('/wire.xml', { headers: { 'content-type': 'application/rss+xml' }, body: fixture('wire-english.rss.xml') });
-  fx.routes.set('/blog.atom', { headers: { 'content-type': 'application/atom+xml' }, body: fixture('dev-blog.atom.xml') });
-}
-
-const RULES = `rules:
-  - tag: ai
-    match: ["大模型", "人工智能", "DeepSeek", "AI", "/\\\\bLLMs?\\\\b/i"]
-    exclude: ["广告"]
-    sources: [portal, wire]
-  - tag: 科技
-    categories: ["科技", "Technology"]
-  - tag: finance
-    match: ["/\\\\bmarkets?\\\\b/i", "货币政策"]
-    categories: ["财经", "Business"]
-  - tag: keyboard
-    match: ["/^(a+)+$/"]
-tags:
-  ai: { title: "AI 要闻", description: "大模型、人工智能与 LLM" }
-`;
-
-function configText(fx: FixtureServer, rules = RULES): string {
-  return `title: Vertical Wire
-baseUrl: http://127.0.0.1:8080
-${rules}sources:
-  - id: portal
-    url: ${fx.url('/portal.xml')}
-    tags: [新闻, china]
-    timezone: Asia/Shanghai
-    filter: { exclude: ["/^\\\\[广告\\\\]/"] }
-  - id: wire
-    url: ${fx.url('/wire.xml')}
-    tags: [world]
-  - id: blog
-    url: ${fx.url('/blog.atom')}
-    tags: [dev]
-`;
-}
+import { configText, fixture, RULES, serveFixtures } from '../helpers/vertical-fixtures.ts';
 
 const tagPath = (name: string) => `/feeds/tags/${name.split(/([+,])/).map((t) => (/^[+,]$/.test(t) ? t : encodeURIComponent(t))).join('')}.atom`;
 
@@ -231,73 +189,4 @@ describe('a rule change re-tags the items already stored', () => {
       await service.stop();
     }
   }, 40_000);
-});
-
-describe('tributary inspect --rules', () => {
-  const fx = new FixtureServer();
-  let config: string;
-
-  beforeAll(async () => {
-    await fx.start();
-    serveFixtures(fx);
-    config = join(mkdtempSync(join(tmpdir(), 'tributary-inspect-')), 'sources.yaml');
-    writeFileSync(config, configText(fx));
-  });
-
-  afterAll(async () => {
-    await fx.stop();
-  });
-
-  it('prints, for each item of a URL, the tags it would get, which rule and which word gave each, and what took one back', async () => {
-    const result = await runCli(['inspect', '--rules', fx.url('/portal.xml'), '--config', config]);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const lines = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(lines.map((l) => l.title)).toHaveLength(7);
-    const byTitle = (start: string) => lines.find((l) => l.title.startsWith(start));
-    expect(byTitle('[广告]')).toMatchObject({ tags: [], filter: { kept: false, reason: 'excluded', excludedBy: { field: 'title', pattern: '/^\\[广告\\]/', matched: '[广告]' } } });
-    expect(byTitle('ＤｅｅｐＳｅｅｋ')).toMatchObject({
-      tags: ['新闻', 'china', 'ai'],
-      why: [{ tag: '新闻', source: 'portal' }, { tag: 'china', source: 'portal' }, { tag: 'ai', rule: 'rules.0', field: 'title', pattern: 'DeepSeek', matched: 'DeepSeek' }],
-    });
-    expect(byTitle('国产大模型')).toMatchObject({
-      tags: ['新闻', 'china', 'ai', '科技'],
-      why: expect.arrayContaining([{ tag: '科技', rule: 'rules.1', field: 'category', pattern: 'category 科技', matched: '科技' }]),
-    });
-    expect(byTitle('人工智能训练营')).toMatchObject({
-      tags: ['新闻', 'china'],
-      notTagged: [{ tag: 'ai', rule: 'rules.0', hit: { field: 'title', matched: '人工智能' }, excludedBy: { field: 'summary', pattern: '广告', matched: '广告' } }],
-    });
-  });
-
-  it('reads a file standing for a configured source, and says when a rule does not cover the source', async () => {
-    const file = join(tmpdir(), `dev-blog-${process.pid}.atom.xml`);
-    writeFileSync(file, fixture('dev-blog.atom.xml'));
-    const result = await runCli(['inspect', '--rules', file, '--config', config, '--source', 'blog']);
-    expect(result.code).toBe(0);
-    const [line] = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
-    expect(line).toMatchObject({
-      title: 'Notes on LLM tooling',
-      tags: ['dev', '科技'],
-      notTagged: [{ tag: 'ai', rule: 'rules.0', hit: { pattern: '/\\bLLMs?\\b/i', matched: 'LLM' }, onlyFor: ['portal', 'wire'] }],
-    });
-    expect(line).not.toHaveProperty('filter');
-  });
-
-  it('exits 1 with the reason for an unreachable URL and for an unknown --source', async () => {
-    const missing = await runCli(['inspect', '--rules', fx.url('/missing.xml'), '--config', config]);
-    expect(missing.code).toBe(1);
-    expect(missing.stderr).toContain('HTTP 404');
-    const unknown = await runCli(['inspect', '--rules', fx.url('/wire.xml'), '--config', config, '--source', 'nope']);
-    expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toContain('no source has the id "nope"');
-  });
-
-  it('tributary check rejects a rule regex that needs backtracking, naming file and line', async () => {
-    writeFileSync(config, configText(fx, RULES.replace('"/^(a+)+$/"', '"/(\\\\w+)\\\\s\\\\1/"')));
-    const result = await runCli(['check', '--config', config]);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toContain(`${config}:14: rules.3.match.0: regex /(\\w+)\\s\\1/:`);
-    expect(result.stderr).toContain('backreferences');
-  });
 });
