@@ -9,7 +9,7 @@ import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
-import { buildFeedSpecs, sourceTagMap } from './render/feed-specs.ts';
+import { buildFeedSpecs, sourceTagMap, type SiteInfo } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { isDue } from './schedule/backoff.ts';
@@ -24,6 +24,8 @@ import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
+import { ComposedFeeds } from './render/composed-feeds.ts';
+import { RuleTagging } from './rules/tagger.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -76,6 +78,9 @@ export class App {
   readonly feeds = new FeedSet();
   readonly metrics: ServiceMetrics;
   readonly websub: WebSub;
+  /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
+  readonly composed = new ComposedFeeds();
+  readonly #tagging = new RuleTagging();
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #fetch: FetchFunction | undefined;
@@ -292,12 +297,24 @@ export class App {
     }
     this.#renderedFrom = from;
     const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
-      ...(this.config.description ? { description: this.config.description } : {}) };
-    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx, site.limit);
+      ...(this.config.description ? { description: this.config.description } : {}),
+      ...this.#vertical() };
+    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
+    const tagger = this.#tagging.forRules(this.config.rules ?? []);
+    const ctx: RenderContext = {
+      baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH,
+      ruleTags: tagger.tagsOf,
+    };
+    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf), ctx, site.limit);
+    this.composed.refresh({ items: this.store.items(), site, ctx });
+    tagger.endPass();
     this.#renderPages(true);
     this.metrics.observeRender(performance.now() - started, changed.length);
     return changed;
+  }
+
+  #vertical(): Pick<SiteInfo, 'rules' | 'tags'> {
+    return { ...(this.config.rules ? { rules: this.config.rules } : {}), ...(this.config.tags ? { tags: this.config.tags } : {}) };
   }
 
   /** The index shows each source's status, so it changes every cycle; the OPML only when the feeds do. */
@@ -341,7 +358,7 @@ export class App {
 
   site(): ServedSite {
     return {
-      feed: (path, format) => this.feeds.get(path, format),
+      feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
       view: (path, format, query) => this.feeds.view(path, format, query),
       page: (name) => this.#pages[name],
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),

@@ -12,6 +12,7 @@ import { configDirectoryOf, importOpml } from './import-opml.ts';
 import { InspectError, inspectDocument } from './inspect.ts';
 import { logOpened, runService } from './lifecycle.ts';
 import { createLogger } from './log.ts';
+import { inspectRulesCommand } from './inspect-rules.ts';
 import { discoverFeeds } from './parse/discover.ts';
 import { FeedParseError, NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
@@ -24,6 +25,7 @@ const USAGE = `usage:
   tributary check --discover URL [--config PATH]
   tributary import-opml FILE [--config PATH]
   tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
+  tributary inspect --rules FILE|URL [--config PATH] [--source ID]
 PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
 
@@ -55,6 +57,8 @@ export async function main(argv: string[]): Promise<number> {
       url: { type: 'string' },
       'content-type': { type: 'string' },
       timezone: { type: 'string' },
+      rules: { type: 'boolean' },
+      source: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -85,6 +89,9 @@ export async function main(argv: string[]): Promise<number> {
       if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
       return importCommand(positionals[0]!, common);
     case 'inspect':
+      if (values.rules) {
+        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source ? { sourceId: values.source } : {}) });
+      }
       return inspect(positionals, values);
     default:
       return usageError(`unknown command "${command}"\n${USAGE}`);

@@ -12,6 +12,7 @@ import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
+import { applySourceFilter } from './rules/source-filter.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -77,7 +78,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     });
-    const changes = mergeItems(ctx.store, source.id, items, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
+    // The source's filter drops items before dedupe, so they are never stored.
+    const changes = mergeItems(ctx.store, source.id, applySourceFilter(items, source.filter), started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
     ctx.apply(changes);
     const state = succeeded({
       ...base,

@@ -1,6 +1,7 @@
 // The zod schema is the reference for every key of feeds/*.yaml; README mirrors it.
 import { z } from 'zod';
 import cron from 'node-cron';
+import { patternProblem } from '../rules/pattern.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -53,6 +54,38 @@ export const DEFAULT_TRACKING_PARAMS: readonly string[] = [
 
 const queryParamName = z.string().trim().regex(/^[^\s*&=#]+\*?$/, 'must be a query parameter name, optionally ending in * for a prefix');
 
+// Vertical feeds (README "The sources file": rules, filter, tags). A pattern is a keyword or a /regex/flags;
+// regexes are compiled here so a bad one is reported with its line.
+const pattern = z.string().min(1, 'must not be empty').superRefine((text, ctx) => {
+  const problem = patternProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const sourceIdRef = z.string().regex(/^[a-z0-9-]+$/, 'must be a source id ([a-z0-9-]+)');
+
+export const ruleSchema = z.strictObject({
+  tag,
+  match: z.array(pattern).default([]),
+  categories: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
+  exclude: z.array(pattern).default([]),
+  sources: z.array(sourceIdRef).min(1, 'must name at least one source (or leave the key out)').optional(),
+}).refine((r) => r.match.length > 0 || r.categories.length > 0, { message: 'needs a match or a categories list (or both)' });
+
+const sourceFilterSchema = z.strictObject({
+  include: z.array(pattern).default([]),
+  exclude: z.array(pattern).default([]),
+});
+
+const tagInfosSchema = z.record(z.string(), z.strictObject({
+  title: z.string().min(1).optional(),
+  description: z.string().min(1).optional(),
+})).superRefine((infos, ctx) => {
+  for (const name of Object.keys(infos)) {
+    const problem = tag.safeParse(name).error?.issues[0]?.message;
+    if (problem || name !== name.trim()) ctx.addIssue({ code: 'custom', path: [name], message: `tag "${name}" ${problem ?? 'must not start or end with spaces'}` });
+  }
+});
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -64,6 +97,7 @@ export const sourceSchema = z.strictObject({
   timezone: timezone.optional(),
   /** overrides retention.* for this source */
   retention: sourceRetention.optional(),
+  filter: sourceFilterSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -106,7 +140,27 @@ export const configSchema = z.strictObject({
     builtin: z.boolean().default(false),
   }).default({ builtin: false }),
   sources: z.array(sourceSchema).default([]),
+  rules: z.array(ruleSchema).default([]),
+  tags: tagInfosSchema.optional(),
 });
+
+/**
+ * Checks that need every source of every config file, so they run on the merged config (src/config/load.ts):
+ * a rule naming an unknown source would silently never apply, and a title for a tag nothing gives (a misspelt
+ * tag) would never show.
+ */
+export function crossReferenceIssues(config: Pick<ConfigFile, 'rules' | 'tags'>, sources: { id: string; tags: string[] }[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const ids = new Set(sources.map((s) => s.id));
+  config.rules.forEach((rule, r) => rule.sources?.forEach((id, i) => {
+    if (!ids.has(id)) issues.push({ path: ['rules', r, 'sources', i], message: `no source has the id "${id}"` });
+  }));
+  const tags = new Set([...sources.flatMap((s) => s.tags), ...config.rules.map((r) => r.tag)]);
+  for (const name of Object.keys(config.tags ?? {})) {
+    if (!tags.has(name) && tag.safeParse(name).success) issues.push({ path: ['tags', name], message: `no source or rule has the tag "${name}"` });
+  }
+  return issues;
+}
 
 /**
  * Every file of a config directory but the main one holds only sources; the global keys live in one place

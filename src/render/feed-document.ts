@@ -2,6 +2,7 @@
 // from it. The format modules (atom.ts, rss.ts, json-feed.ts) add what is particular to each.
 import { Feed, type Item as FeedItem } from 'feed';
 import type { Item } from '../model.ts';
+import type { RuleTags } from '../rules/tagger.ts';
 import { itemTags, type FeedSpec } from './feed-specs.ts';
 import { cdataSafe, xmlText } from './xml-text.ts';
 
@@ -27,6 +28,8 @@ export interface RenderContext {
   hubs: readonly string[];
   /** where browsers find the XSL stylesheet for Atom and RSS (an xml-stylesheet processing instruction) */
   stylesheet?: string;
+  /** tags that config rules give an item; they are categories like source tags */
+  ruleTags?: RuleTags;
 }
 
 /** RFC 5005 links between the pages of a feed, each a query string ('' is the feed itself). */
@@ -136,7 +139,7 @@ export function commonFields(item: Item): FeedItem {
 }
 
 export function categoriesOf(item: Item, ctx: RenderContext): string[] {
-  const tags = itemTags(item, ctx.tagsOf);
+  const tags = itemTags(item, ctx.tagsOf, ctx.ruleTags);
   return [...new Set([...tags, ...item.categories])].map((c) => xmlText(c).replace(/[<>"]/g, '')).filter(Boolean);
 }
 

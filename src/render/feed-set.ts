@@ -108,14 +108,14 @@ export class FeedSet {
   }
 }
 
-type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
+export type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
 
 /**
  * Signs what a feed's bytes depend on: the site-wide settings, the feed's title, and per item its fields and
  * the title, links and tags of the sources it names, but not other sources', so that a source whose own
  * title or tags change re-renders only the feeds that carry it.
  */
-function signer(ctx: RenderContext): Signer {
+export function signer(ctx: RenderContext): Signer {
   const site = JSON.stringify([ctx.baseUrl, ctx.hubs, ctx.stylesheet ?? null]);
   const sources = new Map<string, string>();
   const sourceSig = (id: string) => {
@@ -132,12 +132,14 @@ function signer(ctx: RenderContext): Signer {
     for (const item of items) {
       hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.language ?? ''}|${sourceSig(item.sourceId)}`);
       for (const id of item.alsoIn) hash.update(`|${sourceSig(id)}`);
+      // Rule tags are categories of the entry: a rule change re-renders exactly the feeds holding re-tagged items.
+      if (ctx.ruleTags) hash.update(`|${ctx.ruleTags(item).join(',')}`);
     }
     return hash.digest('base64');
   };
 }
 
-function newestOf(items: readonly Item[]): string | undefined {
+export function newestOf(items: readonly Item[]): string | undefined {
   let newest: string | undefined;
   for (const item of items) if (newest === undefined || item.updated > newest) newest = item.updated;
   return newest;

@@ -1,4 +1,6 @@
+import type { TagInfo } from '../config/types.ts';
 import type { Item } from '../model.ts';
+import type { RuleTags } from '../rules/tagger.ts';
 import { newestFirst } from '../store/store.ts';
 
 /** One output feed before rendering: what it is called and which items it holds, newest first. */
@@ -22,10 +24,14 @@ export interface SiteInfo {
   baseUrl: string;
   limit: number;
   sources: { id: string; url: string; title?: string; tags: string[]; enabled: boolean }[];
+  /** tag rules: each rule's tag gets its feeds even before an item matches */
+  rules?: readonly { tag: string }[];
+  /** configured titles and descriptions of tag feeds */
+  tags?: Record<string, TagInfo>;
 }
 
 /** Every output feed of the site: latest, one per tag, one per source. Pure. */
-export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
+export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
   const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
@@ -35,7 +41,7 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
   const byTag = new Map<string, Item[]>(allTags(site).map((tag) => [tag, []]));
   const bySource = new Map<string, Item[]>(site.sources.map((s) => [s.id, []]));
   for (const item of sorted) {
-    for (const tag of itemTags(item, tagsOf)) byTag.get(tag)?.push(item);
+    for (const tag of itemTags(item, tagsOf, ruleTags)) byTag.get(tag)?.push(item);
     bySource.get(item.sourceId)?.push(item);
     for (const id of item.alsoIn) if (id !== item.sourceId) bySource.get(id)?.push(item);
   }
@@ -44,8 +50,10 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
   }, sorted)];
   for (const [tag, tagged] of byTag) {
+    const info = site.tags?.[tag];
     specs.push(feed({
-      path: `tags/${tag}`, kind: 'tag', name: tag, title: `${site.title} · ${tag}`, description: `Latest items tagged ${tag}`,
+      path: `tags/${tag}`, kind: 'tag', name: tag,
+      title: info?.title ?? `${site.title} · ${tag}`, description: info?.description ?? `Latest items tagged ${tag}`,
     }, tagged));
   }
   for (const source of site.sources) {
@@ -58,17 +66,21 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
   return specs;
 }
 
-/** Tags of an item: those of its source and of every source that also carried it, in config order. */
-export function itemTags(item: Item, tagsOf: Map<string, string[]>): string[] {
+/**
+ * Tags of an item: those of its source and of every source that also carried it, in config order, then
+ * those tag rules give it.
+ */
+export function itemTags(item: Item, tagsOf: Map<string, string[]>, ruleTags?: RuleTags): string[] {
   const own = tagsOf.get(item.sourceId) ?? [];
-  if (item.alsoIn.length === 0) return own;
-  return [...new Set([...own, ...item.alsoIn.flatMap((id) => tagsOf.get(id) ?? [])])];
+  const ruled = ruleTags?.(item) ?? [];
+  if (item.alsoIn.length === 0 && ruled.length === 0) return own;
+  return [...new Set([...own, ...item.alsoIn.flatMap((id) => tagsOf.get(id) ?? []), ...ruled])];
 }
 
 export function sourceTagMap(site: Pick<SiteInfo, 'sources'>): Map<string, string[]> {
   return new Map(site.sources.map((s) => [s.id, s.tags]));
 }
 
-export function allTags(site: Pick<SiteInfo, 'sources'>): string[] {
-  return [...new Set(site.sources.flatMap((s) => s.tags))];
+export function allTags(site: Pick<SiteInfo, 'sources' | 'rules'>): string[] {
+  return [...new Set([...site.sources.flatMap((s) => s.tags), ...(site.rules ?? []).map((r) => r.tag)])];
 }
