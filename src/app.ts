@@ -8,7 +8,8 @@ import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
-import { buildFeedSpecs, sourceTagMap } from './render/feed-specs.ts';
+import { trackingParams } from './normalize/urls.ts';
+import { buildFeedSpecs, sourceTagMap, type SiteInfo } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { isDue } from './schedule/backoff.ts';
@@ -19,6 +20,12 @@ import { StoreWriteError } from './store/errors.ts';
 import { isExpiredUnder, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 import { ItemStore, type PruneReport } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
+import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
+import { ServiceMetrics } from './serve/metrics.ts';
+import { topicUrls } from './serve/websub/topics.ts';
+import { openWebSub, type WebSub } from './serve/websub/websub.ts';
+import { ComposedFeeds } from './render/composed-feeds.ts';
+import { RuleTagging } from './rules/tagger.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -32,6 +39,8 @@ export interface AppOptions {
   recover?: boolean;
   /** drop the items of sources no longer configured, after each cycle (--purge) */
   purge?: boolean;
+  /** waits between attempts of a WebSub ping or delivery (default: a minute, ten minutes, an hour) */
+  websubRetryDelaysMs?: readonly number[];
 }
 
 export interface CycleOptions {
@@ -67,6 +76,11 @@ export class App {
   configStatus: ConfigStatus;
   readonly store: ItemStore;
   readonly feeds = new FeedSet();
+  readonly metrics: ServiceMetrics;
+  readonly websub: WebSub;
+  /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
+  readonly composed = new ComposedFeeds();
+  readonly #tagging = new RuleTagging();
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #fetch: FetchFunction | undefined;
@@ -74,7 +88,7 @@ export class App {
   readonly #queue: HostQueue;
   /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
   #renderedFrom: string | undefined;
-  #pages: { index?: RenderedFeed; opml?: RenderedFeed } = {};
+  #pages: { index?: RenderedFeed; opml?: RenderedFeed; stylesheet?: RenderedFeed } = {};
   #cycle: Promise<unknown> = Promise.resolve();
   #pending = new Set<string>();
   #schedule: ScheduleHandle | undefined;
@@ -90,9 +104,11 @@ export class App {
   #stopping = false;
   #coalesce: NodeJS.Timeout | undefined;
 
-  private constructor(options: AppOptions, store: ItemStore) {
+  private constructor(options: AppOptions, store: ItemStore, websub: WebSub) {
     this.#config = options.config;
     this.store = store;
+    this.websub = websub;
+    this.metrics = new ServiceMetrics(() => itemCounts(this.store.items()));
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.#fetch = options.fetch;
@@ -111,7 +127,10 @@ export class App {
       ...(options.now ? { now: options.now } : {}),
       warn: (message, err) => options.logger.warn({ err }, message),
     });
-    const app = new App(options, store);
+    // undici's fetch and the global one are the same function at run time; only their request types differ.
+    const fetch = options.fetch as unknown as typeof globalThis.fetch | undefined;
+    const websub = await openWebSub({ ...options, fetch, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
+    const app: App = new App(options, store, websub);
     app.render();
     return app;
   }
@@ -192,6 +211,10 @@ export class App {
       },
       now: this.#now,
       idAuthority: new URL(this.config.baseUrl).hostname,
+      dedupe: {
+        trackingParams: trackingParams(this.config.dedupe.trackingParams),
+        merge: { titleWindowMs: this.config.dedupe.titleWindowHours * 3600 * 1000 },
+      },
     };
     await Promise.all(sources.map((source) => {
       const url = fetchUrlOf(source, this.store.sourceState(source.id));
@@ -205,18 +228,23 @@ export class App {
           return;
         }
         this.store.setSourceState(outcome.state);
+        this.metrics.observeFetch(outcome);
         this.#logOutcome(outcome);
       });
     }));
     report.pruned = this.store.prune(policy, this.#now());
     if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
+    const writeStarted = performance.now();
     try {
       report.written = await this.store.commit();
+      if (report.written) this.metrics.observeWrite(performance.now() - writeStarted, true);
       this.#retry.clear();
       this.#storeError = undefined;
       report.rendered = this.render();
+      await this.websub.published(topicUrls(this.config.baseUrl, report.rendered));
     } catch (err) {
       if (!(err instanceof StoreWriteError)) throw err;
+      this.metrics.observeWrite(performance.now() - writeStarted, false);
       // The store rolled memory back to the file on disk, so the served feeds, which are not re-rendered,
       // still match it. The sources of this cycle are fetched again next cycle.
       for (const s of sources) this.#retry.add(s.id);
@@ -248,13 +276,15 @@ export class App {
 
   /** Re-renders the feeds whose items changed; returns their paths. */
   render(): string[] {
+    const started = performance.now();
     const states = this.store.sourceStates();
     const titles: Record<string, string> = {};
     const sources = new Map<string, SourceInfo>();
     for (const s of this.config.sources) {
       const state = states[s.id];
       titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
-      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}) });
+      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
+        ...(state?.feedImage ? { image: state.feedImage } : {}) });
     }
     // Building the specs walks every item; when neither the items nor the sources' titles changed it can only
     // find nothing to render, which is the common case (most sources answer 304 most of the time).
@@ -267,11 +297,24 @@ export class App {
     }
     this.#renderedFrom = from;
     const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
-      ...(this.config.description ? { description: this.config.description } : {}) };
-    const ctx: RenderContext = { baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site) };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles), ctx);
+      ...(this.config.description ? { description: this.config.description } : {}),
+      ...this.#vertical() };
+    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
+    const tagger = this.#tagging.forRules(this.config.rules ?? []);
+    const ctx: RenderContext = {
+      baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH,
+      ruleTags: tagger.tagsOf,
+    };
+    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf), ctx, site.limit);
+    this.composed.refresh({ items: this.store.items(), site, ctx });
+    tagger.endPass();
     this.#renderPages(true);
+    this.metrics.observeRender(performance.now() - started, changed.length);
     return changed;
+  }
+
+  #vertical(): Pick<SiteInfo, 'rules' | 'tags'> {
+    return { ...(this.config.rules ? { rules: this.config.rules } : {}), ...(this.config.tags ? { tags: this.config.tags } : {}) };
   }
 
   /** The index shows each source's status, so it changes every cycle; the OPML only when the feeds do. */
@@ -282,6 +325,7 @@ export class App {
       opml: feedsChanged || !this.#pages.opml
         ? renderStaticDoc(renderOpml(summary, newestFeedDate(summary)), 'text/x-opml; charset=utf-8', this.#pages.opml)
         : this.#pages.opml,
+      stylesheet: this.#pages.stylesheet ?? renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined),
     };
   }
 
@@ -314,8 +358,12 @@ export class App {
 
   site(): ServedSite {
     return {
-      feed: (path, format) => this.feeds.get(path, format),
+      feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
+      view: (path, format, query) => this.feeds.view(path, format, query),
       page: (name) => this.#pages[name],
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+      onRequest: (route, status) => this.metrics.observeRequest(route, status),
+      ...(this.websub.hub ? { hub: (form: URLSearchParams) => this.websub.hub!.request(form) } : {}),
       maxAgeSeconds: () => this.#maxAge,
       health: () => ({
         status: 'ok',
@@ -331,6 +379,7 @@ export class App {
           const { etag, lastModified, feedTitle, feedLink } = this.store.sourceState(status.id);
           return { ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null };
         }),
+        websub: this.websub.status(),
       }),
     };
   }
@@ -394,6 +443,7 @@ export class App {
     clearTimeout(this.#coalesce);
     await this.#schedule?.stop();
     await this.#cycle;
+    await this.websub.close();
     if (this.#server) {
       const server = this.#server;
       await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -401,6 +451,12 @@ export class App {
     }
     await this.#agent.close();
   }
+}
+
+function itemCounts(items: readonly { sourceId: string }[]): { total: number; bySource: Map<string, number> } {
+  const bySource = new Map<string, number>();
+  for (const item of items) bySource.set(item.sourceId, (bySource.get(item.sourceId) ?? 0) + 1);
+  return { total: items.length, bySource };
 }
 
 function newestFeedDate(summary: SiteSummary): string {

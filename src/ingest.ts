@@ -1,16 +1,18 @@
 // One source through fetch -> parse -> normalize -> dedupe, producing changes for the store. The store
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
-import { mergeItems, type MergeResult, type StoredItems } from './dedupe/merge.ts';
+import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
-import type { SourceState } from './model.ts';
+import type { Item, SourceState } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { resolveUrl, TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
 import { discoverFeeds } from './parse/discover.ts';
-import { FeedParseError, NotAFeedError, SourceParseError } from './parse/errors.ts';
+import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
+import { applySourceFilter } from './rules/source-filter.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -19,6 +21,8 @@ export interface IngestContext {
   apply: (changes: MergeResult) => void;
   now: () => Date;
   idAuthority: string;
+  /** config dedupe.*: tracking parameters and the same-title window */
+  dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
 }
 
 export interface IngestOutcome {
@@ -65,17 +69,17 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       if (result.lastModified) state.lastModified = result.lastModified;
       return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const feed = await readFeed(source, result.url, result.text);
-    const normalizeCtx = {
+    const { feed, items } = await readDocument(result.text, {
       sourceId: source.id,
-      feedUrl: result.url,
-      ...(feed.link ? { feedLink: feed.link } : {}),
+      url: source.url,
+      documentUrl: result.url,
       timezone: source.timezone,
       now: started,
       idAuthority: ctx.idAuthority,
-    };
-    const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
-    const changes = mergeItems(ctx.store, source.id, items, started);
+      trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
+    });
+    // The source's filter drops items before dedupe, so they are never stored.
+    const changes = mergeItems(ctx.store, source.id, applySourceFilter(items, source.filter), started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
     ctx.apply(changes);
     const state = succeeded({
       ...base,
@@ -85,6 +89,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(feed.title ? { feedTitle: feed.title } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
     }, started);
+    const image = resolveUrl(feed.image, result.url);
+    if (image) state.feedImage = image;
+    else delete state.feedImage;
     if (result.etag) state.etag = result.etag;
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;
@@ -112,15 +119,35 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
   }
 }
 
-/** Parses the text; a web page instead of a feed is reported with the feeds it links, if any. */
-async function readFeed(source: SourceConfig, url: string, text: string): Promise<ParsedFeed> {
-  try {
-    return await parseFeed(text);
-  } catch (err) {
-    if (!(err instanceof FeedParseError)) throw err;
-    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, url).map((f) => f.url) : [];
-    throw new SourceParseError(source.id, url, err, discovered);
-  }
+export interface DocumentContext {
+  sourceId: string;
+  /** the source's configured URL, for error messages */
+  url: string;
+  /** where the body was read from (after redirects): base of relative links and xml:base */
+  documentUrl: string;
+  timezone: string;
+  now: Date;
+  idAuthority: string;
+  trackingParams: TrackingParams;
+}
+
+/** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
+export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
+  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch((err: Error) => {
+    // A web page instead of a feed is reported with the feeds it links, if any.
+    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
+    throw new SourceParseError(ctx.sourceId, ctx.url, err, discovered);
+  });
+  const normalizeCtx = {
+    sourceId: ctx.sourceId,
+    feedUrl: ctx.documentUrl,
+    ...(feed.link ? { feedLink: feed.link } : {}),
+    timezone: ctx.timezone,
+    now: ctx.now,
+    idAuthority: ctx.idAuthority,
+    trackingParams: ctx.trackingParams,
+  };
+  return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
 }
 
 function succeeded(state: SourceState, started: Date): SourceState {

@@ -24,6 +24,8 @@ export interface Item {
   link: string;
   /** link with case, default port, fragment and tracking parameters normalised; cross-source dedupe key */
   canonicalLink?: string;
+  /** title reduced to what syndicating sources agree on (normalize/fingerprint.ts); cross-source dedupe key */
+  fingerprint?: string;
   published: string;
   updated: string;
   firstSeen: string;
@@ -32,6 +34,8 @@ export interface Item {
   author?: Author;
   categories: string[];
   enclosures: Enclosure[];
+  /** BCP 47 language tag of the item, as declared by it or inherited from its feed */
+  language?: string;
   /** other sources that carried the same story */
   alsoIn: string[];
   /** hash of the fields a reader sees; a change of it is an update */
@@ -46,6 +50,8 @@ export interface SourceState {
   /** feed's own title and home page, from the last successful parse */
   feedTitle?: string;
   feedLink?: string;
+  /** the feed's logo or icon URL, when it names one; shown on the per-source output feed */
+  feedImage?: string;
   /** start of the last attempt, whatever its outcome */
   lastFetch?: string;
   /** start of the last attempt that got a feed or a 304 */

@@ -2,9 +2,9 @@ import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
-import { configSchema, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
+import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
-import type { Config, SourceConfig } from './types.ts';
+import type { Config, SourceConfig, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
 
 export interface ConfigText {
@@ -40,6 +40,11 @@ export async function loadConfig(path: string): Promise<Config> {
   return buildConfig(texts);
 }
 
+/** The config every key's default makes, for commands that run without a sources file (inspect). */
+export function defaultConfig(): Config {
+  return parseConfig('', '(defaults)');
+}
+
 /** Validates one YAML file holding the whole config. */
 export function parseConfig(text: string, file: string): Config {
   return buildConfig([{ file, text }]);
@@ -72,6 +77,12 @@ export function buildConfig(inputs: ConfigText[]): Config {
   const globals = parsed[0]?.data ?? configSchema.parse({});
   const sources = problems.length === 0 ? yamlSources(parsed, globals) : [];
   if (problems.length === 0) sources.push(...opmlSources(opmls, sources, globals, problems));
+  if (problems.length === 0 && parsed[0]) {
+    const mainFile = parsed[0];
+    for (const issue of crossReferenceIssues(globals, sources)) {
+      problems.push({ file: mainFile.file, line: mainFile.lineAt(issue.path), key: issue.path.join('.'), message: issue.message });
+    }
+  }
   if (problems.length > 0) throw new ConfigError(sortProblems(problems, ordered.map((f) => f.file)));
   return toConfig(globals, sources, ordered.map((f) => f.file));
 }
@@ -120,6 +131,7 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     ...(s.encoding !== undefined ? { encoding: s.encoding } : {}),
     timezone: s.timezone ?? globals.defaults.timezone,
     ...(s.retention !== undefined ? { retention: s.retention } : {}),
+    ...(s.filter ? { filter: s.filter } : {}),
   };
 }
 
@@ -139,9 +151,23 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       hostConcurrency: data.fetch.hostConcurrency,
       spreadMs: data.fetch.spreadSeconds * 1000,
     },
+    dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     store: data.store,
+    websub: { builtin: data.websub.builtin, ...(data.websub.hub !== undefined ? { hub: data.websub.hub } : {}) },
     sources,
+    ...(data.rules.length > 0 ? { rules: data.rules.map(toTagRule) } : {}),
+    ...(data.tags ? { tags: data.tags } : {}),
+  };
+}
+
+function toTagRule(rule: ConfigFile['rules'][number]): TagRule {
+  return {
+    tag: rule.tag,
+    match: rule.match,
+    categories: rule.categories,
+    exclude: rule.exclude,
+    ...(rule.sources ? { sources: [...new Set(rule.sources)] } : {}),
   };
 }
 

@@ -1,6 +1,7 @@
 // The zod schema is the reference for every key of feeds/*.yaml; README mirrors it.
 import { z } from 'zod';
 import cron from 'node-cron';
+import { patternProblem } from '../rules/pattern.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -41,6 +42,50 @@ const sourceRetention = z.strictObject({
   maxAgeDays: z.number().positive().optional(),
 });
 
+/**
+ * Query parameters that only track readers, removed before links are compared across sources. A trailing "*"
+ * matches a prefix. Chinese portals and WeChat add spm, from, scene, isappinstalled, wfr, …
+ */
+export const DEFAULT_TRACKING_PARAMS: readonly string[] = [
+  'utm_*', 'spm', 'from', 'fbclid', 'gclid', 'dclid', 'msclkid', 'mc_cid', 'mc_eid', '_hsenc', '_hsmi', 'igshid',
+  'yclid', 'srsltid', 'mkt_tok', '_ga', 'share_token', 'share_from', 'scene', 'wfr', 'isappinstalled', 'clicktime',
+  'enterid', 'ref', 'ref_src', 'cmpid', 'ocid', 'ncid', 'xtor', 'wt.mc_id',
+];
+
+const queryParamName = z.string().trim().regex(/^[^\s*&=#]+\*?$/, 'must be a query parameter name, optionally ending in * for a prefix');
+
+// Vertical feeds (README "The sources file": rules, filter, tags). A pattern is a keyword or a /regex/flags;
+// regexes are compiled here so a bad one is reported with its line.
+const pattern = z.string().min(1, 'must not be empty').superRefine((text, ctx) => {
+  const problem = patternProblem(text);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const sourceIdRef = z.string().regex(/^[a-z0-9-]+$/, 'must be a source id ([a-z0-9-]+)');
+
+export const ruleSchema = z.strictObject({
+  tag,
+  match: z.array(pattern).default([]),
+  categories: z.array(z.string().trim().min(1, 'must not be empty')).default([]),
+  exclude: z.array(pattern).default([]),
+  sources: z.array(sourceIdRef).min(1, 'must name at least one source (or leave the key out)').optional(),
+}).refine((r) => r.match.length > 0 || r.categories.length > 0, { message: 'needs a match or a categories list (or both)' });
+
+const sourceFilterSchema = z.strictObject({
+  include: z.array(pattern).default([]),
+  exclude: z.array(pattern).default([]),
+});
+
+const tagInfosSchema = z.record(z.string(), z.strictObject({
+  title: z.string().min(1).optional(),
+  description: z.string().min(1).optional(),
+})).superRefine((infos, ctx) => {
+  for (const name of Object.keys(infos)) {
+    const problem = tag.safeParse(name).error?.issues[0]?.message;
+    if (problem || name !== name.trim()) ctx.addIssue({ code: 'custom', path: [name], message: `tag "${name}" ${problem ?? 'must not start or end with spaces'}` });
+  }
+});
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -52,6 +97,7 @@ export const sourceSchema = z.strictObject({
   timezone: timezone.optional(),
   /** overrides retention.* for this source */
   retention: sourceRetention.optional(),
+  filter: sourceFilterSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -72,6 +118,12 @@ export const configSchema = z.strictObject({
     hostConcurrency: z.number().int().min(1).max(64).default(2),
     spreadSeconds: z.number().min(0).max(3600).default(300),
   }).default(FETCH_DEFAULTS),
+  dedupe: z.strictObject({
+    // replaces the default list; copy it from README to add one
+    trackingParams: z.array(queryParamName).default([...DEFAULT_TRACKING_PARAMS]),
+    // two items of different sources with the same title fingerprint are one story within this window
+    titleWindowHours: z.number().positive().max(24 * 30).default(48),
+  }).default({ trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 }),
   retention: z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
     /** no age limit when absent */
@@ -81,8 +133,34 @@ export const configSchema = z.strictObject({
     /** how many previous store files data/backups/ keeps */
     backups: z.number().int().min(0).max(100).default(3),
   }).default({ backups: 3 }),
+  websub: z.strictObject({
+    // a WebSub hub (e.g. https://pubsubhubbub.appspot.com/) that every feed names and that is pinged on change
+    hub: httpUrl.optional(),
+    // be a WebSub hub too, at <baseUrl>/websub: verified subscriptions, leases, signed content distribution
+    builtin: z.boolean().default(false),
+  }).default({ builtin: false }),
   sources: z.array(sourceSchema).default([]),
+  rules: z.array(ruleSchema).default([]),
+  tags: tagInfosSchema.optional(),
 });
+
+/**
+ * Checks that need every source of every config file, so they run on the merged config (src/config/load.ts):
+ * a rule naming an unknown source would silently never apply, and a title for a tag nothing gives (a misspelt
+ * tag) would never show.
+ */
+export function crossReferenceIssues(config: Pick<ConfigFile, 'rules' | 'tags'>, sources: { id: string; tags: string[] }[]): { path: (string | number)[]; message: string }[] {
+  const issues: { path: (string | number)[]; message: string }[] = [];
+  const ids = new Set(sources.map((s) => s.id));
+  config.rules.forEach((rule, r) => rule.sources?.forEach((id, i) => {
+    if (!ids.has(id)) issues.push({ path: ['rules', r, 'sources', i], message: `no source has the id "${id}"` });
+  }));
+  const tags = new Set([...sources.flatMap((s) => s.tags), ...config.rules.map((r) => r.tag)]);
+  for (const name of Object.keys(config.tags ?? {})) {
+    if (!tags.has(name) && tag.safeParse(name).success) issues.push({ path: ['tags', name], message: `no source or rule has the tag "${name}"` });
+  }
+  return issues;
+}
 
 /**
  * Every file of a config directory but the main one holds only sources; the global keys live in one place

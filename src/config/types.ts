@@ -10,6 +10,8 @@ export interface SourceConfig {
   encoding?: string;
   /** IANA zone for dates that carry none */
   timezone: string;
+  /** items this leaves out are dropped before they are stored */
+  filter?: SourceFilter;
   /** this source's own retention limits; unset keys fall back to Config.retention */
   retention?: { maxItemsPerSource?: number; maxAgeDays?: number };
 }
@@ -39,7 +41,43 @@ export interface Config {
     /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
     spreadMs: number;
   };
+  dedupe: {
+    /** query parameter names dropped from canonical links; "utm_*" is a prefix */
+    trackingParams: string[];
+    /** same-title items of different sources within this many hours are one story */
+    titleWindowHours: number;
+  };
   retention: RetentionConfig;
   store: { backups: number };
+  /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
+  websub: { hub?: string; builtin: boolean };
   sources: SourceConfig[];
+  /** tag rules (vertical feeds); absent when the config has none */
+  rules?: TagRule[];
+  /** titles and descriptions of tag feeds; absent when the config has none */
+  tags?: Record<string, TagInfo>;
+}
+
+// Vertical feeds: see src/rules/. Patterns are keywords or /regex/flags, validated at load.
+
+/** Adds `tag` to items whose title, summary or categories contain a `match` entry, or that carry one of
+ * `categories`, unless an `exclude` entry occurs; limited to `sources` when given. */
+export interface TagRule {
+  tag: string;
+  match: string[];
+  categories: string[];
+  exclude: string[];
+  sources?: string[];
+}
+
+export interface SourceFilter {
+  /** when not empty, only items matching one of these are kept */
+  include: string[];
+  /** items matching one of these are dropped */
+  exclude: string[];
+}
+
+export interface TagInfo {
+  title?: string;
+  description?: string;
 }

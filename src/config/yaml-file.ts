@@ -20,6 +20,8 @@ export interface ParsedYamlFile {
   data?: ConfigFile;
   /** each source's line, in the order of data.sources */
   sourceLines: number[];
+  /** the line of the node at a key path (or of its deepest existing parent) */
+  lineAt: (path: (string | number)[]) => number;
   /** every id the file declares, read from the raw document so duplicates show even in an invalid file */
   ids: SourceIdLine[];
   problems: ConfigProblem[];
@@ -31,22 +33,23 @@ export function parseYamlFile(text: string, file: string, role: FileRole, mainFi
   const lineOf = (offset: number) => lines.linePos(offset).line;
   if (doc.errors.length > 0) {
     return {
-      file, sourceLines: [], ids: [],
+      file, sourceLines: [], ids: [], lineAt: () => 0,
       problems: doc.errors.map((e) => ({ file, line: lineOf(e.pos[0]), key: '', message: `YAML: ${e.message.split('\n')[0]}` })),
     };
   }
   const raw = doc.toJS() ?? {};
   const ids = rawIds(raw, doc, lineOf);
+  const lineAt = (path: (string | number)[]) => lineOf(nodeOffset(doc, path));
   const parsed = role === 'main' ? configSchema.safeParse(raw) : sourcesFileSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.flatMap((issue) => problemsOf(issue, doc, file, lineOf, role, mainFile));
-    return { file, sourceLines: [], ids, problems };
+    return { file, sourceLines: [], ids, lineAt, problems };
   }
   const data: ConfigFile = role === 'main'
     ? parsed.data as ConfigFile
     : { ...configSchema.parse({}), sources: parsed.data.sources as SourceFileEntry[] };
   const sourceLines = data.sources.map((_, index) => lineOf(nodeOffset(doc, ['sources', index])));
-  return { file, data, sourceLines, ids, problems: [] };
+  return { file, data, sourceLines, ids, lineAt, problems: [] };
 }
 
 type LineOf = (offset: number) => number;

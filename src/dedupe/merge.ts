@@ -1,11 +1,21 @@
 import type { Item } from '../model.ts';
+import { contentHash } from '../normalize/normalize-item.ts';
 
 /** Read access to what is stored, as dedupe needs it. */
 export interface StoredItems {
   bySourceKey(sourceId: string, key: string): Item | undefined;
   byCanonicalLink(link: string): Item | undefined;
+  /** every stored item with this title fingerprint, in no particular order */
+  byFingerprint(fingerprint: string): readonly Item[];
   hasId(id: string): boolean;
 }
+
+export interface MergeOptions {
+  /** items of different sources with the same title fingerprint are one story when published this close */
+  titleWindowMs: number;
+}
+
+export const DEFAULT_MERGE_OPTIONS: MergeOptions = { titleWindowMs: 48 * 3600 * 1000 };
 
 export interface MergeResult {
   /** items to store for the first time */
@@ -21,8 +31,11 @@ export interface MergeResult {
 /**
  * Decides, for one source's freshly normalized items, what is new, what is an update of a stored item and
  * what is a duplicate. Pure: reads `stored`, returns the changes; the store applies them.
+ *
+ * The same story from another source (same canonical link, or, for stories syndicated without a shared link,
+ * the same title fingerprint within the window) is kept once, as first stored, and lists this source in alsoIn.
  */
-export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item[], now: Date): MergeResult {
+export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item[], now: Date, options: MergeOptions = DEFAULT_MERGE_OPTIONS): MergeResult {
   const result: MergeResult = { added: [], updated: [], unchanged: 0, crossSource: 0 };
   const seenKeys = new Set<string>();
   const pending = new Map<string, Item>(); // id -> new version decided in this merge
@@ -44,9 +57,9 @@ export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item
       else result.unchanged++;
       continue;
     }
-    if (sameLink) {
-      // The same story from another source: kept once, under the source that carried it first.
-      const base = current(sameLink);
+    const sameStory = sameLink ?? sameTitle(stored, sourceId, fresh, options.titleWindowMs);
+    if (sameStory) {
+      const base = current(sameStory);
       if (!base.alsoIn.includes(sourceId) && base.sourceId !== sourceId) {
         pending.set(base.id, { ...base, alsoIn: [...base.alsoIn, sourceId].sort() });
         result.crossSource++;
@@ -64,14 +77,32 @@ export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item
   return result;
 }
 
+/**
+ * The first-stored item of another source with the same title fingerprint, published within the window.
+ * Within one source a repeated title is a new story ("Morning briefing"), never a duplicate.
+ */
+function sameTitle(stored: StoredItems, sourceId: string, fresh: Item, windowMs: number): Item | undefined {
+  if (!fresh.fingerprint) return undefined;
+  const at = Date.parse(fresh.published);
+  let first: Item | undefined;
+  for (const item of stored.byFingerprint(fresh.fingerprint)) {
+    if (item.sourceId === sourceId || Math.abs(Date.parse(item.published) - at) > windowMs) continue;
+    if (!first || item.firstSeen < first.firstSeen) first = item;
+  }
+  return first;
+}
+
 /** A new version of `old` carrying `fresh`'s content, or undefined when nothing a reader sees changed. */
 function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
-  if (old.hash === fresh.hash && old.key === fresh.key) return undefined;
-  const published = fresh.undated ? old.published : fresh.published;
-  const sourceUpdated = fresh.undated ? undefined : fresh.updated;
+  // An item first stored without a usable date (or with one too far ahead) keeps its first-seen time for good,
+  // even once the source's date becomes readable: it must not jump in the feed or look edited.
+  const candidate = old.undated && !fresh.undated ? anchoredAt(fresh, old.published) : fresh;
+  if (old.hash === candidate.hash && old.key === candidate.key) return undefined;
+  const published = candidate.undated ? old.published : candidate.published;
+  const sourceUpdated = candidate.undated ? undefined : candidate.updated;
   const bumped = sourceUpdated && sourceUpdated > old.updated ? sourceUpdated : now.toISOString();
   const next: Item = {
-    ...fresh,
+    ...candidate,
     id: old.id,
     sourceId: old.sourceId,
     firstSeen: old.firstSeen,
@@ -79,10 +110,16 @@ function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
     published,
     updated: bumped < published ? published : bumped,
   };
-  if (old.undated && fresh.undated) next.undated = true;
+  if (old.undated && candidate.undated) next.undated = true;
   else delete next.undated;
-  if (old.hash === fresh.hash) return { ...next, updated: old.updated };
+  if (old.hash === candidate.hash) return { ...next, updated: old.updated };
   return next;
+}
+
+function anchoredAt(fresh: Item, published: string): Item {
+  const item: Item = { ...fresh, published, updated: published, undated: true };
+  item.hash = contentHash(item);
+  return item;
 }
 
 function hashCode(text: string): string {

@@ -1,114 +1,151 @@
-// One reader for every date form met in feeds: RFC 822 (named and numeric zones), RFC 3339 / ISO 8601,
-// zone-less forms read in the source's time zone, and Chinese forms like 2025年3月9日 18:42.
+// One reader for every date form met in feeds: RFC 822 / RFC 1123 (named and numeric zones, with or without
+// weekday, comments, 12-hour clocks), RFC 3339 / ISO 8601, JavaScript's Date.toString(), zone-less forms read in
+// the source's time zone, Chinese forms (2025年3月9日 18:42, 2025-3-9 8:05), and Unix timestamps.
 
 const MONTHS: Record<string, number> = {
   jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
 };
 
-/** Offsets in minutes of zone abbreviations found in feeds. CST is resolved per source (see zoneOffset). */
+/** Offsets in minutes of zone abbreviations found in feeds. CST and IST are resolved per source (namedOffset). */
 const NAMED_ZONES: Record<string, number> = {
-  UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120, EET: 120, EEST: 180,
-  MSK: 180, IST: 330, SGT: 480, HKT: 480, AWST: 480, JST: 540, KST: 540, AEST: 600, AEDT: 660,
-  EST: -300, EDT: -240, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420,
+  UT: 0, UTC: 0, GMT: 0, Z: 0, WET: 0, WEST: 60, BST: 60, CET: 60, CEST: 120, MET: 60, MEST: 120, EET: 120, EEST: 180,
+  MSK: 180, PKT: 300, NPT: 345, WIB: 420, ICT: 420, SGT: 480, HKT: 480, PHT: 480, AWST: 480, BJT: 480, JST: 540,
+  KST: 540, ACST: 570, AEST: 600, AEDT: 660, NZST: 720, NZDT: 780, HST: -600, AKST: -540, AKDT: -480,
+  EST: -300, EDT: -240, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, AST: -240, ADT: -180, NST: -210,
 };
 
 export interface DateContext {
-  /** IANA zone for dates that carry none; also decides what CST means */
+  /** IANA zone for dates that carry none; also decides what CST and IST mean */
   timezone: string;
 }
 
-/** Parses a feed date to a Date, or undefined when the text is not a date. */
+/** Longer text is no date; the bound also keeps every pattern below cheap on hostile input. */
+const MAX_LENGTH = 120;
+
+/** Parses a feed date to a Date, or undefined when the text is not a usable date. */
 export function parseDate(text: string | undefined, ctx: DateContext): Date | undefined {
-  if (!text) return undefined;
+  if (!text || text.length > MAX_LENGTH) return undefined;
   const value = text.normalize('NFKC').trim().replace(/\s+/g, ' ');
   if (!value) return undefined;
-  const parts = readIso(value, ctx) ?? readRfc822(value, ctx) ?? readChinese(value);
-  if (!parts) return undefined;
+  const date = readEpoch(value) ?? toDate(readIso(value, ctx) ?? readRfc822(value, ctx) ?? readChinese(value), ctx);
+  // 1970-01-01T00:00:00Z is what CMSs print for "no date" (in UTC or in their local zone).
+  return date && date.getTime() !== 0 ? date : undefined;
+}
+
+interface DateParts {
+  year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number;
+  /** minutes east of UTC; undefined: the text named no zone; null: it named an impossible one */
+  offsetMinutes: number | undefined | null;
+}
+
+function toDate(parts: DateParts | undefined, ctx: DateContext): Date | undefined {
+  if (!parts || parts.offsetMinutes === null || !isValidParts(parts)) return undefined;
   const { year, month, day, hour, minute, second, ms, offsetMinutes } = parts;
-  if (!isValidParts(parts)) return undefined;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
   const date = offsetMinutes === undefined ? new Date(zonedToUtc(utc, ctx.timezone)) : new Date(utc - offsetMinutes * 60_000);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-interface DateParts {
-  year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number;
-  /** undefined: the text named no zone */
-  offsetMinutes: number | undefined;
-}
-
 function isValidParts(p: DateParts): boolean {
   return p.year >= 1970 && p.year <= 2200 && p.month >= 1 && p.month <= 12 && p.day >= 1
-    && p.day <= daysInMonth(p.year, p.month) && p.hour <= 24 && p.minute <= 59 && p.second <= 60;
+    && p.day <= daysInMonth(p.year, p.month) && (p.hour < 24 || (p.hour === 24 && p.minute === 0 && p.second === 0))
+    && p.minute <= 59 && p.second <= 60;
 }
 
 function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year, month, 0)).getUTCDate();
 }
 
-const ISO = /^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[Tt ](\d{1,2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?|[A-Za-z]{2,5})?$/;
+// Seconds (10 digits) or milliseconds (13 digits) since 1970: some CMSs and most JSON APIs.
+function readEpoch(value: string): Date | undefined {
+  if (/^\d{10}$/.test(value)) return new Date(Number(value) * 1000);
+  if (/^\d{13}$/.test(value)) return new Date(Number(value));
+  return undefined;
+}
+
+// Shared pieces: a time of day with optional seconds, fraction and AM/PM; a zone after it.
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{1,2})(?:[.,](\d+))?)?(?:\s*([AaPp])\.?[Mm]\.?)?`;
+const ZONE = String.raw`(Z|(?:GMT|UTC|UT)?\s*[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5})`;
+const COMMENT = String.raw`(?:\s*\([^()]*\))?`;
+
+// "2025-03-09T18:42:02+08:00", "2025-03-09 18:42:02", "2025/3/9 8:05", "2025.03.09", "2025-03-09T18:42:02.123Z"
+const ISO = new RegExp(String.raw`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[Tt ]\s*${TIME})?\s*${ZONE}?${COMMENT}$`);
+// "Sun, 09 Mar 2025 18:42:02 +0800", "9 Mar 25 18:42 GMT", "Sunday, 09-Mar-2025 6:42:02 PM CST"
+const RFC822 = new RegExp(String.raw`^(?:[A-Za-z]+\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?,?[\s-]+(\d{2}|\d{4})(?:,?\s+${TIME})?\s*${ZONE}?${COMMENT}$`);
+// "Mar 9, 2025 18:42:02 +0800", "March 9th, 2025", "Sun Mar 09 2025 18:42:02 GMT+0800 (China Standard Time)"
+const US = new RegExp(String.raw`^(?:[A-Za-z]+\.?,?\s*)?([A-Za-z]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:,?\s+(?:at\s+)?${TIME})?\s*${ZONE}?${COMMENT}$`);
 
 function readIso(value: string, ctx: DateContext): DateParts | undefined {
   const m = value.match(ISO);
   if (!m) return undefined;
-  return {
-    year: +m[1]!, month: +m[2]!, day: +m[3]!,
-    hour: m[4] ? +m[4] : 0, minute: m[5] ? +m[5] : 0, second: m[6] ? +m[6] : 0,
-    ms: m[7] ? Math.round(+`0.${m[7]}` * 1000) : 0,
-    offsetMinutes: zoneOffset(m[8], ctx),
-  };
+  return { year: +m[1]!, month: +m[2]!, day: +m[3]!, ...timeOf(m, 4), offsetMinutes: zoneOffset(m[9], ctx) };
 }
-
-// "Sun, 09 Mar 2025 18:42:02 +0800", "9 Mar 25 18:42 GMT", "Sunday, 09-Mar-2025 18:42:02 CST"
-const RFC822 = /^(?:[A-Za-z]+,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?[\s-]+(\d{2,4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(?:(?:GMT|UTC)(?=[+-]))?(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?$/;
-// "Mar 9, 2025 18:42:02 +0800" and Date.toString()-like forms
-const RFC822_US = /^(?:[A-Za-z]+,?\s*)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*(?:GMT)?\s*(Z|[+-]\d{2}:?\d{2}|[A-Za-z]{1,5})?(?:\s*\(.*\))?$/;
 
 function readRfc822(value: string, ctx: DateContext): DateParts | undefined {
-  let day: string | undefined, monthName: string | undefined, year: string | undefined, rest: RegExpMatchArray;
-  const m = value.match(RFC822);
-  const us = m ? null : value.match(RFC822_US);
-  if (m) [, day, monthName, year] = m, rest = m;
-  else if (us) [, monthName, day, year] = us, rest = us;
-  else return undefined;
-  const month = MONTHS[monthName!.slice(0, 3).toLowerCase()];
+  const dayFirst = value.match(RFC822);
+  const m = dayFirst ?? value.match(US);
+  if (!m) return undefined;
+  const [day, monthName, year] = dayFirst ? [m[1]!, m[2]!, m[3]!] : [m[2]!, m[1]!, m[3]!];
+  const month = MONTHS[monthName.slice(0, 3).toLowerCase()];
   if (!month) return undefined;
-  let y = +year!;
-  if (year!.length === 2) y += y < 70 ? 2000 : 1900;
-  const zone = rest[7];
-  const offsetMinutes = zoneOffset(zone, ctx);
-  if (zone && offsetMinutes === undefined && !/^[A-Za-z]{1,5}$/.test(zone)) return undefined;
-  return {
-    year: y, month, day: +day!, hour: rest[4] ? +rest[4] : 0, minute: rest[5] ? +rest[5] : 0,
-    second: rest[6] ? +rest[6] : 0, ms: 0, offsetMinutes,
-  };
+  // RFC 822 two-digit years; RFC 2822 §4.3 reads 00-49 as 20xx.
+  const y = year.length === 2 ? +year + (+year < 50 ? 2000 : 1900) : +year;
+  return { year: y, month, day: +day, ...timeOf(m, 4), offsetMinutes: zoneOffset(m[9], ctx) };
 }
 
-const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日?(?:\s*(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{1,2}))?\s*[分秒]?)?$/;
+// "2025年3月9日 18:42", "2025年03月09日 星期日 18时42分30秒", "2025年3月9日 下午6:42", "… (北京时间)"
+const CHINESE = /^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?(?:\s*(?:星期|周|週)[一二三四五六日天])?(?:\s*(上午|下午|晚上|凌晨|中午)?\s*(\d{1,2})\s*[:时時点點]\s*(\d{1,2})?(?:\s*[:分]\s*(\d{1,2}))?\s*[分秒]?)?(?:\s*\(?(北京时间|北京時間)\)?)?$/;
 
 function readChinese(value: string): DateParts | undefined {
   const m = value.match(CHINESE);
   if (!m) return undefined;
+  let hour = m[5] ? +m[5] : 0;
+  const period = m[4];
+  if ((period === '下午' || period === '晚上') && hour < 12) hour += 12;
+  else if (period === '中午' && hour < 11) hour += 12;
+  else if ((period === '上午' || period === '凌晨') && hour === 12) hour = 0;
   return {
-    year: +m[1]!, month: +m[2]!, day: +m[3]!, hour: m[4] ? +m[4] : 0, minute: m[5] ? +m[5] : 0,
-    second: m[6] ? +m[6] : 0, ms: 0, offsetMinutes: undefined,
+    year: +m[1]!, month: +m[2]!, day: +m[3]!, hour, minute: m[6] ? +m[6] : 0, second: m[7] ? +m[7] : 0, ms: 0,
+    offsetMinutes: m[8] ? 480 : undefined,
   };
 }
 
-/** Minutes east of UTC for a zone designator; undefined when there is none or it is unknown. */
-function zoneOffset(zone: string | undefined, ctx: DateContext): number | undefined {
+/** Hour, minute, second and ms from the TIME groups starting at index `at`. */
+function timeOf(m: RegExpMatchArray, at: number): Pick<DateParts, 'hour' | 'minute' | 'second' | 'ms'> {
+  let hour = m[at] ? +m[at]! : 0;
+  const meridiem = m[at + 4]?.toLowerCase();
+  if (meridiem === 'p' && hour < 12) hour += 12;
+  else if (meridiem === 'a' && hour === 12) hour = 0;
+  const fraction = m[at + 3];
+  return {
+    hour, minute: m[at + 1] ? +m[at + 1]! : 0, second: m[at + 2] ? +m[at + 2]! : 0,
+    ms: fraction ? Math.round(+`0.${fraction.slice(0, 9)}` * 1000) : 0,
+  };
+}
+
+/** Minutes east of UTC for a zone designator; undefined when there is none or it is unknown; null when impossible. */
+function zoneOffset(zone: string | undefined, ctx: DateContext): number | undefined | null {
   if (!zone) return undefined;
-  if (zone === 'Z' || zone === 'z') return 0;
-  const numeric = zone.match(/^([+-])(\d{2}):?(\d{2})?$/);
+  const numeric = zone.match(/^(?:GMT|UTC|UT)?\s*([+-])(\d{1,2}?)(?::?(\d{2}))?$/i);
   if (numeric) {
-    const minutes = +numeric[2]! * 60 + (numeric[3] ? +numeric[3] : 0);
-    return numeric[1] === '-' ? -minutes : minutes;
+    const hours = +numeric[2]!;
+    const minutes = numeric[3] ? +numeric[3] : 0;
+    if (hours > 14 || minutes > 59) return null;
+    return (numeric[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
   }
-  const upper = zone.toUpperCase();
-  // CST is US Central (-06:00) in RFC 822 but China Standard Time on Chinese sites: a source whose zone is
-  // in Asia (Asia/Shanghai, Asia/Taipei, …) gets its own zone's offset, which is +08:00 there.
-  if (upper === 'CST') return ctx.timezone.startsWith('Asia/') ? undefined : -360;
-  return NAMED_ZONES[upper];
+  return namedOffset(zone.toUpperCase(), ctx);
+}
+
+/**
+ * Abbreviations that mean different zones in different places. CST is US Central (-06:00) in RFC 822, but
+ * China Standard Time (+08:00) on Chinese and Taiwanese sites, and Cuba's in Havana; IST is India's, Israel's
+ * or Ireland's. The source's configured zone decides.
+ */
+function namedOffset(name: string, ctx: DateContext): number | undefined {
+  const tz = ctx.timezone;
+  if (name === 'CST') return tz.startsWith('Asia/') || tz === 'PRC' || tz === 'ROC' ? 480 : tz === 'America/Havana' ? -300 : -360;
+  if (name === 'IST') return tz === 'Asia/Jerusalem' || tz === 'Asia/Tel_Aviv' ? 120 : tz === 'Europe/Dublin' ? 60 : 330;
+  return NAMED_ZONES[name];
 }
 
 const formatters = new Map<string, Intl.DateTimeFormat>();

@@ -14,8 +14,21 @@ const ALLOWED_TAGS = [
 
 /** A data: image larger than this is dropped; small inline icons and charts are kept. */
 const MAX_DATA_IMAGE_CHARS = 16 * 1024;
+// Raster types only: an SVG data: image can carry script.
+const DATA_IMAGE = /^data:image\/(png|gif|jpeg|webp|avif);base64,[a-z0-9+/=\s]*$/i;
+// Lazy-loading pages (WeChat, most Chinese portals, WordPress plugins) keep the real image here and a 1x1
+// placeholder in src; a reader runs no script to swap them.
+const LAZY_SRC = ['data-src', 'data-original', 'data-lazy-src', 'data-actualsrc'];
+// Dropped with everything inside them: what runs, embeds, styles or asks for input.
+const DROPPED_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'select', 'button', 'noscript', 'iframe', 'object',
+  'embed', 'applet', 'svg', 'math', 'template', 'title', 'head', 'frameset', 'frame'];
 
-/** Sanitizes item HTML and resolves its relative links and image sources against base. */
+/**
+ * Sanitizes item HTML and resolves its relative links and image sources against base. Keeps the structure
+ * readers show (paragraphs, links, images, lists, tables, figures, quotes, code, headings); drops script,
+ * style, iframe, object, embed, form controls, meta, svg, math, every event handler and style attribute,
+ * and URLs other than http(s), mailto and small raster data: images.
+ */
 export function cleanHtml(html: string | undefined, base: string | undefined): string | undefined {
   if (!html || !html.trim()) return undefined;
   const resolve = (value: string | undefined) => resolveUrl(value, base) ?? value ?? '';
@@ -34,16 +47,17 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
     allowedSchemes: ['http', 'https', 'mailto'],
     allowedSchemesByTag: { img: ['http', 'https', 'data'] },
     allowProtocolRelative: false,
-    nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'iframe', 'object', 'embed', 'svg', 'math', 'template', 'title', 'head'],
+    nonTextTags: DROPPED_WITH_CONTENT,
     transformTags: {
       a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, ...(attribs.href ? { href: resolve(attribs.href) } : {}) } }),
       img: (tagName, attribs) => {
-        // Lazy-loading pages leave src empty and put the image in data-src.
-        const src = attribs.src?.trim() || attribs['data-src'] || attribs['data-original'];
+        const lazy = LAZY_SRC.map((name) => attribs[name]?.trim()).find(Boolean);
+        const src = (lazy ?? attribs.src)?.trim();
+        const isData = src !== undefined && /^data:/i.test(src);
+        const kept = isData ? (DATA_IMAGE.test(src) && src.length <= MAX_DATA_IMAGE_CHARS ? src : undefined) : src && resolve(src);
         const out = { ...attribs };
-        if (src && /^data:/i.test(src.trim())) {
-          if (!/^data:image\/(png|gif|jpeg|webp);/i.test(src.trim()) || src.length > MAX_DATA_IMAGE_CHARS) delete out.src;
-        } else if (src) out.src = resolve(src);
+        if (kept) out.src = kept;
+        else delete out.src;
         return { tagName, attribs: out };
       },
     },
@@ -52,11 +66,13 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
   return clean.trim() || undefined;
 }
 
+const BLOCK_EDGE = /<(?:br|hr|\/?(?:p|div|li|dt|dd|h[1-6]|tr|td|th|blockquote|pre|figcaption|section|article))\b[^<>]*>/gi;
+
 /** Plain text of an HTML fragment or of entity-laden text: tags dropped, entities decoded, spaces collapsed. */
 export function htmlToText(html: string): string {
-  // Block ends become spaces, so <p>a</p><p>b</p> reads "a b", not "ab".
-  const spaced = html.replace(/<\/(?:p|div|li|h[1-6]|tr|td|th|blockquote|pre|figure|figcaption)>|<br\s*\/?>/gi, '$& ');
-  const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: ['script', 'style', 'textarea', 'noscript', 'iframe', 'svg', 'math'] });
+  // Lines and blocks end words: "<p>a</p><p>b</p>" reads "a b", not "ab".
+  const spaced = html.replace(BLOCK_EDGE, ' $&');
+  const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROPPED_WITH_CONTENT });
   return collapse(decodeHTML(withoutTags));
 }
 
@@ -72,6 +88,9 @@ export function textTitle(title: string, isHtml: boolean): string {
 // like "Why <T> matters" keeps its angle brackets.
 const INLINE_HTML_TAG = /<\/?(?:a|b|i|u|s|em|strong|span|font|br|sup|sub|small|big|code|mark|del|ins|q|abbr|cite|p|div|img)\b[^<>]*>/i;
 
+// Control characters (from JSON Feed, or entities decoded here) are not text a reader can show.
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g;
+
 function collapse(text: string): string {
-  return text.replace(/[\s\u00a0\u3000]+/g, ' ').trim();
+  return text.replace(CONTROL, '').replace(/[\s\u00a0\u3000]+/g, ' ').trim();
 }

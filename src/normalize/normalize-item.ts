@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Item } from '../model.ts';
+import type { Author, Item } from '../model.ts';
 import type { RawItem } from '../parse/types.ts';
 import { parseDate } from './dates.ts';
+import { titleFingerprint } from './fingerprint.ts';
 import { cleanHtml, htmlToText, textTitle } from './html.ts';
-import { canonicalUrl, resolveUrl } from './urls.ts';
+import { canonicalUrl, resolveUrl, TRACKING_PARAMS, type TrackingParams } from './urls.ts';
 
 export interface NormalizeContext {
   sourceId: string;
@@ -16,6 +17,8 @@ export interface NormalizeContext {
   now: Date;
   /** authority of tag: ids, e.g. the service's host name */
   idAuthority: string;
+  /** query parameters dropped from canonical links (config dedupe.trackingParams) */
+  trackingParams?: TrackingParams;
 }
 
 const MAX_TITLE = 500;
@@ -23,12 +26,15 @@ const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000;
 
 /** RawItem to a complete, safe Item. Pure: the same input and context give the same Item. */
 export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
-  const base = ctx.feedUrl;
-  const link = resolveUrl(raw.link, base) // A permalink guid counts only when it is already absolute: "10380002" resolved against the feed URL is a 404.
+  // XML Base (RFC 4287 §2) where the feed declares one, else the feed's URL, for URLs of the feed's own markup.
+  const base = raw.base ?? ctx.feedUrl;
+  const link = resolveUrl(raw.link, raw.linkBase ?? base) // A permalink guid counts only when it is already absolute: "10380002" resolved against the feed URL is a 404.
     ?? resolveUrl(raw.guidIsPermaLink ? raw.guid : undefined, undefined);
-  const canonicalLink = link ? canonicalUrl(link) : undefined;
-  const summary = cleanHtml(raw.summary, link ?? base);
-  const content = cleanHtml(raw.content, link ?? base);
+  const canonicalLink = link ? canonicalUrl(link, ctx.trackingParams ?? TRACKING_PARAMS) : undefined;
+  // Item HTML is usually copied from the article page, so without xml:base its relative URLs are the page's.
+  const htmlBase = raw.base ?? link ?? ctx.feedUrl;
+  const summary = cleanHtml(raw.summary, raw.summaryBase ?? htmlBase);
+  const content = cleanHtml(raw.content, raw.contentBase ?? htmlBase);
   const title = clip(raw.title ? textTitle(raw.title, raw.titleIsHtml ?? false) : '', MAX_TITLE)
     || clip(htmlToText(summary ?? content ?? ''), 80) || '(untitled)';
 
@@ -45,34 +51,54 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
     sourceId: ctx.sourceId,
     key,
     title,
-    link: link ?? resolveUrl(ctx.feedLink, base) ?? base,
+    link: link ?? resolveUrl(ctx.feedLink, ctx.feedUrl) ?? ctx.feedUrl,
     published: publishedIso,
     updated: updatedIso,
     firstSeen: nowIso,
     categories: [...new Set(raw.categories.map((c) => textTitle(c, false)).filter(Boolean))],
     enclosures: raw.enclosures.flatMap((e) => {
-      const url = resolveUrl(e.url, link ?? base);
+      const url = resolveUrl(e.url, base);
       return url ? [{ ...e, url }] : [];
     }),
     alsoIn: [],
     hash: '',
   };
   if (canonicalLink) item.canonicalLink = canonicalLink;
+  // A title made up from the summary identifies nothing across sources.
+  const fingerprint = raw.title ? titleFingerprint(title) : undefined;
+  if (fingerprint) item.fingerprint = fingerprint;
   if (!published) item.undated = true;
   if (summary && summary !== content) item.summary = summary;
   if (content) item.content = content;
-  if (raw.author) {
-    const author = { ...raw.author };
-    if (author.name) author.name = textTitle(author.name, false);
-    if (author.uri) {
-      const uri = resolveUrl(author.uri, base);
-      if (uri) author.uri = uri;
-      else delete author.uri;
-    }
-    if (author.name || author.email || author.uri) item.author = author;
-  }
+  const author = authorOf(raw, base);
+  if (author) item.author = author;
+  const language = languageTag(raw.language);
+  if (language) item.language = language;
   item.hash = contentHash(item);
   return item;
+}
+
+function authorOf(raw: RawItem, base: string): Author | undefined {
+  if (!raw.author) return undefined;
+  const author: Author = {};
+  const name = raw.author.name ? textTitle(raw.author.name, false) : '';
+  if (name) author.name = clip(name, 200);
+  const email = raw.author.email?.trim().replace(/^mailto:/i, '');
+  if (email && /^[^\s@<>()]+@[^\s@<>()]+$/.test(email)) author.email = email;
+  const uri = resolveUrl(raw.author.uri, base);
+  if (uri) author.uri = uri;
+  return author.name || author.email || author.uri ? author : undefined;
+}
+
+/** A BCP 47 tag in canonical case ("zh_cn" → "zh-CN"), or undefined for what is not one. */
+function languageTag(value: string | undefined): string | undefined {
+  const tag = value?.trim().replace(/_/g, '-');
+  if (!tag) return undefined;
+  try {
+    return Intl.getCanonicalLocales(tag)[0];
+  } catch {
+    return undefined;
+  }
 }
 
 /** Dedupe key within a source: guid, else canonical link, else title and date. */
@@ -104,8 +130,10 @@ export function tagUri(ctx: Pick<NormalizeContext, 'idAuthority' | 'sourceId' | 
 export function contentHash(item: Omit<Item, 'hash'> | Item): string {
   // An undated item's dates are the fetch time: they must not make every fetch look like an edit.
   const dates = item.undated ? [] : [item.published, item.updated];
+  // Fields added after the first release join only when present, so items stored before keep their hash.
+  const later = item.language ? [item.language] : [];
   return sha1(JSON.stringify([item.title, item.link, item.summary ?? '', item.content ?? '', item.author ?? null,
-    item.categories, item.enclosures, ...dates])).slice(0, 24);
+    item.categories, item.enclosures, ...dates, ...later])).slice(0, 24);
 }
 
 /** Drops dates more than a day in the future: the item gets its first-seen time instead. */

@@ -1,9 +1,24 @@
-/** Query parameters that only track the reader, removed before a link is compared. */
-export const TRACKING_PARAMS = [
-  /^utm_/i, /^spm$/i, /^from$/i, /^fbclid$/i, /^gclid$/i, /^dclid$/i, /^msclkid$/i, /^mc_(cid|eid)$/i,
-  /^_hsenc$/i, /^_hsmi$/i, /^igshid$/i, /^yclid$/i, /^share_token$/i, /^scene$/i, /^wfr$/i, /^isappinstalled$/i,
-  /^ref$/i, /^ref_src$/i, /^cmpid$/i, /^ocid$/i,
-];
+import { DEFAULT_TRACKING_PARAMS } from '../config/schema.ts';
+
+/** Decides whether a query parameter only tracks the reader; such parameters are removed before links are compared. */
+export type TrackingParams = (name: string) => boolean;
+
+/** A matcher for parameter names, case-insensitive; "utm_*" matches every name starting with utm_. */
+export function trackingParams(names: readonly string[]): TrackingParams {
+  const exact = new Set<string>();
+  const prefixes: string[] = [];
+  for (const name of names) {
+    const lower = name.trim().toLowerCase();
+    if (lower.endsWith('*')) prefixes.push(lower.slice(0, -1));
+    else if (lower) exact.add(lower);
+  }
+  return (name) => {
+    const lower = name.toLowerCase();
+    return exact.has(lower) || prefixes.some((p) => lower.startsWith(p));
+  };
+}
+
+export const TRACKING_PARAMS: TrackingParams = trackingParams(DEFAULT_TRACKING_PARAMS);
 
 /** An absolute http(s) URL resolved against base, or undefined. */
 export function resolveUrl(value: string | undefined, base: string | undefined): string | undefined {
@@ -20,10 +35,11 @@ export function resolveUrl(value: string | undefined, base: string | undefined):
 }
 
 /**
- * The form of a link two sources agree on: https, lower-case host, no default port, no fragment, no tracking
- * parameters, sorted query. Used as a dedupe key only; the item keeps the link the source gave.
+ * The form of a link two sources agree on: http and https alike (as https), lower-case host, no default port,
+ * no fragment, no credentials, no tracking parameters, sorted query. Used as a dedupe key only; the item keeps
+ * the link the source gave.
  */
-export function canonicalUrl(link: string, trackingParams: RegExp[] = TRACKING_PARAMS): string | undefined {
+export function canonicalUrl(link: string, isTracking: TrackingParams = TRACKING_PARAMS): string | undefined {
   let url: URL;
   try {
     url = new URL(link);
@@ -37,7 +53,7 @@ export function canonicalUrl(link: string, trackingParams: RegExp[] = TRACKING_P
   url.password = '';
   if (url.port === '80' || url.port === '443') url.port = '';
   url.hostname = url.hostname.toLowerCase().replace(/\.$/, '');
-  const kept = [...url.searchParams].filter(([name]) => !trackingParams.some((re) => re.test(name)));
+  const kept = [...url.searchParams].filter(([name]) => !isTracking(name));
   kept.sort(([a, av], [b, bv]) => (a === b ? (av < bv ? -1 : av > bv ? 1 : 0) : a < b ? -1 : 1));
   url.search = new URLSearchParams(kept).toString();
   return url.href;

@@ -1,64 +1,138 @@
 import Parser from 'rss-parser';
-import { FeedParseError, NotAFeedError } from './errors.ts';
+import { atomAuthor, atomEntry } from './atom-entry.ts';
+import { FeedParseError, NotAFeedError, XmlLimitError } from './errors.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { prepareXml } from './prepare-xml.ts';
+import { rssItem } from './rss-item.ts';
 import type { ParsedFeed, RawItem } from './types.ts';
+import { DEFAULT_XML_LIMITS, scanXml, startClock, type XmlLimits, type XmlScan } from './xml-scan.ts';
+import { attrOf, baseInside, childOf, childText, childrenOf, isNode, textOf, type XmlNode } from './xml-node.ts';
 
-type XmlNode = string | { _?: string; $?: Record<string, string>; [child: string]: unknown };
+export interface ParseOptions {
+  /** URL the document was read from: what relative xml:base values resolve against */
+  documentUrl?: string;
+  limits?: Partial<XmlLimits>;
+}
+
 type Loose = Record<string, any>;
-
-const ITEM_FIELDS: [string, string, { keepArray: boolean }][] = [
-  ['title', 'rawTitle', { keepArray: true }],
-  ['guid', 'rawGuid', { keepArray: true }],
-  ['category', 'rawCategories', { keepArray: true }],
-  ['author', 'rawAuthor', { keepArray: true }],
-  ['updated', 'rawUpdated', { keepArray: true }],
-  ['dc:date', 'rawDcDate', { keepArray: true }],
-  ['media:content', 'mediaContent', { keepArray: true }],
-  ['media:thumbnail', 'mediaThumbnail', { keepArray: true }],
-];
+type Internals = Record<'buildAtomFeed' | 'buildRSS2' | 'buildRSS0_9' | 'buildRSS1', (xml: Loose) => Loose>;
+const base = Parser.prototype as unknown as Internals;
 
 /**
- * rss-parser turns an unparsable Atom <published> into a thrown RangeError that loses the whole feed.
- * This subclass sets such dates aside before rss-parser sees them, so one bad date costs only that date.
+ * rss-parser finds the format (RSS 0.9x, 1.0, 2.0, Atom) and reads the feed-level fields; items are mapped by
+ * atom-entry.ts and rss-item.ts from the raw xml2js nodes instead, because rss-parser's own item mapping drops
+ * guid isPermaLink, xml:base, xml:lang, Atom enclosure links and all enclosures but one, reorders XHTML, and runs
+ * snippet regexes whose time is quadratic in hostile input. Each build keeps the root it came from.
  */
-class TolerantParser extends Parser<Loose, Loose> {
-  parseItemAtom(entry: Loose): Loose {
-    const published = textOf(entry.published?.[0]);
-    const updated = textOf(entry.updated?.[0]);
-    const readable = (value: string | undefined) => value !== undefined && !Number.isNaN(Date.parse(value));
-    if (entry.published && !readable(published)) delete entry.published;
-    if (entry.updated && !readable(updated)) delete entry.updated;
-    const item = (Parser.prototype as unknown as { parseItemAtom(e: Loose): Loose }).parseItemAtom.call(this, entry);
-    if (published !== undefined) item.rawPublished = published;
-    if (updated !== undefined) item.rawUpdatedText = updated;
-    return item;
+class FeedReader extends Parser<Loose, Loose> {
+  parseItemRss(node: XmlNode): Loose {
+    return { node };
+  }
+
+  parseItemAtom(node: XmlNode): Loose {
+    return { node };
+  }
+
+  buildAtomFeed(xml: Loose): Loose {
+    // rss-parser reads link.$.rel of every feed <link>; a text-only <link>URL</link> would throw.
+    if (Array.isArray(xml.feed?.link)) xml.feed.link = xml.feed.link.filter((l: unknown) => isNode(l) && l.$);
+    return { ...base.buildAtomFeed.call(this, xml), format: 'atom', root: xml.feed };
+  }
+
+  buildRSS2(xml: Loose): Loose {
+    return { ...base.buildRSS2.call(this, xml), format: 'rss', root: xml.rss, channel: xml.rss.channel[0] };
+  }
+
+  buildRSS0_9(xml: Loose): Loose {
+    return { ...base.buildRSS0_9.call(this, xml), format: 'rss', root: xml.rss, channel: xml.rss.channel[0] };
+  }
+
+  buildRSS1(xml: Loose): Loose {
+    return { ...base.buildRSS1.call(this, xml), format: 'rdf', root: xml['rdf:RDF'], channel: xml['rdf:RDF'].channel[0] };
   }
 }
 
-const parser = new TolerantParser({ customFields: { item: ITEM_FIELDS as never } });
+/**
+ * A reader for one document. Not shared: an xml2js parser that threw mid-document (the time budget) is left
+ * in a state that breaks the next document it reads. xml2js calls tagNameProcessors on every element, which is
+ * where the clock is read; defaultRSS reads an <rss> without a version attribute as RSS 2.0, as readers do.
+ */
+function readerFor(tick: () => void): FeedReader {
+  return new FeedReader({ defaultRSS: 2, xml2js: { tagNameProcessors: [(name: string) => (tick(), name)] } });
+}
 
-/** Text of a feed document (RSS 0.9x/1.0/2.0, Atom, JSON Feed) to a ParsedFeed. Throws FeedParseError. */
-export async function parseFeed(text: string): Promise<ParsedFeed> {
+/**
+ * Text of a feed document (RSS 0.91/0.92/2.0, RSS 1.0, Atom 0.3/1.0, JSON Feed 1.0/1.1) to a ParsedFeed.
+ * Throws FeedParseError (XmlEntityError, XmlLimitError for hostile XML) with what the body looked like.
+ */
+export async function parseFeed(text: string, options: ParseOptions = {}): Promise<ParsedFeed> {
   const head = text.slice(0, 1024).replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('{') || head.startsWith('[')) return parseJsonFeed(text);
   if (!head.startsWith('<')) throw new NotAFeedError('text', `not a feed: the body starts with ${JSON.stringify(head.slice(0, 40))}`);
   if (looksLikeHtml(head)) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
+  const xml = prepareXml(text);
+  // One time budget for both passes over the document: the sax scan and xml2js inside rss-parser.
+  const clock = startClock({ ...DEFAULT_XML_LIMITS, ...options.limits });
+  const scan = scanXml(xml, { ...options, tick: clock });
   let output: Loose;
   try {
-    output = await parser.parseString(prepareXml(text));
+    output = await readerFor(clock).parseString(xml);
   } catch (err) {
+    if (err instanceof XmlLimitError) throw err;
     // A page that opens with something else (a BOM-less XHTML prolog, a <head>) is still a page.
     if (/<html[\s>]/i.test(text.slice(0, 4096))) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
     throw new FeedParseError(`unparsable XML: ${firstLine((err as Error).message)}`, { cause: err });
   }
-  const format = detectFormat(text);
+  return output.format === 'atom' ? atomFeed(output, scan, options) : rssFeed(output, scan, options);
+}
+
+function atomFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFeed {
+  const root = output.root as XmlNode;
+  const context = {
+    ...optional('documentUrl', options.documentUrl),
+    ...optional('base', baseInside(root, undefined, options.documentUrl)),
+    ...optional('language', attrOf(root, 'xml:lang')?.trim() || undefined),
+    ...optional('author', atomAuthor(childOf(root, 'author'))),
+  };
+  const items = (output.items as Loose[]).map((item, i) => atomEntry(item.node, scan.items[i] ?? {}, context));
+  return feedOf('atom', output, context, items);
+}
+
+function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFeed {
+  const root = output.root as XmlNode;
+  const channel = output.channel as XmlNode;
+  const outer = baseInside(root, undefined, options.documentUrl);
+  const language = childText(channel, 'language', 'dc:language') ?? (attrOf(channel, 'xml:lang') || attrOf(root, 'xml:lang'))?.trim();
+  const context = {
+    ...optional('documentUrl', options.documentUrl),
+    ...optional('base', baseInside(channel, outer, options.documentUrl)),
+    ...optional('language', language || undefined),
+  };
+  const items = (output.items as Loose[]).map((item, i) => rssItem(item.node, scan.items[i] ?? {}, context));
+  return feedOf(output.format, output, context, items);
+}
+
+function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: string; documentUrl?: string; language?: string }, items: RawItem[]): ParsedFeed {
+  // Feed-level links resolve against xml:base when there is one, else the URL the document came from.
+  const base = context.base ?? context.documentUrl;
+  const found = output.format === 'atom' ? output.link : childrenOf(output.channel, 'link').map((l) => textOf(l)?.trim()).find(Boolean);
+  const absolute = (href: unknown) => {
+    if (typeof href !== 'string' || !href.trim()) return undefined;
+    if (!base) return href.trim();
+    return URL.canParse(href.trim(), base) ? new URL(href.trim(), base).href : undefined;
+  };
+  // The feed's own address: Atom <link rel="self">, or <atom:link rel="self"> in an RSS channel.
+  const selfLinks = output.format === 'atom' ? childrenOf(output.root, 'link') : childrenOf(output.channel, 'atom:link');
+  const self = absolute(attrOf(selfLinks.find((l) => attrOf(l, 'rel') === 'self'), 'href'));
+  const image = absolute(output.format === 'atom' ? childText(output.root, 'logo', 'icon') : childText(childOf(output.channel, 'image'), 'url'));
   return {
     format,
-    ...optionalText('title', output.title),
-    ...optionalText('link', output.link),
-    ...optionalText('language', output.language),
-    items: (output.items as Loose[]).map((item) => (format === 'atom' ? atomItem(item) : rssItem(item))),
+    ...optional('title', textOf(output.title)?.trim() || undefined),
+    ...optional('link', absolute(found)),
+    ...optional('selfUrl', self && URL.canParse(self) ? self : undefined),
+    ...optional('language', context.language),
+    ...optional('image', image && URL.canParse(image) ? image : undefined),
+    items,
   };
 }
 
@@ -67,110 +141,8 @@ function looksLikeHtml(head: string): boolean {
   return /^(?:<\?xml[^>]*\?>\s*)?(?:<!--[\s\S]*?-->\s*)*(?:<!doctype html|<html[\s>])/i.test(head);
 }
 
-function detectFormat(text: string): ParsedFeed['format'] {
-  if (/<feed[\s>]/.test(text.slice(0, 4096))) return 'atom';
-  if (/<rdf:RDF[\s>]/.test(text.slice(0, 4096))) return 'rdf';
-  return 'rss';
-}
-
-function rssItem(item: Loose): RawItem {
-  const guidNode = item.rawGuid?.[0] as XmlNode | undefined;
-  const guid = textOf(guidNode);
-  const isPermaLink = typeof guidNode === 'object' ? guidNode.$?.isPermaLink : undefined;
-  const raw: RawItem = {
-    categories: categoriesOf(item.rawCategories),
-    enclosures: enclosuresOf(item),
-  };
-  assign(raw, 'guid', guid?.trim() || (typeof item['rdf:about'] === 'string' ? item['rdf:about'] : undefined));
-  if (guid) raw.guidIsPermaLink = isPermaLink === undefined ? true : isPermaLink.trim().toLowerCase() !== 'false';
-  assign(raw, 'title', textOf(item.rawTitle?.[0]));
-  assign(raw, 'link', textOf(item.link) ?? (raw.guidIsPermaLink ? guid : undefined));
-  assign(raw, 'published', textOf(item.pubDate) ?? textOf(item.rawDcDate?.[0]));
-  assign(raw, 'updated', textOf(item.rawUpdated?.[0]));
-  assign(raw, 'summary', textOf(item.content));
-  assign(raw, 'content', textOf(item['content:encoded']));
-  const author = textOf(item.creator) ?? textOf(item.author);
-  if (author) raw.author = rssAuthor(author);
-  return raw;
-}
-
-function atomItem(item: Loose): RawItem {
-  const titleNode = item.rawTitle?.[0] as XmlNode | undefined;
-  const titleType = typeof titleNode === 'object' ? titleNode.$?.type : undefined;
-  const raw: RawItem = {
-    categories: categoriesOf(item.rawCategories),
-    enclosures: enclosuresOf(item),
-  };
-  assign(raw, 'guid', textOf(item.id)?.trim());
-  assign(raw, 'title', typeof item.title === 'string' ? item.title : textOf(titleNode));
-  if (titleType === 'html' || titleType === 'xhtml') raw.titleIsHtml = true;
-  assign(raw, 'link', textOf(item.link));
-  assign(raw, 'published', item.rawPublished);
-  assign(raw, 'updated', item.rawUpdatedText);
-  assign(raw, 'summary', textOf(item.summary));
-  assign(raw, 'content', textOf(item.content));
-  const authorNode = item.rawAuthor?.[0] as Loose | undefined;
-  if (authorNode && typeof authorNode === 'object') {
-    const author: RawItem['author'] = {};
-    assign(author, 'name', textOf(authorNode.name?.[0])?.trim());
-    assign(author, 'email', textOf(authorNode.email?.[0])?.trim());
-    assign(author, 'uri', textOf(authorNode.uri?.[0])?.trim());
-    if (Object.keys(author).length > 0) raw.author = author;
-  }
-  return raw;
-}
-
-/** RSS <author> is "email (Name)" by the spec and a bare name in practice. */
-function rssAuthor(value: string): RawItem['author'] {
-  const text = value.trim();
-  const match = text.match(/^([^\s()<>@]+@[^\s()<>@]+)\s*\((.+)\)$/);
-  if (match) return { email: match[1]!, name: match[2]!.trim() };
-  if (/^[^\s@]+@[^\s@]+$/.test(text)) return { email: text };
-  return { name: text };
-}
-
-/** Categories come as strings, {_: text}, or Atom {$: {term, label}}. */
-function categoriesOf(nodes: unknown): string[] {
-  if (!Array.isArray(nodes)) return [];
-  const out: string[] = [];
-  for (const node of nodes as XmlNode[]) {
-    const value = typeof node === 'object' && node.$ ? (node.$.label ?? node.$.term ?? node._) : textOf(node);
-    if (typeof value === 'string' && value.trim()) out.push(value.trim());
-  }
-  return out;
-}
-
-function enclosuresOf(item: Loose): RawItem['enclosures'] {
-  const out: RawItem['enclosures'] = [];
-  const add = (url: unknown, type: unknown, length: unknown) => {
-    if (typeof url !== 'string' || !url.trim() || out.some((e) => e.url === url.trim())) return;
-    const enclosure: RawItem['enclosures'][number] = { url: url.trim() };
-    if (typeof type === 'string' && type.trim()) enclosure.type = type.trim();
-    const size = Number(length);
-    if (Number.isFinite(size) && size > 0) enclosure.length = size;
-    out.push(enclosure);
-  };
-  if (item.enclosure) add(item.enclosure.url, item.enclosure.type, item.enclosure.length);
-  for (const node of [...(item.mediaContent ?? []), ...(item.mediaThumbnail ?? [])] as Loose[]) {
-    const attrs = node?.$ ?? {};
-    add(attrs.url, attrs.type ?? (attrs.medium === 'image' ? 'image/*' : undefined), attrs.fileSize);
-  }
-  return out;
-}
-
-function textOf(node: unknown): string | undefined {
-  if (typeof node === 'string') return node;
-  if (node && typeof node === 'object' && typeof (node as { _?: unknown })._ === 'string') return (node as { _: string })._;
-  return undefined;
-}
-
-function assign<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
-  if (value !== undefined && value !== '') target[key] = value;
-}
-
-function optionalText<K extends string>(key: K, value: unknown): { [P in K]?: string } {
-  const text = textOf(value)?.trim();
-  return (text ? { [key]: text } : {}) as { [P in K]?: string };
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function firstLine(message: string): string {

@@ -1,4 +1,19 @@
-/** An item as the source sent it: strings untouched but for XML decoding. normalize/ makes Items of these. */
+export interface RawEnclosure {
+  url: string;
+  type?: string;
+  length?: number;
+}
+
+export interface RawAuthor {
+  name?: string;
+  email?: string;
+  uri?: string;
+}
+
+/**
+ * An item as the source sent it: strings untouched but for XML decoding, so normalize/ decides what they mean.
+ * summary and content are always HTML (plain-text forms such as Atom type="text" are escaped here).
+ */
 export interface RawItem {
   guid?: string;
   /** RSS guid isPermaLink (default true in RSS 2.0 when a guid is present) */
@@ -12,15 +27,30 @@ export interface RawItem {
   updated?: string;
   summary?: string;
   content?: string;
-  author?: { name?: string; email?: string; uri?: string };
+  author?: RawAuthor;
   categories: string[];
-  enclosures: { url: string; type?: string; length?: number }[];
+  enclosures: RawEnclosure[];
+  /** language tag as declared (xml:lang, dc:language, <language>, JSON Feed language), inherited from the feed */
+  language?: string;
+  /**
+   * Base URLs from xml:base, absolute, only where the document declares one (else the feed URL applies):
+   * for the item's own URLs (link, enclosures), and for the link, summary and content elements when they differ.
+   */
+  base?: string;
+  linkBase?: string;
+  summaryBase?: string;
+  contentBase?: string;
 }
 
 export interface ParsedFeed {
   format: 'rss' | 'atom' | 'rdf' | 'json';
   title?: string;
+  /** the feed's home page */
   link?: string;
+  /** the URL the feed names as its own (Atom rel="self", atom:link in RSS, JSON Feed feed_url), when absolute */
+  selfUrl?: string;
   language?: string;
+  /** the feed's logo or icon URL as written (RSS <image><url>, Atom <logo>/<icon>, JSON Feed icon/favicon) */
+  image?: string;
   items: RawItem[];
 }

@@ -1,19 +1,53 @@
 import { createHash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
+import type { Item } from '../model.ts';
+import { FeedPageNotFoundError, FeedQueryError } from './errors.ts';
+import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
+import { feedPage } from './feed-pages.ts';
+import { queryString, type FeedQuery } from './feed-query.ts';
 import type { FeedSpec } from './feed-specs.ts';
-import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { filterItems } from './item-filter.ts';
+import { renderFeed, renderFormat, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
+  /** of what the plain feed shows: re-rendered when it changes */
   signature: string;
+  /** of everything in the feed: pages and filtered views rendered from an older generation are stale */
+  generation: string;
   spec: FeedSpec;
   formats: Record<FeedFormat, RenderedFeed>;
 }
 
+export interface FeedSetOptions {
+  /** rendered pages and filtered views kept, at most */
+  maxViews?: number;
+  /** and their bytes (plain + gzip + brotli), at most */
+  maxViewBytes?: number;
+}
+
 /**
  * The rendered output feeds, kept ready for serving. update() re-renders only the feeds whose content
- * signature changed, and swaps each one in whole, so a request never sees half a render.
+ * signature changed, and swaps each one in whole, so a request never sees half a render. Older pages and
+ * filtered views are rendered on first request and kept in a bounded LRU keyed by feed, format, canonical
+ * query and the feed's generation, so a repeated request never renders again while nothing changed.
  */
 export class FeedSet {
   #entries = new Map<string, Entry>();
+  #ctx: RenderContext | undefined;
+  #pageSize = 50;
+  /** pages and views rendered since start (cache misses): a repeated request does not add to it */
+  viewsRendered = 0;
+  readonly #views: LRUCache<string, RenderedFeed>;
+  /** a page past the end, a filter over its budget: answered again without doing the work again */
+  readonly #refusals = new LRUCache<string, Error>({ max: 500 });
+
+  constructor(options: FeedSetOptions = {}) {
+    this.#views = new LRUCache<string, RenderedFeed>({
+      max: options.maxViews ?? 500,
+      maxSize: options.maxViewBytes ?? 64 * 1024 * 1024,
+      sizeCalculation: (feed) => feed.body.length + feed.gzip.length + feed.brotli.length || 1,
+    });
+  }
 
   get(path: string, format: FeedFormat): RenderedFeed | undefined {
     return this.#entries.get(path)?.formats[format];
@@ -23,32 +57,90 @@ export class FeedSet {
     return [...this.#entries.values()].map((e) => e.spec);
   }
 
-  /** Renders what changed; returns the paths re-rendered. */
-  update(specs: FeedSpec[], ctx: RenderContext): string[] {
+  /**
+   * A page or filtered view of a feed; undefined for an unknown feed. Throws FeedPageNotFoundError past the
+   * last page and FilterBudgetError when the filter runs out of time.
+   */
+  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined {
+    const entry = this.#entries.get(path);
+    if (!entry || !this.#ctx) return undefined;
+    const key = `${path}\0${format}\0${queryString(query)}\0${entry.generation}`;
+    const cached = this.#views.get(key);
+    if (cached) return cached;
+    const refused = this.#refusals.get(key);
+    if (refused) throw refused;
+    let doc: FeedDocument;
+    try {
+      const since = query.since?.instant;
+      const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
+      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
+    } catch (err) {
+      if (err instanceof FeedQueryError || err instanceof FeedPageNotFoundError) this.#refusals.set(key, err);
+      throw err;
+    }
+    const rendered = renderFormat(doc, this.#ctx, format);
+    this.viewsRendered++;
+    this.#views.set(key, rendered);
+    return rendered;
+  }
+
+  /** Renders what changed; returns the paths re-rendered. `pageSize` is the configured limit. */
+  update(specs: FeedSpec[], ctx: RenderContext, pageSize: number): string[] {
     const changed: string[] = [];
     const next = new Map<string, Entry>();
-    const contextSig = contextSignature(ctx);
+    const sig = signer(ctx);
     for (const spec of specs) {
-      const signature = specSignature(spec, contextSig);
+      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
+      const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
+      const generation = sig(spec, spec.all, '');
       const old = this.#entries.get(spec.path);
       if (old && old.signature === signature) {
-        next.set(spec.path, { ...old, spec });
+        next.set(spec.path, { ...old, generation, spec });
         continue;
       }
-      next.set(spec.path, { signature, spec, formats: renderFeed(spec, ctx) });
+      next.set(spec.path, { signature, generation, spec, formats: renderFeed(doc, ctx) });
       changed.push(spec.path);
     }
     this.#entries = next;
+    this.#ctx = ctx;
+    this.#pageSize = pageSize;
     return changed;
   }
 }
 
-function specSignature(spec: FeedSpec, contextSig: string): string {
-  const hash = createHash('sha1').update(contextSig).update(spec.title).update('\0').update(spec.description);
-  for (const item of spec.items) hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.alsoIn.join(',')}`);
-  return hash.digest('base64');
+export type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
+
+/**
+ * Signs what a feed's bytes depend on: the site-wide settings, the feed's title, and per item its fields and
+ * the title, links and tags of the sources it names, but not other sources', so that a source whose own
+ * title or tags change re-renders only the feeds that carry it.
+ */
+export function signer(ctx: RenderContext): Signer {
+  const site = JSON.stringify([ctx.baseUrl, ctx.hubs, ctx.stylesheet ?? null]);
+  const sources = new Map<string, string>();
+  const sourceSig = (id: string) => {
+    let text = sources.get(id);
+    if (text === undefined) {
+      text = JSON.stringify([id, ctx.sources.get(id) ?? null, ctx.tagsOf.get(id) ?? null]);
+      sources.set(id, text);
+    }
+    return text;
+  };
+  return (spec, items, extra) => {
+    const hash = createHash('sha1').update(site).update('\0').update(extra).update('\0').update(spec.title).update('\0').update(spec.description);
+    if (spec.kind === 'source') hash.update(sourceSig(spec.name));
+    for (const item of items) {
+      hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.language ?? ''}|${sourceSig(item.sourceId)}`);
+      for (const id of item.alsoIn) hash.update(`|${sourceSig(id)}`);
+      // Rule tags are categories of the entry: a rule change re-renders exactly the feeds holding re-tagged items.
+      if (ctx.ruleTags) hash.update(`|${ctx.ruleTags(item).join(',')}`);
+    }
+    return hash.digest('base64');
+  };
 }
 
-function contextSignature(ctx: RenderContext): string {
-  return JSON.stringify([ctx.baseUrl, [...ctx.sources], [...ctx.tagsOf]]);
+export function newestOf(items: readonly Item[]): string | undefined {
+  let newest: string | undefined;
+  for (const item of items) if (newest === undefined || item.updated > newest) newest = item.updated;
+  return newest;
 }

@@ -1,4 +1,6 @@
+import type { TagInfo } from '../config/types.ts';
 import type { Item } from '../model.ts';
+import type { RuleTags } from '../rules/tagger.ts';
 import { newestFirst } from '../store/store.ts';
 
 /** One output feed before rendering: what it is called and which items it holds, newest first. */
@@ -10,7 +12,10 @@ export interface FeedSpec {
   name: string;
   title: string;
   description: string;
+  /** the newest `limit` items: the feed itself (page 1) */
   items: Item[];
+  /** every stored item of the feed, newest first: older pages and filtered views are cut from it */
+  all: Item[];
 }
 
 export interface SiteInfo {
@@ -19,57 +24,63 @@ export interface SiteInfo {
   baseUrl: string;
   limit: number;
   sources: { id: string; url: string; title?: string; tags: string[]; enabled: boolean }[];
+  /** tag rules: each rule's tag gets its feeds even before an item matches */
+  rules?: readonly { tag: string }[];
+  /** configured titles and descriptions of tag feeds */
+  tags?: Record<string, TagInfo>;
 }
 
 /** Every output feed of the site: latest, one per tag, one per source. Pure. */
-export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
+export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
-  // One pass over the sorted items fills every feed (newest first, up to the limit): with a thousand sources,
+  const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
+    ({ ...fields, items: all.slice(0, site.limit), all });
+  // One pass over the sorted items fills every feed (all of its items, for paging): with a thousand sources,
   // scanning all items once per feed costs seconds per render.
   const byTag = new Map<string, Item[]>(allTags(site).map((tag) => [tag, []]));
   const bySource = new Map<string, Item[]>(site.sources.map((s) => [s.id, []]));
-  const add = (list: Item[] | undefined, item: Item) => {
-    if (list && list.length < site.limit) list.push(item);
-  };
   for (const item of sorted) {
-    for (const tag of itemTags(item, tagsOf)) add(byTag.get(tag), item);
-    add(bySource.get(item.sourceId), item);
-    for (const id of item.alsoIn) if (id !== item.sourceId) add(bySource.get(id), item);
+    for (const tag of itemTags(item, tagsOf, ruleTags)) byTag.get(tag)?.push(item);
+    bySource.get(item.sourceId)?.push(item);
+    for (const id of item.alsoIn) if (id !== item.sourceId) bySource.get(id)?.push(item);
   }
-  const specs: FeedSpec[] = [{
+  const specs: FeedSpec[] = [feed({
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
-    items: sorted.slice(0, site.limit),
-  }];
+  }, sorted)];
   for (const [tag, tagged] of byTag) {
-    specs.push({
-      path: `tags/${tag}`, kind: 'tag', name: tag, title: `${site.title} · ${tag}`, description: `Latest items tagged ${tag}`,
-      items: tagged,
-    });
+    const info = site.tags?.[tag];
+    specs.push(feed({
+      path: `tags/${tag}`, kind: 'tag', name: tag,
+      title: info?.title ?? `${site.title} · ${tag}`, description: info?.description ?? `Latest items tagged ${tag}`,
+    }, tagged));
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
-    specs.push({
+    specs.push(feed({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-      items: bySource.get(source.id)!,
-    });
+    }, bySource.get(source.id)!));
   }
   return specs;
 }
 
-/** Tags of an item: those of its source and of every source that also carried it, in config order. */
-export function itemTags(item: Item, tagsOf: Map<string, string[]>): string[] {
+/**
+ * Tags of an item: those of its source and of every source that also carried it, in config order, then
+ * those tag rules give it.
+ */
+export function itemTags(item: Item, tagsOf: Map<string, string[]>, ruleTags?: RuleTags): string[] {
   const own = tagsOf.get(item.sourceId) ?? [];
-  if (item.alsoIn.length === 0) return own;
-  return [...new Set([...own, ...item.alsoIn.flatMap((id) => tagsOf.get(id) ?? [])])];
+  const ruled = ruleTags?.(item) ?? [];
+  if (item.alsoIn.length === 0 && ruled.length === 0) return own;
+  return [...new Set([...own, ...item.alsoIn.flatMap((id) => tagsOf.get(id) ?? []), ...ruled])];
 }
 
 export function sourceTagMap(site: Pick<SiteInfo, 'sources'>): Map<string, string[]> {
   return new Map(site.sources.map((s) => [s.id, s.tags]));
 }
 
-export function allTags(site: Pick<SiteInfo, 'sources'>): string[] {
-  return [...new Set(site.sources.flatMap((s) => s.tags))];
+export function allTags(site: Pick<SiteInfo, 'sources' | 'rules'>): string[] {
+  return [...new Set([...site.sources.flatMap((s) => s.tags), ...(site.rules ?? []).map((r) => r.tag)])];
 }

@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
-import { Feed, type Item as FeedItem } from 'feed';
-import { js2xml } from 'xml-js';
-import type { Item } from '../model.ts';
-import { itemTags, type FeedSpec } from './feed-specs.ts';
+import { renderAtom } from './atom.ts';
+import { documentUpdated, type FeedDocument, type FeedFormat, type RenderContext } from './feed-document.ts';
+import { renderJson } from './json-feed.ts';
+import { renderRss } from './rss.ts';
 
-export type FeedFormat = 'atom' | 'rss' | 'json';
+export { feedUrl, FEED_FORMATS, type FeedDocument, type FeedFormat, type PageLinks, type RenderContext, type SourceInfo } from './feed-document.ts';
 
 export const CONTENT_TYPES: Record<FeedFormat, string> = {
   atom: 'application/atom+xml; charset=utf-8',
@@ -23,213 +23,42 @@ export interface RenderedFeed {
   contentType: string;
 }
 
-export interface SourceInfo {
-  title: string;
-  /** the source feed's URL */
-  url: string;
-  /** the source's home page, when its feed names one */
-  link?: string;
-}
+const RENDERERS: Record<FeedFormat, (doc: FeedDocument, ctx: RenderContext) => string> = {
+  atom: renderAtom,
+  rss: renderRss,
+  json: renderJson,
+};
 
-export interface RenderContext {
-  baseUrl: string;
-  sources: Map<string, SourceInfo>;
-  tagsOf: Map<string, string[]>;
-}
-
-/** Renders one feed in the three formats. Pure: the same spec and context give the same bytes. */
-export function renderFeed(spec: FeedSpec, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
-  const updated = newestUpdate(spec.items);
+/** Renders one document in the three formats. Pure: the same document and context give the same bytes. */
+export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
   return {
-    atom: finish(renderAtom(spec, ctx, updated), 'atom', updated),
-    rss: finish(renderRss(spec, ctx, updated), 'rss', updated),
-    json: finish(renderJson(spec, ctx, updated), 'json', updated),
+    atom: renderFormat(doc, ctx, 'atom'),
+    rss: renderFormat(doc, ctx, 'rss'),
+    json: renderFormat(doc, ctx, 'json'),
   };
 }
 
-export function feedUrl(baseUrl: string, path: string, format: FeedFormat): string {
-  return `${baseUrl}/feeds/${path.split('/').map(encodeURIComponent).join('/')}.${format}`;
-}
-
-function baseFeed(spec: FeedSpec, ctx: RenderContext, updated: Date, format: FeedFormat): Feed {
-  return new Feed({
-    id: feedUrl(ctx.baseUrl, spec.path, 'atom'),
-    title: xmlText(spec.title),
-    description: xmlText(spec.description),
-    link: `${ctx.baseUrl}/`,
-    // Atom needs an author on the feed unless every entry has one; the aggregator itself signs the feed.
-    author: { name: xmlText(spec.title), link: `${ctx.baseUrl}/` },
-    updated,
-    generator: 'Tributary',
-    feed: feedUrl(ctx.baseUrl, spec.path, format),
-    feedLinks: {
-      atom: feedUrl(ctx.baseUrl, spec.path, 'atom'),
-      rss: feedUrl(ctx.baseUrl, spec.path, 'rss'),
-      json: feedUrl(ctx.baseUrl, spec.path, 'json'),
-    },
-  });
-}
-
-function renderAtom(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
-  const feed = baseFeed(spec, ctx, updated, 'atom');
-  for (const item of spec.items) {
-    feed.addItem({
-      ...commonFields(item, ctx),
-      // Atom title type="html": the text must be escaped once more to read as text.
-      title: cdataSafe(escapeHtml(xmlText(item.title))),
-      category: categoriesOf(item, ctx).map((term) => ({ term, name: term })),
-    });
-  }
-  return withAtomSources(feed.atom1(), spec.items, ctx);
-}
-
-function renderRss(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
-  const feed = baseFeed(spec, ctx, updated, 'rss');
-  for (const item of spec.items) {
-    const source = ctx.sources.get(item.sourceId);
-    const fields = commonFields(item, ctx);
-    const extensions: FeedItem['extensions'] = [];
-    if (source) extensions.push({ name: 'source', objects: { _attributes: { url: attr(source.url) }, _text: xmlText(source.title) } });
-    // RSS <author> must be an e-mail address; a bare name goes to dc:creator instead.
-    if (item.author?.name && !item.author.email) {
-      extensions.push({ name: 'dc:creator', objects: { _text: xmlText(item.author.name) } });
-      delete fields.author;
-    }
-    feed.addItem({
-      ...fields,
-      title: cdataSafe(xmlText(item.title)),
-      guid: item.id,
-      category: categoriesOf(item, ctx).map((name) => ({ name })),
-      extensions,
-    });
-  }
-  return withRssNamespaces(feed.rss2());
-}
-
-function renderJson(spec: FeedSpec, ctx: RenderContext, updated: Date): string {
-  const feed = baseFeed(spec, ctx, updated, 'json');
-  for (const item of spec.items) {
-    const source = ctx.sources.get(item.sourceId);
-    feed.addItem({
-      ...commonFields(item, ctx),
-      title: item.title,
-      category: categoriesOf(item, ctx).map((name) => ({ name })),
-      extensions: source ? [{ name: '_source', objects: { title: source.title, feed_url: source.url, ...(source.link ? { home_page_url: source.link } : {}) } }] : [],
-    });
-  }
-  // feed@6 writes JSON Feed 1.0; 1.1 renames author to authors and adds language.
-  const doc = JSON.parse(feed.json1()) as { version: string; items: Record<string, unknown>[]; [k: string]: unknown };
-  doc.version = 'https://jsonfeed.org/version/1.1';
-  doc.items = doc.items.map(({ author, ...rest }) => (author ? { ...rest, authors: [author] } : rest));
-  if (doc.author) {
-    doc.authors = [doc.author];
-    delete doc.author;
-  }
-  return `${JSON.stringify(doc, null, 2)}\n`;
-}
-
-function commonFields(item: Item, ctx: RenderContext): FeedItem {
-  const fields: FeedItem = {
-    title: item.title,
-    id: item.id,
-    link: item.link,
-    date: new Date(item.updated),
-    published: new Date(item.published),
-  };
-  if (item.summary) fields.description = cdataSafe(xmlText(item.summary));
-  if (item.content) fields.content = cdataSafe(xmlText(item.content));
-  if (item.author && (item.author.name || item.author.email)) {
-    fields.author = [{
-      name: xmlText(item.author.name ?? item.author.email ?? ''),
-      ...(item.author.email ? { email: xmlText(item.author.email) } : {}),
-      ...(item.author.uri ? { link: item.author.uri } : {}),
-    }];
-  }
-  const enclosure = item.enclosures[0];
-  if (enclosure) {
-    fields.enclosure = { url: enclosure.url, ...(enclosure.type ? { type: attr(enclosure.type) } : {}), length: enclosure.length ?? 0 };
-  }
-  void ctx;
-  return fields;
-}
-
-function categoriesOf(item: Item, ctx: RenderContext): string[] {
-  const tags = itemTags(item, ctx.tagsOf);
-  return [...new Set([...tags, ...item.categories])].map((c) => xmlText(c).replace(/[<>"]/g, '')).filter(Boolean);
-}
-
-/** feed@6 has no Atom <source>; it is inserted after each entry's <id>, found in entry order. */
-function withAtomSources(xml: string, items: Item[], ctx: RenderContext): string {
-  let out = '';
-  let cursor = 0;
-  for (const item of items) {
-    const source = ctx.sources.get(item.sourceId);
-    const marker = `<id>${escapeXml(new URL(item.id).href)}</id>`;
-    const at = xml.indexOf(marker, cursor);
-    if (!source || at < 0) continue;
-    const end = at + marker.length;
-    const links: object[] = [{ _attributes: { rel: 'self', href: attr(source.url) } }];
-    if (source.link) links.push({ _attributes: { rel: 'alternate', href: attr(source.link) } });
-    const element = js2xml({ source: { id: source.url, title: xmlText(source.title), link: links } }, { compact: true });
-    out += `${xml.slice(cursor, end)}\n        ${element}`;
-    cursor = end;
-  }
-  return out + xml.slice(cursor);
-}
-
-function withRssNamespaces(xml: string): string {
-  if (xml.includes('<dc:creator>') && !xml.includes('xmlns:dc=')) {
-    return xml.replace('<rss version="2.0"', '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"');
-  }
-  return xml;
-}
-
-/**
- * Brotli quality 5: on feed-sized documents it compresses within 1 % of quality 9 at a tenth of the time, and
- * every feed of a thousand-source site is compressed after each change (gzip's default level likewise matches 9).
- */
 export const BROTLI_OPTIONS = (size: number) => ({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: size } });
 
-function finish(text: string, format: FeedFormat, updated: Date): RenderedFeed {
+export function renderFormat(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): RenderedFeed {
+  return prepare(RENDERERS[format](doc, ctx), CONTENT_TYPES[format], documentUpdated(doc));
+}
+
+/** Bytes, both compressed forms and the validators, once; requests then only pick one. */
+export function prepare(text: string, contentType: string, modified: Date): RenderedFeed {
   const body = Buffer.from(text, 'utf8');
   return {
     body,
+    // Measured (bench/ingest): gzip 9 and brotli 9 cost ten times the CPU of these settings for output within 1 %.
     gzip: gzipSync(body),
     brotli: brotliCompressSync(body, BROTLI_OPTIONS(body.length)),
-    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`,
-    lastModified: updated.toUTCString(),
-    contentType: CONTENT_TYPES[format],
+    etag: strongEtag(body),
+    lastModified: modified.toUTCString(),
+    contentType,
   };
 }
 
-/** The feed's updated time is its newest item's, never the render time, so unchanged input gives unchanged bytes. */
-function newestUpdate(items: Item[]): Date {
-  let newest = '1970-01-01T00:00:00.000Z';
-  for (const item of items) if (item.updated > newest) newest = item.updated;
-  return new Date(newest);
-}
-
-// XML 1.0 cannot carry these at all, not even as references.
-const NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
-function xmlText(text: string): string {
-  return text.replace(NOT_XML, '');
-}
-
-/** xml-js splits only the first "]]>" of a CDATA section; HTML reads "]]&gt;" the same. */
-function cdataSafe(text: string): string {
-  return text.replaceAll(']]>', ']]&gt;');
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-function escapeXml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-}
-
-/** xml-js escapes quotes in attributes but not "&". */
-function attr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;');
+/** A strong validator from the bytes themselves: the same bytes always get the same ETag, across restarts. */
+export function strongEtag(body: Buffer): string {
+  return `"${createHash('sha256').update(body).digest('base64url').slice(0, 32)}"`;
 }

@@ -1,28 +1,43 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import { FeedPageNotFoundError, FeedQueryError } from '../render/errors.ts';
+import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
+import { FEED_STYLESHEET_PATH } from './feed-style.ts';
+import { BROWSER_XML_TYPE, isBrowserNavigation } from './negotiate.ts';
 
-/** What the HTTP layer serves; everything is prepared beforehand, nothing is rendered per request. */
+export interface HubAnswer {
+  status: number;
+  message: string;
+}
+
+/** What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. */
 export interface ServedSite {
   feed(path: string, format: FeedFormat): RenderedFeed | undefined;
-  page(name: 'index' | 'opml'): RenderedFeed | undefined;
+  /** an older page or a filtered view; throws FeedQueryError or FeedPageNotFoundError */
+  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined;
+  page(name: 'index' | 'opml' | 'stylesheet'): RenderedFeed | undefined;
   health(): unknown;
   status(): unknown;
   /** seconds readers may cache a feed */
   maxAgeSeconds(): number;
+  /** Prometheus text exposition */
+  metrics?(): Promise<{ contentType: string; body: string }>;
+  /** the built-in WebSub hub: a subscriber's form-encoded POST */
+  hub?(form: URLSearchParams): HubAnswer;
   onRequest?(route: string, status: number): void;
 }
 
 const FEED_PATH = /^\/feeds\/(latest|tags\/[^/]+|sources\/[a-z0-9-]+)\.(atom|rss|json)$/;
+export const HUB_PATH = '/websub';
+const MAX_FORM_BYTES = 16 * 1024;
 
 export function createFeedServer(site: ServedSite): Server {
   const server = createServer((req, res) => {
-    try {
-      route(site, req, res);
-    } catch (err) {
-      if (!res.headersSent) sendText(res, 500, `internal error: ${(err as Error).message}\n`);
+    route(site, req, res).catch((err: Error) => {
+      if (!res.headersSent) sendText(res, 500, `internal error: ${err.message}\n`);
       else res.destroy();
-    }
+    });
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -30,16 +45,27 @@ export function createFeedServer(site: ServedSite): Server {
   return server;
 }
 
-function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): void {
+async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const url = req.url ?? '/';
+  const mark = url.indexOf('?');
+  const rawPath = mark < 0 ? url : url.slice(0, mark);
+  const rawQuery = mark < 0 ? '' : url.slice(mark + 1);
+  if (rawPath === HUB_PATH && site.hub) return hubRequest(site.hub, req, res);
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return sendText(res, 405, 'method not allowed\n');
   }
-  const rawPath = (req.url ?? '/').split('?')[0]!;
   if (rawPath === '/healthz') return sendJson(res, req, 200, site.health());
   if (rawPath === '/status') return sendJson(res, req, 200, site.status());
+  if (rawPath === '/metrics' && site.metrics) {
+    const { contentType, body } = await site.metrics();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+    return;
+  }
   if (rawPath === '/' || rawPath === '/index.html') return sendRendered(site, req, res, site.page('index'), 'index', 0);
   if (rawPath === '/feeds.opml') return sendRendered(site, req, res, site.page('opml'), 'opml', site.maxAgeSeconds());
+  if (rawPath === FEED_STYLESHEET_PATH) return sendRendered(site, req, res, site.page('stylesheet'), 'stylesheet', 86_400);
   const match = rawPath.match(FEED_PATH);
   if (!match) return notFound(site, res, rawPath);
   let path: string;
@@ -49,14 +75,27 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): voi
   } catch {
     return sendText(res, 400, 'bad percent-encoding in URL\n');
   }
-  const feed = site.feed(path, match[2] as FeedFormat);
+  const format = match[2] as FeedFormat;
+  const label = `${path}.${format}`;
+  let feed: RenderedFeed | undefined;
+  try {
+    const query = parseFeedQuery(new URLSearchParams(rawQuery));
+    feed = query ? site.view(path, format, query) : site.feed(path, format);
+  } catch (err) {
+    if (err instanceof FeedQueryError) return refuse(site, res, label, 400, err.message);
+    if (err instanceof FeedPageNotFoundError) return refuse(site, res, label, 404, err.message);
+    throw err;
+  }
   if (!feed) return notFound(site, res, rawPath);
-  sendRendered(site, req, res, feed, match[1]!.startsWith('tags/') ? 'tag' : match[1]!.startsWith('sources/') ? 'source' : 'latest', site.maxAgeSeconds());
+  const browser = format !== 'json' && isBrowserNavigation(req.headers.accept);
+  sendRendered(site, req, res, feed, label, site.maxAgeSeconds(), browser ? BROWSER_XML_TYPE : undefined);
 }
 
-function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number): void {
+function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number, contentType?: string): void {
   if (!doc) return notFound(site, res, name);
-  const headers = headersOf(doc, maxAge);
+  // Atom and RSS also vary on Accept: a browser gets them as application/xml (see negotiate.ts).
+  const vary = name.endsWith('.atom') || name.endsWith('.rss') ? 'Accept-Encoding, Accept' : 'Accept-Encoding';
+  const headers = headersOf(doc, maxAge, contentType ?? doc.contentType, vary);
   if (isNotModified(req.headers, doc.etag, doc.lastModified)) {
     site.onRequest?.(name, 304);
     res.writeHead(304, headers.notModified);
@@ -71,7 +110,6 @@ function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerRespons
 }
 
 interface PreparedHeaders {
-  maxAge: number;
   notModified: OutgoingHttpHeaders;
   identity: OutgoingHttpHeaders;
   gzip: OutgoingHttpHeaders;
@@ -79,32 +117,61 @@ interface PreparedHeaders {
 }
 
 /**
- * A document's response headers, built once per document and cache age rather than per request: eight
- * setHeader calls (each validating and lower-casing its name) cost more than the rest of the route, and
+ * A document's response headers, built once per document, cache age, type and Vary rather than per request:
+ * eight setHeader calls (each validating and lower-casing its name) cost more than the rest of the route, and
  * writeHead takes a ready object as it is. Keyed weakly by the document, so a re-render drops them with it.
  */
-const preparedHeaders = new WeakMap<RenderedFeed, PreparedHeaders>();
+const preparedHeaders = new WeakMap<RenderedFeed, Map<string, PreparedHeaders>>();
 
-function headersOf(doc: RenderedFeed, maxAge: number): PreparedHeaders {
-  const cached = preparedHeaders.get(doc);
-  if (cached && cached.maxAge === maxAge) return cached;
+function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary: string): PreparedHeaders {
+  const key = `${maxAge}\0${contentType}\0${vary}`;
+  let forDoc = preparedHeaders.get(doc);
+  if (!forDoc) preparedHeaders.set(doc, (forDoc = new Map()));
+  const cached = forDoc.get(key);
+  if (cached) return cached;
   const common = {
-    'content-type': doc.contentType,
+    'content-type': contentType,
     etag: doc.etag,
     'last-modified': doc.lastModified,
     'cache-control': maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
-    vary: 'Accept-Encoding',
+    vary,
     'access-control-allow-origin': '*',
   };
   const prepared = {
-    maxAge,
     notModified: common,
     identity: { ...common, 'content-length': doc.body.length },
     gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
     br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
   };
-  preparedHeaders.set(doc, prepared);
+  // A few keys at most (reader and browser types; a changed cache age): never let one grow.
+  if (forDoc.size >= 8) forDoc.clear();
+  forDoc.set(key, prepared);
   return prepared;
+}
+
+/** WebSub subscription requests: POST, form-encoded, small. */
+async function hubRequest(hub: NonNullable<ServedSite['hub']>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== 'POST') {
+    res.setHeader('allow', 'POST');
+    return sendText(res, 405, 'the hub takes POST requests (hub.mode, hub.topic, hub.callback)\n');
+  }
+  if (!/^application\/x-www-form-urlencoded\b/i.test(req.headers['content-type'] ?? '')) {
+    return sendText(res, 415, 'the hub takes application/x-www-form-urlencoded bodies\n');
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_FORM_BYTES) return sendText(res, 413, `request body over ${MAX_FORM_BYTES} bytes\n`);
+    chunks.push(chunk as Buffer);
+  }
+  const answer = hub(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  sendText(res, answer.status, `${answer.message}\n`);
+}
+
+function refuse(site: ServedSite, res: ServerResponse, label: string, status: number, message: string): void {
+  site.onRequest?.(label, status);
+  sendText(res, status, `${message}\n`);
 }
 
 function notFound(site: ServedSite, res: ServerResponse, name: string): void {

@@ -63,6 +63,7 @@ export class ItemStore implements StoredItems {
   readonly #byId = new Map<string, Item>();
   readonly #bySourceKey = new Map<string, Item>();
   readonly #byLink = new Map<string, Item>();
+  readonly #byFingerprint = new Map<string, Item[]>();
   #committed: Snapshot;
   /** savedAt of the file on disk, which names its backup when it is replaced */
   #savedAtOnDisk: string | undefined;
@@ -163,6 +164,10 @@ export class ItemStore implements StoredItems {
 
   byCanonicalLink(link: string): Item | undefined {
     return this.#byLink.get(link);
+  }
+
+  byFingerprint(fingerprint: string): readonly Item[] {
+    return this.#byFingerprint.get(fingerprint) ?? [];
   }
 
   hasId(id: string): boolean {
@@ -293,6 +298,7 @@ export class ItemStore implements StoredItems {
     this.#byId.clear();
     this.#bySourceKey.clear();
     this.#byLink.clear();
+    this.#byFingerprint.clear();
     for (const item of this.#db.data.items) this.#index(item);
   }
 
@@ -300,6 +306,11 @@ export class ItemStore implements StoredItems {
     this.#byId.set(item.id, item);
     this.#bySourceKey.set(`${item.sourceId}\u0000${item.key}`, item);
     if (item.canonicalLink && !this.#byLink.has(item.canonicalLink)) this.#byLink.set(item.canonicalLink, item);
+    if (item.fingerprint) {
+      const list = this.#byFingerprint.get(item.fingerprint);
+      if (list) list.push(item);
+      else this.#byFingerprint.set(item.fingerprint, [item]);
+    }
   }
 
   #unindex(item: Item): void {
@@ -307,6 +318,11 @@ export class ItemStore implements StoredItems {
     const sk = `${item.sourceId}\u0000${item.key}`;
     if (this.#bySourceKey.get(sk) === item) this.#bySourceKey.delete(sk);
     if (item.canonicalLink && this.#byLink.get(item.canonicalLink) === item) this.#byLink.delete(item.canonicalLink);
+    if (item.fingerprint) {
+      const list = this.#byFingerprint.get(item.fingerprint)?.filter((other) => other !== item) ?? [];
+      if (list.length > 0) this.#byFingerprint.set(item.fingerprint, list);
+      else this.#byFingerprint.delete(item.fingerprint);
+    }
   }
 }
 

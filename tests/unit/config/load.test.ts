@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/load.ts';
+import { DEFAULT_TRACKING_PARAMS } from '../../../src/config/schema.ts';
 import { ConfigError, type ConfigProblem } from '../../../src/config/errors.ts';
 
 const FILE = 'feeds/sources.yaml';
@@ -29,6 +30,8 @@ describe('parseConfig: a valid config', () => {
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000 },
       retention: { maxItemsPerSource: 500 },
       store: { backups: 3 },
+      dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
+      websub: { builtin: false },
       sources: [{
         id: 'chinanews-scroll',
         url: 'https://www.chinanews.example.cn/rss/scroll-news.xml',

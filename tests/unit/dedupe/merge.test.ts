@@ -1,150 +1,121 @@
-import { describe, expect, it } from 'vitest';
-import { mergeItems, type StoredItems } from '../../../src/dedupe/merge.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { mergeItems, type MergeOptions } from '../../../src/dedupe/merge.ts';
 import type { Item } from '../../../src/model.ts';
 import { normalizeItem } from '../../../src/normalize/normalize-item.ts';
 import type { RawItem } from '../../../src/parse/types.ts';
+import { ItemStore } from '../../../src/store/store.ts';
 
-/** What the store offers dedupe, kept in a plain array. */
-class MemoryItems implements StoredItems {
-  readonly items: Item[];
-  constructor(items: Item[] = []) {
-    this.items = items;
-  }
-  bySourceKey(sourceId: string, key: string): Item | undefined {
-    return this.items.find((i) => i.sourceId === sourceId && i.key === key);
-  }
-  byCanonicalLink(link: string): Item | undefined {
-    return this.items.find((i) => i.canonicalLink === link);
-  }
-  hasId(id: string): boolean {
-    return this.items.some((i) => i.id === id);
-  }
-}
+const T0 = new Date('2025-03-09T12:00:00Z');
+const hours = (n: number) => new Date(T0.getTime() + n * 3600_000);
+const WINDOW: MergeOptions = { titleWindowMs: 48 * 3600_000 };
 
-const T0 = new Date('2025-03-09T12:00:00.000Z');
-const T1 = new Date('2025-03-10T12:00:00.000Z');
-
-const FEEDS: Record<string, string> = {
-  chinanews: 'https://www.chinanews.example.cn/rss/scroll-news.xml',
-  'bbc-chinese': 'https://feeds.bbc.example/zhongwen/simp/rss.xml',
-};
-
-/** An Item as normalize/ makes it from one source's raw item at `now`. */
-function item(sourceId: string, fields: Partial<RawItem>, now: Date): Item {
-  return normalizeItem({ categories: [], enclosures: [], ...fields }, {
-    sourceId, feedUrl: FEEDS[sourceId]!, timezone: 'Asia/Shanghai', now, idAuthority: 'tributary.example',
+function item(sourceId: string, raw: Partial<RawItem>, now = T0): Item {
+  return normalizeItem({ categories: [], enclosures: [], ...raw }, {
+    sourceId, feedUrl: `https://${sourceId}.example/feed.xml`, timezone: 'Asia/Shanghai', now, idAuthority: 'tributary.test',
   });
 }
 
-const STORY = {
-  guid: 'https://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml',
-  title: '国产大模型：既需“仰望星空”也要脚踏实地',
-  link: 'https://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml',
-  published: '2025-03-09 18:42:02',
-};
+describe('mergeItems against the real store', () => {
+  let store: ItemStore;
+  const ingest = (sourceId: string, items: Item[], now = T0, options = WINDOW) => {
+    const changes = mergeItems(store, sourceId, items, now, options);
+    store.apply(changes.added, changes.updated);
+    return changes;
+  };
 
-describe('mergeItems', () => {
-  it('adds an item the store has never seen', () => {
-    const fresh = item('chinanews', STORY, T0);
-    expect(mergeItems(new MemoryItems(), 'chinanews', [fresh], T0)).toEqual({ added: [fresh], updated: [], unchanged: 0, crossSource: 0 });
+  beforeEach(async () => {
+    store = await ItemStore.open(mkdtempSync(join(tmpdir(), 'tributary-merge-')));
   });
 
-  it('counts an item stored with the same key and the same content as unchanged', () => {
-    const stored = new MemoryItems([item('chinanews', STORY, T0)]);
-    const result = mergeItems(stored, 'chinanews', [item('chinanews', STORY, T1)], T1);
-    expect(result).toEqual({ added: [], updated: [], unchanged: 1, crossSource: 0 });
+  it('keeps a story two sources link alike (http/https, tracking parameters) once, under the first, listing both', () => {
+    ingest('sina', [item('sina', { guid: 's1', title: 'Story A', link: 'https://news.example.cn/a.html?from=rss', published: '2025-03-09 10:00' })]);
+    const changes = ingest('qq', [item('qq', { guid: 'q1', title: 'Story A (QQ)', link: 'http://NEWS.example.cn/a.html?spm=x#top', published: '2025-03-09 10:05' })]);
+    expect(changes).toMatchObject({ added: [], crossSource: 1 });
+    expect(store.items()).toHaveLength(1);
+    expect(store.items()[0]).toMatchObject({ sourceId: 'sina', title: 'Story A', alsoIn: ['qq'] });
   });
 
-  it('updates a stored item whose title changed: same id, first-seen kept, updated bumped to now', () => {
-    const old = item('chinanews', { guid: '10380001', title: '旧标题', published: '2025-03-09 18:42:02' }, T0);
-    const fresh = item('chinanews', { guid: '10380001', title: '新标题（更正）', published: '2025-03-09 18:42:02' }, T1);
-    expect(fresh.id).not.toBe(old.id); // a tag: id carries the day it was made
-    const result = mergeItems(new MemoryItems([old]), 'chinanews', [fresh], T1);
-    expect(result.added).toEqual([]);
-    expect(result.updated).toHaveLength(1);
-    expect(result.updated[0]).toMatchObject({
-      id: old.id,
-      title: '新标题（更正）',
-      firstSeen: old.firstSeen,
-      published: '2025-03-09T10:42:02.000Z',
-      updated: T1.toISOString(),
-      hash: fresh.hash,
-    });
+  it('keeps a story syndicated without a shared link once when the titles differ only in full/half-width punctuation', () => {
+    ingest('sina', [item('sina', { guid: 's1', title: '国产大模型：既需“仰望星空”也要脚踏实地', link: 'https://sina.example/1', published: '2025-03-09 18:42' })]);
+    ingest('ifeng', [item('ifeng', { guid: 'f1', title: '国产大模型:既需“仰望星空”也要脚踏实地', link: 'https://ifeng.example/9', published: '2025-03-10 09:00' })]);
+    ingest('163', [item('163', { guid: 'n1', title: '国产大模型： 既需“仰望星空” 也要脚踏实地', link: 'https://163.example/3', published: '2025-03-09 20:00' })]);
+    expect(store.items()).toHaveLength(1);
+    expect(store.items()[0]).toMatchObject({ sourceId: 'sina', alsoIn: ['163', 'ifeng'] });
   });
 
-  it('takes the source updated date when it is later than the stored one', () => {
-    const old = item('chinanews', { ...STORY, updated: '2025-03-09 19:00:00' }, T0);
-    const fresh = item('chinanews', { ...STORY, title: '更新后的标题', updated: '2025-03-09 20:00:00' }, T1);
-    const [next] = mergeItems(new MemoryItems([old]), 'chinanews', [fresh], T1).updated;
-    expect(next!.updated).toBe('2025-03-09T12:00:00.000Z');
+  it('finds a story by title in a store reopened from disk', async () => {
+    ingest('sina', [item('sina', { guid: 's1', title: '芯片企业加快布局先进封装技术', link: 'https://sina.example/2', published: '2025-03-09 10:00' })]);
+    await store.commit();
+    store = await ItemStore.open(join(store.file, '..'));
+    ingest('ifeng', [item('ifeng', { guid: 'f2', title: '芯片企业加快布局先进封装技术！', link: 'https://ifeng.example/2', published: '2025-03-09 11:00' })]);
+    expect(store.items()).toHaveLength(1);
+    expect(store.items()[0]).toMatchObject({ sourceId: 'sina', alsoIn: ['ifeng'] });
   });
 
-  it('lists a story another source already stored under that source, adding this one to alsoIn', () => {
-    const first = item('chinanews', STORY, T0);
-    const other = item('bbc-chinese', { guid: 'bbc-123', title: '大模型', link: 'http://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml?utm_source=bbc' }, T1);
-    const result = mergeItems(new MemoryItems([first]), 'bbc-chinese', [other], T1);
-    expect(result.added).toEqual([]);
-    expect(result.crossSource).toBe(1);
-    expect(result.updated).toEqual([{ ...first, alsoIn: ['bbc-chinese'] }]);
+  it('treats the same title outside the window as a new story', () => {
+    ingest('a', [item('a', { guid: 'a1', title: 'Quarterly results beat expectations', published: '2025-03-01T10:00:00Z' })]);
+    ingest('b', [item('b', { guid: 'b1', title: 'Quarterly results beat expectations', published: '2025-03-09T10:00:00Z' })]);
+    expect(store.items().map((i) => i.sourceId)).toEqual(['a', 'b']);
   });
 
-  it('counts a cross-source story it already listed as unchanged', () => {
-    const first = { ...item('chinanews', STORY, T0), alsoIn: ['bbc-chinese'] };
-    const other = item('bbc-chinese', { guid: 'bbc-123', title: '大模型', link: STORY.link }, T1);
-    expect(mergeItems(new MemoryItems([first]), 'bbc-chinese', [other], T1)).toEqual({ added: [], updated: [], unchanged: 1, crossSource: 0 });
+  it('honours a configured window (dedupe.titleWindowHours)', () => {
+    ingest('a', [item('a', { guid: 'a1', title: 'Quarterly results beat expectations', published: '2025-03-09T00:00:00Z' })]);
+    ingest('b', [item('b', { guid: 'b1', title: 'Quarterly results beat expectations', published: '2025-03-09T06:00:00Z' })], T0, { titleWindowMs: 3600_000 });
+    expect(store.items()).toHaveLength(2);
   });
 
-  it('keeps one item when a document carries the same entry twice', () => {
-    const fresh = item('chinanews', STORY, T0);
-    const result = mergeItems(new MemoryItems(), 'chinanews', [fresh, { ...fresh }], T0);
-    expect(result.added).toEqual([fresh]);
-    expect(result.updated).toEqual([]);
+  it('never merges two items of one source by title: a daily column repeats its title', () => {
+    ingest('a', [
+      item('a', { guid: 'd1', title: 'Morning briefing: the markets', published: '2025-03-08T07:00:00Z' }),
+      item('a', { guid: 'd2', title: 'Morning briefing: the markets', published: '2025-03-09T07:00:00Z' }),
+    ]);
+    expect(store.items()).toHaveLength(2);
   });
 
-  it('keeps one item when a document carries the same story under two guids', () => {
-    const a = item('chinanews', { ...STORY, guid: 'cms-1' }, T0);
-    const b = item('chinanews', { ...STORY, guid: 'cms-2', link: `${STORY.link}?spm=zm5062` }, T0);
-    const result = mergeItems(new MemoryItems(), 'chinanews', [a, b], T0);
-    expect(result.added).toEqual([a]);
-    expect(result.updated).toEqual([]);
+  it('counts a source once in alsoIn however often it carries the story again', () => {
+    ingest('a', [item('a', { guid: 'a1', title: 'Summit ends with climate pledge', link: 'https://x.example/s' })]);
+    ingest('b', [item('b', { guid: 'b1', title: 'Summit ends with climate pledge', link: 'https://x.example/s' })]);
+    const again = ingest('b', [item('b', { guid: 'b1', title: 'Summit ends with climate pledge', link: 'https://x.example/s' })], hours(1));
+    expect(again).toMatchObject({ added: [], updated: [], crossSource: 0, unchanged: 1 });
+    expect(store.items()[0]!.alsoIn).toEqual(['b']);
   });
 
-  it('treats a stored story of the same source whose guid changed as the same item', () => {
-    const old = item('chinanews', { ...STORY, guid: 'old-guid' }, T0);
-    const fresh = item('chinanews', { ...STORY, guid: 'new-guid' }, T1);
-    const result = mergeItems(new MemoryItems([old]), 'chinanews', [fresh], T1);
-    expect(result.added).toEqual([]);
-    expect(result.updated).toHaveLength(1);
-    expect(result.updated[0]).toMatchObject({ id: old.id, key: 'g:new-guid', updated: old.updated });
+  it('replaces an edited item in place and bumps updated; an unchanged one changes nothing', () => {
+    ingest('a', [item('a', { guid: 'a1', title: 'Draft title here', content: '<p>v1</p>', published: '2025-03-09T10:00:00Z' })]);
+    const stored = store.items()[0]!;
+    const same = ingest('a', [item('a', { guid: 'a1', title: 'Draft title here', content: '<p>v1</p>', published: '2025-03-09T10:00:00Z' }, hours(1))], hours(1));
+    expect(same).toMatchObject({ added: [], updated: [], unchanged: 1 });
+    expect(store.items()[0]).toBe(stored);
+    const edited = ingest('a', [item('a', { guid: 'a1', title: 'Final title here', content: '<p>v2</p>', published: '2025-03-09T10:00:00Z' }, hours(2))], hours(2));
+    expect(edited.updated).toHaveLength(1);
+    expect(store.items()).toHaveLength(1);
+    expect(store.items()[0]).toMatchObject({ id: stored.id, title: 'Final title here', content: '<p>v2</p>', firstSeen: stored.firstSeen,
+      published: stored.published, updated: hours(2).toISOString() });
   });
 
-  it('keeps the stored published date of an undated item that changed', () => {
-    const old = item('chinanews', { title: '无日期', link: 'https://www.chinanews.example.cn/n/1.shtml' }, T0);
-    const fresh = item('chinanews', { title: '无日期（更新）', link: 'https://www.chinanews.example.cn/n/1.shtml' }, T1);
-    const [next] = mergeItems(new MemoryItems([old]), 'chinanews', [fresh], T1).updated;
-    expect(next).toMatchObject({ id: old.id, title: '无日期（更新）', published: T0.toISOString(), firstSeen: T0.toISOString(), undated: true });
+  it('gives an undated item the time first seen, and keeps it on later fetches', () => {
+    ingest('a', [item('a', { guid: 'u1', title: 'No date on this one' })]);
+    expect(store.items()[0]).toMatchObject({ published: T0.toISOString(), undated: true });
+    const later = ingest('a', [item('a', { guid: 'u1', title: 'No date on this one' }, hours(5))], hours(5));
+    expect(later).toMatchObject({ updated: [], unchanged: 1 });
+    expect(store.items()[0]!.published).toBe(T0.toISOString());
   });
 
-  it('counts an undated item seen again on a later fetch as unchanged', () => {
-    const raw = { title: '无日期', link: 'https://www.chinanews.example.cn/n/1.shtml' };
-    const stored = new MemoryItems([item('chinanews', raw, T0)]);
-    expect(mergeItems(stored, 'chinanews', [item('chinanews', raw, T1)], T1).unchanged).toBe(1);
+  it('clamps a date more than a day ahead to the time first seen, and keeps it once that date arrives', () => {
+    ingest('a', [item('a', { guid: 'f1', title: 'Scheduled post from the future', published: '2025-03-20T00:00:00Z' })]);
+    expect(store.items()[0]).toMatchObject({ published: T0.toISOString(), undated: true });
+    const afterwards = hours(24 * 12);
+    const changes = ingest('a', [item('a', { guid: 'f1', title: 'Scheduled post from the future', published: '2025-03-20T00:00:00Z' }, afterwards)], afterwards);
+    expect(changes).toMatchObject({ updated: [], unchanged: 1 });
+    expect(store.items()[0]!.published).toBe(T0.toISOString());
   });
 
-  it('drops the undated mark when a dated version of the item arrives', () => {
-    const old = item('chinanews', { guid: 'g-1', title: '先无日期' }, T0);
-    const fresh = item('chinanews', { guid: 'g-1', title: '先无日期', published: '2025-03-09 18:00:00' }, T1);
-    const [next] = mergeItems(new MemoryItems([old]), 'chinanews', [fresh], T1).updated;
-    expect(next!.published).toBe('2025-03-09T10:00:00.000Z');
-    expect(next!.undated).toBeUndefined();
-  });
-
-  it('gives a new item a distinct id when its id is already taken by another source', () => {
-    const taken = item('bbc-chinese', { guid: 'https://shared.example/guid/1', title: 'BBC', link: 'https://bbc.example/1' }, T0);
-    const fresh = item('chinanews', { guid: 'https://shared.example/guid/1', title: '中新', link: 'https://www.chinanews.example.cn/1' }, T0);
-    const { added } = mergeItems(new MemoryItems([taken]), 'chinanews', [fresh], T0);
-    expect(added).toHaveLength(1);
-    expect(added[0]!.id).not.toBe(taken.id);
-    expect(added[0]!.id.startsWith(`${taken.id}#`)).toBe(true);
+  it('keeps a date up to a day ahead (time-zone slop) as given', () => {
+    ingest('a', [item('a', { guid: 'n1', title: 'Posted in a zone ahead of ours', published: '2025-03-10T06:00:00Z' })]);
+    expect(store.items()[0]).toMatchObject({ published: '2025-03-10T06:00:00.000Z' });
+    expect(store.items()[0]).not.toHaveProperty('undated');
   });
 });

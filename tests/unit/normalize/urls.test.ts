@@ -1,83 +1,66 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, resolveUrl } from '../../../src/normalize/urls.ts';
+import { titleFingerprint } from '../../../src/normalize/fingerprint.ts';
+import { canonicalUrl, resolveUrl, trackingParams } from '../../../src/normalize/urls.ts';
 
-const canonicalRows: { why: string; link: string; expected: string | undefined }[] = [
-  {
-    why: 'drops utm_*, spm, from and fbclid and keeps the real parameters',
-    link: 'https://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml?utm_source=rss&utm_medium=feed&id=3&spm=C73544894212.P59511941341.0.0&from=timeline&fbclid=IwAR0xyz',
-    expected: 'https://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml?id=3',
-  },
-  {
-    why: 'drops tracking parameters whatever their case',
-    link: 'https://sspai.example/post/1?Utm_Campaign=x&REF_SRC=twsrc&gclid=1',
-    expected: 'https://sspai.example/post/1',
-  },
-  {
-    why: 'keeps a parameter that only starts like a tracking one',
-    link: 'https://sspai.example/post/1?from=rss&fromage=brie',
-    expected: 'https://sspai.example/post/1?fromage=brie',
-  },
-  { why: 'makes http and https alike', link: 'http://sspai.example/post/1', expected: 'https://sspai.example/post/1' },
-  { why: 'drops the default http port', link: 'http://sspai.example:80/post/1', expected: 'https://sspai.example/post/1' },
-  { why: 'drops the default https port', link: 'https://sspai.example:443/post/1', expected: 'https://sspai.example/post/1' },
-  { why: 'keeps a non-default port', link: 'https://sspai.example:8443/post/1', expected: 'https://sspai.example:8443/post/1' },
-  { why: 'drops the fragment', link: 'https://sspai.example/post/1#comments', expected: 'https://sspai.example/post/1' },
-  { why: 'lower-cases the host and drops its trailing dot', link: 'https://WWW.Example.CN./News/A.html', expected: 'https://www.example.cn/News/A.html' },
-  { why: 'drops credentials', link: 'https://user:secret@example.cn/x', expected: 'https://example.cn/x' },
-  { why: 'sorts the query by name, then value', link: 'https://example.cn/list?page=2&cat=b&cat=a', expected: 'https://example.cn/list?cat=a&cat=b&page=2' },
-  { why: 'drops an empty query', link: 'https://example.cn/x?', expected: 'https://example.cn/x' },
-  { why: 'drops a query made only of tracking parameters', link: 'https://example.cn/x?utm_source=weibo&scene=1', expected: 'https://example.cn/x' },
-  { why: 'writes an IDN host in punycode and percent-encodes a Chinese path and query', link: 'https://例子.中国/新闻?q=中文', expected: 'https://xn--fsqu00a.xn--fiqs8s/%E6%96%B0%E9%97%BB?q=%E4%B8%AD%E6%96%87' },
-  { why: 'gives nothing for an ftp link', link: 'ftp://example.cn/x', expected: undefined },
-  { why: 'gives nothing for a javascript: link', link: 'javascript:alert(1)', expected: undefined },
-  { why: 'gives nothing for text that is not a URL', link: 'not a url', expected: undefined },
+// [quirk, link as a source gave it, canonical form]
+const canonical: [string, string, string | undefined][] = [
+  ['upper-case scheme and host lowered', 'HTTPS://News.Example.COM/a/B', 'https://news.example.com/a/B'],
+  ['http and https alike', 'http://news.example.com/a', 'https://news.example.com/a'],
+  ['default http port dropped', 'http://news.example.com:80/a', 'https://news.example.com/a'],
+  ['default https port dropped', 'https://news.example.com:443/a', 'https://news.example.com/a'],
+  ['other ports kept', 'https://news.example.com:8443/a', 'https://news.example.com:8443/a'],
+  ['fragment dropped', 'https://news.example.com/a#comments', 'https://news.example.com/a'],
+  ['utm_* dropped', 'https://news.example.com/a?utm_source=rss&utm_medium=feed&UTM_Campaign=x', 'https://news.example.com/a'],
+  ['spm and from dropped (Chinese portals)', 'https://finance.example.com.cn/doc.shtml?from=rss&spm=a1.b2', 'https://finance.example.com.cn/doc.shtml'],
+  ['fbclid and gclid dropped', 'https://news.example.com/a?fbclid=IwAR0&gclid=Cj0', 'https://news.example.com/a'],
+  ['WeChat share parameters dropped', 'https://mp.example.qq.com/s?__biz=MzA&mid=22&scene=21&isappinstalled=0#wechat_redirect', 'https://mp.example.qq.com/s?__biz=MzA&mid=22'],
+  ['content parameters kept and sorted', 'https://news.example.com/a?page=2&id=7&utm_source=x', 'https://news.example.com/a?id=7&page=2'],
+  ['credentials dropped', 'https://user:pw@news.example.com/a', 'https://news.example.com/a'],
+  ['trailing dot of the host dropped', 'https://news.example.com./a', 'https://news.example.com/a'],
+  ['non-web schemes have no canonical form', 'ftp://files.example.com/a', undefined],
+  ['garbage has no canonical form', 'not a url', undefined],
 ];
 
-describe('canonicalUrl', () => {
-  for (const { why, link, expected } of canonicalRows) {
-    it(why, () => {
-      expect(canonicalUrl(link)).toBe(expected);
-    });
-  }
-
-  it('gives one form for the same story linked with and without tracking, port, scheme and fragment', () => {
-    const forms = [
-      'https://www.ifanr.example/1600001',
-      'http://www.ifanr.example/1600001?utm_source=rss',
-      'http://www.ifanr.example:80/1600001#comments',
-      'https://WWW.IFANR.EXAMPLE:443/1600001?from=timeline&isappinstalled=0',
-    ];
-    expect(new Set(forms.map((f) => canonicalUrl(f))).size).toBe(1);
+describe('canonicalUrl makes the link two sources agree on', () => {
+  it.each(canonical)('%s', (_quirk, link, expected) => {
+    expect(canonicalUrl(link)).toBe(expected);
   });
 
-  it('uses the tracking list it is given instead of the default', () => {
-    expect(canonicalUrl('https://example.cn/x?utm_source=a&sid=1', [/^sid$/])).toBe('https://example.cn/x?utm_source=a');
+  it('takes the tracking parameter list from the config (dedupe.trackingParams), with prefixes', () => {
+    const custom = trackingParams(['ref', 'session_*']);
+    expect(canonicalUrl('https://a.example/x?ref=home&session_id=1&utm_source=y', custom)).toBe('https://a.example/x?utm_source=y');
   });
 });
 
-const resolveRows: { why: string; value: string | undefined; base: string | undefined; expected: string | undefined }[] = [
-  { why: 'resolves a root-relative image path against the story', value: '/img/ai.jpg', base: 'https://www.chinanews.example.cn/cj/2025/03-09/10380001.shtml', expected: 'https://www.chinanews.example.cn/img/ai.jpg' },
-  { why: 'resolves a parent-relative path', value: '../b.html', base: 'https://e.example/a/b/c.html', expected: 'https://e.example/a/b.html' },
-  { why: 'resolves a sibling path', value: 'pic.jpg', base: 'https://e.example/2025/03/story.html', expected: 'https://e.example/2025/03/pic.jpg' },
-  { why: 'resolves a protocol-relative URL with the base scheme', value: '//cdn.example/x.png', base: 'https://e.example/', expected: 'https://cdn.example/x.png' },
-  { why: 'resolves a query-only reference', value: '?page=2', base: 'https://e.example/list?page=1', expected: 'https://e.example/list?page=2' },
-  { why: 'keeps a fragment it is given', value: '#frag', base: 'https://e.example/a', expected: 'https://e.example/a#frag' },
-  { why: 'trims whitespace around an absolute URL and needs no base for it', value: '  https://e.example/x  ', base: undefined, expected: 'https://e.example/x' },
-  { why: 'percent-encodes a space', value: 'https://e.example/a b', base: undefined, expected: 'https://e.example/a%20b' },
-  { why: 'refuses a javascript: URL', value: 'javascript:alert(1)', base: 'https://e.example/', expected: undefined },
-  { why: 'refuses a mailto: URL', value: 'mailto:editor@e.example', base: 'https://e.example/', expected: undefined },
-  { why: 'refuses a data: URL', value: 'data:text/html,<script>alert(1)</script>', base: 'https://e.example/', expected: undefined },
-  { why: 'refuses a relative path without a base', value: 'relative/path', base: undefined, expected: undefined },
-  { why: 'refuses a malformed URL', value: 'http://[::1', base: undefined, expected: undefined },
-  { why: 'gives nothing for an empty value', value: '', base: 'https://e.example/', expected: undefined },
-  { why: 'gives nothing for whitespace', value: '   ', base: 'https://e.example/', expected: undefined },
-  { why: 'gives nothing for no value', value: undefined, base: 'https://e.example/', expected: undefined },
+describe('resolveUrl makes links absolute', () => {
+  it.each([
+    ['a relative path', 'b/c.html', 'https://a.example/x/y.xml', 'https://a.example/x/b/c.html'],
+    ['a root-relative path', '/c.html', 'https://a.example/x/y.xml', 'https://a.example/c.html'],
+    ['a protocol-relative URL', '//cdn.example/i.jpg', 'http://a.example/', 'http://cdn.example/i.jpg'],
+    ['whitespace and line breaks around a CDATA link', '\n  https://a.example/p \n', undefined, 'https://a.example/p'],
+    ['a javascript: URL', 'javascript:alert(1)', 'https://a.example/', undefined],
+    ['nothing', '', 'https://a.example/', undefined],
+  ])('%s', (_what, value, base, expected) => {
+    expect(resolveUrl(value, base)).toBe(expected);
+  });
+});
+
+// [quirk, one source's title, another's, same story?]
+const fingerprints: [string, string, string, boolean][] = [
+  ['full-width and half-width colon', '国产大模型：既需“仰望星空”也要脚踏实地', '国产大模型:既需“仰望星空”也要脚踏实地', true],
+  ['full-width space and ellipsis', '国产大模型：既需…　仰望星空', '国产大模型: 既需... 仰望星空', true],
+  ['full-width letters and digits', 'ＡＩ芯片３月出货量创新高', 'AI芯片3月出货量创新高', true],
+  ['case and punctuation', 'Summit Ends With Climate Pledge!', 'summit ends with climate pledge', true],
+  ['different stories', '国产大模型：既需“仰望星空”也要脚踏实地', '国产大模型：仰望星空之后', false],
 ];
 
-describe('resolveUrl', () => {
-  for (const { why, value, base, expected } of resolveRows) {
-    it(why, () => {
-      expect(resolveUrl(value, base)).toBe(expected);
-    });
-  }
+describe('titleFingerprint identifies a story across sources', () => {
+  it.each(fingerprints)('%s', (_quirk, a, b, same) => {
+    expect(titleFingerprint(a)).toBeDefined();
+    expect(titleFingerprint(a) === titleFingerprint(b)).toBe(same);
+  });
+
+  it.each(['快讯', 'Update', '图片新闻', '   '])('gives none for a title too generic to identify a story: %j', (title) => {
+    expect(titleFingerprint(title)).toBeUndefined();
+  });
 });

@@ -18,6 +18,7 @@ describe('feed server headers', () => {
     let maxAge = 300;
     const site: ServedSite = {
       feed: (path) => (path === 'latest' ? current : undefined),
+      view: () => undefined,
       page: () => undefined,
       health: () => ({}),
       status: () => ({}),

@@ -1,0 +1,152 @@
+// `tributary inspect FILE|URL`: one document through the service's own fetch, parse, normalize and dedupe
+// code, printed as the items it would store. How an operator debugs a source and how the parser is tried on
+// collections of real feeds.
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Config } from './config/types.ts';
+import { mergeItems, type StoredItems } from './dedupe/merge.ts';
+import { decodeBody } from './fetch/charset.ts';
+import { fetchSource, type FetchFunction } from './fetch/fetch-source.ts';
+import { readDocument } from './ingest.ts';
+import type { Item } from './model.ts';
+import { trackingParams } from './normalize/urls.ts';
+import { parseFeed } from './parse/parse-feed.ts';
+import type { ParsedFeed } from './parse/types.ts';
+
+export const INSPECT_SOURCE_ID = 'inspect';
+
+export interface InspectRequest {
+  /** a file path, or an http(s) URL fetched as the service fetches sources */
+  target: string;
+  /** base URL for relative links; default the URL fetched, or for a file the feed's own URL (self link) or home page */
+  url?: string;
+  /** for a file: the Content-Type a server would have sent (its charset decodes the bytes) */
+  contentType?: string;
+  /** zone for dates that carry none; default the config's defaults.timezone */
+  timezone?: string;
+  config: Config;
+  userAgent: string;
+  now?: Date;
+  fetch?: FetchFunction;
+}
+
+/** One item as inspect prints it: the stored Item's fields a reader sees, and every source that carried it. */
+export interface InspectedItem {
+  id: string;
+  title: string;
+  link: string;
+  published: string;
+  updated: string;
+  author?: Item['author'];
+  categories: string[];
+  summary?: string;
+  content?: string;
+  enclosures: Item['enclosures'];
+  language?: string;
+  sources: string[];
+  /** the document gave no usable date: published is the time it was read */
+  undated?: true;
+}
+
+/** The request cannot be carried out as given; the message says which option to change. */
+export class InspectError extends Error {
+  readonly target: string;
+  constructor(target: string, message: string) {
+    super(message);
+    this.name = 'InspectError';
+    this.target = target;
+  }
+}
+
+const NOTHING_STORED: StoredItems = { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false };
+
+/**
+ * Reads the document and returns what the service would store from it, in document order.
+ * Throws InspectError, SourceFetchError or SourceParseError.
+ */
+export async function inspectDocument(req: InspectRequest): Promise<{ feed: ParsedFeed; items: InspectedItem[] }> {
+  const timezone = req.timezone ?? req.config.defaults.timezone;
+  if (!isTimeZone(timezone)) throw new InspectError(req.target, `--timezone ${timezone} is not an IANA time zone name (e.g. Asia/Shanghai, UTC)`);
+  if (req.url !== undefined && !isHttpUrl(req.url)) throw new InspectError(req.target, `--url ${req.url} is not an absolute http:// or https:// URL`);
+  const { text, documentUrl } = isHttpUrl(req.target) ? await fetchTarget(req) : await readTarget(req);
+  const now = req.now ?? new Date();
+  const { feed, items } = await readDocument(text, {
+    sourceId: INSPECT_SOURCE_ID,
+    url: req.target,
+    documentUrl: req.url ?? documentUrl,
+    timezone,
+    now,
+    idAuthority: new URL(req.config.baseUrl).hostname,
+    trackingParams: trackingParams(req.config.dedupe.trackingParams),
+  });
+  // Against an empty store, so entries repeated within the document collapse exactly as they would when stored.
+  const { added } = mergeItems(NOTHING_STORED, INSPECT_SOURCE_ID, items, now, { titleWindowMs: req.config.dedupe.titleWindowHours * 3600_000 });
+  return { feed, items: added.map(inspected) };
+}
+
+async function fetchTarget(req: InspectRequest): Promise<{ text: string; documentUrl: string }> {
+  if (req.contentType !== undefined) {
+    throw new InspectError(req.target, '--content-type applies to a FILE; a URL is decoded by the Content-Type its server sends');
+  }
+  const result = await fetchSource({ sourceId: INSPECT_SOURCE_ID, url: req.target }, {
+    timeoutMs: req.config.fetch.timeoutMs,
+    maxBytes: req.config.fetch.maxBytes,
+    userAgent: req.userAgent,
+    ...(req.fetch ? { fetch: req.fetch } : {}),
+  });
+  // No validators were sent, so a 304 can only come from a broken server.
+  if (result.kind === 'not-modified') throw new InspectError(req.target, 'the server answered 304 Not Modified to a plain GET');
+  return { text: result.text, documentUrl: result.url };
+}
+
+async function readTarget(req: InspectRequest): Promise<{ text: string; documentUrl: string }> {
+  const path = resolve(req.target);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (err) {
+    throw new InspectError(req.target, `cannot read ${req.target}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  if (bytes.byteLength > req.config.fetch.maxBytes) {
+    throw new InspectError(req.target, `${req.target} has ${bytes.byteLength} bytes, more than fetch.maxBytes (${req.config.fetch.maxBytes})`);
+  }
+  const text = decodeBody(bytes, { contentType: req.contentType ?? null }).text;
+  // A saved feed was read from somewhere: the address it names as its own is where its relative links point.
+  // An unreadable document is reported by the real read that follows.
+  const probe = req.url === undefined ? await parseFeed(text).catch(() => undefined) : undefined;
+  const named = [probe?.selfUrl, probe?.link].find((u) => u !== undefined && isHttpUrl(u));
+  return { text, documentUrl: named ?? pathToFileURL(path).href };
+}
+
+function inspected(item: Item): InspectedItem {
+  const out: InspectedItem = {
+    id: item.id,
+    title: item.title,
+    link: item.link,
+    published: item.published,
+    updated: item.updated,
+    ...(item.author ? { author: item.author } : {}),
+    categories: item.categories,
+    ...(item.summary ? { summary: item.summary } : {}),
+    ...(item.content ? { content: item.content } : {}),
+    enclosures: item.enclosures,
+    ...(item.language ? { language: item.language } : {}),
+    sources: [item.sourceId, ...item.alsoIn],
+  };
+  if (item.undated) out.undated = true;
+  return out;
+}
+
+function isHttpUrl(value: string): boolean {
+  return /^https?:\/\//i.test(value) && URL.canParse(value);
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}

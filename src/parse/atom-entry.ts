@@ -1,0 +1,137 @@
+import { EnclosureList, mediaEnclosures } from './enclosures.ts';
+import { plainTextToHtml } from './text-html.ts';
+import type { RawAuthor, RawItem } from './types.ts';
+import type { ItemMarkup } from './xml-scan.ts';
+import { attrOf, baseInside, childOf, childText, childrenOf, isNode, textOf } from './xml-node.ts';
+
+/** What an Atom entry inherits from its <feed>. */
+export interface AtomFeedContext {
+  documentUrl?: string;
+  /** xml:base declared on <feed> */
+  base?: string;
+  /** xml:lang of <feed> */
+  language?: string;
+  /** <feed><author>: the author of every entry that names none (RFC 4287 §4.2.1) */
+  author?: RawAuthor;
+}
+
+/** One Atom 1.0 or 0.3 <entry> (an xml2js node) to a RawItem. */
+export function atomEntry(entry: unknown, markup: ItemMarkup, feed: AtomFeedContext): RawItem {
+  const base = baseInside(entry, feed.base, feed.documentUrl);
+  const enclosures = new EnclosureList();
+  const raw: RawItem = { categories: atomCategories(entry), enclosures: enclosures.items };
+  set(raw, 'guid', childText(entry, 'id'));
+  const title = textConstruct(childOf(entry, 'title'), markup.title);
+  if (title) {
+    raw.title = title.value;
+    if (title.isHtml) raw.titleIsHtml = true;
+  }
+  const link = pickLinks(entry, base, feed.documentUrl, enclosures);
+  set(raw, 'link', link?.href);
+  // Atom 0.3 names the dates issued, created and modified.
+  set(raw, 'published', childText(entry, 'published', 'issued', 'created', 'dc:date'));
+  set(raw, 'updated', childText(entry, 'updated', 'modified', 'dcterms:modified'));
+  const summaryNode = childOf(entry, 'summary');
+  const contentNode = childOf(entry, 'content');
+  set(raw, 'summary', asHtml(textConstruct(summaryNode, markup.summary)));
+  set(raw, 'content', asHtml(textConstruct(contentNode, markup.content)));
+  const author = atomAuthor(childOf(entry, 'author')) ?? atomAuthor(childOf(childOf(entry, 'source'), 'author')) ?? feed.author
+    ?? nameOnly(childText(entry, 'dc:creator'));
+  if (author) raw.author = author;
+  mediaEnclosures(entry, enclosures);
+  set(raw, 'language', attrOf(entry, 'xml:lang')?.trim() || childText(entry, 'dc:language') || feed.language);
+  set(raw, 'base', base);
+  if (link?.base !== base) set(raw, 'linkBase', link?.base);
+  const summaryBase = baseInside(summaryNode, base, feed.documentUrl);
+  const contentBase = baseInside(contentNode, base, feed.documentUrl);
+  if (summaryBase !== base) set(raw, 'summaryBase', summaryBase);
+  if (contentBase !== base) set(raw, 'contentBase', contentBase);
+  return raw;
+}
+
+/** An Atom <author> or <contributor>; 0.3 calls the URI <url>. */
+export function atomAuthor(node: unknown): RawAuthor | undefined {
+  if (!isNode(node)) return nameOnly(textOf(node));
+  const author: RawAuthor = {};
+  set(author, 'name', childText(node, 'name'));
+  set(author, 'email', childText(node, 'email'));
+  set(author, 'uri', childText(node, 'uri', 'url'));
+  return Object.keys(author).length ? author : undefined;
+}
+
+interface TextValue {
+  value: string;
+  isHtml: boolean;
+}
+
+/**
+ * An Atom text construct: type text | html | xhtml (1.0), or a MIME type with mode escaped | xml | base64 (0.3).
+ * Out-of-line content (src="…") and non-text media types have no text to show.
+ */
+function textConstruct(node: unknown, markup: string | undefined): TextValue | undefined {
+  if (node === undefined || attrOf(node, 'src')) return undefined;
+  if (markup !== undefined) return { value: markup, isHtml: true };
+  const type = (attrOf(node, 'type') ?? 'text').trim().toLowerCase();
+  let text = textOf(node);
+  if (text === undefined) return undefined;
+  if (attrOf(node, 'mode')?.trim().toLowerCase() === 'base64') text = Buffer.from(text, 'base64').toString('utf8');
+  if (['html', 'xhtml', 'text/html', 'application/xhtml+xml'].includes(type)) return { value: text, isHtml: true };
+  if (type === 'text' || type.startsWith('text/')) return { value: text, isHtml: false };
+  return undefined;
+}
+
+function asHtml(text: TextValue | undefined): string | undefined {
+  if (!text) return undefined;
+  return text.isHtml ? text.value : plainTextToHtml(text.value);
+}
+
+/**
+ * The entry's link: the first rel="alternate" (rel defaults to it) of an HTML type, else the first alternate.
+ * rel="enclosure" links become enclosures, resolved against their own xml:base.
+ */
+function pickLinks(entry: unknown, base: string | undefined, documentUrl: string | undefined, enclosures: EnclosureList): { href: string; base: string | undefined } | undefined {
+  let html: { href: string; base: string | undefined } | undefined;
+  let first: typeof html;
+  for (const node of childrenOf(entry, 'link')) {
+    // Some generators write <link>URL</link>, RSS-style, inside Atom.
+    const href = (attrOf(node, 'href') ?? (isNode(node) ? undefined : textOf(node)))?.trim();
+    if (!href) continue;
+    const rel = (attrOf(node, 'rel') ?? 'alternate').trim().toLowerCase();
+    const linkBase = baseInside(node, base, documentUrl);
+    if (rel === 'enclosure') enclosures.add(linkBase ? absolute(href, linkBase) : href, attrOf(node, 'type'), attrOf(node, 'length'));
+    if (rel !== 'alternate') continue;
+    const type = attrOf(node, 'type')?.trim().toLowerCase();
+    if (!type || type === 'text/html' || type === 'application/xhtml+xml') html ??= { href, base: linkBase };
+    first ??= { href, base: linkBase };
+  }
+  return html ?? first;
+}
+
+function atomCategories(entry: unknown): string[] {
+  const out: string[] = [];
+  for (const node of childrenOf(entry, 'category')) {
+    const value = attrOf(node, 'label') ?? attrOf(node, 'term') ?? textOf(node);
+    if (value?.trim()) out.push(value.trim());
+  }
+  for (const node of childrenOf(entry, 'dc:subject')) {
+    const value = textOf(node)?.trim();
+    if (value) out.push(value);
+  }
+  return out;
+}
+
+function nameOnly(name: string | undefined): RawAuthor | undefined {
+  return name?.trim() ? { name: name.trim() } : undefined;
+}
+
+function absolute(href: string, base: string): string {
+  try {
+    return new URL(href, base).href;
+  } catch {
+    return href;
+  }
+}
+
+function set<T extends object, K extends keyof T>(target: T, key: K, value: T[K] | undefined): void {
+  if (value !== undefined && value !== '') target[key] = value;
+}

@@ -1,0 +1,179 @@
+import sax from 'sax';
+import { FeedParseError, XmlLimitError } from './errors.ts';
+import { xmlBaseOf } from './xml-node.ts';
+
+export interface XmlLimits {
+  /** deepest element nesting accepted; real feeds stay under 30 levels, XHTML content included */
+  maxDepth: number;
+  /** wall-clock budget for reading the document, in milliseconds */
+  timeBudgetMs: number;
+  /** milliseconds from any origin; passed in so tests can drive it */
+  clock: () => number;
+}
+
+export const DEFAULT_XML_LIMITS: XmlLimits = { maxDepth: 256, timeBudgetMs: 5000, clock: () => performance.now() };
+
+/** HTML of an item's text elements that hold child elements (Atom xhtml, raw HTML pasted into RSS), by element name. */
+export type ItemMarkup = Record<string, string>;
+
+export interface XmlScan {
+  /** per item (rss/channel/item, rdf:RDF/item or feed/entry), in document order: the order rss-parser lists them */
+  items: ItemMarkup[];
+}
+
+const MARKUP_FIELDS = new Set(['title', 'summary', 'content', 'description', 'content:encoded']);
+const CLOCK_EVERY = 512;
+
+interface Open {
+  name: string;
+  base: string | undefined;
+}
+
+/**
+ * One streaming pass (sax, the tokenizer xml2js itself runs on) before rss-parser builds its object tree:
+ * rejects what no feed needs (nesting past maxDepth, reading past the time budget; XmlLimitError) and
+ * syntax errors (FeedParseError), and keeps, in order, the markup of text elements that hold elements, which
+ * xml2js would reorder (it gathers an element's text apart from its children).
+ */
+export function scanXml(xml: string, options: { documentUrl?: string; limits?: Partial<XmlLimits>; tick?: () => void } = {}): XmlScan {
+  const limits = { ...DEFAULT_XML_LIMITS, ...options.limits };
+  const tick = options.tick ?? startClock(limits);
+  const parser = sax.parser(true, { trim: false, normalize: false, position: true });
+  const stack: Open[] = [];
+  const items: ItemMarkup[] = [];
+  let itemDepth = 0;
+  let channels = 0;
+  let capture: { field: string; depth: number; writer: HtmlWriter } | undefined;
+
+  parser.onopentag = (tag) => {
+    tick();
+    const attributes = tag.attributes as Record<string, string>;
+    const parent = stack[stack.length - 1];
+    const base = xmlBaseOf(attributes['xml:base'], parent?.base, options.documentUrl);
+    stack.push({ name: tag.name, base });
+    const depth = stack.length;
+    if (depth > limits.maxDepth) throw new XmlLimitError('depth', limits.maxDepth, `line ${parser.line + 1}, element <${tag.name}>`);
+    if (capture) {
+      capture.writer.open(tag.name, attributes, base);
+      return;
+    }
+    if (depth === 2 && stack[0]!.name === 'rss' && tag.name === 'channel') channels++;
+    if (isItem(stack, channels)) {
+      items.push({});
+      itemDepth = depth;
+    } else if (itemDepth && depth === itemDepth + 1 && MARKUP_FIELDS.has(tag.name)) {
+      capture = { field: tag.name, depth, writer: new HtmlWriter() };
+    }
+  };
+  parser.onclosetag = (name) => {
+    const depth = stack.length;
+    stack.pop();
+    if (capture && depth > capture.depth) capture.writer.close(name);
+    else if (capture && depth === capture.depth) {
+      const html = capture.writer.html();
+      if (html !== undefined) items[items.length - 1]![capture.field] ??= html;
+      capture = undefined;
+    } else if (depth === itemDepth) itemDepth = 0;
+  };
+  parser.ontext = parser.oncdata = (text) => {
+    tick();
+    capture?.writer.text(text);
+  };
+  parser.onerror = (err) => {
+    const [what, line, column] = err.message.split('\n');
+    throw new FeedParseError(`unparsable XML: ${what} (${[line, column].filter(Boolean).join(', ').toLowerCase()})`, { cause: err });
+  };
+  parser.write(xml).close();
+  return { items };
+}
+
+/**
+ * A function to call on every element or text event: it looks at the clock every few hundred calls and throws
+ * XmlLimitError once the budget is spent. One clock can span several passes over the same document.
+ */
+export function startClock(limits: XmlLimits): () => void {
+  const deadline = limits.clock() + limits.timeBudgetMs;
+  let events = 0;
+  return () => {
+    if (++events % CLOCK_EVERY === 0 && limits.clock() > deadline) {
+      throw new XmlLimitError('time', limits.timeBudgetMs, `after ${events} XML events`);
+    }
+  };
+}
+
+function isItem(stack: Open[], channels: number): boolean {
+  const root = stack[0]!.name;
+  const name = stack[stack.length - 1]!.name;
+  if (stack.length === 2) return (root === 'feed' && name === 'entry') || (root === 'rdf:RDF' && name === 'item');
+  // rss-parser reads the items of the first <channel> only.
+  return stack.length === 3 && root === 'rss' && stack[1]!.name === 'channel' && channels === 1 && name === 'item';
+}
+
+const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);
+
+/**
+ * Serializes the elements inside a text element as HTML, in document order. Namespace prefixes and
+ * declarations go (readers see HTML, not XHTML); href and src are resolved against an xml:base in effect;
+ * the single wrapping <div> Atom requires around xhtml content is dropped (RFC 4287 §3.1.1.3).
+ */
+class HtmlWriter {
+  #parts: string[] = [];
+  #depth = 0;
+  #elements = 0;
+  #top: { name: string; open: number; close: number; count: number; text: boolean } = { name: '', open: -1, close: -1, count: 0, text: false };
+
+  open(qname: string, attributes: Record<string, string>, base: string | undefined): void {
+    const name = localName(qname);
+    this.#elements++;
+    if (this.#depth === 0) {
+      this.#top.count++;
+      this.#top.name = name;
+      this.#top.open = this.#parts.length;
+    }
+    this.#depth++;
+    let tag = `<${name}`;
+    for (const [key, raw] of Object.entries(attributes)) {
+      if (key === 'xmlns' || key.startsWith('xmlns:') || (key.startsWith('xml:') && key !== 'xml:lang')) continue;
+      const attr = key === 'xml:lang' ? 'lang' : localName(key);
+      const value = (attr === 'href' || attr === 'src') && base ? resolve(raw, base) : raw;
+      tag += ` ${attr}="${value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;')}"`;
+    }
+    this.#parts.push(`${tag}>`);
+  }
+
+  close(qname: string): void {
+    this.#depth--;
+    const name = localName(qname);
+    if (this.#depth === 0) this.#top.close = this.#parts.length;
+    this.#parts.push(VOID.has(name) ? '' : `</${name}>`);
+  }
+
+  text(text: string): void {
+    if (this.#depth === 0 && text.trim()) this.#top.text = true;
+    this.#parts.push(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+  }
+
+  /** The HTML, or undefined when the element held text only (xml2js reads that correctly). */
+  html(): string | undefined {
+    if (this.#elements === 0) return undefined;
+    const top = this.#top;
+    if (top.count === 1 && top.name === 'div' && !top.text) {
+      this.#parts[top.open] = '';
+      this.#parts[top.close] = '';
+    }
+    return this.#parts.join('').trim();
+  }
+}
+
+function localName(qname: string): string {
+  const colon = qname.indexOf(':');
+  return colon < 0 ? qname : qname.slice(colon + 1);
+}
+
+function resolve(value: string, base: string): string {
+  try {
+    return new URL(value.trim(), base).href;
+  } catch {
+    return value;
+  }
+}

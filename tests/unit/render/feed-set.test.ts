@@ -1,0 +1,83 @@
+import { describe, expect, it } from 'vitest';
+import { FeedPageNotFoundError } from '../../../src/render/errors.ts';
+import { parseFeedQuery } from '../../../src/render/feed-query.ts';
+import { FeedSet } from '../../../src/render/feed-set.ts';
+import { atomEntries, lintAtom } from '../../helpers/feed-lint.ts';
+import { sampleContext, sampleItem, sampleItems, sampleSpec } from '../../helpers/sample-items.ts';
+
+const query = (search: string) => parseFeedQuery(new URLSearchParams(search))!;
+
+describe('FeedSet: pages and filtered views', () => {
+  it('walks back through every item exactly once by following rel="next"', () => {
+    const all = sampleItems(23);
+    const set = new FeedSet();
+    set.update([sampleSpec(all, {}, 5)], sampleContext(), 5);
+    const seen: string[] = [];
+    let body = set.get('sources/world', 'atom')!.body.toString();
+    for (let hops = 0; hops < 10; hops++) {
+      expect(lintAtom(body)).toEqual([]);
+      seen.push(...atomEntries(body).map((e) => e.id));
+      const next = /<link rel="next" href="[^"]*\?([^"]*)"\/>/.exec(body);
+      if (!next) break;
+      body = set.view('sources/world', 'atom', query(next[1]!.replaceAll('&amp;', '&')))!.body.toString();
+    }
+    expect(seen).toEqual(all.map((i) => i.id));
+  });
+
+  it('renders a page once and serves it from the cache until the feed changes', () => {
+    const set = new FeedSet();
+    const ctx = sampleContext();
+    set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
+    const first = set.view('sources/world', 'rss', query('page=2'))!;
+    expect(set.view('sources/world', 'rss', query('page=2'))).toBe(first);
+    expect(set.viewsRendered).toBe(1);
+    // An unrelated re-render of the same items keeps the cached page.
+    set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
+    expect(set.view('sources/world', 'rss', query('page=2'))).toBe(first);
+    // A change deep in the feed (not on page 1) makes the page stale.
+    const changed = sampleItems(10).map((i) => (i.key === 'g:5' ? { ...i, title: 'Edited', hash: 'edited' } : i));
+    expect(set.update([sampleSpec(changed, {}, 3)], ctx, 3)).toEqual([]);
+    const again = set.view('sources/world', 'rss', query('page=2'))!;
+    expect(again).not.toBe(first);
+    expect(again.body.toString()).toContain('Edited');
+    expect(again.etag).not.toBe(first.etag);
+  });
+
+  it('gives a filtered feed its own id, self link and ETag', () => {
+    const set = new FeedSet();
+    set.update([sampleSpec([sampleItem(2, { title: 'Climate pledge' }), sampleItem(1)])], sampleContext(), 50);
+    const plain = set.get('sources/world', 'atom')!;
+    const filtered = set.view('sources/world', 'atom', query('filter=climate'))!;
+    expect(filtered.etag).not.toBe(plain.etag);
+    const body = filtered.body.toString();
+    expect(atomEntries(body).map((e) => e.title)).toEqual(['Climate pledge']);
+    expect(body).toContain('<id>http://feeds.example.org/feeds/sources/world.atom?filter=climate</id>');
+    expect(body).toContain('<link rel="self" href="http://feeds.example.org/feeds/sources/world.atom?filter=climate"/>');
+    expect(lintAtom(body, { location: 'http://feeds.example.org/feeds/sources/world.atom?filter=climate' })).toEqual([]);
+  });
+
+  it('keeps only items updated since the given instant', () => {
+    const set = new FeedSet();
+    set.update([sampleSpec(sampleItems(5))], sampleContext(), 50);
+    const since = sampleItem(3).updated;
+    const body = set.view('sources/world', 'json', query(`since=${since}`))!.body.toString();
+    expect(JSON.parse(body).items.map((i: { id: string }) => i.id)).toEqual([5, 4, 3].map((n) => sampleItem(n).id));
+  });
+
+  it('answers a page past the last with FeedPageNotFoundError, an unknown feed with undefined', () => {
+    const set = new FeedSet();
+    set.update([sampleSpec(sampleItems(4), {}, 2)], sampleContext(), 2);
+    const refusal = (search: string) => {
+      try {
+        set.view('sources/world', 'atom', query(search));
+      } catch (err) {
+        return err;
+      }
+      return undefined;
+    };
+    const first = refusal('page=3');
+    expect(first).toBeInstanceOf(FeedPageNotFoundError);
+    expect(refusal('page=3')).toBe(first); // remembered, not worked out again
+    expect(set.view('sources/nope', 'atom', query('page=1'))).toBeUndefined();
+  });
+});
