@@ -1,6 +1,6 @@
 // Stored items and sources made up for the benchmarks that start from a full store (serve, render, store)
 // instead of fetching it: shaped like what the ingest benchmark's fixture feeds become after normalize
-// (~920 bytes of JSON each), optionally with full content.
+// (~980 bytes of JSON each), optionally with full content.
 import { stringify } from 'yaml';
 import type { Item } from '../src/model.ts';
 
@@ -28,13 +28,15 @@ export function benchItem(sourceId: string, n: number, options: ItemOptions): It
   const published = new Date(NEWEST - options.ageMinutes * 60_000).toISOString();
   const link = `https://${sourceId}.example.org/news/2025/03/${n}.html`;
   const revision = options.revision ?? 0;
+  const title = `${sourceId} story ${n}: markets, weather & the city council${revision ? ` (update ${revision})` : ''}`;
   return {
     id: `tag:bench.example.org,2025:${sourceId}/${n}`,
     sourceId,
     key: `g:${sourceId}-story-${n}`,
-    title: `${sourceId} story ${n}: markets, weather & the city council${revision ? ` (update ${revision})` : ''}`,
+    title,
     link: `${link}?utm_source=rss`,
     canonicalLink: link,
+    fingerprint: title.toLowerCase().replace(/[^a-z0-9]/g, ''),
     published,
     updated: published,
     firstSeen: published,
