@@ -5,6 +5,8 @@ export function isNotModified(
   lastModified: string,
 ): boolean {
   const inm = headers['if-none-match'];
+  // A reader sends back the ETag it was given: that exact string needs no parsing.
+  if (inm === etag) return true;
   if (inm !== undefined) {
     const ours = opaque(etag);
     return inm.split(',').some((candidate) => {

@@ -79,7 +79,8 @@ async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse
   const label = `${path}.${format}`;
   let feed: RenderedFeed | undefined;
   try {
-    const query = parseFeedQuery(new URLSearchParams(rawQuery));
+    // Most requests carry no query at all: no URLSearchParams for them.
+    const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
     feed = query ? site.view(path, format, query) : site.feed(path, format);
   } catch (err) {
     if (err instanceof FeedQueryError) return refuse(site, res, label, 400, err.message);
@@ -110,6 +111,9 @@ function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerRespons
 }
 
 interface PreparedHeaders {
+  maxAge: number;
+  contentType: string;
+  vary: string;
   notModified: OutgoingHttpHeaders;
   identity: OutgoingHttpHeaders;
   gzip: OutgoingHttpHeaders;
@@ -119,16 +123,17 @@ interface PreparedHeaders {
 /**
  * A document's response headers, built once per document, cache age, type and Vary rather than per request:
  * eight setHeader calls (each validating and lower-casing its name) cost more than the rest of the route, and
- * writeHead takes a ready object as it is. Keyed weakly by the document, so a re-render drops them with it.
+ * writeHead takes a ready object as it is. Keyed weakly by the document, so a re-render drops them with it;
+ * the last set built for a document is checked first, as it is nearly always the one asked for again.
  */
-const preparedHeaders = new WeakMap<RenderedFeed, Map<string, PreparedHeaders>>();
+const preparedHeaders = new WeakMap<RenderedFeed, PreparedHeaders[]>();
 
 function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary: string): PreparedHeaders {
-  const key = `${maxAge}\0${contentType}\0${vary}`;
   let forDoc = preparedHeaders.get(doc);
-  if (!forDoc) preparedHeaders.set(doc, (forDoc = new Map()));
-  const cached = forDoc.get(key);
-  if (cached) return cached;
+  if (!forDoc) preparedHeaders.set(doc, (forDoc = []));
+  for (const prepared of forDoc) {
+    if (prepared.maxAge === maxAge && prepared.contentType === contentType && prepared.vary === vary) return prepared;
+  }
   const common = {
     'content-type': contentType,
     etag: doc.etag,
@@ -138,14 +143,17 @@ function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary:
     'access-control-allow-origin': '*',
   };
   const prepared = {
+    maxAge,
+    contentType,
+    vary,
     notModified: common,
     identity: { ...common, 'content-length': doc.body.length },
     gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
     br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
   };
-  // A few keys at most (reader and browser types; a changed cache age): never let one grow.
-  if (forDoc.size >= 8) forDoc.clear();
-  forDoc.set(key, prepared);
+  // A few sets at most (reader and browser types; a changed cache age): never let the list grow.
+  if (forDoc.length >= 4) forDoc.pop();
+  forDoc.unshift(prepared);
   return prepared;
 }
 
