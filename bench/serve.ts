@@ -181,7 +181,7 @@ async function load(server: ServerChild, path: string, headers: Record<string, s
 }
 
 /** What the server answers on `path`: plain, gzip, and 304 to its ETag; raw bytes, as sent. */
-export async function recordFeed(port: number, path: string): Promise<RecordedFeed> {
+async function recordFeed(port: number, path: string): Promise<RecordedFeed> {
   const identity = await get(port, path, {});
   const etag = String(identity.headers.etag);
   return { etag, identity, gzip: await get(port, path, { 'accept-encoding': 'gzip' }), notModified: await get(port, path, { 'if-none-match': etag }) };
