@@ -154,6 +154,9 @@ function commonFields(item: Item, ctx: RenderContext): FeedItem {
 
 function jsonItemExtras(rendered: Record<string, unknown>, author: Record<string, string> | undefined, item: Item): Record<string, unknown> {
   const out = { ...rendered };
+  // JSON Feed 1.1 requires content_html or content_text; a title-only story (a web page's list, a headline
+  // feed) has neither, and an empty text says so without repeating the title.
+  if (out.content_html === undefined && out.content_text === undefined) out.content_text = '';
   // JSON Feed authors have no e-mail field; the spec allows a mailto: url for it.
   if (author) out.authors = [!author.url && item.author?.email ? { ...author, url: `mailto:${item.author.email}` } : author];
   if (item.language) out.language = item.language;
