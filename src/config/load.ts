@@ -3,7 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
 import { configSchema, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
-import { parseFieldSelector, type PageSelectors } from './selector.ts';
+import { toPageSelectors } from './selector.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
 import type { Config, SourceConfig } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
@@ -120,7 +120,7 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     id: s.id,
     url: s.url,
     // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
-    ...(s.type === 'html' && s.select ? { type: 'html' as const, select: pageSelectors(s.select) } : {}),
+    ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
     ...(s.title !== undefined ? { title: s.title } : {}),
     tags: [...new Set(s.tags)],
     schedule: s.schedule ?? globals.defaults.schedule,
@@ -128,16 +128,6 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     ...(s.encoding !== undefined ? { encoding: s.encoding } : {}),
     timezone: s.timezone ?? globals.defaults.timezone,
     ...(s.retention !== undefined ? { retention: s.retention } : {}),
-  };
-}
-
-function pageSelectors(select: NonNullable<SourceFileEntry['select']>): PageSelectors {
-  const field = (text: string | undefined) => (text === undefined ? undefined : parseFieldSelector(text));
-  const optional = { link: field(select.link), summary: field(select.summary), date: field(select.date), dateFormat: select.dateFormat };
-  return {
-    item: select.item.trim(),
-    title: parseFieldSelector(select.title),
-    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
   };
 }
 

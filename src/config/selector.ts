@@ -53,3 +53,23 @@ export function selectorProblem(text: string, kind: 'item' | 'field'): string | 
     return `is not a valid CSS selector (${(err as Error).message}): ${JSON.stringify(css)}`;
   }
 }
+
+/** select: as written in the config (or given as inspect --select-… flags). */
+export interface PageSelectInput {
+  item: string;
+  title: string;
+  link?: string | undefined;
+  summary?: string | undefined;
+  date?: string | undefined;
+  dateFormat?: string | undefined;
+}
+
+/** The written selectors, parsed; they must have passed selectorProblem. */
+export function toPageSelectors(select: PageSelectInput): PageSelectors {
+  const out: PageSelectors = { item: select.item.trim(), title: parseFieldSelector(select.title) };
+  if (select.link !== undefined) out.link = parseFieldSelector(select.link);
+  if (select.summary !== undefined) out.summary = parseFieldSelector(select.summary);
+  if (select.date !== undefined) out.date = parseFieldSelector(select.date);
+  if (select.dateFormat !== undefined) out.dateFormat = select.dateFormat;
+  return out;
+}

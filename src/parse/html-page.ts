@@ -116,6 +116,13 @@ function pageBase($: CheerioAPI, documentUrl: string): string {
   }
 }
 
+/** The address a saved page names as its own (<link rel="canonical">, og:url), for resolving its links. */
+export function pageOwnUrl(text: string): string | undefined {
+  const $ = load(text);
+  const named = $('link[rel~="canonical"][href]').first().attr('href') ?? $('meta[property="og:url"][content]').first().attr('content');
+  return named?.trim() || undefined;
+}
+
 function collapse(text: string): string {
   return text.replace(/[\s\u00a0\u3000]+/g, ' ').trim();
 }
