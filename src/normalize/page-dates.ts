@@ -26,7 +26,7 @@ interface WallClock {
   second: number;
 }
 
-const TIME = String.raw`(\d{1,2})\s*[:：时]\s*(\d{2})(?:\s*[:：分]\s*(\d{2}))?`;
+const TIME = String.raw`(\d{1,2})\s*[:：时]\s*(\d{1,2})(?:\s*[:：分]\s*(\d{2}))?`;
 // "03-09", "3/9", "03.09 18:42"
 const MONTH_DAY = new RegExp(String.raw`(?<![\d.:/-])(\d{1,2})[-/.](\d{1,2})(?:\s+${TIME})?(?![\d.:/-])`);
 // "3月9日", "03月09日 18:42", "3月9号"

@@ -86,7 +86,7 @@ function readItem($: CheerioAPI, element: Element, select: PageSelectors, base: 
  * the selector matched no element (or the element lacks the attribute).
  */
 function read($: CheerioAPI, item: Element, field: FieldSelector, kind: 'text' | 'html' | 'href'): string | undefined {
-  const found = field.css ? $(item).find(field.css).first() : $(item);
+  const found = field.css ? fieldMatch($, item, field.css) : $(item);
   if (found.length === 0) return undefined;
   if (field.attr) {
     const value = found.attr(field.attr);
@@ -96,6 +96,15 @@ function read($: CheerioAPI, item: Element, field: FieldSelector, kind: 'text' |
   if (kind === 'href') return found.attr('href')?.trim() ?? found.find('a[href]').first().attr('href')?.trim();
   if (kind === 'html') return found.html() ?? '';
   return collapse(found.text());
+}
+
+/**
+ * The first match within the item, else the item itself when it matches: with `item: "a.news"`, `title: "a"`
+ * means the link's own text, which is what the operator sees (querySelector alone would never match it).
+ */
+function fieldMatch($: CheerioAPI, item: Element, css: string) {
+  const inside = $(item).find(css).first();
+  return inside.length > 0 || !$(item).is(css) ? inside : $(item);
 }
 
 /** Without select.link: the item itself when it is a link, else its first link. */

@@ -1,8 +1,11 @@
 // Sources without a feed: a Chinese portal's "最新" list in GB2312-labelled GBK, read through CSS selectors from
 // a real server, and checked in the feeds a reader gets.
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App, CycleReport } from '../../src/app.ts';
+import { runCli } from '../helpers/cli.ts';
 import { atomEntries, lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { openTestApp, type TestClock } from '../helpers/test-app.ts';
@@ -128,5 +131,16 @@ describe('type: html sources through the real App', () => {
     expect(state.consecutiveFailures).toBe(1);
     expect(app.store.items().filter((i) => i.sourceId === 'redesign').map((i) => i.id).sort()).toEqual(stored);
     expect(body('sources/redesign', 'json')).toContain('改版前的最后一条');
+  });
+});
+
+describe('tributary check on a type: html source', () => {
+  it('reports a broken selector as FILE:LINE: key: message, exit 1', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'tributary-html-check-')), 'sources.yaml');
+    writeFileSync(file, ['sources:', '  - id: portal-latest', '    type: html', '    url: https://portal.example.cn/news/',
+      '    select:', '      item: "ul.latest > li:nth-child(2n+"', '      title: a', ''].join('\n'));
+    const res = await runCli(['check', '--config', file]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toContain(`${file}:6: sources.0.select.item: is not a valid CSS selector`);
   });
 });
