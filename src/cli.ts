@@ -26,6 +26,8 @@ const USAGE = `usage:
   tributary import-opml FILE [--config PATH]
   tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
   tributary inspect --rules FILE|URL [--config PATH] [--source ID]
+  tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
+                    [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
 PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
 
@@ -59,6 +61,13 @@ export async function main(argv: string[]): Promise<number> {
       timezone: { type: 'string' },
       rules: { type: 'boolean' },
       source: { type: 'string' },
+      html: { type: 'string' },
+      'select-item': { type: 'string' },
+      'select-title': { type: 'string' },
+      'select-link': { type: 'string' },
+      'select-summary': { type: 'string' },
+      'select-date': { type: 'string' },
+      'select-date-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -111,6 +120,13 @@ async function check(common: Common): Promise<number> {
 
 interface InspectFlags {
   config?: string | undefined;
+  html?: string | undefined;
+  'select-item'?: string | undefined;
+  'select-title'?: string | undefined;
+  'select-link'?: string | undefined;
+  'select-summary'?: string | undefined;
+  'select-date'?: string | undefined;
+  'select-date-format'?: string | undefined;
   url?: string | undefined;
   'content-type'?: string | undefined;
   timezone?: string | undefined;
@@ -118,11 +134,23 @@ interface InspectFlags {
 
 /** Prints the items of one document as JSON lines on stdout; a summary or the error on stderr. */
 async function inspect(positionals: string[], flags: InspectFlags): Promise<number> {
-  if (positionals.length !== 1) {
-    process.stderr.write(`tributary inspect needs exactly one FILE or URL\n${USAGE}`);
+  const page = flags.html === undefined ? undefined : {
+    item: flags['select-item'], title: flags['select-title'], link: flags['select-link'], summary: flags['select-summary'],
+    date: flags['select-date'], dateFormat: flags['select-date-format'],
+  };
+  if (!page && Object.keys(flags).some((flag) => flag.startsWith('select-'))) {
+    process.stderr.write(`tributary inspect: the --select-… options read a web page given as --html FILE|URL\n${USAGE}`);
     return 2;
   }
-  const target = positionals[0]!;
+  if (page && (page.item === undefined || page.title === undefined)) {
+    process.stderr.write(`tributary inspect --html needs --select-item and --select-title\n${USAGE}`);
+    return 2;
+  }
+  if (positionals.length !== (page ? 0 : 1)) {
+    process.stderr.write(`tributary inspect needs exactly one FILE or URL${page ? ', given as --html FILE|URL' : ''}\n${USAGE}`);
+    return 2;
+  }
+  const target = page ? flags.html! : positionals[0]!;
   let config: Config;
   try {
     // Only an explicit --config: inspect is often run where no sources file exists.
@@ -136,9 +164,11 @@ async function inspect(positionals: string[], flags: InspectFlags): Promise<numb
       ...(flags.url !== undefined ? { url: flags.url } : {}),
       ...(flags['content-type'] !== undefined ? { contentType: flags['content-type'] } : {}),
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+      ...(page ? { select: { ...page, item: page.item!, title: page.title! } } : {}),
     });
     process.stdout.write(items.map((item) => `${JSON.stringify(item)}\n`).join(''));
-    process.stderr.write(`${target}: ${feed.format} feed${feed.title ? ` "${feed.title}"` : ''}, ${items.length} items\n`);
+    const kind = feed.format === 'html' ? 'html page' : `${feed.format} feed`;
+    process.stderr.write(`${target}: ${kind}${feed.title ? ` "${feed.title}"` : ''}, ${items.length} items\n`);
     return 0;
   } catch (err) {
     if (err instanceof SourceParseError || err instanceof SourceFetchError) {

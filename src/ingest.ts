@@ -11,6 +11,7 @@ import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
+import { pageReader } from './read-page.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
 import { applySourceFilter } from './rules/source-filter.ts';
 
@@ -59,6 +60,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(previous.etag ? { etag: previous.etag } : {}),
       ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
       ...(source.encoding ? { encoding: source.encoding } : {}),
+      ...(source.type === 'html' ? { document: 'html' as const } : {}),
     }, { ...ctx.fetch, now: ctx.now });
     const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
     const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };
@@ -69,7 +71,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       if (result.lastModified) state.lastModified = result.lastModified;
       return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const { feed, items } = await readDocument(result.text, {
+    const read = source.type === 'html' && source.select ? pageReader(source.select) : readDocument;
+    const { feed, items } = await read(result.text, {
       sourceId: source.id,
       url: source.url,
       documentUrl: result.url,

@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
 import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
+import { toPageSelectors } from './selector.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
 import type { Config, SourceConfig, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
@@ -124,6 +125,8 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
   return {
     id: s.id,
     url: s.url,
+    // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
+    ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
     ...(s.title !== undefined ? { title: s.title } : {}),
     tags: [...new Set(s.tags)],
     schedule: s.schedule ?? globals.defaults.schedule,

@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { patternProblem } from '../rules/pattern.ts';
+import { dateFormatProblem } from '../normalize/page-dates.ts';
+import { selectorProblem } from './selector.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -86,9 +88,34 @@ const tagInfosSchema = z.record(z.string(), z.strictObject({
   }
 });
 
+const itemSelector = z.string().superRefine((text, ctx) => {
+  const problem = selectorProblem(text, 'item');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const fieldSelector = z.string().superRefine((text, ctx) => {
+  const problem = selectorProblem(text, 'field');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** How a `type: html` source's page becomes items; see config/selector.ts for the "css@attr" form. */
+const pageSelect = z.strictObject({
+  item: itemSelector,
+  title: fieldSelector,
+  link: fieldSelector.optional(),
+  summary: fieldSelector.optional(),
+  date: fieldSelector.optional(),
+  dateFormat: z.string().superRefine((text, ctx) => {
+    const problem = dateFormatProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+});
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
+  /** feed: RSS/Atom/JSON Feed; html: a web page whose list `select` turns into items */
+  type: z.enum(['feed', 'html']).default('feed'),
+  select: pageSelect.optional(),
   title: z.string().min(1).optional(),
   tags: z.array(tag).default([]),
   schedule: cronExpression.optional(),
@@ -98,6 +125,13 @@ export const sourceSchema = z.strictObject({
   /** overrides retention.* for this source */
   retention: sourceRetention.optional(),
   filter: sourceFilterSchema.optional(),
+}).superRefine((source, ctx) => {
+  // Reported at the key to add or remove, so the line points where the operator has to write.
+  if (source.type === 'html' && !source.select) {
+    ctx.addIssue({ code: 'custom', path: ['type'], message: 'a source of type html needs select: (at least select.item and select.title)' });
+  } else if (source.type === 'feed' && source.select) {
+    ctx.addIssue({ code: 'custom', path: ['select'], message: 'select applies only to sources of type html (add type: html, or remove select)' });
+  }
 });
 
 export const configSchema = z.strictObject({

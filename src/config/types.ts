@@ -1,6 +1,12 @@
+import type { PageSelectors } from './selector.ts';
+
 export interface SourceConfig {
   id: string;
   url: string;
+  /** what the URL serves: a feed (when absent) or a web page read through `select` */
+  type?: 'feed' | 'html';
+  /** for type html: how the page's list becomes items */
+  select?: PageSelectors;
   title?: string;
   tags: string[];
   /** node-cron expression; the config's default when the source names none */

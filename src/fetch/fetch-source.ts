@@ -13,6 +13,8 @@ export interface FetchRequest {
   etag?: string;
   lastModified?: string;
   encoding?: string;
+  /** a web page (type: html) is asked for as HTML and decoded by its <meta> charset; default feed */
+  document?: 'feed' | 'html';
 }
 
 export interface FetchOptions {
@@ -67,6 +69,7 @@ export interface NotModified extends Fetched {
 export type FetchResult = FetchedFeed | NotModified;
 
 export const ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';
+export const ACCEPT_HTML = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
 /** undici decodes all three as the body streams in, so the size cap below counts decompressed bytes. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const MAX_REDIRECTS = 5;
@@ -89,7 +92,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
   const doFetch = options.fetch ?? undiciFetch;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
+  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: req.document === 'html' ? ACCEPT_HTML : ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
   const networkError = (err: unknown, status?: number) => describeFailure(req, options, timeout, err, status);
@@ -142,7 +145,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
   }
   if (body.byteLength === 0) throw new SourceFetchError(req.sourceId, req.url, 'empty response body', { status: response.status });
   const contentType = response.headers.get('content-type') ?? undefined;
-  const decoded = decodeBody(body, { contentType, ...optional('override', req.encoding) });
+  const decoded = decodeBody(body, { contentType, ...optional('override', req.encoding), ...optional('document', req.document) });
   return {
     kind: 'ok',
     status: response.status,

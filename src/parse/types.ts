@@ -43,7 +43,8 @@ export interface RawItem {
 }
 
 export interface ParsedFeed {
-  format: 'rss' | 'atom' | 'rdf' | 'json';
+  /** html: a web page read through a source's CSS selectors (parse/html-page.ts) */
+  format: 'rss' | 'atom' | 'rdf' | 'json' | 'html';
   title?: string;
   /** the feed's home page */
   link?: string;

@@ -32,6 +32,8 @@ export interface TestSource {
   tags?: string[];
   encoding?: string;
   timezone?: string;
+  type?: 'feed' | 'html';
+  select?: Record<string, string>;
 }
 
 export interface TestApp {
