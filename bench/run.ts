@@ -1,48 +1,58 @@
-// npm run bench: runs each benchmark module, prints a table and writes bench/results.json (git-ignored).
+// npm run bench [-- [--quick] [serve] [ingest] [render] [store]]: runs the benchmark modules (all by default, in
+// that order), prints a table and writes bench/results.json (git-ignored). --quick runs smaller sizes and
+// shorter loads: a minute or two instead of about ten, for a first look; its figures are not the README's.
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { describeMachine, formatTable, type BenchRow } from './report.ts';
 
-export interface BenchRow {
-  name: string;
-  /** median wall time */
-  wallMs: number;
-  /** median CPU time (user + system) of the measured process */
-  cpuMs: number;
-  peakRssMiB: number;
-  /** throughput, in `unit`s per second */
-  perSecond: number;
-  unit: string;
-  notes: string;
-}
+type Profile = 'full' | 'quick';
 
-const MODULES: Record<string, () => Promise<{ run(): Promise<BenchRow[]> }>> = {
-  ingest: () => import('./ingest.ts'),
+const MODULES: Record<string, (profile: Profile) => Promise<BenchRow[]>> = {
+  serve: async (profile) => {
+    const { run, SERVE_PROFILES } = await import('./serve.ts');
+    return run(SERVE_PROFILES[profile]);
+  },
+  ingest: async (profile) => {
+    const { run, INGEST_PROFILES } = await import('./ingest.ts');
+    return run(INGEST_PROFILES[profile]);
+  },
+  render: async (profile) => {
+    const { run, RENDER_PROFILES } = await import('./render.ts');
+    return run(RENDER_PROFILES[profile]);
+  },
+  store: async (profile) => {
+    const { run, STORE_PROFILES } = await import('./store.ts');
+    return run(STORE_PROFILES[profile]);
+  },
 };
 
-const only = process.argv.slice(2);
+const { values, positionals } = parseArgs({ allowPositionals: true, options: { quick: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } } });
+const unknown = positionals.filter((name) => !(name in MODULES));
+if (values.help || unknown.length > 0) {
+  if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`);
+  process.stderr.write(`usage: npm run bench -- [--quick] [${Object.keys(MODULES).join('] [')}]\n`);
+  process.exit(values.help ? 0 : 2);
+}
+const profile: Profile = values.quick ? 'quick' : 'full';
+const selected = positionals.length > 0 ? Object.keys(MODULES).filter((name) => positionals.includes(name)) : Object.keys(MODULES);
+const machine = describeMachine();
+const started = performance.now();
 const rows: BenchRow[] = [];
-for (const [name, load] of Object.entries(MODULES)) {
-  if (only.length > 0 && !only.includes(name)) continue;
-  process.stderr.write(`running ${name}…\n`);
-  rows.push(...await (await load()).run());
+for (const name of selected) {
+  const moduleStart = performance.now();
+  process.stderr.write(`running ${name} (${profile})…\n`);
+  rows.push(...await MODULES[name]!(profile));
+  process.stderr.write(`${name} took ${((performance.now() - moduleStart) / 1000).toFixed(0)} s\n`);
 }
+const seconds = Math.round((performance.now() - started) / 1000);
+const args = process.argv.slice(2);
+const command = `npm run bench${args.length > 0 ? ` -- ${args.join(' ')}` : ''}`;
 
-const machine = {
-  cpus: cpus().length,
-  cpu: cpus()[0]?.model ?? 'unknown',
-  memoryGiB: Math.round(totalmem() / 2 ** 30),
-  node: process.version,
-  platform: `${process.platform} ${process.arch}`,
-};
-const table = [
-  ['benchmark', 'wall', 'CPU', 'throughput', 'peak RSS', 'notes'],
-  ...rows.map((r) => [r.name, `${(r.wallMs / 1000).toFixed(2)} s`, `${(r.cpuMs / 1000).toFixed(2)} s`, `${Math.round(r.perSecond)} ${r.unit}/s`,
-    `${Math.round(r.peakRssMiB)} MiB`, r.notes]),
-];
-const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-for (const row of table) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')}\n`);
-process.stdout.write(`\n${machine.cpus} x ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}\n`);
+process.stdout.write(formatTable(rows));
+process.stdout.write(`\n${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; `
+  + `load average ${machine.loadAverage} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${command} took ${seconds} s\n`);
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), command: 'npm run bench', machine, rows }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), command, profile, seconds, machine, loadAverageAtEnd: loadavg()[0], rows }, null, 2)}\n`);
 process.stdout.write(`written ${out}\n`);

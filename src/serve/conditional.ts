@@ -5,6 +5,8 @@ export function isNotModified(
   lastModified: string,
 ): boolean {
   const inm = headers['if-none-match'];
+  // A reader sends back the ETag it was given: that exact string needs no parsing.
+  if (inm === etag) return true;
   if (inm !== undefined) {
     const ours = opaque(etag);
     return inm.split(',').some((candidate) => {
@@ -25,9 +27,23 @@ function opaque(tag: string): string {
   return tag.startsWith('W/') ? tag.slice(2) : tag;
 }
 
+export type Encoding = 'br' | 'gzip' | 'identity';
+
+/** Answers per Accept-Encoding value: readers send the same few values all day. Bounded, as the values come from clients. */
+const pickedEncodings = new Map<string, Encoding>();
+
 /** The best encoding we hold for an Accept-Encoding header: br, then gzip, else identity. */
-export function pickEncoding(acceptEncoding: string | undefined): 'br' | 'gzip' | 'identity' {
+export function pickEncoding(acceptEncoding: string | undefined): Encoding {
   if (!acceptEncoding) return 'identity';
+  let picked = pickedEncodings.get(acceptEncoding);
+  if (picked === undefined) {
+    picked = parseAcceptEncoding(acceptEncoding);
+    if (pickedEncodings.size < 256) pickedEncodings.set(acceptEncoding, picked);
+  }
+  return picked;
+}
+
+function parseAcceptEncoding(acceptEncoding: string): Encoding {
   const q = new Map<string, number>();
   for (const part of acceptEncoding.split(',')) {
     const [rawName, ...params] = part.trim().toLowerCase().split(';');

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { FeedPageNotFoundError, FeedQueryError } from '../render/errors.ts';
 import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
@@ -79,7 +79,8 @@ async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse
   const label = `${path}.${format}`;
   let feed: RenderedFeed | undefined;
   try {
-    const query = parseFeedQuery(new URLSearchParams(rawQuery));
+    // Most requests carry no query at all: no URLSearchParams for them.
+    const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
     feed = query ? site.view(path, format, query) : site.feed(path, format);
   } catch (err) {
     if (err instanceof FeedQueryError) return refuse(site, res, label, 400, err.message);
@@ -93,26 +94,67 @@ async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse
 
 function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number, contentType?: string): void {
   if (!doc) return notFound(site, res, name);
-  res.setHeader('content-type', contentType ?? doc.contentType);
-  res.setHeader('etag', doc.etag);
-  res.setHeader('last-modified', doc.lastModified);
-  res.setHeader('cache-control', maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache');
   // Atom and RSS also vary on Accept: a browser gets them as application/xml (see negotiate.ts).
-  res.setHeader('vary', /\.(atom|rss)$/.test(name) ? 'Accept-Encoding, Accept' : 'Accept-Encoding');
-  res.setHeader('access-control-allow-origin', '*');
+  const vary = name.endsWith('.atom') || name.endsWith('.rss') ? 'Accept-Encoding, Accept' : 'Accept-Encoding';
+  const headers = headersOf(doc, maxAge, contentType ?? doc.contentType, vary);
   if (isNotModified(req.headers, doc.etag, doc.lastModified)) {
     site.onRequest?.(name, 304);
-    res.writeHead(304);
+    res.writeHead(304, headers.notModified);
     res.end();
     return;
   }
   const encoding = pickEncoding(req.headers['accept-encoding']);
   const body = encoding === 'br' ? doc.brotli : encoding === 'gzip' ? doc.gzip : doc.body;
-  if (encoding !== 'identity') res.setHeader('content-encoding', encoding);
-  res.setHeader('content-length', body.length);
   site.onRequest?.(name, 200);
-  res.writeHead(200);
+  res.writeHead(200, headers[encoding]);
   res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+interface PreparedHeaders {
+  maxAge: number;
+  contentType: string;
+  vary: string;
+  notModified: OutgoingHttpHeaders;
+  identity: OutgoingHttpHeaders;
+  gzip: OutgoingHttpHeaders;
+  br: OutgoingHttpHeaders;
+}
+
+/**
+ * A document's response headers, built once per document, cache age, type and Vary rather than per request:
+ * eight setHeader calls (each validating and lower-casing its name) cost more than the rest of the route, and
+ * writeHead takes a ready object as it is. Keyed weakly by the document, so a re-render drops them with it;
+ * the last set built for a document is checked first, as it is nearly always the one asked for again.
+ */
+const preparedHeaders = new WeakMap<RenderedFeed, PreparedHeaders[]>();
+
+function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary: string): PreparedHeaders {
+  let forDoc = preparedHeaders.get(doc);
+  if (!forDoc) preparedHeaders.set(doc, (forDoc = []));
+  for (const prepared of forDoc) {
+    if (prepared.maxAge === maxAge && prepared.contentType === contentType && prepared.vary === vary) return prepared;
+  }
+  const common = {
+    'content-type': contentType,
+    etag: doc.etag,
+    'last-modified': doc.lastModified,
+    'cache-control': maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
+    vary,
+    'access-control-allow-origin': '*',
+  };
+  const prepared = {
+    maxAge,
+    contentType,
+    vary,
+    notModified: common,
+    identity: { ...common, 'content-length': doc.body.length },
+    gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
+    br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
+  };
+  // A few sets at most (reader and browser types; a changed cache age): never let the list grow.
+  if (forDoc.length >= 4) forDoc.pop();
+  forDoc.unshift(prepared);
+  return prepared;
 }
 
 /** WebSub subscription requests: POST, form-encoded, small. */

@@ -2,6 +2,7 @@ import { copyFile, link, open, readFile, readdir, rename, unlink } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { StoreCorruptError } from './errors.ts';
+import { jsonChunks } from './json-chunks.ts';
 
 export { StoreCorruptError };
 
@@ -43,18 +44,22 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.file, JSON.stringify(data), this.#options.beforeReplace);
+    await writeFileAtomic(this.file, jsonChunks(data), this.#options.beforeReplace);
   }
 }
 
 let seq = 0;
 
-/** Replaces `file` with `text` so that a reader (or a crash) sees the old content or the new, never a mix. */
-export async function writeFileAtomic(file: string, text: string, beforeReplace?: (file: string) => Promise<void>): Promise<void> {
+/**
+ * Replaces `file` with `text` (or its pieces, in order) so that a reader (or a crash) sees the old content or
+ * the new, never a mix.
+ */
+export async function writeFileAtomic(file: string, text: string | Iterable<string>, beforeReplace?: (file: string) => Promise<void>): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
   const handle = await open(temp, 'w', 0o644);
   try {
-    await handle.writeFile(text, 'utf8');
+    // On an open handle, each writeFile continues where the last one ended.
+    for (const piece of typeof text === 'string' ? [text] : text) await handle.writeFile(piece, 'utf8');
     await handle.sync();
     await handle.close();
     await beforeReplace?.(file);

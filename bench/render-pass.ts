@@ -1,0 +1,105 @@
+// One size of the render benchmark in a fresh process: the real App over ITEMS stored items of SOURCES sources
+// across the 50 tags; times a full render, then renders after a change that touches k feeds (k = 0, 3, 12),
+// REPEATS times each. Usage: tsx --expose-gc bench/render-pass.ts SOURCES ITEMS REPEATS; prints one JSON line.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from '../src/app.ts';
+import { parseConfig } from '../src/config/load.ts';
+import { silentLogger } from '../src/log.ts';
+import { buildFeedSpecs } from '../src/render/feed-specs.ts';
+import { peakRssMiB } from './child.ts';
+import { benchConfigYaml, benchItem, benchItems, benchSources, TAGS } from './items.ts';
+import { median } from './report.ts';
+
+export interface RenderPass {
+  sources: number;
+  items: number;
+  feeds: number;
+  full: Timing & { rendered: number };
+  /** buildFeedSpecs alone over all items: the part of every render that grows with the stored items */
+  specs: Timing;
+  changes: ChangeResult[];
+  peakRssMiB: number;
+}
+
+export interface Timing {
+  wallMs: number;
+  cpuMs: number;
+}
+
+export interface ChangeResult extends Timing {
+  /** feeds the change should re-render */
+  k: number;
+  what: string;
+  /** feeds each repeat re-rendered */
+  rendered: number[];
+  /** the re-rendered feeds' share of all rendered bytes (3 formats): the part of a full render they cost */
+  share: number;
+}
+
+const [sourceCount, itemCount, repeats] = process.argv.slice(2).map(Number) as [number, number, number];
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+// Source 0 carries one tag: a new item of it changes latest, its tag and its own feed (k = 3). Source 1 carries
+// ten: a new item of it changes twelve feeds.
+const sources = benchSources(sourceCount);
+sources[1]!.tags = TAGS.slice(0, 10);
+const config = parseConfig(benchConfigYaml(sources), 'bench.yaml');
+const dataDir = mkdtempSync(join(tmpdir(), 'tributary-bench-render-'));
+const app = await App.open({ config, dataDir, logger: silentLogger() });
+const perSource = Math.ceil(itemCount / sourceCount);
+app.store.apply(benchItems(sources, perSource).slice(0, itemCount), []);
+
+function timed<T>(work: () => T): Timing & { result: T } {
+  gc();
+  const cpu = process.cpuUsage();
+  const start = performance.now();
+  const result = work();
+  const wallMs = performance.now() - start;
+  const used = process.cpuUsage(cpu);
+  return { wallMs, cpuMs: (used.user + used.system) / 1000, result };
+}
+
+const full = timed(() => app.render());
+const storedItems = app.store.size;
+const bytesOf = (path: string) => (['atom', 'rss', 'json'] as const).reduce((n, format) => n + (app.feeds.get(path, format)?.body.length ?? 0), 0);
+const allBytes = full.result.reduce((n, path) => n + bytesOf(path), 0);
+const site = { title: config.title, baseUrl: config.baseUrl, limit: config.defaults.limit, sources: config.sources };
+const titles = Object.fromEntries(config.sources.map((s) => [s.id, s.id]));
+const specRuns = Array.from({ length: repeats }, () => timed(() => buildFeedSpecs(app.store.items(), site, titles)));
+
+let fresh = 0;
+function change(k: number, what: string, apply: () => void): ChangeResult {
+  const runs = Array.from({ length: repeats }, () => {
+    apply();
+    return timed(() => app.render());
+  });
+  const last = runs[runs.length - 1]!.result;
+  return {
+    k, what, rendered: runs.map((r) => r.result.length), share: last.reduce((n, path) => n + bytesOf(path), 0) / allBytes,
+    wallMs: median(runs.map((r) => r.wallMs)), cpuMs: median(runs.map((r) => r.cpuMs)),
+  };
+}
+const changes = [
+  // The same item stored again as an update: the items changed, no feed's content did.
+  change(0, 'an update no feed shows', () => {
+    const oldest = app.store.items()[app.store.items().length - 1]!;
+    app.store.apply([], [{ ...oldest }]);
+  }),
+  change(3, 'a new item of a source with 1 tag', () => app.store.apply([benchItem('source-0', perSource + fresh, { ageMinutes: -++fresh })], [])),
+  change(12, 'a new item of a source with 10 tags', () => app.store.apply([benchItem('source-1', perSource + fresh, { ageMinutes: -++fresh })], [])),
+];
+
+const result = {
+  sources: sourceCount,
+  items: storedItems,
+  feeds: full.result.length,
+  full: { wallMs: full.wallMs, cpuMs: full.cpuMs, rendered: full.result.length },
+  specs: { wallMs: median(specRuns.map((r) => r.wallMs)), cpuMs: median(specRuns.map((r) => r.cpuMs)) },
+  changes,
+  peakRssMiB: peakRssMiB(),
+};
+await app.close();
+rmSync(dataDir, { recursive: true, force: true });
+process.stdout.write(`${JSON.stringify(result)}\n`);
