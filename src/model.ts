@@ -42,6 +42,8 @@ export interface Item {
   hash: string;
   /** the source gave no usable date: published is the time first seen, and stays so */
   undated?: true;
+  /** the source gave a relative date ("3分钟前"): read once against the first fetch, then kept like an undated one */
+  relativeDate?: true;
 }
 
 /** What the store remembers about each source between fetches; shown at /status. */

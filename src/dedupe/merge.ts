@@ -98,8 +98,10 @@ function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
   // even once the source's date becomes readable: it must not jump in the feed or look edited.
   const candidate = old.undated && !fresh.undated ? anchoredAt(fresh, old.published) : fresh;
   if (old.hash === candidate.hash && old.key === candidate.key) return undefined;
-  const published = candidate.undated ? old.published : candidate.published;
-  const sourceUpdated = candidate.undated ? undefined : candidate.updated;
+  // A relative date ("2小时前") read again later names another instant for the same story: the first reading stays.
+  const anchored = candidate.undated || (old.relativeDate && candidate.relativeDate);
+  const published = anchored ? old.published : candidate.published;
+  const sourceUpdated = anchored ? undefined : candidate.updated;
   const bumped = sourceUpdated && sourceUpdated > old.updated ? sourceUpdated : now.toISOString();
   const next: Item = {
     ...candidate,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Author, Item } from '../model.ts';
 import type { RawItem } from '../parse/types.ts';
-import { parseDate } from './dates.ts';
+import { parseDate, parseRelativeDate } from './dates.ts';
 import { titleFingerprint } from './fingerprint.ts';
 import { cleanHtml, htmlToText, textTitle } from './html.ts';
 import { canonicalUrl, resolveUrl, TRACKING_PARAMS, type TrackingParams } from './urls.ts';
@@ -40,7 +40,10 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
 
   const nowIso = ctx.now.toISOString();
   const dateCtx = { timezone: ctx.timezone };
-  const published = sane(parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx), ctx.now);
+  const absolute = parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx);
+  // "3分钟前" means something only at the fetch time; such an item keeps the date of its first reading (merge).
+  const relative = absolute ? undefined : parseRelativeDate(raw.published ?? raw.updated, { ...dateCtx, now: ctx.now });
+  const published = sane(absolute ?? relative, ctx.now);
   const updated = sane(parseDate(raw.updated, dateCtx), ctx.now);
   const publishedIso = (published ?? ctx.now).toISOString();
   const updatedIso = updated && updated.getTime() > Date.parse(publishedIso) ? updated.toISOString() : publishedIso;
@@ -68,6 +71,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   const fingerprint = raw.title ? titleFingerprint(title) : undefined;
   if (fingerprint) item.fingerprint = fingerprint;
   if (!published) item.undated = true;
+  else if (relative) item.relativeDate = true;
   if (summary && summary !== content) item.summary = summary;
   if (content) item.content = content;
   const author = authorOf(raw, base);
@@ -129,7 +133,7 @@ export function tagUri(ctx: Pick<NormalizeContext, 'idAuthority' | 'sourceId' | 
 /** Hash of what a reader sees; when it changes, the stored item is updated. */
 export function contentHash(item: Omit<Item, 'hash'> | Item): string {
   // An undated item's dates are the fetch time: they must not make every fetch look like an edit.
-  const dates = item.undated ? [] : [item.published, item.updated];
+  const dates = item.undated || item.relativeDate ? [] : [item.published, item.updated];
   // Fields added after the first release join only when present, so items stored before keep their hash.
   const later = item.language ? [item.language] : [];
   return sha1(JSON.stringify([item.title, item.link, item.summary ?? '', item.content ?? '', item.author ?? null,
