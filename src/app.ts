@@ -17,7 +17,7 @@ import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedu
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { StoreWriteError } from './store/errors.ts';
-import { isExpiredUnder, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
+import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 import { ItemStore, type PruneReport } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 
@@ -185,11 +185,11 @@ export class App {
       },
       store: this.store,
       apply: (changes: MergeResult) => {
-        // An item retention would drop at once is not stored, or it would come back as new every cycle.
-        const added = changes.added.filter((item) => !isExpiredUnder(policy, item, this.#now()));
-        this.store.apply(added, changes.updated);
-        report.added += added.length;
+        const { stored, refused } = admitNew(changes.added, policy, this.store, this.#now());
+        this.store.apply(stored, changes.updated);
+        report.added += stored.length;
         report.updated += changes.updated.length;
+        return refused;
       },
       now: this.#now,
       idAuthority: new URL(this.config.baseUrl).hostname,

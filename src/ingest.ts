@@ -12,12 +12,16 @@ import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
+import { rememberPruned, withoutPruned } from './store/pruned-keys.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
   store: StoredItems;
-  /** applies a source's changes to the store at once (synchronously), so the next source dedupes against them */
-  apply: (changes: MergeResult) => void;
+  /**
+   * applies a source's changes to the store at once (synchronously), so the next source dedupes against them;
+   * returns the new items it refused (already past retention), whose keys the source then remembers as pruned
+   */
+  apply: (changes: MergeResult) => Item[];
   now: () => Date;
   idAuthority: string;
   /** config dedupe.*: tracking parameters and the same-title window */
@@ -77,10 +81,14 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     });
-    const changes = mergeItems(ctx.store, source.id, items, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
-    ctx.apply(changes);
+    // Items retention dropped earlier are not new again while the source keeps listing them.
+    const fresh = withoutPruned(previous.prunedKeys, items, started);
+    const changes = mergeItems(ctx.store, source.id, fresh.kept, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
+    const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
+    const { prunedKeys: _old, ...kept } = base;
     const state = succeeded({
-      ...base,
+      ...kept,
+      ...(prunedKeys ? { prunedKeys } : {}),
       ...moved,
       httpStatus: result.status,
       itemsSeen: items.length,

@@ -70,4 +70,9 @@ export interface SourceState {
   movedTo?: string;
   /** the configured URL movedTo replaces; when the config names another URL, movedTo no longer applies */
   movedFrom?: string;
+  /**
+   * keys of items retention dropped while the source still listed them (short hash -> last listed), so they
+   * are not stored again as new; see store/pruned-keys.ts
+   */
+  prunedKeys?: Record<string, string>;
 }

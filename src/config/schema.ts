@@ -39,6 +39,7 @@ const FETCH_DEFAULTS = {
 const sourceRetention = z.strictObject({
   maxItemsPerSource: z.number().int().min(1).optional(),
   maxAgeDays: z.number().positive().optional(),
+  minItemsPerSource: z.number().int().min(0).optional(),
 });
 
 /**
@@ -94,7 +95,9 @@ export const configSchema = z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
     /** no age limit when absent */
     maxAgeDays: z.number().positive().optional(),
-  }).default({ maxItemsPerSource: 500 }),
+    /** newest items a source keeps whatever their age, so a quiet source never serves an empty feed */
+    minItemsPerSource: z.number().int().min(0).default(20),
+  }).default({ maxItemsPerSource: 500, minItemsPerSource: 20 }),
   store: z.strictObject({
     /** how many previous store files data/backups/ keeps */
     backups: z.number().int().min(0).max(100).default(3),

@@ -11,13 +11,15 @@ export interface SourceConfig {
   /** IANA zone for dates that carry none */
   timezone: string;
   /** this source's own retention limits; unset keys fall back to Config.retention */
-  retention?: { maxItemsPerSource?: number; maxAgeDays?: number };
+  retention?: { maxItemsPerSource?: number; maxAgeDays?: number; minItemsPerSource?: number };
 }
 
 export interface RetentionConfig {
   maxItemsPerSource: number;
   /** items published longer ago are dropped; no age limit when absent */
   maxAgeDays?: number;
+  /** newest items a source keeps whatever their age (default 20) */
+  minItemsPerSource: number;
 }
 
 export interface Config {
