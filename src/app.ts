@@ -246,6 +246,11 @@ export class App {
       ...(o.state.nextFetch ? { nextFetch: o.state.nextFetch, failures: o.state.consecutiveFailures } : {}),
     };
     const moved = o.movedTo ? `; moved permanently to ${o.movedTo} (fetched from there from now on; update its url in the config)` : '';
+    if (o.keySwitch) {
+      const { mode, switchedFrom } = o.keySwitch;
+      this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },
+        `dedupe key switched from ${switchedFrom.mode} to ${mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}`);
+    }
     if (o.error) this.#log.warn({ ...fields, error: o.error.message }, `fetch failed: ${o.error.message}${moved}`);
     else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
     else this.#log.info(fields, 'fetched');
@@ -333,8 +338,11 @@ export class App {
         config: this.configStatus,
         store: { ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
         sources: this.#sourceStatuses().map((status) => {
-          const { etag, lastModified, feedTitle, feedLink } = this.store.sourceState(status.id);
-          return { ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null };
+          const { etag, lastModified, feedTitle, feedLink, dedupeKey } = this.store.sourceState(status.id);
+          return {
+            ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
+            dedupeKey: dedupeKey ?? 'guid',
+          };
         }),
       }),
     };

@@ -2,6 +2,7 @@
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
+import { chooseKeyMode, keyItems, type KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
@@ -38,6 +39,8 @@ export interface IngestOutcome {
   url: string;
   /** set when this fetch met a permanent redirect: the URL the next fetch will use */
   movedTo?: string;
+  /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
+  keySwitch?: Required<KeyChoice>;
   bytes: number;
   ms: number;
 }
@@ -81,14 +84,18 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     });
+    const keyChoice = chooseKeyMode(items, previous.dedupeKey ?? 'guid');
+    const keyed = keyItems(items, keyChoice.mode, { idAuthority: ctx.idAuthority, sourceId: source.id, now: started });
     // Items retention dropped earlier are not new again while the source keeps listing them.
-    const fresh = withoutPruned(previous.prunedKeys, items, started);
-    const changes = mergeItems(ctx.store, source.id, fresh.kept, started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
+    const fresh = withoutPruned(previous.prunedKeys, keyed, started);
+    const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity: keyChoice.mode === 'guid' || keyChoice.mode === 'link' };
+    const changes = mergeItems(ctx.store, source.id, fresh.kept, started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
-    const { prunedKeys: _old, ...kept } = base;
+    const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
     const state = succeeded({
       ...kept,
       ...(prunedKeys ? { prunedKeys } : {}),
+      ...(keyChoice.mode !== 'guid' ? { dedupeKey: keyChoice.mode } : {}),
       ...moved,
       httpStatus: result.status,
       itemsSeen: items.length,
@@ -99,7 +106,10 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;
     else delete state.lastModified;
-    return { ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed() };
+    return {
+      ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
+      ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
+    };
   } catch (err) {
     const error = err as Error & { status?: number };
     const failures = (previous.consecutiveFailures ?? 0) + 1;

@@ -75,4 +75,9 @@ export interface SourceState {
    * are not stored again as new; see store/pruned-keys.ts
    */
   prunedKeys?: Record<string, string>;
+  /**
+   * the dedupe key this source uses when not the default guid (dedupe/source-key.ts): link, link+date or
+   * link+date+title, chosen because too many of its guids were blank or repeated
+   */
+  dedupeKey?: 'link' | 'link+date' | 'link+date+title';
 }

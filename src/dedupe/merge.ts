@@ -13,6 +13,11 @@ export interface StoredItems {
 export interface MergeOptions {
   /** items of different sources with the same title fingerprint are one story when published this close */
   titleWindowMs: number;
+  /**
+   * whether a stored item of the same source with the same canonical link is the same item (default true). Off
+   * for sources whose items share links (dedupe key link+date or beyond): there a link tells items apart no more.
+   */
+  linkIsIdentity?: boolean;
 }
 
 export const DEFAULT_MERGE_OPTIONS: MergeOptions = { titleWindowMs: 48 * 3600 * 1000 };
@@ -50,14 +55,14 @@ export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item
     const sameLink = fresh.canonicalLink
       ? (addedByLink.get(fresh.canonicalLink) ?? stored.byCanonicalLink(fresh.canonicalLink))
       : undefined;
-    const existing = sameKey ?? (sameLink && sameLink.sourceId === sourceId ? sameLink : undefined);
+    const existing = sameKey ?? (sameLink && sameLink.sourceId === sourceId && options.linkIsIdentity !== false ? sameLink : undefined);
     if (existing) {
       const next = updateOf(current(existing), fresh, now);
       if (next) pending.set(next.id, next);
       else result.unchanged++;
       continue;
     }
-    const sameStory = sameLink ?? sameTitle(stored, sourceId, fresh, options.titleWindowMs);
+    const sameStory = (sameLink && sameLink.sourceId !== sourceId ? sameLink : undefined) ?? sameTitle(stored, sourceId, fresh, options.titleWindowMs);
     if (sameStory) {
       const base = current(sameStory);
       if (!base.alsoIn.includes(sourceId) && base.sourceId !== sourceId) {
