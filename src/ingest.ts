@@ -122,6 +122,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(result?.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {}),
       consecutiveFailures: failures,
       lastError: error.message,
+      failingSince: failures === 1 || !previous.failingSince ? started.toISOString() : previous.failingSince,
       nextFetch: nextAttemptAfterFailure(failures, started, retryAfter).toISOString(),
       ...(status !== undefined ? { httpStatus: status } : {}),
     };
@@ -164,7 +165,7 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
 }
 
 function succeeded(state: SourceState, started: Date): SourceState {
-  const { lastError: _error, nextFetch: _next, ...rest } = state;
+  const { lastError: _error, nextFetch: _next, failingSince: _since, ...rest } = state;
   return { ...rest, lastSuccess: started.toISOString(), consecutiveFailures: 0 };
 }
 

@@ -64,6 +64,8 @@ export interface SourceState {
   itemsSeen?: number;
   consecutiveFailures: number;
   lastError?: string;
+  /** start of the first attempt of the current run of failures; cleared on success */
+  failingSince?: string;
   /** no scheduled fetch before this time (backoff after failures, or the server's Retry-After) */
   nextFetch?: string;
   /** where a permanent redirect (301/308) sent this source's configured URL: fetched instead of it */

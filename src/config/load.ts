@@ -125,6 +125,7 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     ...(s.encoding !== undefined ? { encoding: s.encoding } : {}),
     timezone: s.timezone ?? globals.defaults.timezone,
     ...(s.retention !== undefined ? { retention: s.retention } : {}),
+    ...(s.errorItems !== undefined ? { errorItems: s.errorItems } : {}),
   };
 }
 

@@ -65,6 +65,8 @@ export const sourceSchema = z.strictObject({
   timezone: timezone.optional(),
   /** overrides retention.* for this source */
   retention: sourceRetention.optional(),
+  /** while failing, one item in the source's own feed tells its readers */
+  errorItems: z.boolean().optional(),
 });
 
 export const configSchema = z.strictObject({

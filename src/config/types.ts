@@ -12,6 +12,8 @@ export interface SourceConfig {
   timezone: string;
   /** this source's own retention limits; unset keys fall back to Config.retention */
   retention?: { maxItemsPerSource?: number; maxAgeDays?: number; minItemsPerSource?: number };
+  /** while the source fails, its own feed carries one item saying so (render/error-items.ts) */
+  errorItems?: boolean;
 }
 
 export interface RetentionConfig {

@@ -21,8 +21,11 @@ export interface SiteInfo {
   sources: { id: string; url: string; title?: string; tags: string[]; enabled: boolean }[];
 }
 
-/** Every output feed of the site: latest, one per tag, one per source. Pure. */
-export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>): FeedSpec[] {
+/**
+ * Every output feed of the site: latest, one per tag, one per source. Pure. `sourceOnly` holds items shown in
+ * one source's feed and nowhere else (a failing source's error item).
+ */
+export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, sourceOnly: ReadonlyMap<string, Item> = new Map()): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
   // One pass over the sorted items fills every feed (newest first, up to the limit): with a thousand sources,
@@ -53,10 +56,14 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
     specs.push({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-      items: bySource.get(source.id)!,
+      items: withExtra(bySource.get(source.id)!, sourceOnly.get(source.id), site.limit),
     });
   }
   return specs;
+}
+
+function withExtra(items: Item[], extra: Item | undefined, limit: number): Item[] {
+  return extra ? [extra, ...items].sort(newestFirst).slice(0, limit) : items;
 }
 
 /** Tags of an item: those of its source and of every source that also carried it, in config order. */
