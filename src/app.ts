@@ -194,6 +194,7 @@ export class App {
         return refused;
       },
       now: this.#now,
+      freshness: { minMs: this.config.fetch.minIntervalMs, maxMs: this.config.fetch.maxIntervalMs },
       idAuthority: new URL(this.config.baseUrl).hostname,
       dedupe: {
         trackingParams: trackingParams(this.config.dedupe.trackingParams),

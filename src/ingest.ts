@@ -13,6 +13,7 @@ import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
+import { freshUntil, type FreshnessBounds, type FreshnessHints } from './schedule/freshness.ts';
 import { rememberPruned, withoutPruned } from './store/pruned-keys.ts';
 
 export interface IngestContext {
@@ -25,6 +26,8 @@ export interface IngestContext {
   apply: (changes: MergeResult) => Item[];
   now: () => Date;
   idAuthority: string;
+  /** config fetch.minIntervalMinutes/maxIntervalMinutes: bounds on the wait a source's freshness hints ask for */
+  freshness?: FreshnessBounds;
   /** config dedupe.*: tracking parameters and the same-title window */
   dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
 }
@@ -73,6 +76,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       // A 304 may carry fresher validators (RFC 9110 §15.4.5); keep the old ones otherwise.
       if (result.etag) state.etag = result.etag;
       if (result.lastModified) state.lastModified = result.lastModified;
+      // A 304 says nothing of the feed's <ttl>; the one read last time still holds.
+      keepFresh(state, source, { ...previous.feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
       return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
     const { feed, items } = await readDocument(result.text, {
@@ -106,6 +111,10 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;
     else delete state.lastModified;
+    const feedHints = { ...optional('ttlMinutes', feed.ttl), ...optional('updatePeriod', feed.updatePeriod), ...optional('updateFrequency', feed.updateFrequency) };
+    if (Object.keys(feedHints).length > 0) state.feedHints = feedHints;
+    else delete state.feedHints;
+    keepFresh(state, source, { ...feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
     return {
       ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
       ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
@@ -162,6 +171,20 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
     trackingParams: ctx.trackingParams,
   };
   return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
+}
+
+/**
+ * The next fetch is no earlier than the source's freshness hints allow (ttl, sy:*, Cache-Control, Expires),
+ * unless the operator chose the schedule over them (ignoreSourceTtl).
+ */
+function keepFresh(state: SourceState, source: SourceConfig, hints: FreshnessHints, started: Date, ctx: IngestContext): void {
+  if (source.ignoreSourceTtl || !ctx.freshness) return;
+  const until = freshUntil(hints, started, ctx.freshness);
+  if (until) state.nextFetch = until.toISOString();
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
 }
 
 function succeeded(state: SourceState, started: Date): SourceState {

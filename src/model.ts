@@ -68,6 +68,8 @@ export interface SourceState {
   failingSince?: string;
   /** no scheduled fetch before this time (backoff after failures, or the server's Retry-After) */
   nextFetch?: string;
+  /** freshness the feed itself declared at the last full fetch (<ttl>, sy:*), still valid after a 304 */
+  feedHints?: { ttlMinutes?: number; updatePeriod?: string; updateFrequency?: number };
   /** where a permanent redirect (301/308) sent this source's configured URL: fetched instead of it */
   movedTo?: string;
   /** the configured URL movedTo replaces; when the config names another URL, movedTo no longer applies */

@@ -126,6 +126,7 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     timezone: s.timezone ?? globals.defaults.timezone,
     ...(s.retention !== undefined ? { retention: s.retention } : {}),
     ...(s.errorItems !== undefined ? { errorItems: s.errorItems } : {}),
+    ...(s.ignoreSourceTtl !== undefined ? { ignoreSourceTtl: s.ignoreSourceTtl } : {}),
   };
 }
 
@@ -144,6 +145,8 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       concurrency: data.fetch.concurrency,
       hostConcurrency: data.fetch.hostConcurrency,
       spreadMs: data.fetch.spreadSeconds * 1000,
+      minIntervalMs: data.fetch.minIntervalMinutes * 60_000,
+      maxIntervalMs: Math.max(data.fetch.maxIntervalMinutes, data.fetch.minIntervalMinutes) * 60_000,
     },
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,

@@ -35,6 +35,7 @@ const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at mo
 
 const FETCH_DEFAULTS = {
   timeoutSeconds: 20, connectTimeoutSeconds: 10, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadSeconds: 300,
+  minIntervalMinutes: 0, maxIntervalMinutes: 1440,
 };
 const sourceRetention = z.strictObject({
   maxItemsPerSource: z.number().int().min(1).optional(),
@@ -67,6 +68,8 @@ export const sourceSchema = z.strictObject({
   retention: sourceRetention.optional(),
   /** while failing, one item in the source's own feed tells its readers */
   errorItems: z.boolean().optional(),
+  /** follow the schedule even when the source's <ttl>, sy:*, Cache-Control or Expires ask for a longer wait */
+  ignoreSourceTtl: z.boolean().optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -86,6 +89,9 @@ export const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(256).default(8),
     hostConcurrency: z.number().int().min(1).max(64).default(2),
     spreadSeconds: z.number().min(0).max(3600).default(300),
+    /** bounds on the wait a source's freshness hints (<ttl>, sy:*, Cache-Control, Expires) may impose */
+    minIntervalMinutes: z.number().min(0).max(7 * 1440).default(0),
+    maxIntervalMinutes: z.number().min(1).max(30 * 1440).default(1440),
   }).default(FETCH_DEFAULTS),
   dedupe: z.strictObject({
     // replaces the default list; copy it from README to add one

@@ -14,6 +14,8 @@ export interface SourceConfig {
   retention?: { maxItemsPerSource?: number; maxAgeDays?: number; minItemsPerSource?: number };
   /** while the source fails, its own feed carries one item saying so (render/error-items.ts) */
   errorItems?: boolean;
+  /** the schedule wins over the source's own freshness hints (<ttl>, sy:*, Cache-Control, Expires) */
+  ignoreSourceTtl?: boolean;
 }
 
 export interface RetentionConfig {
@@ -42,6 +44,9 @@ export interface Config {
     hostConcurrency: number;
     /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
     spreadMs: number;
+    /** bounds on the wait a source's freshness hints may impose, in ms */
+    minIntervalMs: number;
+    maxIntervalMs: number;
   };
   dedupe: {
     /** query parameter names dropped from canonical links; "utm_*" is a prefix */

@@ -47,6 +47,9 @@ interface Fetched {
   permanentUrl?: string;
   etag?: string;
   lastModified?: string;
+  /** the response's Cache-Control and Expires, for when to fetch again (schedule/freshness.ts) */
+  cacheControl?: string;
+  expires?: string;
 }
 
 export interface FetchedFeed extends Fetched {
@@ -121,6 +124,8 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     ...optional('permanentUrl', permanentUrl),
     ...optional('etag', response.headers.get('etag')),
     ...optional('lastModified', response.headers.get('last-modified')),
+    ...optional('cacheControl', response.headers.get('cache-control')),
+    ...optional('expires', response.headers.get('expires')),
   };
   if (response.status === 304) {
     await response.body?.cancel();

@@ -50,5 +50,9 @@ export interface ParsedFeed {
   /** the URL the feed names as its own (Atom rel="self", atom:link in RSS, JSON Feed feed_url), when absolute */
   selfUrl?: string;
   language?: string;
+  /** how often the feed says it changes: RSS <ttl> (minutes), sy:updatePeriod and sy:updateFrequency */
+  ttl?: number;
+  updatePeriod?: string;
+  updateFrequency?: number;
   items: RawItem[];
 }
