@@ -5,7 +5,11 @@ import type { Config, SourceConfig } from './config/types.ts';
 import type { MergeResult } from './dedupe/merge.ts';
 import type { Agent } from 'undici';
 import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
+import { SourceHttpError } from './fetch/errors.ts';
+import { HostPauses } from './fetch/host-pauses.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
+import { HostRate } from './fetch/host-rate.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
@@ -35,6 +39,8 @@ export interface AppOptions {
   recover?: boolean;
   /** drop the items of sources no longer configured, after each cycle (--purge) */
   purge?: boolean;
+  /** waits ms for a host's request rate (hosts.<host>.perMinute); tests pass one that moves their clock */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CycleOptions {
@@ -44,8 +50,8 @@ export interface CycleOptions {
 
 export interface CycleReport {
   sources: IngestOutcome[];
-  /** sources not fetched because their nextFetch lies ahead */
-  skipped: { sourceId: string; nextFetch: string }[];
+  /** sources not fetched because their nextFetch lies ahead, or their host asked for a pause (host) */
+  skipped: { sourceId: string; nextFetch: string; host?: string }[];
   added: number;
   updated: number;
   rendered: string[];
@@ -75,6 +81,8 @@ export class App {
   readonly #fetch: FetchFunction | undefined;
   readonly #agent: Agent;
   readonly #queue: HostQueue;
+  readonly #pauses: HostPauses;
+  readonly #rate: HostRate;
   /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
   #renderedFrom: string | undefined;
   #pages: { index?: RenderedFeed; opml?: RenderedFeed } = {};
@@ -102,6 +110,9 @@ export class App {
     this.#agent = createFetchAgent(this.config.fetch.connectTimeoutMs);
     this.#queue = new HostQueue({ concurrency: this.config.fetch.concurrency, perHost: this.config.fetch.hostConcurrency });
     this.#purge = options.purge ?? false;
+    this.#pauses = new HostPauses((host) => this.config.hosts[host] ?? {});
+    const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {}));
+    this.#rate = new HostRate({ perMinute: (host) => this.config.hosts[host]?.perMinute, now: this.#now, sleep });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#updateMaxAge();
   }
@@ -169,7 +180,8 @@ export class App {
       if (wanted && !wanted.has(s.id)) return false;
       const { nextFetch } = this.store.sourceState(s.id);
       // A source whose last cycle was lost to a failed store write is fetched again, backoff or not.
-      if (options.force || this.#retry.has(s.id) || isDue(nextFetch, now)) return true;
+      if (options.force || this.#retry.has(s.id)) return true;
+      if (isDue(nextFetch, now)) return !this.#hostPaused(s.id, fetchUrlOf(s, this.store.sourceState(s.id)), report);
       report.skipped.push({ sourceId: s.id, nextFetch: nextFetch! });
       this.#log.debug({ source: s.id, nextFetch }, 'not fetched: backing off');
       return false;
@@ -205,7 +217,13 @@ export class App {
       const url = fetchUrlOf(source, this.store.sourceState(source.id));
       return this.#queue.run(hostOf(url), async () => {
         if (this.#stopping) return; // shutdown: in-flight fetches finish, none start
+        const host = hostOf(url);
+        // The host may have asked for a pause while this source waited in the queue behind another of its sources.
+        if (!options.force && !this.#retry.has(source.id) && this.#hostPaused(source.id, url, report)) return;
+        await this.#rate.acquire(host, this.#abort.signal);
+        if (this.#stopping) return;
         const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);
+        this.#pauseHostOf(outcome);
         report.sources.push(outcome);
         if (outcome.status === 'error' && this.#abort.signal.aborted) {
           // Cut short by shutdown: not the source's failure, so its state stays as it was.
@@ -234,6 +252,27 @@ export class App {
     }
     this.#lastCycle = this.#now().toISOString();
     return report;
+  }
+
+  /** Whether the source's host is paused by an earlier Retry-After; records the skip in the report. */
+  #hostPaused(sourceId: string, url: string, report: CycleReport): boolean {
+    const host = hostOf(url);
+    const until = this.#pauses.pausedUntil(host, this.#now());
+    if (!until) return false;
+    report.skipped.push({ sourceId, nextFetch: until.toISOString(), host });
+    this.#log.debug({ source: sourceId, host, until: until.toISOString() }, 'not fetched: host asked for a pause');
+    return true;
+  }
+
+  /** A 429/503 with Retry-After pauses every source of the host that sent it (see fetch/host-pauses.ts). */
+  #pauseHostOf(outcome: IngestOutcome): void {
+    const error = outcome.error;
+    if (!(error instanceof SourceHttpError) || !error.retryAfter) return;
+    const host = hostOf(error.answeredBy);
+    if (this.#pauses.pause(host, error.retryAfter, this.#now())) {
+      this.#log.warn({ host, until: error.retryAfter.toISOString(), source: outcome.sourceId, http: error.status },
+        `pausing host ${host} until ${error.retryAfter.toISOString()}: it answered ${error.status} with Retry-After`);
+    }
   }
 
   #retentionPolicy(): RetentionPolicy {

@@ -151,6 +151,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     store: data.store,
+    hosts: Object.fromEntries(Object.entries(data.hosts).map(([host, settings]) => [host.toLowerCase(), settings])),
     sources,
   };
 }

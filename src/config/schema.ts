@@ -106,6 +106,13 @@ export const configSchema = z.strictObject({
     /** newest items a source keeps whatever their age, so a quiet source never serves an empty feed */
     minItemsPerSource: z.number().int().min(0).default(20),
   }).default({ maxItemsPerSource: 500, minItemsPerSource: 20 }),
+  /** per-host settings, keyed by host name as in the URL (lower case, no port) */
+  hosts: z.record(z.string().min(1), z.strictObject({
+    /** requests started to this host per rolling minute, at most */
+    perMinute: z.number().int().min(1).max(6000).optional(),
+    /** a Retry-After from this host pauses all its sources; default true, false for loopback and private hosts */
+    honorRetryAfter: z.boolean().optional(),
+  })).default({}),
   store: z.strictObject({
     /** how many previous store files data/backups/ keeps */
     backups: z.number().int().min(0).max(100).default(3),

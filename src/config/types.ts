@@ -56,5 +56,7 @@ export interface Config {
   };
   retention: RetentionConfig;
   store: { backups: number };
+  /** per-host settings keyed by lower-case host name: perMinute, honorRetryAfter */
+  hosts: Record<string, { perMinute?: number; honorRetryAfter?: boolean }>;
   sources: SourceConfig[];
 }

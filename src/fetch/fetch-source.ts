@@ -136,7 +136,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     const retryAfter = response.status === 429 || response.status === 503
       ? parseRetryAfter(response.headers.get('retry-after'), (options.now ?? (() => new Date()))())
       : undefined;
-    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter);
+    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter, fetched.url);
   }
   let body: Uint8Array;
   try {

@@ -68,7 +68,9 @@ export async function openTestApp(sources: TestSource[], fetch: Record<string, u
       done();
     },
   });
-  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now });
+  // Waits (a host's request rate) move the test's clock instead of real time.
+  const sleep = async (ms: number) => clock.advance(ms);
+  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now, sleep });
   return { app, clock, dataDir, logs };
 }
 

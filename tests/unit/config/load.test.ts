@@ -30,6 +30,7 @@ describe('parseConfig: a valid config', () => {
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000, minIntervalMs: 0, maxIntervalMs: 86_400_000 },
       retention: { maxItemsPerSource: 500, minItemsPerSource: 20 },
       store: { backups: 3 },
+      hosts: {},
       dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
       sources: [{
         id: 'chinanews-scroll',
