@@ -4,7 +4,7 @@ import type { RawItem } from '../parse/types.ts';
 import { parseDate, parseRelativeDate } from './dates.ts';
 import { titleFingerprint } from './fingerprint.ts';
 import { cleanHtml, htmlToText, textTitle } from './html.ts';
-import { canonicalUrl, resolveUrl, TRACKING_PARAMS, type TrackingParams } from './urls.ts';
+import { canonicalUrl, resolveUrl, TRACKING_PARAMS, withoutTrackingParams, type TrackingParams } from './urls.ts';
 
 export interface NormalizeContext {
   sourceId: string;
@@ -48,7 +48,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   const publishedIso = (published ?? ctx.now).toISOString();
   const updatedIso = updated && updated.getTime() > Date.parse(publishedIso) ? updated.toISOString() : publishedIso;
 
-  const key = itemKey(raw, canonicalLink, title, published);
+  const key = itemKey(raw, canonicalLink, title, published, ctx.trackingParams ?? TRACKING_PARAMS);
   const item: Item = {
     id: itemId(raw, key, ctx),
     sourceId: ctx.sourceId,
@@ -106,8 +106,9 @@ function languageTag(value: string | undefined): string | undefined {
 }
 
 /** Dedupe key within a source: guid, else canonical link, else title and date. */
-function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string, published: Date | undefined): string {
-  if (raw.guid) return `g:${raw.guid.trim()}`;
+function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string, published: Date | undefined, isTracking: TrackingParams): string {
+  // A guid that is a URL loses its tracking parameters: some CMSs put utm_source in the guid and vary it.
+  if (raw.guid) return `g:${withoutTrackingParams(raw.guid.trim(), isTracking)}`;
   if (canonicalLink) return `l:${canonicalLink}`;
   return `h:${sha1(`${title}\n${published?.toISOString() ?? ''}`).slice(0, 20)}`;
 }

@@ -63,6 +63,21 @@ describe('edits are updates, not duplicates', () => {
   });
 });
 
+describe('tracking parameters never enter a key', () => {
+  it('a guid that is a URL with tracking parameters (and no link) stays one item when they change', async () => {
+    const entry = (query: string) => `<item><guid isPermaLink="false">http://site.example/story/7${query}</guid><title>Story 7</title><pubDate>${DATE}</pubDate></item>`;
+    const doc = (query: string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>${entry(query)}</channel></rss>`;
+    fx.routes.set('/guid-utm.xml', { body: doc('?utm_source=rss&amp;id=7') });
+    const { app, clock } = await open([{ id: 'guid-utm', url: fx.url('/guid-utm.xml') }]);
+    await app.runCycle();
+    fx.routes.set('/guid-utm.xml', { body: doc('?id=7&amp;utm_source=app&amp;spm=a.b') });
+    clock.advance(15 * 60_000);
+    const report = await app.runCycle();
+    expect(report.added).toBe(0);
+    expect(app.store.items()).toHaveLength(1);
+  });
+});
+
 describe('undated items keep the time first seen', () => {
   it('never jump back to the top on later fetches, edits, or after a restart of the App', async () => {
     const undated = (titles: string[]) => rss(titles.map((title) => ({ guid: `u-${title.split(" ")[0]}`, title, link: `https://site.example/u/${title.split(" ")[0]}` })));
