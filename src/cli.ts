@@ -221,8 +221,9 @@ async function fetchOnce(common: Common, force: boolean, only: string[]): Promis
     if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
     if (outcome.movedTo) process.stderr.write(`${outcome.sourceId}: moved permanently to ${outcome.movedTo}; update its url in ${common.config}\n`);
   }
-  for (const { sourceId, nextFetch } of report.skipped) {
-    process.stderr.write(`${sourceId}: skipped, backing off until ${nextFetch} (--force fetches it anyway)\n`);
+  for (const { sourceId, nextFetch, host } of report.skipped) {
+    const why = host ? `its host ${host} asked for a pause until ${nextFetch}` : `backing off until ${nextFetch}`;
+    process.stderr.write(`${sourceId}: skipped, ${why} (--force or --source ${sourceId} fetches it anyway)\n`);
   }
   const failed = report.sources.filter((s) => s.status === 'error').length;
   const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';
