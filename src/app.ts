@@ -24,8 +24,7 @@ import { StoreWriteError } from './store/errors.ts';
 import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 import { ItemStore, type PruneReport } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
-import { errorItem } from './render/error-items.ts';
-import type { Item, SourceState } from './model.ts';
+import { errorItemsOf } from './render/error-items.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -312,7 +311,7 @@ export class App {
     // find nothing to render, which is the common case (most sources answer 304 most of the time).
     // revision moves with every change of the items in memory (written or not); the config part catches hot reloads.
     const { title, baseUrl, description, defaults, sources: configured } = this.config;
-    const failing = this.#errorItems(states, titles);
+    const failing = errorItemsOf(this.config.sources, states, titles, new URL(this.config.baseUrl).hostname);
     const from = `${this.store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags]), [...failing]])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(false);
@@ -325,18 +324,6 @@ export class App {
     const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, failing), ctx);
     this.#renderPages(true);
     return changed;
-  }
-
-  /** The outage items of failing sources with errorItems: true, shown in their own feeds only. */
-  #errorItems(states: Record<string, SourceState>, titles: Record<string, string>): Map<string, Item> {
-    const items = new Map<string, Item>();
-    const idAuthority = new URL(this.config.baseUrl).hostname;
-    for (const s of this.config.sources) {
-      const state = states[s.id];
-      const item = s.errorItems && s.enabled && state ? errorItem(state, { idAuthority, title: titles[s.id]!, url: s.url }) : undefined;
-      if (item) items.set(s.id, item);
-    }
-    return items;
   }
 
   /** The index shows each source's status, so it changes every cycle; the OPML only when the feeds do. */

@@ -13,6 +13,22 @@ export interface ErrorItemContext {
   url: string;
 }
 
+/** The outage items of the failing enabled sources with errorItems: true, by source id. */
+export function errorItemsOf(
+  sources: readonly { id: string; url: string; enabled: boolean; errorItems?: boolean }[],
+  states: Readonly<Record<string, SourceState>>,
+  titles: Readonly<Record<string, string>>,
+  idAuthority: string,
+): Map<string, Item> {
+  const items = new Map<string, Item>();
+  for (const s of sources) {
+    const state = states[s.id];
+    const item = s.errorItems && s.enabled && state ? errorItem(state, { idAuthority, title: titles[s.id] ?? s.id, url: s.url }) : undefined;
+    if (item) items.set(s.id, item);
+  }
+  return items;
+}
+
 /** The outage item of a failing source, or undefined while it is healthy. */
 export function errorItem(state: SourceState, ctx: ErrorItemContext): Item | undefined {
   if (state.consecutiveFailures === 0 || !state.lastError || !state.lastFetch) return undefined;
