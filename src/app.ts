@@ -263,14 +263,20 @@ export class App {
     return true;
   }
 
-  /** A 429/503 with Retry-After pauses every source of the host that sent it (see fetch/host-pauses.ts). */
+  /**
+   * A 429/503 with Retry-After pauses every source of the host that sent it (see fetch/host-pauses.ts); so does
+   * a bare 429, which speaks of our rate towards the host, for as long as the answering source backs off.
+   */
   #pauseHostOf(outcome: IngestOutcome): void {
     const error = outcome.error;
-    if (!(error instanceof SourceHttpError) || !error.retryAfter) return;
+    if (!(error instanceof SourceHttpError)) return;
+    const until = error.retryAfter ?? (error.status === 429 && outcome.state.nextFetch ? new Date(outcome.state.nextFetch) : undefined);
+    if (!until) return;
     const host = hostOf(error.answeredBy);
-    if (this.#pauses.pause(host, error.retryAfter, this.#now())) {
-      this.#log.warn({ host, until: error.retryAfter.toISOString(), source: outcome.sourceId, http: error.status },
-        `pausing host ${host} until ${error.retryAfter.toISOString()}: it answered ${error.status} with Retry-After`);
+    if (this.#pauses.pause(host, until, this.#now())) {
+      const why = error.retryAfter ? 'with Retry-After' : 'without Retry-After (paused for its backoff)';
+      this.#log.warn({ host, until: until.toISOString(), source: outcome.sourceId, http: error.status },
+        `pausing host ${host} until ${until.toISOString()}: it answered ${error.status} ${why}`);
     }
   }
 

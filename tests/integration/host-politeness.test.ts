@@ -64,6 +64,19 @@ describe('Retry-After applies to the host that sent it', () => {
   });
 });
 
+describe('a bare 429 (no Retry-After)', () => {
+  it('pauses the host as long as the answering source backs off', async () => {
+    fx.routes.set('/bare-a.xml', { status: 429, body: 'too many' });
+    fx.routes.set('/bare-b.xml', { body: rssFeed('Bare B') });
+    const t = await openTestApp([{ id: 'a', url: fx.url('/bare-a.xml') }, { id: 'b', url: fx.url('/bare-b.xml') }],
+      { concurrency: 1, hostConcurrency: 1 }, new TestClock(), { config: { hosts: { '127.0.0.1': { honorRetryAfter: true } } } });
+    opened.push(t.app);
+    const report = await t.app.runCycle();
+    expect(hits('/bare-b.xml')).toBe(0);
+    expect(report.skipped).toEqual([{ sourceId: 'b', nextFetch: t.app.store.sourceState('a').nextFetch, host: '127.0.0.1' }]);
+  });
+});
+
 describe('hosts.<host>.perMinute', () => {
   it('spreads the fetches of one host so that no minute sees more than perMinute requests', async () => {
     const times: number[] = [];
