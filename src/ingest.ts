@@ -2,7 +2,7 @@
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
-import { chooseKeyMode, keyItems, type KeyChoice } from './dedupe/source-key.ts';
+import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
@@ -92,7 +92,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     const keyChoice = chooseKeyMode(items, previous.dedupeKey ?? 'guid');
     const keyed = keyItems(items, keyChoice.mode, { idAuthority: ctx.idAuthority, sourceId: source.id, now: started });
     // Items retention dropped earlier are not new again while the source keeps listing them.
-    const fresh = withoutPruned(previous.prunedKeys, keyed, started);
+    const former = keyChoice.switchedFrom ? items.map((item) => keyUnder(item, keyChoice.switchedFrom!.mode)) : undefined;
+    const fresh = withoutPruned(previous.prunedKeys, keyed, started, former);
     const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity: keyChoice.mode === 'guid' || keyChoice.mode === 'link' };
     const changes = mergeItems(ctx.store, source.id, fresh.kept, started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);

@@ -38,6 +38,11 @@ export function keyItems(items: readonly Item[], mode: KeyMode, ctx: { idAuthori
   });
 }
 
+/** An item's key under a mode (its own key when the mode has nothing to build one from). */
+export function keyUnder(item: Item, mode: KeyMode): string {
+  return mode === 'guid' ? item.key : keyOf(item, mode) ?? item.key;
+}
+
 function badKeyShare(items: readonly Item[], mode: KeyMode): number {
   if (items.length === 0) return 0;
   const seen = new Set<string>();

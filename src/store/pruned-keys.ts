@@ -21,7 +21,12 @@ export function rememberPruned(keys: PrunedKeys | undefined, items: readonly Ite
   if (items.length === 0) return keys;
   const next: PrunedKeys = { ...keys };
   const at = now.toISOString();
-  for (const item of items) next[hashOf(item.key)] = at;
+  for (const item of items) {
+    next[hashOf(item.key)] = at;
+    // Also under its link key: a source whose guids go bad moves to link keys (dedupe/source-key.ts), and the
+    // items it pruned must stay pruned then. Never matched while the source keys by guid or link+date.
+    if (item.canonicalLink) next[hashOf(`l:${item.canonicalLink}`)] = at;
+  }
   return bounded(next);
 }
 
@@ -37,16 +42,23 @@ export interface PrunedFilter {
  * Leaves out the fetched items retention dropped earlier, refreshing their last-seen time (a key is kept as long
  * as the source lists it), and forgets keys the source stopped listing more than PRUNED_KEY_DAYS ago.
  */
-export function withoutPruned(keys: PrunedKeys | undefined, items: readonly Item[], now: Date): PrunedFilter {
+export function withoutPruned(keys: PrunedKeys | undefined, items: readonly Item[], now: Date, formerKeys?: readonly string[]): PrunedFilter {
   if (!keys) return { kept: [...items], skipped: 0, keys };
   const next: PrunedKeys = { ...keys };
   const at = now.toISOString();
   const kept: Item[] = [];
-  for (const item of items) {
+  items.forEach((item, i) => {
     const hash = hashOf(item.key);
-    if (next[hash] === undefined) kept.push(item);
-    else next[hash] = at;
-  }
+    // formerKeys: each item's key before the source's dedupe key changed in this fetch; a key pruned under the old
+    // mode is carried over to the new one.
+    const former = formerKeys?.[i] !== undefined ? hashOf(formerKeys[i]!) : undefined;
+    if (next[hash] === undefined && (former === undefined || next[former] === undefined)) {
+      kept.push(item);
+      return;
+    }
+    next[hash] = at;
+    if (former !== undefined && next[former] !== undefined) next[former] = at;
+  });
   const oldest = new Date(now.getTime() - PRUNED_KEY_DAYS * DAY_MS).toISOString();
   for (const [hash, seen] of Object.entries(next)) if (seen < oldest) delete next[hash];
   return { kept, skipped: items.length - kept.length, keys: Object.keys(next).length > 0 ? bounded(next) : undefined };

@@ -84,6 +84,23 @@ describe('no resurrection after pruning', () => {
   });
 });
 
+describe('no resurrection across a change of dedupe key', () => {
+  it('an item pruned under its guid stays pruned once the source moves to link keys', async () => {
+    const doc = (guid: (i: number) => string) => `<?xml version="1.0"?><rss version="2.0"><channel><title>K</title>${[1, 2, 3, 4, 5].map((i) =>
+      `<item><guid isPermaLink="false">${guid(i)}</guid><title>K ${i}</title><link>https://k.example/${i}</link><pubDate>Mon, 10 Mar 2025 ${String(10 - i).padStart(2, '0')}:00:00 GMT</pubDate></item>`).join('')}</channel></rss>`;
+    fx.routes.set('/rekey.xml', { body: doc((i) => `id-${i}`) });
+    const { app, clock } = await open([{ id: 'rekey', url: fx.url('/rekey.xml') }], { config: { retention: { maxItemsPerSource: 3 } } });
+    await app.runCycle();
+    expect(titles(app)).toEqual(['K 1', 'K 2', 'K 3']);
+    fx.routes.set('/rekey.xml', { body: doc(() => 'same') });
+    clock.advance(FIFTEEN_MIN);
+    const report = await app.runCycle();
+    expect(app.store.sourceState('rekey').dedupeKey).toBe('link');
+    expect(report.added).toBe(0);
+    expect(titles(app)).toEqual(['K 1', 'K 2', 'K 3']);
+  });
+});
+
 describe('retention.minItemsPerSource', () => {
   it('a quiet source keeps its newest items whatever their age, so its feed is never empty', async () => {
     fx.routes.set('/quiet.xml', { body: rssFeed('Quiet', 3) });
