@@ -20,7 +20,7 @@ import { StoreCorruptError } from './store/errors.ts';
 
 const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
-  tributary fetch --once [--force] [--config PATH] [--data DIR] [--recover] [--purge]
+  tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
   tributary check [--config PATH]
   tributary check --discover URL [--config PATH]
   tributary import-opml FILE [--config PATH]
@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       once: { type: 'boolean' },
       force: { type: 'boolean' },
+      source: { type: 'string', multiple: true },
       discover: { type: 'string' },
       recover: { type: 'boolean' },
       purge: { type: 'boolean' },
@@ -60,7 +61,6 @@ export async function main(argv: string[]): Promise<number> {
       'content-type': { type: 'string' },
       timezone: { type: 'string' },
       rules: { type: 'boolean' },
-      source: { type: 'string' },
       html: { type: 'string' },
       'select-item': { type: 'string' },
       'select-title': { type: 'string' },
@@ -91,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'fetch':
       if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
-      return fetchOnce(common, values.force ?? false);
+      return fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
     case 'check':
       return values.discover === undefined ? check(common) : discover(common, values.discover);
     case 'import-opml':
@@ -99,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       return importCommand(positionals[0]!, common);
     case 'inspect':
       if (values.rules) {
-        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source ? { sourceId: values.source } : {}) });
+        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
       }
       return inspect(positionals, values);
     default:
@@ -227,24 +227,39 @@ async function discover(common: Common, url: string): Promise<number> {
   }
 }
 
-/** force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too. */
-async function fetchOnce(common: Common, force: boolean): Promise<number> {
+/**
+ * force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too.
+ * only: the sources the operator named (--source); they are fetched now, backoff or not, since asking for one
+ * source by name is how an operator says "I fixed it, try again".
+ */
+async function fetchOnce(common: Common, force: boolean, only: string[]): Promise<number> {
   const logger = createLogger();
+  let config: Config;
+  try {
+    config = await loadConfig(common.config);
+  } catch (err) {
+    return reportStartError(err);
+  }
+  for (const id of only) {
+    const source = config.sources.find((s) => s.id === id);
+    if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
+    if (!source.enabled) return usageError(`source "${id}" is disabled (enabled: false in ${common.config})`);
+  }
   let app: App;
   try {
-    const config = await loadConfig(common.config);
     app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge });
   } catch (err) {
     return reportStartError(err);
   }
   logOpened(logger, app.store.file, app.store.opened);
-  const report = await app.runCycle(undefined, { force });
+  const report = await app.runCycle(only.length > 0 ? [...new Set(only)] : undefined, { force: force || only.length > 0 });
   for (const outcome of report.sources) {
     if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
     if (outcome.movedTo) process.stderr.write(`${outcome.sourceId}: moved permanently to ${outcome.movedTo}; update its url in ${common.config}\n`);
   }
-  for (const { sourceId, nextFetch } of report.skipped) {
-    process.stderr.write(`${sourceId}: skipped, backing off until ${nextFetch} (--force fetches it anyway)\n`);
+  for (const { sourceId, nextFetch, host } of report.skipped) {
+    const why = host ? `its host ${host} asked for a pause until ${nextFetch}` : `backing off until ${nextFetch}`;
+    process.stderr.write(`${sourceId}: skipped, ${why} (--force or --source ${sourceId} fetches it anyway)\n`);
   }
   const failed = report.sources.filter((s) => s.status === 'error').length;
   const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';

@@ -49,6 +49,9 @@ interface Fetched {
   permanentUrl?: string;
   etag?: string;
   lastModified?: string;
+  /** the response's Cache-Control and Expires, for when to fetch again (schedule/freshness.ts) */
+  cacheControl?: string;
+  expires?: string;
 }
 
 export interface FetchedFeed extends Fetched {
@@ -124,6 +127,8 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     ...optional('permanentUrl', permanentUrl),
     ...optional('etag', response.headers.get('etag')),
     ...optional('lastModified', response.headers.get('last-modified')),
+    ...optional('cacheControl', response.headers.get('cache-control')),
+    ...optional('expires', response.headers.get('expires')),
   };
   if (response.status === 304) {
     await response.body?.cancel();
@@ -134,7 +139,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     const retryAfter = response.status === 429 || response.status === 503
       ? parseRetryAfter(response.headers.get('retry-after'), (options.now ?? (() => new Date()))())
       : undefined;
-    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter);
+    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter, fetched.url);
   }
   let body: Uint8Array;
   try {

@@ -53,5 +53,9 @@ export interface ParsedFeed {
   language?: string;
   /** the feed's logo or icon URL as written (RSS <image><url>, Atom <logo>/<icon>, JSON Feed icon/favicon) */
   image?: string;
+  /** how often the feed says it changes: RSS <ttl> (minutes), sy:updatePeriod and sy:updateFrequency */
+  ttl?: number;
+  updatePeriod?: string;
+  updateFrequency?: number;
   items: RawItem[];
 }
