@@ -24,6 +24,8 @@ export interface StorePass {
   /** bytes of the 20 new items as JSON: what a cycle adds */
   newBytes: number;
   cycles: number[];
+  /** peak RSS once the file was read and parsed, before any cycle */
+  openPeakRssMiB: number;
   peakRssMiB: number;
 }
 
@@ -53,10 +55,10 @@ async function measure(cycle: (c: number) => Promise<number>): Promise<{ cycles:
   return { cycles, cpu, bytes };
 }
 
-async function report(passRole: 'store' | 'floor', items: number, openMs: number, run: Awaited<ReturnType<typeof measure>>): Promise<void> {
+async function report(passRole: 'store' | 'floor', items: number, opened: { ms: number; peakRssMiB: number }, run: Awaited<ReturnType<typeof measure>>): Promise<void> {
   const pass: StorePass = {
-    role: passRole, items, openMs, cycleMs: median(run.cycles), cycleCpuMs: median(run.cpu), bytesPerCycle: run.bytes,
-    newBytes: Buffer.byteLength(JSON.stringify(newItems(0))), cycles: run.cycles, peakRssMiB: peakRssMiB(),
+    role: passRole, items, openMs: opened.ms, cycleMs: median(run.cycles), cycleCpuMs: median(run.cpu), bytesPerCycle: run.bytes,
+    newBytes: Buffer.byteLength(JSON.stringify(newItems(0))), cycles: run.cycles, openPeakRssMiB: opened.peakRssMiB, peakRssMiB: peakRssMiB(),
   };
   process.stdout.write(`${JSON.stringify(pass)}\n`);
 }
@@ -69,7 +71,7 @@ if (role === 'prepare') {
 } else if (role === 'store') {
   const start = performance.now();
   const store = await ItemStore.open(dir);
-  const openMs = performance.now() - start;
+  const opened = { ms: performance.now() - start, peakRssMiB: peakRssMiB() };
   const items = store.size;
   const run = await measure(async (c) => {
     const added = newItems(c);
@@ -78,11 +80,11 @@ if (role === 'prepare') {
     await store.commit();
     return (await stat(store.file)).size + (await stat(store.stateFile)).size;
   });
-  await report('store', items, openMs, run);
+  await report('store', items, opened, run);
 } else if (role === 'floor') {
   const start = performance.now();
   const data = JSON.parse(await readFile(join(dir, 'store.json'), 'utf8')) as { items: Item[] };
-  const openMs = performance.now() - start;
+  const opened = { ms: performance.now() - start, peakRssMiB: peakRssMiB() };
   const items = data.items.length;
   const run = await measure(async (c) => {
     data.items.push(...newItems(c));
@@ -93,7 +95,7 @@ if (role === 'prepare') {
     await handle.close();
     return (await stat(join(dir, 'floor.json'))).size;
   });
-  await report('floor', items, openMs, run);
+  await report('floor', items, opened, run);
 } else {
   throw new Error(`unknown role ${role}: prepare, store or floor`);
 }

@@ -12,8 +12,12 @@ import { renderFeed, renderFormat, type FeedFormat, type RenderContext, type Ren
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
   signature: string;
-  /** of everything in the feed: pages and filtered views rendered from an older generation are stale */
-  generation: string;
+  /**
+   * of everything in the feed: pages and filtered views rendered from an older generation are stale. Signed
+   * when a page or view first asks for it, not at every update: it covers every stored item of the feed, and
+   * signing all of them for all feeds made each render cost in proportion to the whole store.
+   */
+  generation?: string;
   spec: FeedSpec;
   formats: Record<FeedFormat, RenderedFeed>;
 }
@@ -34,6 +38,7 @@ export interface FeedSetOptions {
 export class FeedSet {
   #entries = new Map<string, Entry>();
   #ctx: RenderContext | undefined;
+  #sign: Signer | undefined;
   #pageSize = 50;
   /** pages and views rendered since start (cache misses): a repeated request does not add to it */
   viewsRendered = 0;
@@ -63,7 +68,8 @@ export class FeedSet {
    */
   view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined {
     const entry = this.#entries.get(path);
-    if (!entry || !this.#ctx) return undefined;
+    if (!entry || !this.#ctx || !this.#sign) return undefined;
+    entry.generation ??= this.#sign(entry.spec, entry.spec.all, '');
     const key = `${path}\0${format}\0${queryString(query)}\0${entry.generation}`;
     const cached = this.#views.get(key);
     if (cached) return cached;
@@ -92,17 +98,17 @@ export class FeedSet {
     for (const spec of specs) {
       const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
       const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
-      const generation = sig(spec, spec.all, '');
       const old = this.#entries.get(spec.path);
       if (old && old.signature === signature) {
-        next.set(spec.path, { ...old, generation, spec });
+        next.set(spec.path, { signature, spec, formats: old.formats });
         continue;
       }
-      next.set(spec.path, { signature, generation, spec, formats: renderFeed(doc, ctx) });
+      next.set(spec.path, { signature, spec, formats: renderFeed(doc, ctx) });
       changed.push(spec.path);
     }
     this.#entries = next;
     this.#ctx = ctx;
+    this.#sign = sig;
     this.#pageSize = pageSize;
     return changed;
   }

@@ -5,9 +5,9 @@ const item = (n: number) => ({ id: `tag:example.org,2025:s/${n}`, title: `新闻
 
 describe('jsonChunks', () => {
   it.each([
-    ['a store of 2,500 items (three chunks)', { version: 2, generation: 7, items: Array.from({ length: 2500 }, (_, n) => item(n)), savedAt: '2025-03-09T12:00:00.000Z' }],
-    ['an array of exactly one chunk', { items: Array.from({ length: 1000 }, (_, n) => n) }],
-    ['an array one past a chunk', { items: Array.from({ length: 1001 }, (_, n) => n) }],
+    ['a store of 2,500 items (25 pieces)', { version: 2, generation: 7, items: Array.from({ length: 2500 }, (_, n) => item(n)), savedAt: '2025-03-09T12:00:00.000Z' }],
+    ['an array of exactly one piece', { items: Array.from({ length: 100 }, (_, n) => n) }],
+    ['an array one past a piece', { items: Array.from({ length: 101 }, (_, n) => n) }],
     ['members JSON leaves out, holes and undefined elements', { a: undefined, f: () => 1, s: Symbol('x'), items: [...Array.from({ length: 1500 }, () => undefined), null, 1], z: null }],
     ['a nested date and a key needing escapes', { 'k"ey': new Date(0), nested: { items: Array.from({ length: 1200 }, (_, n) => n) } }],
     ['an empty object', {}],
