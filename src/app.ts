@@ -5,7 +5,11 @@ import type { Config, SourceConfig } from './config/types.ts';
 import type { MergeResult } from './dedupe/merge.ts';
 import type { Agent } from 'undici';
 import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
+import { SourceHttpError } from './fetch/errors.ts';
+import { HostPauses } from './fetch/host-pauses.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
+import { HostRate } from './fetch/host-rate.ts';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
@@ -17,7 +21,7 @@ import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedu
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { StoreWriteError } from './store/errors.ts';
-import { isExpiredUnder, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
+import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 import { ItemStore, type PruneReport } from './store/store.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
@@ -26,6 +30,7 @@ import { topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { RuleTagging } from './rules/tagger.ts';
+import { errorItemsOf } from './render/error-items.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -41,6 +46,8 @@ export interface AppOptions {
   purge?: boolean;
   /** waits between attempts of a WebSub ping or delivery (default: a minute, ten minutes, an hour) */
   websubRetryDelaysMs?: readonly number[];
+  /** waits ms for a host's request rate (hosts.<host>.perMinute); tests pass one that moves their clock */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CycleOptions {
@@ -50,8 +57,8 @@ export interface CycleOptions {
 
 export interface CycleReport {
   sources: IngestOutcome[];
-  /** sources not fetched because their nextFetch lies ahead */
-  skipped: { sourceId: string; nextFetch: string }[];
+  /** sources not fetched because their nextFetch lies ahead, or their host asked for a pause (host) */
+  skipped: { sourceId: string; nextFetch: string; host?: string }[];
   added: number;
   updated: number;
   rendered: string[];
@@ -86,6 +93,8 @@ export class App {
   readonly #fetch: FetchFunction | undefined;
   readonly #agent: Agent;
   readonly #queue: HostQueue;
+  readonly #pauses: HostPauses;
+  readonly #rate: HostRate;
   /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
   #renderedFrom: string | undefined;
   #pages: { index?: RenderedFeed; opml?: RenderedFeed; stylesheet?: RenderedFeed } = {};
@@ -115,6 +124,9 @@ export class App {
     this.#agent = createFetchAgent(this.config.fetch.connectTimeoutMs);
     this.#queue = new HostQueue({ concurrency: this.config.fetch.concurrency, perHost: this.config.fetch.hostConcurrency });
     this.#purge = options.purge ?? false;
+    this.#pauses = new HostPauses((host) => this.config.hosts[host] ?? {});
+    const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {}));
+    this.#rate = new HostRate({ perMinute: (host) => this.config.hosts[host]?.perMinute, now: this.#now, sleep });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#updateMaxAge();
   }
@@ -185,7 +197,8 @@ export class App {
       if (wanted && !wanted.has(s.id)) return false;
       const { nextFetch } = this.store.sourceState(s.id);
       // A source whose last cycle was lost to a failed store write is fetched again, backoff or not.
-      if (options.force || this.#retry.has(s.id) || isDue(nextFetch, now)) return true;
+      if (options.force || this.#retry.has(s.id)) return true;
+      if (isDue(nextFetch, now)) return !this.#hostPaused(s.id, fetchUrlOf(s, this.store.sourceState(s.id)), report);
       report.skipped.push({ sourceId: s.id, nextFetch: nextFetch! });
       this.#log.debug({ source: s.id, nextFetch }, 'not fetched: backing off');
       return false;
@@ -203,13 +216,14 @@ export class App {
       },
       store: this.store,
       apply: (changes: MergeResult) => {
-        // An item retention would drop at once is not stored, or it would come back as new every cycle.
-        const added = changes.added.filter((item) => !isExpiredUnder(policy, item, this.#now()));
-        this.store.apply(added, changes.updated);
-        report.added += added.length;
+        const { stored, refused } = admitNew(changes.added, policy, this.store, this.#now());
+        this.store.apply(stored, changes.updated);
+        report.added += stored.length;
         report.updated += changes.updated.length;
+        return refused;
       },
       now: this.#now,
+      freshness: { minMs: this.config.fetch.minIntervalMs, maxMs: this.config.fetch.maxIntervalMs },
       idAuthority: new URL(this.config.baseUrl).hostname,
       dedupe: {
         trackingParams: trackingParams(this.config.dedupe.trackingParams),
@@ -220,7 +234,13 @@ export class App {
       const url = fetchUrlOf(source, this.store.sourceState(source.id));
       return this.#queue.run(hostOf(url), async () => {
         if (this.#stopping) return; // shutdown: in-flight fetches finish, none start
+        const host = hostOf(url);
+        // The host may have asked for a pause while this source waited in the queue behind another of its sources.
+        if (!options.force && !this.#retry.has(source.id) && this.#hostPaused(source.id, url, report)) return;
+        await this.#rate.acquire(host, this.#abort.signal);
+        if (this.#stopping) return;
         const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);
+        this.#pauseHostOf(outcome);
         report.sources.push(outcome);
         if (outcome.status === 'error' && this.#abort.signal.aborted) {
           // Cut short by shutdown: not the source's failure, so its state stays as it was.
@@ -256,6 +276,33 @@ export class App {
     return report;
   }
 
+  /** Whether the source's host is paused by an earlier Retry-After; records the skip in the report. */
+  #hostPaused(sourceId: string, url: string, report: CycleReport): boolean {
+    const host = hostOf(url);
+    const until = this.#pauses.pausedUntil(host, this.#now());
+    if (!until) return false;
+    report.skipped.push({ sourceId, nextFetch: until.toISOString(), host });
+    this.#log.debug({ source: sourceId, host, until: until.toISOString() }, 'not fetched: host asked for a pause');
+    return true;
+  }
+
+  /**
+   * A 429/503 with Retry-After pauses every source of the host that sent it (see fetch/host-pauses.ts); so does
+   * a bare 429, which speaks of our rate towards the host, for as long as the answering source backs off.
+   */
+  #pauseHostOf(outcome: IngestOutcome): void {
+    const error = outcome.error;
+    if (!(error instanceof SourceHttpError)) return;
+    const until = error.retryAfter ?? (error.status === 429 && outcome.state.nextFetch ? new Date(outcome.state.nextFetch) : undefined);
+    if (!until) return;
+    const host = hostOf(error.answeredBy);
+    if (this.#pauses.pause(host, until, this.#now())) {
+      const why = error.retryAfter ? 'with Retry-After' : 'without Retry-After (paused for its backoff)';
+      this.#log.warn({ host, until: until.toISOString(), source: outcome.sourceId, http: error.status },
+        `pausing host ${host} until ${until.toISOString()}: it answered ${error.status} ${why}`);
+    }
+  }
+
   #retentionPolicy(): RetentionPolicy {
     return retentionPolicy(this.config.retention, this.config.sources, this.#purge);
   }
@@ -269,6 +316,11 @@ export class App {
       ...(o.state.nextFetch ? { nextFetch: o.state.nextFetch, failures: o.state.consecutiveFailures } : {}),
     };
     const moved = o.movedTo ? `; moved permanently to ${o.movedTo} (fetched from there from now on; update its url in the config)` : '';
+    if (o.keySwitch) {
+      const { mode, switchedFrom } = o.keySwitch;
+      this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },
+        `dedupe key switched from ${switchedFrom.mode} to ${mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}`);
+    }
     if (o.error) this.#log.warn({ ...fields, error: o.error.message }, `fetch failed: ${o.error.message}${moved}`);
     else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
     else this.#log.info(fields, 'fetched');
@@ -290,7 +342,8 @@ export class App {
     // find nothing to render, which is the common case (most sources answer 304 most of the time).
     // revision moves with every change of the items in memory (written or not); the config part catches hot reloads.
     const { title, baseUrl, description, defaults, sources: configured } = this.config;
-    const from = `${this.store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags])])}`;
+    const failing = errorItemsOf(this.config.sources, states, titles, new URL(this.config.baseUrl).hostname);
+    const from = `${this.store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags]), [...failing]])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(false);
       return [];
@@ -305,7 +358,7 @@ export class App {
       baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH,
       ruleTags: tagger.tagsOf,
     };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf), ctx, site.limit);
+    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf, failing), ctx, site.limit);
     this.composed.refresh({ items: this.store.items(), site, ctx });
     tagger.endPass();
     this.#renderPages(true);
@@ -376,8 +429,11 @@ export class App {
         config: this.configStatus,
         store: { ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
         sources: this.#sourceStatuses().map((status) => {
-          const { etag, lastModified, feedTitle, feedLink } = this.store.sourceState(status.id);
-          return { ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null };
+          const { etag, lastModified, feedTitle, feedLink, dedupeKey } = this.store.sourceState(status.id);
+          return {
+            ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
+            dedupeKey: dedupeKey ?? 'guid',
+          };
         }),
         websub: this.websub.status(),
       }),

@@ -20,12 +20,14 @@ import { StoreCorruptError } from './store/errors.ts';
 
 const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
-  tributary fetch --once [--force] [--config PATH] [--data DIR] [--recover] [--purge]
+  tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
   tributary check [--config PATH]
   tributary check --discover URL [--config PATH]
   tributary import-opml FILE [--config PATH]
   tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
   tributary inspect --rules FILE|URL [--config PATH] [--source ID]
+  tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
+                    [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
 PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
 
@@ -50,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       once: { type: 'boolean' },
       force: { type: 'boolean' },
+      source: { type: 'string', multiple: true },
       discover: { type: 'string' },
       recover: { type: 'boolean' },
       purge: { type: 'boolean' },
@@ -58,7 +61,13 @@ export async function main(argv: string[]): Promise<number> {
       'content-type': { type: 'string' },
       timezone: { type: 'string' },
       rules: { type: 'boolean' },
-      source: { type: 'string' },
+      html: { type: 'string' },
+      'select-item': { type: 'string' },
+      'select-title': { type: 'string' },
+      'select-link': { type: 'string' },
+      'select-summary': { type: 'string' },
+      'select-date': { type: 'string' },
+      'select-date-format': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -82,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'fetch':
       if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
-      return fetchOnce(common, values.force ?? false);
+      return fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
     case 'check':
       return values.discover === undefined ? check(common) : discover(common, values.discover);
     case 'import-opml':
@@ -90,7 +99,7 @@ export async function main(argv: string[]): Promise<number> {
       return importCommand(positionals[0]!, common);
     case 'inspect':
       if (values.rules) {
-        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source ? { sourceId: values.source } : {}) });
+        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
       }
       return inspect(positionals, values);
     default:
@@ -111,6 +120,13 @@ async function check(common: Common): Promise<number> {
 
 interface InspectFlags {
   config?: string | undefined;
+  html?: string | undefined;
+  'select-item'?: string | undefined;
+  'select-title'?: string | undefined;
+  'select-link'?: string | undefined;
+  'select-summary'?: string | undefined;
+  'select-date'?: string | undefined;
+  'select-date-format'?: string | undefined;
   url?: string | undefined;
   'content-type'?: string | undefined;
   timezone?: string | undefined;
@@ -118,11 +134,23 @@ interface InspectFlags {
 
 /** Prints the items of one document as JSON lines on stdout; a summary or the error on stderr. */
 async function inspect(positionals: string[], flags: InspectFlags): Promise<number> {
-  if (positionals.length !== 1) {
-    process.stderr.write(`tributary inspect needs exactly one FILE or URL\n${USAGE}`);
+  const page = flags.html === undefined ? undefined : {
+    item: flags['select-item'], title: flags['select-title'], link: flags['select-link'], summary: flags['select-summary'],
+    date: flags['select-date'], dateFormat: flags['select-date-format'],
+  };
+  if (!page && Object.keys(flags).some((flag) => flag.startsWith('select-'))) {
+    process.stderr.write(`tributary inspect: the --select-… options read a web page given as --html FILE|URL\n${USAGE}`);
     return 2;
   }
-  const target = positionals[0]!;
+  if (page && (page.item === undefined || page.title === undefined)) {
+    process.stderr.write(`tributary inspect --html needs --select-item and --select-title\n${USAGE}`);
+    return 2;
+  }
+  if (positionals.length !== (page ? 0 : 1)) {
+    process.stderr.write(`tributary inspect needs exactly one FILE or URL${page ? ', given as --html FILE|URL' : ''}\n${USAGE}`);
+    return 2;
+  }
+  const target = page ? flags.html! : positionals[0]!;
   let config: Config;
   try {
     // Only an explicit --config: inspect is often run where no sources file exists.
@@ -136,9 +164,11 @@ async function inspect(positionals: string[], flags: InspectFlags): Promise<numb
       ...(flags.url !== undefined ? { url: flags.url } : {}),
       ...(flags['content-type'] !== undefined ? { contentType: flags['content-type'] } : {}),
       ...(flags.timezone !== undefined ? { timezone: flags.timezone } : {}),
+      ...(page ? { select: { ...page, item: page.item!, title: page.title! } } : {}),
     });
     process.stdout.write(items.map((item) => `${JSON.stringify(item)}\n`).join(''));
-    process.stderr.write(`${target}: ${feed.format} feed${feed.title ? ` "${feed.title}"` : ''}, ${items.length} items\n`);
+    const kind = feed.format === 'html' ? 'html page' : `${feed.format} feed`;
+    process.stderr.write(`${target}: ${kind}${feed.title ? ` "${feed.title}"` : ''}, ${items.length} items\n`);
     return 0;
   } catch (err) {
     if (err instanceof SourceParseError || err instanceof SourceFetchError) {
@@ -197,24 +227,39 @@ async function discover(common: Common, url: string): Promise<number> {
   }
 }
 
-/** force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too. */
-async function fetchOnce(common: Common, force: boolean): Promise<number> {
+/**
+ * force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too.
+ * only: the sources the operator named (--source); they are fetched now, backoff or not, since asking for one
+ * source by name is how an operator says "I fixed it, try again".
+ */
+async function fetchOnce(common: Common, force: boolean, only: string[]): Promise<number> {
   const logger = createLogger();
+  let config: Config;
+  try {
+    config = await loadConfig(common.config);
+  } catch (err) {
+    return reportStartError(err);
+  }
+  for (const id of only) {
+    const source = config.sources.find((s) => s.id === id);
+    if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
+    if (!source.enabled) return usageError(`source "${id}" is disabled (enabled: false in ${common.config})`);
+  }
   let app: App;
   try {
-    const config = await loadConfig(common.config);
     app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge });
   } catch (err) {
     return reportStartError(err);
   }
   logOpened(logger, app.store.file, app.store.opened);
-  const report = await app.runCycle(undefined, { force });
+  const report = await app.runCycle(only.length > 0 ? [...new Set(only)] : undefined, { force: force || only.length > 0 });
   for (const outcome of report.sources) {
     if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
     if (outcome.movedTo) process.stderr.write(`${outcome.sourceId}: moved permanently to ${outcome.movedTo}; update its url in ${common.config}\n`);
   }
-  for (const { sourceId, nextFetch } of report.skipped) {
-    process.stderr.write(`${sourceId}: skipped, backing off until ${nextFetch} (--force fetches it anyway)\n`);
+  for (const { sourceId, nextFetch, host } of report.skipped) {
+    const why = host ? `its host ${host} asked for a pause until ${nextFetch}` : `backing off until ${nextFetch}`;
+    process.stderr.write(`${sourceId}: skipped, ${why} (--force or --source ${sourceId} fetches it anyway)\n`);
   }
   const failed = report.sources.filter((s) => s.status === 'error').length;
   const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';

@@ -2,6 +2,7 @@
 // itself is written by the cycle (app.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
+import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
@@ -11,16 +12,24 @@ import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
+import { pageReader } from './read-page.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
 import { applySourceFilter } from './rules/source-filter.ts';
+import { freshUntil, type FreshnessBounds, type FreshnessHints } from './schedule/freshness.ts';
+import { rememberPruned, withoutPruned } from './store/pruned-keys.ts';
 
 export interface IngestContext {
   fetch: FetchOptions;
   store: StoredItems;
-  /** applies a source's changes to the store at once (synchronously), so the next source dedupes against them */
-  apply: (changes: MergeResult) => void;
+  /**
+   * applies a source's changes to the store at once (synchronously), so the next source dedupes against them;
+   * returns the new items it refused (already past retention), whose keys the source then remembers as pruned
+   */
+  apply: (changes: MergeResult) => Item[];
   now: () => Date;
   idAuthority: string;
+  /** config fetch.minIntervalMinutes/maxIntervalMinutes: bounds on the wait a source's freshness hints ask for */
+  freshness?: FreshnessBounds;
   /** config dedupe.*: tracking parameters and the same-title window */
   dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
 }
@@ -35,6 +44,8 @@ export interface IngestOutcome {
   url: string;
   /** set when this fetch met a permanent redirect: the URL the next fetch will use */
   movedTo?: string;
+  /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
+  keySwitch?: Required<KeyChoice>;
   bytes: number;
   ms: number;
 }
@@ -59,6 +70,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(previous.etag ? { etag: previous.etag } : {}),
       ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
       ...(source.encoding ? { encoding: source.encoding } : {}),
+      ...(source.type === 'html' ? { document: 'html' as const } : {}),
     }, { ...ctx.fetch, now: ctx.now });
     const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
     const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };
@@ -67,9 +79,12 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       // A 304 may carry fresher validators (RFC 9110 §15.4.5); keep the old ones otherwise.
       if (result.etag) state.etag = result.etag;
       if (result.lastModified) state.lastModified = result.lastModified;
+      // A 304 says nothing of the feed's <ttl>; the one read last time still holds.
+      keepFresh(state, source, { ...previous.feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
       return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const { feed, items } = await readDocument(result.text, {
+    const read = source.type === 'html' && source.select ? pageReader(source.select) : readDocument;
+    const { feed, items } = await read(result.text, {
       sourceId: source.id,
       url: source.url,
       documentUrl: result.url,
@@ -78,11 +93,21 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     });
+    // A page list has no guids: its items are keyed, and identified, by their canonical link by design.
+    const keyChoice: KeyChoice = source.type === 'html' ? { mode: 'guid' } : chooseKeyMode(items, previous.dedupeKey ?? 'guid');
+    const keyed = keyItems(items, keyChoice.mode, { idAuthority: ctx.idAuthority, sourceId: source.id, now: started });
+    // Items retention dropped earlier are not new again while the source keeps listing them.
+    const former = keyChoice.switchedFrom ? items.map((item) => keyUnder(item, keyChoice.switchedFrom!.mode)) : undefined;
+    const fresh = withoutPruned(previous.prunedKeys, keyed, started, former);
+    const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity: keyChoice.mode === 'guid' || keyChoice.mode === 'link' };
     // The source's filter drops items before dedupe, so they are never stored.
-    const changes = mergeItems(ctx.store, source.id, applySourceFilter(items, source.filter), started, ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS);
-    ctx.apply(changes);
+    const changes = mergeItems(ctx.store, source.id, applySourceFilter(fresh.kept, source.filter), started, merge);
+    const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
+    const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
     const state = succeeded({
-      ...base,
+      ...kept,
+      ...(prunedKeys ? { prunedKeys } : {}),
+      ...(keyChoice.mode !== 'guid' ? { dedupeKey: keyChoice.mode } : {}),
       ...moved,
       httpStatus: result.status,
       itemsSeen: items.length,
@@ -96,7 +121,14 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     else delete state.etag;
     if (result.lastModified) state.lastModified = result.lastModified;
     else delete state.lastModified;
-    return { ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed() };
+    const feedHints = { ...optional('ttlMinutes', feed.ttl), ...optional('updatePeriod', feed.updatePeriod), ...optional('updateFrequency', feed.updateFrequency) };
+    if (Object.keys(feedHints).length > 0) state.feedHints = feedHints;
+    else delete state.feedHints;
+    keepFresh(state, source, { ...feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
+    return {
+      ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
+      ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
+    };
   } catch (err) {
     const error = err as Error & { status?: number };
     const failures = (previous.consecutiveFailures ?? 0) + 1;
@@ -109,6 +141,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(result?.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {}),
       consecutiveFailures: failures,
       lastError: error.message,
+      failingSince: failures === 1 || !previous.failingSince ? started.toISOString() : previous.failingSince,
       nextFetch: nextAttemptAfterFailure(failures, started, retryAfter).toISOString(),
       ...(status !== undefined ? { httpStatus: status } : {}),
     };
@@ -150,8 +183,22 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
   return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
 }
 
+/**
+ * The next fetch is no earlier than the source's freshness hints allow (ttl, sy:*, Cache-Control, Expires),
+ * unless the operator chose the schedule over them (ignoreSourceTtl).
+ */
+function keepFresh(state: SourceState, source: SourceConfig, hints: FreshnessHints, started: Date, ctx: IngestContext): void {
+  if (source.ignoreSourceTtl || !ctx.freshness) return;
+  const until = freshUntil(hints, started, ctx.freshness);
+  if (until) state.nextFetch = until.toISOString();
+}
+
+function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
 function succeeded(state: SourceState, started: Date): SourceState {
-  const { lastError: _error, nextFetch: _next, ...rest } = state;
+  const { lastError: _error, nextFetch: _next, failingSince: _since, ...rest } = state;
   return { ...rest, lastSuccess: started.toISOString(), consecutiveFailures: 0 };
 }
 

@@ -1,9 +1,10 @@
-// `tributary inspect FILE|URL`: one document through the service's own fetch, parse, normalize and dedupe
+// `tributary inspect FILE|URL` (and `--html FILE|URL --select-…` for a web page): one document through the service's own fetch, parse, normalize and dedupe
 // code, printed as the items it would store. How an operator debugs a source and how the parser is tried on
 // collections of real feeds.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { selectorProblem, toPageSelectors, type PageSelectInput, type PageSelectors } from './config/selector.ts';
 import type { Config } from './config/types.ts';
 import { mergeItems, type StoredItems } from './dedupe/merge.ts';
 import { decodeBody } from './fetch/charset.ts';
@@ -11,8 +12,11 @@ import { fetchSource, type FetchFunction } from './fetch/fetch-source.ts';
 import { readDocument } from './ingest.ts';
 import type { Item } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
+import { dateFormatProblem } from './normalize/page-dates.ts';
+import { pageOwnUrl } from './parse/html-page.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
+import { readPage } from './read-page.ts';
 
 export const INSPECT_SOURCE_ID = 'inspect';
 
@@ -25,6 +29,8 @@ export interface InspectRequest {
   contentType?: string;
   /** zone for dates that carry none; default the config's defaults.timezone */
   timezone?: string;
+  /** the target is a web page read through these selectors (--select-…), as a `type: html` source is */
+  select?: PageSelectInput;
   config: Config;
   userAgent: string;
   now?: Date;
@@ -69,9 +75,10 @@ export async function inspectDocument(req: InspectRequest): Promise<{ feed: Pars
   const timezone = req.timezone ?? req.config.defaults.timezone;
   if (!isTimeZone(timezone)) throw new InspectError(req.target, `--timezone ${timezone} is not an IANA time zone name (e.g. Asia/Shanghai, UTC)`);
   if (req.url !== undefined && !isHttpUrl(req.url)) throw new InspectError(req.target, `--url ${req.url} is not an absolute http:// or https:// URL`);
+  const select = req.select ? checkedSelectors(req.target, req.select) : undefined;
   const { text, documentUrl } = isHttpUrl(req.target) ? await fetchTarget(req) : await readTarget(req);
   const now = req.now ?? new Date();
-  const { feed, items } = await readDocument(text, {
+  const documentCtx = {
     sourceId: INSPECT_SOURCE_ID,
     url: req.target,
     documentUrl: req.url ?? documentUrl,
@@ -79,7 +86,8 @@ export async function inspectDocument(req: InspectRequest): Promise<{ feed: Pars
     now,
     idAuthority: new URL(req.config.baseUrl).hostname,
     trackingParams: trackingParams(req.config.dedupe.trackingParams),
-  });
+  };
+  const { feed, items } = select ? readPage(text, select, documentCtx) : await readDocument(text, documentCtx);
   // Against an empty store, so entries repeated within the document collapse exactly as they would when stored.
   const { added } = mergeItems(NOTHING_STORED, INSPECT_SOURCE_ID, items, now, { titleWindowMs: req.config.dedupe.titleWindowHours * 3600_000 });
   return { feed, items: added.map(inspected) };
@@ -89,7 +97,7 @@ async function fetchTarget(req: InspectRequest): Promise<{ text: string; documen
   if (req.contentType !== undefined) {
     throw new InspectError(req.target, '--content-type applies to a FILE; a URL is decoded by the Content-Type its server sends');
   }
-  const result = await fetchSource({ sourceId: INSPECT_SOURCE_ID, url: req.target }, {
+  const result = await fetchSource({ sourceId: INSPECT_SOURCE_ID, url: req.target, ...(req.select ? { document: 'html' as const } : {}) }, {
     timeoutMs: req.config.fetch.timeoutMs,
     maxBytes: req.config.fetch.maxBytes,
     userAgent: req.userAgent,
@@ -111,12 +119,30 @@ async function readTarget(req: InspectRequest): Promise<{ text: string; document
   if (bytes.byteLength > req.config.fetch.maxBytes) {
     throw new InspectError(req.target, `${req.target} has ${bytes.byteLength} bytes, more than fetch.maxBytes (${req.config.fetch.maxBytes})`);
   }
-  const text = decodeBody(bytes, { contentType: req.contentType ?? null }).text;
+  const text = decodeBody(bytes, { contentType: req.contentType ?? null, ...(req.select ? { document: 'html' as const } : {}) }).text;
+  if (req.select) {
+    // A saved page names its address in <link rel="canonical"> or og:url, when it does.
+    const named = req.url === undefined ? pageOwnUrl(text) : undefined;
+    return { text, documentUrl: named && isHttpUrl(named) ? named : pathToFileURL(path).href };
+  }
   // A saved feed was read from somewhere: the address it names as its own is where its relative links point.
   // An unreadable document is reported by the real read that follows.
   const probe = req.url === undefined ? await parseFeed(text).catch(() => undefined) : undefined;
   const named = [probe?.selfUrl, probe?.link].find((u) => u !== undefined && isHttpUrl(u));
   return { text, documentUrl: named ?? pathToFileURL(path).href };
+}
+
+/** The --select-… flags, checked as the config checks select.*. */
+function checkedSelectors(target: string, input: PageSelectInput): PageSelectors {
+  const fields = [['item', 'item'], ['title', 'field'], ['link', 'field'], ['summary', 'field'], ['date', 'field']] as const;
+  for (const [key, kind] of fields) {
+    const text = input[key];
+    const problem = text === undefined ? undefined : selectorProblem(text, kind);
+    if (problem) throw new InspectError(target, `--select-${key} ${problem}`);
+  }
+  const formatProblem = input.dateFormat === undefined ? undefined : dateFormatProblem(input.dateFormat);
+  if (formatProblem) throw new InspectError(target, `--select-date-format ${formatProblem}`);
+  return toPageSelectors(input);
 }
 
 function inspected(item: Item): InspectedItem {

@@ -75,8 +75,14 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
   await app.useConfig(next);
   app.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
   logger.info({ files: next.files, sources: next.sources.length, fetch: changes.fetchNow, removed: changes.removed }, 'config reloaded');
+  for (const id of changes.reread) {
+    const { etag: _etag, lastModified: _lastModified, ...state } = app.store.sourceState(id);
+    app.store.setSourceState(state);
+  }
   // A cycle even with nothing to fetch: it prunes (--purge drops removed sources' items) and re-renders.
-  if (changes.fetchNow.length > 0 || changes.removed.length > 0) await app.runCycle(changes.fetchNow);
+  // Forced: a nextFetch (a ttl, Cache-Control, a backoff) earned under the old config, often by another URL, must
+  // not hold back what the README promises is fetched at once.
+  if (changes.fetchNow.length > 0 || changes.removed.length > 0) await app.runCycle(changes.fetchNow, { force: true });
 }
 
 /** One run at a time; calls arriving meanwhile collapse into one more run afterwards. */

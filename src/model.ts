@@ -42,6 +42,8 @@ export interface Item {
   hash: string;
   /** the source gave no usable date: published is the time first seen, and stays so */
   undated?: true;
+  /** the source gave a relative date ("3分钟前"): read once against the first fetch, then kept like an undated one */
+  relativeDate?: true;
 }
 
 /** What the store remembers about each source between fetches; shown at /status. */
@@ -64,10 +66,24 @@ export interface SourceState {
   itemsSeen?: number;
   consecutiveFailures: number;
   lastError?: string;
+  /** start of the first attempt of the current run of failures; cleared on success */
+  failingSince?: string;
   /** no scheduled fetch before this time (backoff after failures, or the server's Retry-After) */
   nextFetch?: string;
+  /** freshness the feed itself declared at the last full fetch (<ttl>, sy:*), still valid after a 304 */
+  feedHints?: { ttlMinutes?: number; updatePeriod?: string; updateFrequency?: number };
   /** where a permanent redirect (301/308) sent this source's configured URL: fetched instead of it */
   movedTo?: string;
   /** the configured URL movedTo replaces; when the config names another URL, movedTo no longer applies */
   movedFrom?: string;
+  /**
+   * keys of items retention dropped while the source still listed them (short hash -> last listed), so they
+   * are not stored again as new; see store/pruned-keys.ts
+   */
+  prunedKeys?: Record<string, string>;
+  /**
+   * the dedupe key this source uses when not the default guid (dedupe/source-key.ts): link, link+date or
+   * link+date+title, chosen because too many of its guids were blank or repeated
+   */
+  dedupeKey?: 'link' | 'link+date' | 'link+date+title';
 }

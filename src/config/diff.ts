@@ -5,16 +5,25 @@ export interface SourceChanges {
   fetchNow: string[];
   /** configured before and not now: their items stay until retention drops them (or --purge) */
   removed: string[];
+  /**
+   * read differently now (a page's type or selectors changed): fetched at once without validators, since a 304 to
+   * the old ones would keep what the old selectors read until the page itself changes
+   */
+  reread: string[];
 }
 
 export function diffSources(before: Config, after: Config): SourceChanges {
   const old = new Map(before.sources.map((s) => [s.id, s]));
+  const reread = after.sources.filter((s) => {
+    const was = old.get(s.id);
+    return s.enabled && was !== undefined && (was.type !== s.type || JSON.stringify(was.select) !== JSON.stringify(s.select));
+  }).map((s) => s.id);
   const fetchNow = after.sources.filter((s) => {
     const was = old.get(s.id);
-    return s.enabled && (!was || !was.enabled || was.url !== s.url);
+    return s.enabled && (!was || !was.enabled || was.url !== s.url || reread.includes(s.id));
   }).map((s) => s.id);
   const current = new Set(after.sources.map((s) => s.id));
-  return { fetchNow, removed: before.sources.filter((s) => !current.has(s.id)).map((s) => s.id) };
+  return { fetchNow, removed: before.sources.filter((s) => !current.has(s.id)).map((s) => s.id), reread };
 }
 
 /** Same settings, whichever files they came from. */

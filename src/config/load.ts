@@ -3,6 +3,7 @@ import { basename, join } from 'node:path';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
 import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
+import { toPageSelectors } from './selector.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
 import type { Config, SourceConfig, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
@@ -124,6 +125,8 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
   return {
     id: s.id,
     url: s.url,
+    // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
+    ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
     ...(s.title !== undefined ? { title: s.title } : {}),
     tags: [...new Set(s.tags)],
     schedule: s.schedule ?? globals.defaults.schedule,
@@ -132,6 +135,8 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     timezone: s.timezone ?? globals.defaults.timezone,
     ...(s.retention !== undefined ? { retention: s.retention } : {}),
     ...(s.filter ? { filter: s.filter } : {}),
+    ...(s.errorItems !== undefined ? { errorItems: s.errorItems } : {}),
+    ...(s.ignoreSourceTtl !== undefined ? { ignoreSourceTtl: s.ignoreSourceTtl } : {}),
   };
 }
 
@@ -150,11 +155,14 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       concurrency: data.fetch.concurrency,
       hostConcurrency: data.fetch.hostConcurrency,
       spreadMs: data.fetch.spreadSeconds * 1000,
+      minIntervalMs: data.fetch.minIntervalMinutes * 60_000,
+      maxIntervalMs: Math.max(data.fetch.maxIntervalMinutes, data.fetch.minIntervalMinutes) * 60_000,
     },
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,
     store: data.store,
     websub: { builtin: data.websub.builtin, ...(data.websub.hub !== undefined ? { hub: data.websub.hub } : {}) },
+    hosts: Object.fromEntries(Object.entries(data.hosts).map(([host, settings]) => [host.toLowerCase(), settings])),
     sources,
     ...(data.rules.length > 0 ? { rules: data.rules.map(toTagRule) } : {}),
     ...(data.tags ? { tags: data.tags } : {}),

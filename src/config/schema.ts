@@ -2,6 +2,8 @@
 import { z } from 'zod';
 import cron from 'node-cron';
 import { patternProblem } from '../rules/pattern.ts';
+import { dateFormatProblem } from '../normalize/page-dates.ts';
+import { selectorProblem } from './selector.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -36,10 +38,12 @@ const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at mo
 
 const FETCH_DEFAULTS = {
   timeoutSeconds: 20, connectTimeoutSeconds: 10, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadSeconds: 300,
+  minIntervalMinutes: 0, maxIntervalMinutes: 1440,
 };
 const sourceRetention = z.strictObject({
   maxItemsPerSource: z.number().int().min(1).optional(),
   maxAgeDays: z.number().positive().optional(),
+  minItemsPerSource: z.number().int().min(0).optional(),
 });
 
 /**
@@ -86,9 +90,34 @@ const tagInfosSchema = z.record(z.string(), z.strictObject({
   }
 });
 
+const itemSelector = z.string().superRefine((text, ctx) => {
+  const problem = selectorProblem(text, 'item');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+const fieldSelector = z.string().superRefine((text, ctx) => {
+  const problem = selectorProblem(text, 'field');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+/** How a `type: html` source's page becomes items; see config/selector.ts for the "css@attr" form. */
+const pageSelect = z.strictObject({
+  item: itemSelector,
+  title: fieldSelector,
+  link: fieldSelector.optional(),
+  summary: fieldSelector.optional(),
+  date: fieldSelector.optional(),
+  dateFormat: z.string().superRefine((text, ctx) => {
+    const problem = dateFormatProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }).optional(),
+});
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
+  /** feed: RSS/Atom/JSON Feed; html: a web page whose list `select` turns into items */
+  type: z.enum(['feed', 'html']).default('feed'),
+  select: pageSelect.optional(),
   title: z.string().min(1).optional(),
   tags: z.array(tag).default([]),
   schedule: cronExpression.optional(),
@@ -98,6 +127,17 @@ export const sourceSchema = z.strictObject({
   /** overrides retention.* for this source */
   retention: sourceRetention.optional(),
   filter: sourceFilterSchema.optional(),
+  /** while failing, one item in the source's own feed tells its readers */
+  errorItems: z.boolean().optional(),
+  /** follow the schedule even when the source's <ttl>, sy:*, Cache-Control or Expires ask for a longer wait */
+  ignoreSourceTtl: z.boolean().optional(),
+}).superRefine((source, ctx) => {
+  // Reported at the key to add or remove, so the line points where the operator has to write.
+  if (source.type === 'html' && !source.select) {
+    ctx.addIssue({ code: 'custom', path: ['type'], message: 'a source of type html needs select: (at least select.item and select.title)' });
+  } else if (source.type === 'feed' && source.select) {
+    ctx.addIssue({ code: 'custom', path: ['select'], message: 'select applies only to sources of type html (add type: html, or remove select)' });
+  }
 });
 
 export const configSchema = z.strictObject({
@@ -117,6 +157,9 @@ export const configSchema = z.strictObject({
     concurrency: z.number().int().min(1).max(256).default(8),
     hostConcurrency: z.number().int().min(1).max(64).default(2),
     spreadSeconds: z.number().min(0).max(3600).default(300),
+    /** bounds on the wait a source's freshness hints (<ttl>, sy:*, Cache-Control, Expires) may impose */
+    minIntervalMinutes: z.number().min(0).max(7 * 1440).default(0),
+    maxIntervalMinutes: z.number().min(1).max(30 * 1440).default(1440),
   }).default(FETCH_DEFAULTS),
   dedupe: z.strictObject({
     // replaces the default list; copy it from README to add one
@@ -128,7 +171,16 @@ export const configSchema = z.strictObject({
     maxItemsPerSource: z.number().int().min(1).default(500),
     /** no age limit when absent */
     maxAgeDays: z.number().positive().optional(),
-  }).default({ maxItemsPerSource: 500 }),
+    /** newest items a source keeps whatever their age, so a quiet source never serves an empty feed */
+    minItemsPerSource: z.number().int().min(0).default(20),
+  }).default({ maxItemsPerSource: 500, minItemsPerSource: 20 }),
+  /** per-host settings, keyed by host name as in the URL (lower case, no port) */
+  hosts: z.record(z.string().min(1), z.strictObject({
+    /** requests started to this host per rolling minute, at most */
+    perMinute: z.number().int().min(1).max(6000).optional(),
+    /** a Retry-After from this host pauses all its sources; default true, false for loopback and private hosts */
+    honorRetryAfter: z.boolean().optional(),
+  })).default({}),
   store: z.strictObject({
     /** how many previous store files data/backups/ keeps */
     backups: z.number().int().min(0).max(100).default(3),

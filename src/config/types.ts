@@ -1,6 +1,12 @@
+import type { PageSelectors } from './selector.ts';
+
 export interface SourceConfig {
   id: string;
   url: string;
+  /** what the URL serves: a feed (when absent) or a web page read through `select` */
+  type?: 'feed' | 'html';
+  /** for type html: how the page's list becomes items */
+  select?: PageSelectors;
   title?: string;
   tags: string[];
   /** node-cron expression; the config's default when the source names none */
@@ -13,13 +19,19 @@ export interface SourceConfig {
   /** items this leaves out are dropped before they are stored */
   filter?: SourceFilter;
   /** this source's own retention limits; unset keys fall back to Config.retention */
-  retention?: { maxItemsPerSource?: number; maxAgeDays?: number };
+  retention?: { maxItemsPerSource?: number; maxAgeDays?: number; minItemsPerSource?: number };
+  /** while the source fails, its own feed carries one item saying so (render/error-items.ts) */
+  errorItems?: boolean;
+  /** the schedule wins over the source's own freshness hints (<ttl>, sy:*, Cache-Control, Expires) */
+  ignoreSourceTtl?: boolean;
 }
 
 export interface RetentionConfig {
   maxItemsPerSource: number;
   /** items published longer ago are dropped; no age limit when absent */
   maxAgeDays?: number;
+  /** newest items a source keeps whatever their age (default 20) */
+  minItemsPerSource: number;
 }
 
 export interface Config {
@@ -40,6 +52,9 @@ export interface Config {
     hostConcurrency: number;
     /** scheduled fetches of one tick are spread over this many ms (at most half the schedule's interval) */
     spreadMs: number;
+    /** bounds on the wait a source's freshness hints may impose, in ms */
+    minIntervalMs: number;
+    maxIntervalMs: number;
   };
   dedupe: {
     /** query parameter names dropped from canonical links; "utm_*" is a prefix */
@@ -51,6 +66,8 @@ export interface Config {
   store: { backups: number };
   /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
   websub: { hub?: string; builtin: boolean };
+  /** per-host settings keyed by lower-case host name: perMinute, honorRetryAfter */
+  hosts: Record<string, { perMinute?: number; honorRetryAfter?: boolean }>;
   sources: SourceConfig[];
   /** tag rules (vertical feeds); absent when the config has none */
   rules?: TagRule[];

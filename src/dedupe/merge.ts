@@ -13,6 +13,11 @@ export interface StoredItems {
 export interface MergeOptions {
   /** items of different sources with the same title fingerprint are one story when published this close */
   titleWindowMs: number;
+  /**
+   * whether a stored item of the same source with the same canonical link is the same item (default true). Off
+   * for sources whose items share links (dedupe key link+date or beyond): there a link tells items apart no more.
+   */
+  linkIsIdentity?: boolean;
 }
 
 export const DEFAULT_MERGE_OPTIONS: MergeOptions = { titleWindowMs: 48 * 3600 * 1000 };
@@ -50,14 +55,14 @@ export function mergeItems(stored: StoredItems, sourceId: string, incoming: Item
     const sameLink = fresh.canonicalLink
       ? (addedByLink.get(fresh.canonicalLink) ?? stored.byCanonicalLink(fresh.canonicalLink))
       : undefined;
-    const existing = sameKey ?? (sameLink && sameLink.sourceId === sourceId ? sameLink : undefined);
+    const existing = sameKey ?? (sameLink && sameLink.sourceId === sourceId && options.linkIsIdentity !== false ? sameLink : undefined);
     if (existing) {
       const next = updateOf(current(existing), fresh, now);
       if (next) pending.set(next.id, next);
       else result.unchanged++;
       continue;
     }
-    const sameStory = sameLink ?? sameTitle(stored, sourceId, fresh, options.titleWindowMs);
+    const sameStory = (sameLink && sameLink.sourceId !== sourceId ? sameLink : undefined) ?? sameTitle(stored, sourceId, fresh, options.titleWindowMs);
     if (sameStory) {
       const base = current(sameStory);
       if (!base.alsoIn.includes(sourceId) && base.sourceId !== sourceId) {
@@ -98,8 +103,10 @@ function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
   // even once the source's date becomes readable: it must not jump in the feed or look edited.
   const candidate = old.undated && !fresh.undated ? anchoredAt(fresh, old.published) : fresh;
   if (old.hash === candidate.hash && old.key === candidate.key) return undefined;
-  const published = candidate.undated ? old.published : candidate.published;
-  const sourceUpdated = candidate.undated ? undefined : candidate.updated;
+  // A relative date ("2小时前") read again later names another instant for the same story: the first reading stays.
+  const anchored = candidate.undated || (old.relativeDate && candidate.relativeDate);
+  const published = anchored ? old.published : candidate.published;
+  const sourceUpdated = anchored ? undefined : candidate.updated;
   const bumped = sourceUpdated && sourceUpdated > old.updated ? sourceUpdated : now.toISOString();
   const next: Item = {
     ...candidate,

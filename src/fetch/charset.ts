@@ -1,10 +1,13 @@
 import iconv from 'iconv-lite';
+import { metaCharset } from './meta-charset.ts';
 
 export interface CharsetHints {
   /** Content-Type header of the response */
   contentType?: string | null;
   /** per-source override from the config */
   override?: string;
+  /** what the body should be: a feed declares its charset in the XML declaration, a web page in a <meta> */
+  document?: 'feed' | 'html';
 }
 
 export interface DecodedText {
@@ -12,11 +15,12 @@ export interface DecodedText {
   /** the label that was used, normalised */
   charset: string;
   /** where it came from */
-  from: 'bom' | 'http' | 'xml' | 'override' | 'default';
+  from: 'bom' | 'http' | 'xml' | 'meta' | 'override' | 'default';
 }
 
 /**
- * Bytes to text in the order feeds need: BOM, HTTP charset, XML declaration, override, UTF-8.
+ * Bytes to text in the order feeds need: BOM, HTTP charset, XML declaration, override, UTF-8. A web page
+ * (document: 'html') has a <meta> charset where a feed has its XML declaration, found as browsers find it.
  * Labels iconv-lite does not know are skipped, so a typo in a server header falls through to the next hint.
  * Invalid byte sequences become U+FFFD where they stand: the multi-byte decoders resynchronise on the next
  * ASCII byte, so one bad character costs that character, never the markup after it.
@@ -27,7 +31,7 @@ export function decodeBody(bytes: Uint8Array, hints: CharsetHints = {}): Decoded
   if (bom) return { text: iconv.decode(buf, bom), charset: bom, from: 'bom' };
   const candidates: [string | undefined, DecodedText['from']][] = [
     [httpCharset(hints.contentType), 'http'],
-    [asciiCompatible(xmlDeclaredCharset(buf)), 'xml'],
+    hints.document === 'html' ? [pageCharset(buf), 'meta'] : [asciiCompatible(xmlDeclaredCharset(buf)), 'xml'],
     [hints.override, 'override'],
   ];
   for (const [label, from] of candidates) {
@@ -63,6 +67,13 @@ export function xmlDeclaredCharset(buf: Buffer): string | undefined {
  */
 function asciiCompatible(label: string | undefined): string | undefined {
   return label && /^utf-?16/i.test(label.trim()) ? 'utf-8' : label;
+}
+
+/** A page's <meta> label as the HTML standard reads it after the prescan (§13.2.3.2, step "get an attribute"). */
+function pageCharset(buf: Buffer): string | undefined {
+  const label = metaCharset(buf);
+  if (label?.trim().toLowerCase() === 'x-user-defined') return 'windows-1252';
+  return asciiCompatible(label);
 }
 
 // Labels as the WHATWG Encoding Standard reads them: browsers decode the web this way and publishers test

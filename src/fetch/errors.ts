@@ -17,11 +17,14 @@ export class SourceHttpError extends SourceFetchError {
   declare readonly status: number;
   /** from Retry-After: no request to this source before then */
   readonly retryAfter: Date | undefined;
-  constructor(sourceId: string, url: string, status: number, statusText: string, retryAfter?: Date) {
+  /** the URL whose server sent this status (after redirects): its host is the one Retry-After speaks for */
+  readonly answeredBy: string;
+  constructor(sourceId: string, url: string, status: number, statusText: string, retryAfter?: Date, answeredBy = url) {
     const wait = retryAfter ? `; the server asks not to retry before ${retryAfter.toISOString()}` : '';
     super(sourceId, url, `HTTP ${status}${statusText ? ` ${statusText}` : ''}${wait}`, { status });
     this.name = 'SourceHttpError';
     this.retryAfter = retryAfter;
+    this.answeredBy = answeredBy;
   }
 }
 

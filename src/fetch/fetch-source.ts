@@ -13,6 +13,8 @@ export interface FetchRequest {
   etag?: string;
   lastModified?: string;
   encoding?: string;
+  /** a web page (type: html) is asked for as HTML and decoded by its <meta> charset; default feed */
+  document?: 'feed' | 'html';
 }
 
 export interface FetchOptions {
@@ -47,6 +49,9 @@ interface Fetched {
   permanentUrl?: string;
   etag?: string;
   lastModified?: string;
+  /** the response's Cache-Control and Expires, for when to fetch again (schedule/freshness.ts) */
+  cacheControl?: string;
+  expires?: string;
 }
 
 export interface FetchedFeed extends Fetched {
@@ -67,6 +72,7 @@ export interface NotModified extends Fetched {
 export type FetchResult = FetchedFeed | NotModified;
 
 export const ACCEPT = 'application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5';
+export const ACCEPT_HTML = 'text/html, application/xhtml+xml;q=0.9, */*;q=0.5';
 /** undici decodes all three as the body streams in, so the size cap below counts decompressed bytes. */
 export const ACCEPT_ENCODING = 'gzip, deflate, br';
 export const MAX_REDIRECTS = 5;
@@ -89,7 +95,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
   const doFetch = options.fetch ?? undiciFetch;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
-  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
+  const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: req.document === 'html' ? ACCEPT_HTML : ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
   const networkError = (err: unknown, status?: number) => describeFailure(req, options, timeout, err, status);
@@ -121,6 +127,8 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     ...optional('permanentUrl', permanentUrl),
     ...optional('etag', response.headers.get('etag')),
     ...optional('lastModified', response.headers.get('last-modified')),
+    ...optional('cacheControl', response.headers.get('cache-control')),
+    ...optional('expires', response.headers.get('expires')),
   };
   if (response.status === 304) {
     await response.body?.cancel();
@@ -131,7 +139,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
     const retryAfter = response.status === 429 || response.status === 503
       ? parseRetryAfter(response.headers.get('retry-after'), (options.now ?? (() => new Date()))())
       : undefined;
-    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter);
+    throw new SourceHttpError(req.sourceId, req.url, response.status, response.statusText, retryAfter, fetched.url);
   }
   let body: Uint8Array;
   try {
@@ -142,7 +150,7 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
   }
   if (body.byteLength === 0) throw new SourceFetchError(req.sourceId, req.url, 'empty response body', { status: response.status });
   const contentType = response.headers.get('content-type') ?? undefined;
-  const decoded = decodeBody(body, { contentType, ...optional('override', req.encoding) });
+  const decoded = decodeBody(body, { contentType, ...optional('override', req.encoding), ...optional('document', req.document) });
   return {
     kind: 'ok',
     status: response.status,

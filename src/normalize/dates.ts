@@ -171,3 +171,47 @@ function zonedToUtc(wallClock: number, timezone: string): number {
   const first = wallClock - offsetAt(wallClock, timezone) * 60_000;
   return wallClock - offsetAt(first, timezone) * 60_000;
 }
+
+// ---- Relative times ----------------------------------------------------------------------------------------
+// Chinese pages and some feeds print "刚刚", "3分钟前", "2小时前", "昨天 18:42", "前天", "3天前" instead of a date.
+// They mean something only against the time they were read, so the caller passes the fetch time; normalize
+// calls this only when parseDate found no absolute date. Day-sized forms resolve to a fixed wall-clock time
+// (the start of that day when none is given), so the same text read twice on one day gives the same instant.
+
+export interface RelativeDateContext extends DateContext {
+  /** the fetch time the text is relative to */
+  now: Date;
+}
+
+const UNIT_MS: Record<string, number> = { 秒: 1000, 分: 60_000, 小时: 3_600_000, 小時: 3_600_000, 时: 3_600_000, 時: 3_600_000 };
+const DAYS_BACK: Record<string, number> = { 今天: 0, 今日: 0, 昨天: 1, 昨日: 1, 前天: 2 };
+const AGO = /^(\d{1,4})\s*(?:个|個)?\s*(秒|分|小时|小時|时|時|天|日|周|週|星期)(?:钟|鐘)?\s*(?:前|之前)$/;
+const NAMED_DAY = /^(今天|今日|昨天|昨日|前天)\s*(?:(\d{1,2})\s*[:：时時点點]\s*(\d{1,2})\s*分?)?$/;
+
+/** A relative time ("3分钟前", "昨天 18:42") resolved against ctx.now in ctx.timezone, or undefined. */
+export function parseRelativeDate(text: string | undefined, ctx: RelativeDateContext): Date | undefined {
+  if (!text || text.length > 40) return undefined;
+  const value = text.normalize('NFKC').trim().replace(/\s+/g, ' ');
+  if (value === '刚刚' || value === '剛剛' || value === '刚才') return new Date(ctx.now);
+  const ago = value.match(AGO);
+  if (ago) {
+    const count = +ago[1]!;
+    const unit = ago[2]!;
+    if (unit === '天' || unit === '日') return startOfDayBefore(ctx, count, 0, 0);
+    if (unit === '周' || unit === '週' || unit === '星期') return startOfDayBefore(ctx, count * 7, 0, 0);
+    return new Date(ctx.now.getTime() - count * UNIT_MS[unit]!);
+  }
+  const named = value.match(NAMED_DAY);
+  if (!named) return undefined;
+  const hour = named[2] ? +named[2] : 0;
+  const minute = named[3] ? +named[3] : 0;
+  if (hour > 23 || minute > 59) return undefined;
+  return startOfDayBefore(ctx, DAYS_BACK[named[1]!]!, hour, minute);
+}
+
+/** hour:minute on the calendar day `days` before ctx.now's day, both as seen in ctx.timezone. */
+function startOfDayBefore(ctx: RelativeDateContext, days: number, hour: number, minute: number): Date {
+  const wall = new Date(ctx.now.getTime() + offsetAt(ctx.now.getTime(), ctx.timezone) * 60_000);
+  const target = Date.UTC(wall.getUTCFullYear(), wall.getUTCMonth(), wall.getUTCDate() - days, hour, minute);
+  return new Date(zonedToUtc(target, ctx.timezone));
+}

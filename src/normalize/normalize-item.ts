@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Author, Item } from '../model.ts';
 import type { RawItem } from '../parse/types.ts';
-import { parseDate } from './dates.ts';
+import { parseDate, parseRelativeDate } from './dates.ts';
 import { titleFingerprint } from './fingerprint.ts';
 import { cleanHtml, htmlToText, textTitle } from './html.ts';
-import { canonicalUrl, resolveUrl, TRACKING_PARAMS, type TrackingParams } from './urls.ts';
+import { canonicalUrl, resolveUrl, TRACKING_PARAMS, withoutTrackingParams, type TrackingParams } from './urls.ts';
 
 export interface NormalizeContext {
   sourceId: string;
@@ -40,12 +40,15 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
 
   const nowIso = ctx.now.toISOString();
   const dateCtx = { timezone: ctx.timezone };
-  const published = sane(parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx), ctx.now);
+  const absolute = parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx);
+  // "3分钟前" means something only at the fetch time; such an item keeps the date of its first reading (merge).
+  const relative = absolute ? undefined : parseRelativeDate(raw.published ?? raw.updated, { ...dateCtx, now: ctx.now });
+  const published = sane(absolute ?? relative, ctx.now);
   const updated = sane(parseDate(raw.updated, dateCtx), ctx.now);
   const publishedIso = (published ?? ctx.now).toISOString();
   const updatedIso = updated && updated.getTime() > Date.parse(publishedIso) ? updated.toISOString() : publishedIso;
 
-  const key = itemKey(raw, canonicalLink, title, published);
+  const key = itemKey(raw, canonicalLink, title, published, ctx.trackingParams ?? TRACKING_PARAMS);
   const item: Item = {
     id: itemId(raw, key, ctx),
     sourceId: ctx.sourceId,
@@ -68,6 +71,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   const fingerprint = raw.title ? titleFingerprint(title) : undefined;
   if (fingerprint) item.fingerprint = fingerprint;
   if (!published) item.undated = true;
+  else if (relative) item.relativeDate = true;
   if (summary && summary !== content) item.summary = summary;
   if (content) item.content = content;
   const author = authorOf(raw, base);
@@ -102,8 +106,9 @@ function languageTag(value: string | undefined): string | undefined {
 }
 
 /** Dedupe key within a source: guid, else canonical link, else title and date. */
-function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string, published: Date | undefined): string {
-  if (raw.guid) return `g:${raw.guid.trim()}`;
+function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string, published: Date | undefined, isTracking: TrackingParams): string {
+  // A guid that is a URL loses its tracking parameters: some CMSs put utm_source in the guid and vary it.
+  if (raw.guid) return `g:${withoutTrackingParams(raw.guid.trim(), isTracking)}`;
   if (canonicalLink) return `l:${canonicalLink}`;
   return `h:${sha1(`${title}\n${published?.toISOString() ?? ''}`).slice(0, 20)}`;
 }
@@ -129,7 +134,7 @@ export function tagUri(ctx: Pick<NormalizeContext, 'idAuthority' | 'sourceId' | 
 /** Hash of what a reader sees; when it changes, the stored item is updated. */
 export function contentHash(item: Omit<Item, 'hash'> | Item): string {
   // An undated item's dates are the fetch time: they must not make every fetch look like an edit.
-  const dates = item.undated ? [] : [item.published, item.updated];
+  const dates = item.undated || item.relativeDate ? [] : [item.published, item.updated];
   // Fields added after the first release join only when present, so items stored before keep their hash.
   const later = item.language ? [item.language] : [];
   return sha1(JSON.stringify([item.title, item.link, item.summary ?? '', item.content ?? '', item.author ?? null,

@@ -58,3 +58,23 @@ export function canonicalUrl(link: string, isTracking: TrackingParams = TRACKING
   url.search = new URLSearchParams(kept).toString();
   return url.href;
 }
+
+/**
+ * The URL with its tracking parameters removed and nothing else changed, or the text as given when it is no
+ * http(s) URL or carries none. For guids that are URLs: a key must not change with utm_source, but a guid
+ * without tracking parameters must keep its exact key, or items stored before would look new.
+ */
+export function withoutTrackingParams(text: string, isTracking: TrackingParams = TRACKING_PARAMS): string {
+  if (!/^https?:\/\/[^?]*\?/i.test(text)) return text;
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return text;
+  }
+  const params = [...url.searchParams];
+  const kept = params.filter(([name]) => !isTracking(name));
+  if (kept.length === params.length) return text;
+  url.search = new URLSearchParams(kept).toString();
+  return url.href;
+}

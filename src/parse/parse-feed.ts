@@ -132,7 +132,18 @@ function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: s
     ...optional('selfUrl', self && URL.canParse(self) ? self : undefined),
     ...optional('language', context.language),
     ...optional('image', image && URL.canParse(image) ? image : undefined),
+    ...freshnessOf(output.format === 'atom' ? output.root : output.channel),
     items,
+  };
+}
+
+/** <ttl> and the syndication module's sy:updatePeriod/sy:updateFrequency, where the feed gives them. */
+function freshnessOf(node: unknown): Pick<ParsedFeed, 'ttl' | 'updatePeriod' | 'updateFrequency'> {
+  const number = (text: string | undefined) => (text && /^\d+$/.test(text.trim()) ? Number(text.trim()) : undefined);
+  return {
+    ...optional('ttl', number(childText(node, 'ttl'))),
+    ...optional('updatePeriod', childText(node, 'sy:updatePeriod')?.trim() || undefined),
+    ...optional('updateFrequency', number(childText(node, 'sy:updateFrequency'))),
   };
 }
 

@@ -43,7 +43,8 @@ export interface RawItem {
 }
 
 export interface ParsedFeed {
-  format: 'rss' | 'atom' | 'rdf' | 'json';
+  /** html: a web page read through a source's CSS selectors (parse/html-page.ts) */
+  format: 'rss' | 'atom' | 'rdf' | 'json' | 'html';
   title?: string;
   /** the feed's home page */
   link?: string;
@@ -52,5 +53,9 @@ export interface ParsedFeed {
   language?: string;
   /** the feed's logo or icon URL as written (RSS <image><url>, Atom <logo>/<icon>, JSON Feed icon/favicon) */
   image?: string;
+  /** how often the feed says it changes: RSS <ttl> (minutes), sy:updatePeriod and sy:updateFrequency */
+  ttl?: number;
+  updatePeriod?: string;
+  updateFrequency?: number;
   items: RawItem[];
 }

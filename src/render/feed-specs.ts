@@ -30,8 +30,14 @@ export interface SiteInfo {
   tags?: Record<string, TagInfo>;
 }
 
-/** Every output feed of the site: latest, one per tag, one per source. Pure. */
-export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags): FeedSpec[] {
+/**
+ * Every output feed of the site: latest, one per tag, one per source. Pure. `sourceOnly` holds items shown in
+ * one source's feed and nowhere else (a failing source's error item).
+ */
+export function buildFeedSpecs(
+  items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags,
+  sourceOnly: ReadonlyMap<string, Item> = new Map(),
+): FeedSpec[] {
   const sorted = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
   const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
@@ -61,9 +67,13 @@ export function buildFeedSpecs(items: readonly Item[], site: SiteInfo, sourceTit
     specs.push(feed({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-    }, bySource.get(source.id)!));
+    }, withExtra(bySource.get(source.id)!, sourceOnly.get(source.id))));
   }
   return specs;
+}
+
+function withExtra(items: Item[], extra: Item | undefined): Item[] {
+  return extra ? [extra, ...items].sort(newestFirst) : items;
 }
 
 /**

@@ -6,6 +6,8 @@ export interface RetentionRule {
   maxItems: number;
   /** items published longer ago are dropped; no age limit when absent */
   maxAgeDays?: number;
+  /** newest items kept per source whatever their age, so a quiet source never serves an empty feed */
+  minItems?: number;
 }
 
 /** A source's rule, or 'purge' for a source no longer configured whose items go (--purge). */
@@ -31,6 +33,22 @@ export function isExpiredUnder(policy: RetentionPolicy, item: Item, now: Date): 
   return rule !== 'purge' && isExpired(item, rule, now);
 }
 
+/**
+ * Of a source's new items, those to store: an item retention would drop at once is refused (its key is then
+ * remembered as pruned), unless the source needs it to reach its minimum. Items are of one source.
+ */
+export function admitNew(added: readonly Item[], policy: RetentionPolicy, stored: { countOf(sourceId: string): number }, now: Date): { stored: Item[]; refused: Item[] } {
+  const fresh: Item[] = [];
+  const expired: Item[] = [];
+  for (const item of added) (isExpiredUnder(policy, item, now) ? expired : fresh).push(item);
+  if (expired.length === 0) return { stored: fresh, refused: [] };
+  const rule = policy(expired[0]!.sourceId);
+  const minItems = rule === 'purge' ? 0 : rule.minItems ?? 0;
+  const room = Math.max(0, minItems - stored.countOf(expired[0]!.sourceId) - fresh.length);
+  expired.sort(newestFirst);
+  return { stored: [...fresh, ...expired.slice(0, room)], refused: expired.slice(room) };
+}
+
 export function selectPruning(items: readonly Item[], policy: RetentionPolicy, now: Date): Pruning {
   const bySource = new Map<string, Item[]>();
   for (const item of items) {
@@ -49,7 +67,7 @@ export function selectPruning(items: readonly Item[], policy: RetentionPolicy, n
     list.sort(newestFirst);
     list.forEach((item, rank) => {
       if (rank >= rule.maxItems) result.byCount++;
-      else if (isExpired(item, rule, now)) result.byAge++;
+      else if (rank >= (rule.minItems ?? 0) && isExpired(item, rule, now)) result.byAge++;
       else return;
       result.drop.add(item);
     });
@@ -68,8 +86,8 @@ export function newestFirst(a: Item, b: Item): number {
  * the global limits, or is purged when `purge` is set.
  */
 export function retentionPolicy(
-  global: { maxItemsPerSource: number; maxAgeDays?: number },
-  sources: { id: string; retention?: { maxItemsPerSource?: number; maxAgeDays?: number } }[],
+  global: { maxItemsPerSource: number; maxAgeDays?: number; minItemsPerSource?: number },
+  sources: { id: string; retention?: { maxItemsPerSource?: number; maxAgeDays?: number; minItemsPerSource?: number } }[],
   purge: boolean,
 ): RetentionPolicy {
   const byId = new Map(sources.map((s) => [s.id, s]));
@@ -77,6 +95,11 @@ export function retentionPolicy(
     const source = byId.get(sourceId);
     if (!source && purge) return 'purge';
     const maxAgeDays = source?.retention?.maxAgeDays ?? global.maxAgeDays;
-    return { maxItems: source?.retention?.maxItemsPerSource ?? global.maxItemsPerSource, ...(maxAgeDays !== undefined ? { maxAgeDays } : {}) };
+    const minItems = source?.retention?.minItemsPerSource ?? global.minItemsPerSource;
+    return {
+      maxItems: source?.retention?.maxItemsPerSource ?? global.maxItemsPerSource,
+      ...(maxAgeDays !== undefined ? { maxAgeDays } : {}),
+      ...(minItems !== undefined ? { minItems } : {}),
+    };
   };
 }

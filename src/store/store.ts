@@ -7,6 +7,7 @@ import { BackupSet, recoverStore, type Recovery } from './backups.ts';
 import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
 import { StoreCorruptError, StoreWriteError } from './errors.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
+import { rememberPruned } from './pruned-keys.ts';
 import { selectPruning, type RetentionPolicy } from './retention.ts';
 
 export { STORE_VERSION, type SourceStateData, type StoreData };
@@ -64,6 +65,7 @@ export class ItemStore implements StoredItems {
   readonly #bySourceKey = new Map<string, Item>();
   readonly #byLink = new Map<string, Item>();
   readonly #byFingerprint = new Map<string, Item[]>();
+  readonly #countBySource = new Map<string, number>();
   #committed: Snapshot;
   /** savedAt of the file on disk, which names its backup when it is replaced */
   #savedAtOnDisk: string | undefined;
@@ -170,6 +172,11 @@ export class ItemStore implements StoredItems {
     return this.#byFingerprint.get(fingerprint) ?? [];
   }
 
+  /** items stored under this source */
+  countOf(sourceId: string): number {
+    return this.#countBySource.get(sourceId) ?? 0;
+  }
+
   hasId(id: string): boolean {
     return this.#byId.has(id);
   }
@@ -215,7 +222,17 @@ export class ItemStore implements StoredItems {
     for (const id of purged) delete this.#states.data.sources[id];
     if (purged.length > 0) this.#statesDirty = true;
     if (drop.size === 0) return { byCount, byAge, purged };
-    for (const item of drop) this.#unindex(item);
+    const bySource = new Map<string, Item[]>();
+    for (const item of drop) {
+      this.#unindex(item);
+      if (!purged.includes(item.sourceId)) bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
+    }
+    // Remembered so that the source, still listing them, does not bring them back as new.
+    for (const [sourceId, items] of bySource) {
+      const state = this.sourceState(sourceId);
+      const prunedKeys = rememberPruned(state.prunedKeys, items, now);
+      if (prunedKeys) this.setSourceState({ ...state, prunedKeys });
+    }
     this.#db.data.items = this.#db.data.items.filter((item) => !drop.has(item));
     this.#changed();
     return { byCount, byAge, purged };
@@ -299,10 +316,12 @@ export class ItemStore implements StoredItems {
     this.#bySourceKey.clear();
     this.#byLink.clear();
     this.#byFingerprint.clear();
+    this.#countBySource.clear();
     for (const item of this.#db.data.items) this.#index(item);
   }
 
   #index(item: Item): void {
+    this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) + 1);
     this.#byId.set(item.id, item);
     this.#bySourceKey.set(`${item.sourceId}\u0000${item.key}`, item);
     if (item.canonicalLink && !this.#byLink.has(item.canonicalLink)) this.#byLink.set(item.canonicalLink, item);
@@ -314,7 +333,10 @@ export class ItemStore implements StoredItems {
   }
 
   #unindex(item: Item): void {
-    if (this.#byId.get(item.id) === item) this.#byId.delete(item.id);
+    if (this.#byId.get(item.id) === item) {
+      this.#byId.delete(item.id);
+      this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) - 1);
+    }
     const sk = `${item.sourceId}\u0000${item.key}`;
     if (this.#bySourceKey.get(sk) === item) this.#bySourceKey.delete(sk);
     if (item.canonicalLink && this.#byLink.get(item.canonicalLink) === item) this.#byLink.delete(item.canonicalLink);

@@ -32,6 +32,17 @@ export interface TestSource {
   tags?: string[];
   encoding?: string;
   timezone?: string;
+  type?: 'feed' | 'html';
+  select?: Record<string, string>;
+  /** any other source key of the config (retention, errorItems, ignoreSourceTtl, …) */
+  [key: string]: unknown;
+}
+
+export interface TestAppOptions {
+  /** top-level config keys beside title, baseUrl, fetch and sources (retention, hosts, …) */
+  config?: Record<string, unknown>;
+  /** reuse a data directory, to test what survives a restart */
+  dataDir?: string;
 }
 
 export interface TestApp {
@@ -43,9 +54,10 @@ export interface TestApp {
 }
 
 /** Opens an App for these sources; fetch settings default to small limits so hostile servers fail fast. */
-export async function openTestApp(sources: TestSource[], fetch: Record<string, unknown> = {}, clock = new TestClock()): Promise<TestApp> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'tributary-test-'));
+export async function openTestApp(sources: TestSource[], fetch: Record<string, unknown> = {}, clock = new TestClock(), options: TestAppOptions = {}): Promise<TestApp> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
   const config = parseConfig(stringify({
+    ...options.config,
     title: 'Test Wire',
     baseUrl: 'http://127.0.0.1:8080',
     fetch: { timeoutSeconds: 2, connectTimeoutSeconds: 1, maxBytes: 1024 * 1024, ...fetch },
@@ -58,7 +70,9 @@ export async function openTestApp(sources: TestSource[], fetch: Record<string, u
       done();
     },
   });
-  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now });
+  // Waits (a host's request rate) move the test's clock instead of real time.
+  const sleep = async (ms: number) => clock.advance(ms);
+  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now, sleep });
   return { app, clock, dataDir, logs };
 }
 

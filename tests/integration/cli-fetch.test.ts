@@ -72,7 +72,7 @@ describe('tributary fetch --once', () => {
     limited = false;
     const second = await runCli(['fetch', '--once', '--config', config, '--data', data]);
     expect(second.code).toBe(0);
-    expect(second.stderr).toContain(`busy: skipped, backing off until ${sources.busy.nextFetch} (--force fetches it anyway)`);
+    expect(second.stderr).toContain(`busy: skipped, backing off until ${sources.busy.nextFetch} (--force or --source busy fetches it anyway)`);
     expect(second.stderr).toContain('fetched 0 sources (0 failed, 1 skipped)');
     expect(hits()).toBe(1);
 

@@ -48,7 +48,7 @@ describe('a config directory', () => {
       ['world', '*/5 * * * *', 'Asia/Shanghai'],
       ['tech', '*/5 * * * *', 'Asia/Shanghai'],
     ]);
-    expect(config.retention).toEqual({ maxItemsPerSource: 100, maxAgeDays: 30 });
+    expect(config.retention).toEqual({ maxItemsPerSource: 100, maxAgeDays: 30, minItemsPerSource: 20 });
     expect(config.sources[1]!.retention).toEqual({ maxItemsPerSource: 20 });
     expect(config.store).toEqual({ backups: 3 });
   });

@@ -139,7 +139,7 @@ describe('normalizeItem: dates', () => {
 
   it.each([
     ['no date', {}],
-    ['an unreadable date', { published: '昨天 18:42' }],
+    ['an unreadable date', { published: '很久以前' }],
   ])('gives an item with %s the fetch time and marks it undated', (_label, dates) => {
     const item = normalizeItem(raw({ guid: 'g', title: 't', ...dates }), context());
     expect(item).toMatchObject({ published: NOW.toISOString(), updated: NOW.toISOString(), firstSeen: NOW.toISOString(), undated: true });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canonicalUrl, resolveUrl, trackingParams } from '../../../src/normalize/urls.ts';
+import { canonicalUrl, resolveUrl, trackingParams, withoutTrackingParams } from '../../../src/normalize/urls.ts';
 
 const canonicalRows: { why: string; link: string; expected: string | undefined }[] = [
   {
@@ -80,4 +80,17 @@ describe('resolveUrl', () => {
       expect(resolveUrl(value, base)).toBe(expected);
     });
   }
+});
+
+describe('withoutTrackingParams (guids that are URLs)', () => {
+  it.each([
+    ['http://site.example/a?utm_source=rss&id=7', 'http://site.example/a?id=7', 'drops tracking parameters, keeps the scheme'],
+    ['https://site.example/a?id=7&spm=a.b', 'https://site.example/a?id=7', 'drops spm'],
+    ['https://site.example/a?b=2&a=1', 'https://site.example/a?b=2&a=1', 'no tracking parameter: the text exactly as given'],
+    ['HTTP://Site.example/a', 'HTTP://Site.example/a', 'no query: untouched'],
+    ['urn:uuid:1234?utm_source=x', 'urn:uuid:1234?utm_source=x', 'not an http(s) URL: untouched'],
+    ['story-7', 'story-7', 'not a URL'],
+  ])('%s -> %s (%s)', (input, expected) => {
+    expect(withoutTrackingParams(input)).toBe(expected);
+  });
 });
