@@ -34,10 +34,17 @@ const MAX_FORM_BYTES = 16 * 1024;
 
 export function createFeedServer(site: ServedSite): Server {
   const server = createServer((req, res) => {
-    route(site, req, res).catch((err: Error) => {
+    const fail = (err: Error) => {
       if (!res.headersSent) sendText(res, 500, `internal error: ${err.message}\n`);
       else res.destroy();
-    });
+    };
+    // Synchronous for feeds and pages (no promise per request on the hot path); only the hub and /metrics wait.
+    try {
+      const pending = route(site, req, res);
+      if (pending instanceof Promise) pending.catch(fail);
+    } catch (err) {
+      fail(err as Error);
+    }
   });
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
@@ -45,7 +52,7 @@ export function createFeedServer(site: ServedSite): Server {
   return server;
 }
 
-async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> {
+function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> | void {
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
   const rawPath = mark < 0 ? url : url.slice(0, mark);
@@ -57,39 +64,68 @@ async function route(site: ServedSite, req: IncomingMessage, res: ServerResponse
   }
   if (rawPath === '/healthz') return sendJson(res, req, 200, site.health());
   if (rawPath === '/status') return sendJson(res, req, 200, site.status());
-  if (rawPath === '/metrics' && site.metrics) {
-    const { contentType, body } = await site.metrics();
-    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-    return;
-  }
+  if (rawPath === '/metrics' && site.metrics) return sendMetrics(site.metrics, req, res);
   if (rawPath === '/' || rawPath === '/index.html') return sendRendered(site, req, res, site.page('index'), 'index', 0);
   if (rawPath === '/feeds.opml') return sendRendered(site, req, res, site.page('opml'), 'opml', site.maxAgeSeconds());
   if (rawPath === FEED_STYLESHEET_PATH) return sendRendered(site, req, res, site.page('stylesheet'), 'stylesheet', 86_400);
-  const match = rawPath.match(FEED_PATH);
-  if (!match) return notFound(site, res, rawPath);
-  let path: string;
-  try {
-    // Only a lookup key in a Map: no path from a URL ever reaches the filesystem.
-    path = decodeURIComponent(match[1]!);
-  } catch {
-    return sendText(res, 400, 'bad percent-encoding in URL\n');
-  }
-  const format = match[2] as FeedFormat;
-  const label = `${path}.${format}`;
+  const target = feedTarget(rawPath);
+  if (target === undefined) return notFound(site, res, rawPath);
+  if (target === null) return sendText(res, 400, 'bad percent-encoding in URL\n');
+  const { path, format, label } = target;
   let feed: RenderedFeed | undefined;
   try {
     // Most requests carry no query at all: no URLSearchParams for them.
     const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
     feed = query ? site.view(path, format, query) : site.feed(path, format);
   } catch (err) {
-    if (err instanceof FeedQueryError) return refuse(site, res, label, 400, err.message);
-    if (err instanceof FeedPageNotFoundError) return refuse(site, res, label, 404, err.message);
+    // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
+    const counted = site.feed(path, format) ? label : 'not-found';
+    if (err instanceof FeedQueryError) return refuse(site, res, counted, 400, err.message);
+    if (err instanceof FeedPageNotFoundError) return refuse(site, res, counted, 404, err.message);
     throw err;
   }
   if (!feed) return notFound(site, res, rawPath);
   const browser = format !== 'json' && isBrowserNavigation(req.headers.accept);
   sendRendered(site, req, res, feed, label, site.maxAgeSeconds(), browser ? BROWSER_XML_TYPE : undefined);
+}
+
+interface FeedTarget {
+  path: string;
+  format: FeedFormat;
+  /** path.format, the feed's name in logs and metrics */
+  label: string;
+}
+
+/**
+ * Feed URLs already read: readers poll the same few hundred all day, so the match, the decoding and the label
+ * are done once per URL. Bounded, as the paths come from clients; past the bound they are read afresh.
+ */
+const feedTargets = new Map<string, FeedTarget>();
+const MAX_FEED_TARGETS = 2048;
+
+/** The feed a URL path names; undefined when it names none, null when its percent-encoding is broken. */
+function feedTarget(rawPath: string): FeedTarget | undefined | null {
+  const known = feedTargets.get(rawPath);
+  if (known) return known;
+  const match = FEED_PATH.exec(rawPath);
+  if (!match) return undefined;
+  let path: string;
+  try {
+    // Only a lookup key in a Map: no path from a URL ever reaches the filesystem.
+    path = decodeURIComponent(match[1]!);
+  } catch {
+    return null;
+  }
+  const format = match[2] as FeedFormat;
+  const target = { path, format, label: `${path}.${format}` };
+  if (feedTargets.size < MAX_FEED_TARGETS) feedTargets.set(rawPath, target);
+  return target;
+}
+
+async function sendMetrics(metrics: NonNullable<ServedSite['metrics']>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  const { contentType, body } = await metrics();
+  res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-store', 'content-length': Buffer.byteLength(body) });
+  res.end(req.method === 'HEAD' ? undefined : body);
 }
 
 function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number, contentType?: string): void {

@@ -45,3 +45,73 @@ describe('feed server headers', () => {
     expect([head.headers.get('content-encoding'), head.headers.get('content-length')]).toEqual(['br', String(current.brotli.length)]);
   });
 });
+
+describe('feed server routing', () => {
+  let close: (() => void) | undefined;
+  afterEach(() => close?.());
+
+  async function serve(site: ServedSite): Promise<string> {
+    const server = createFeedServer(site);
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    close = () => server.close();
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  }
+
+  function recordingSite(overrides: Partial<ServedSite> = {}): { site: ServedSite; seen: [string, number][] } {
+    const seen: [string, number][] = [];
+    const feeds = new Map([['latest', doc('<feed>latest</feed>', '"l"')], ['tags/科技', doc('<feed>科技</feed>', '"k"')]]);
+    const site: ServedSite = {
+      feed: (path) => feeds.get(path),
+      view: (path) => {
+        if (!feeds.has(path)) return undefined;
+        throw new Error('unreachable in these tests');
+      },
+      page: () => undefined,
+      health: () => ({}),
+      status: () => ({}),
+      maxAgeSeconds: () => 60,
+      onRequest: (route, status) => seen.push([route, status]),
+      ...overrides,
+    };
+    return { site, seen };
+  }
+
+  it('answers a percent-encoded tag path the same way every time it is asked', async () => {
+    const { site, seen } = recordingSite();
+    const base = await serve(site);
+    const path = `/feeds/tags/${encodeURIComponent('科技')}.atom`;
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}${path}`, { headers: { 'accept-encoding': 'identity' } });
+      expect([res.status, await res.text()]).toEqual([200, '<feed>科技</feed>']);
+    }
+    const bad = await fetch(`${base}/feeds/tags/%E7%A7.atom`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toBe('bad percent-encoding in URL\n');
+    expect(seen).toEqual([['tags/科技.atom', 200], ['tags/科技.atom', 200], ['tags/科技.atom', 200]]);
+  });
+
+  it('counts a bad query on a feed that does not exist as not-found, never under a client-made name', async () => {
+    const { site, seen } = recordingSite();
+    const base = await serve(site);
+    const unknown = await fetch(`${base}/feeds/tags/made-up-${Date.now()}.atom?page=zero`);
+    expect(unknown.status).toBe(400);
+    const known = await fetch(`${base}/feeds/latest.atom?page=zero`);
+    expect(known.status).toBe(400);
+    expect(seen).toEqual([['not-found', 400], ['latest.atom', 400]]);
+  });
+
+  it('answers 500 when a page lookup throws, and keeps serving', async () => {
+    let broken = true;
+    const { site } = recordingSite({
+      page: () => {
+        if (broken) throw new Error('index exploded');
+        return doc('<html></html>', '"i"');
+      },
+    });
+    const base = await serve(site);
+    const failed = await fetch(`${base}/`);
+    expect([failed.status, await failed.text()]).toEqual([500, 'internal error: index exploded\n']);
+    broken = false;
+    expect((await fetch(`${base}/`)).status).toBe(200);
+  });
+});
