@@ -52,24 +52,28 @@ export async function readItemLines(file: string): Promise<Record<string, unknow
   try {
     const reader = new ItemLineReader();
     const buffer = Buffer.allocUnsafe(READ_BYTES);
-    let carry: Buffer | undefined;
+    // The start of a line that continues in the next read, copied (the buffer is reused) and joined once whole.
+    let carry: Buffer[] = [];
+    let carried = 0;
     for (;;) {
       const { bytesRead } = await handle.read(buffer, 0, READ_BYTES, null);
       if (bytesRead === 0) break;
+      const bytes = buffer.subarray(0, bytesRead);
       let start = 0;
-      for (let end = buffer.indexOf(NEWLINE, 0); end !== -1 && end < bytesRead; end = buffer.indexOf(NEWLINE, start)) {
-        const line = carry ? Buffer.concat([carry, buffer.subarray(start, end)]) : buffer.subarray(start, end);
-        carry = undefined;
+      for (let end = bytes.indexOf(NEWLINE); end !== -1; end = bytes.indexOf(NEWLINE, start)) {
+        const line = carried > 0 ? Buffer.concat([...carry, bytes.subarray(start, end)]) : bytes.subarray(start, end);
+        carry = [];
+        carried = 0;
         if (!reader.line(line.toString('utf8'))) return undefined;
         start = end + 1;
       }
       if (start < bytesRead) {
-        // A line continues in the next read; copied, since the buffer is reused.
-        carry = carry ? Buffer.concat([carry, buffer.subarray(start, bytesRead)]) : Buffer.from(buffer.subarray(start, bytesRead));
-        if (reader.atHeader && carry.length > MAX_HEADER_BYTES) return undefined;
+        carry.push(Buffer.from(bytes.subarray(start)));
+        carried += bytesRead - start;
+        if (reader.atHeader && carried > MAX_HEADER_BYTES) return undefined;
       }
     }
-    if (carry && !reader.line(carry.toString('utf8'))) return undefined;
+    if (carried > 0 && !reader.line(Buffer.concat(carry).toString('utf8'))) return undefined;
     return reader.result();
   } finally {
     await handle.close();
@@ -113,7 +117,7 @@ class ItemLineReader {
 
   #readHeader(text: string): boolean {
     // `{…,"items":[` closed by `]}` parses only if `"items"` is the last member of the top-level object.
-    if (!text.startsWith('{') || !text.endsWith('"items":[')) return false;
+    if (text.length > MAX_HEADER_BYTES || !text.startsWith('{') || !text.endsWith('"items":[')) return false;
     const header = parse(`${text}]}`)?.value;
     if (typeof header !== 'object' || header === null || Array.isArray(header)) return false;
     const items = (header as { items?: unknown }).items;

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { StoreCorruptError } from '../../../src/store/errors.ts';
+import { readItemLines } from '../../../src/store/item-lines.ts';
 import { ItemStore } from '../../../src/store/store.ts';
 
 function dataDir(): string {
@@ -41,6 +42,8 @@ describe('store.json layout (one item per line)', () => {
     expect(lines.slice(1, -2).map((line) => JSON.parse(line.replace(/,$/, '')))).toEqual(items);
     expect(lines.slice(-2)).toEqual([']}', '']);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual({ version: 2, generation: 1, savedAt: store.savedAt, items });
+    // Opening takes the streaming path for what a commit wrote, not the whole-file fallback.
+    expect(await readItemLines(file)).toEqual({ version: 2, generation: 1, savedAt: store.savedAt, items });
 
     const reopened = await ItemStore.open(dir);
     expect(reopened.items()).toEqual(items);
