@@ -6,7 +6,7 @@
 //   ]}
 //
 // so that opening reads the file as a stream and parses one item at a time, never holding the whole text
-// (100k items: ~90 MB of text beside the ~150 MB of parsed items). A line ends at byte 0x0A only: JSON escapes
+// (100k items: ~90 MB of text beside ~120 MB of parsed items). A line ends at byte 0x0A only: JSON escapes
 // a newline inside a string, and no UTF-8 multi-byte sequence contains 0x0A, so each line decodes on its own.
 import { open } from 'node:fs/promises';
 import { jsonChunks } from './json-chunks.ts';
