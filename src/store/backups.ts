@@ -1,6 +1,6 @@
-import { copyFile, mkdir, readFile, readdir, rename, unlink } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { linkOrCopy, syncDirectory, writeFileAtomic } from './durable-file.ts';
+import { copyFileAtomic, linkOrCopy, readJsonFile, syncDirectory } from './durable-file.ts';
 import { StoreCorruptError } from './errors.ts';
 import { migrateStore, type MigratedStore } from './migrate.ts';
 
@@ -85,18 +85,18 @@ export async function recoverStore(file: string, backups: BackupSet, now: Date):
   const skipped: string[] = [];
   for (const backup of await backups.list()) {
     let loaded: MigratedStore;
-    let text: string;
     try {
-      text = await readFile(backup, 'utf8');
-      loaded = migrateStore(JSON.parse(text), backup);
+      // Read as store.json is: a backup is an earlier store.json, of either layout.
+      loaded = migrateStore(await readJsonFile(backup, { itemLines: true }), backup);
     } catch (err) {
-      if (err instanceof StoreCorruptError || err instanceof SyntaxError) {
+      if (err instanceof StoreCorruptError) {
         skipped.push(basename(backup));
         continue;
       }
       throw err;
     }
-    await writeFileAtomic(file, text);
+    // The backup's own bytes, not the migrated data: open() keeps a copy of an older version before migrating.
+    await copyFileAtomic(backup, file);
     return { movedTo, restoredFrom: backup, skipped, loaded };
   }
   return { movedTo, skipped };

@@ -2,6 +2,7 @@ import { copyFile, link, open, readFile, readdir, rename, unlink } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
 import { StoreCorruptError } from './errors.ts';
+import { itemLines, readItemLines } from './item-lines.ts';
 import { jsonChunks } from './json-chunks.ts';
 
 export { StoreCorruptError };
@@ -9,6 +10,11 @@ export { StoreCorruptError };
 export interface DurableFileOptions {
   /** runs after the new content is safely on disk and before it replaces the file, e.g. to keep a backup */
   beforeReplace?: (file: string) => Promise<void>;
+  /**
+   * write the `items` array last, one item per line, and read a file of that layout as a stream
+   * (src/store/item-lines.ts); for data/store.json, the one big file
+   */
+  itemLines?: boolean;
 }
 
 /**
@@ -25,27 +31,37 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   async read(): Promise<T | null> {
-    let text: string;
     try {
-      text = await readFile(this.file, 'utf8');
+      return (await readJsonFile(this.file, { itemLines: this.#options.itemLines })) as T;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
     }
-    let value: unknown;
-    try {
-      value = JSON.parse(text);
-    } catch (err) {
-      throw new StoreCorruptError(this.file, (err as Error).message);
-    }
-    // null (or any non-object) means "no file" to lowdb, which would then start empty and overwrite this one.
-    if (typeof value !== 'object' || value === null) throw new StoreCorruptError(this.file, value === null ? 'the file holds null' : 'not a JSON object');
-    return value as T;
   }
 
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.file, jsonChunks(data), this.#options.beforeReplace);
+    await writeFileAtomic(this.file, this.#options.itemLines ? itemLines(data) : jsonChunks(data), this.#options.beforeReplace);
   }
+}
+
+/**
+ * The JSON object in `file`; StoreCorruptError naming the file when it is not one. With itemLines, a file of
+ * that layout is read line by line; any other is read whole, as before, so a file of an older release (or a
+ * damaged one) reads, or fails with the parse error, exactly as it always did.
+ */
+export async function readJsonFile(file: string, options: { itemLines?: boolean | undefined } = {}): Promise<object> {
+  const streamed = options.itemLines ? await readItemLines(file) : undefined;
+  if (streamed) return streamed;
+  const text = await readFile(file, 'utf8');
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    throw new StoreCorruptError(file, (err as Error).message);
+  }
+  // null (or any non-object) means "no file" to lowdb, which would then start empty and overwrite this one.
+  if (typeof value !== 'object' || value === null) throw new StoreCorruptError(file, value === null ? 'the file holds null' : 'not a JSON object');
+  return value;
 }
 
 let seq = 0;
@@ -113,6 +129,25 @@ export async function linkOrCopy(from: string, to: string): Promise<void> {
     if (code !== 'EXDEV' && code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EOPNOTSUPP') throw err;
     await copyFile(from, to);
   }
+}
+
+/** Replaces `file` with a copy of `from`, as writeFileAtomic would with its content. */
+export async function copyFileAtomic(from: string, file: string): Promise<void> {
+  const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
+  try {
+    await copyFile(from, temp);
+    const handle = await open(temp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => {});
+    throw err;
+  }
+  await syncDirectory(dirname(file));
 }
 
 export async function syncDirectory(dir: string): Promise<void> {

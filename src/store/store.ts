@@ -98,9 +98,12 @@ export class ItemStore implements StoredItems {
     let store: ItemStore | undefined;
     const adapter = new DurableJsonFile<StoreData>(file, {
       beforeReplace: (current) => store!.#preserve(current),
+      itemLines: true,
     });
     const db = new Low<StoreData>(adapter, emptyStore());
-    const opened: OpenReport = { staleTemps: await removeStaleTemps(file) };
+    const stateFile = join(dir, 'sources.json');
+    // A kill can land while either file is being written (sources.json just after store.json's rename).
+    const opened: OpenReport = { staleTemps: [...await removeStaleTemps(file), ...await removeStaleTemps(stateFile)] };
     let loaded: MigratedStore | undefined;
     try {
       // Not db.read(): it treats every falsy content as "no file" and would let the default overwrite it.
@@ -117,7 +120,6 @@ export class ItemStore implements StoredItems {
       opened.migratedFrom = from;
       opened.preMigrationCopy = await backups.keepCopy(file, `store.v${from}-${stamp(now())}.json`);
     }
-    const stateFile = join(dir, 'sources.json');
     const states = new Low<SourceStateData>(new DurableJsonFile<SourceStateData>(stateFile), { version: STORE_VERSION, sources: {} });
     const rawStates = await (states.adapter as DurableJsonFile<SourceStateData>).read().catch((err: unknown) => {
       // Source states are only validators and counters: with --recover, a bad file is replaced by a fresh one.
