@@ -6,7 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { ConfigError } from '../../src/config/errors.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { importOpml } from '../../src/import-opml.ts';
+import { importOpml } from '../../src/cli/import-opml.ts';
 import { runCli, type CliResult } from '../helpers/cli.ts';
 
 const EXPORT = fileURLToPath(new URL('../fixtures/opml/inoreader-export.opml', import.meta.url));

@@ -3,18 +3,18 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from './config/errors.ts';
-import { loadConfig } from './config/load.ts';
-import type { Config, SourceConfig } from './config/types.ts';
-import { decodeBody } from './fetch/charset.ts';
-import { SourceFetchError } from './fetch/errors.ts';
-import { fetchSource, type FetchFunction } from './fetch/fetch-source.ts';
-import { normalizeItem } from './normalize/normalize-item.ts';
-import { FeedParseError } from './parse/errors.ts';
-import { parseFeed } from './parse/parse-feed.ts';
-import { explainItem, type ItemExplanation } from './rules/explain.ts';
-import { compileRules } from './rules/match-rules.ts';
-import { compileFilter } from './rules/source-filter.ts';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config, SourceConfig } from '../config/types.ts';
+import { decodeBody } from '../fetch/charset.ts';
+import { SourceFetchError } from '../fetch/errors.ts';
+import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
+import { normalizeItem } from '../normalize/normalize-item.ts';
+import { FeedParseError } from '../parse/errors.ts';
+import { parseFeed } from '../parse/parse-feed.ts';
+import { explainItem, type ItemExplanation } from '../rules/explain.ts';
+import { compileRules } from '../rules/match-rules.ts';
+import { compileFilter } from '../rules/source-filter.ts';
 
 export interface InspectRulesOptions {
   config: Config;

@@ -4,12 +4,12 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { isMap, isSeq, parseDocument, type Document } from 'yaml';
-import { ConfigError } from './config/errors.ts';
-import { buildConfig, listConfigFiles, type ConfigText } from './config/load.ts';
-import { feedUrlKey, parseOpml } from './config/opml.ts';
-import { sourceSchema } from './config/schema.ts';
-import { claimId, deriveSourceId } from './config/source-ids.ts';
-import { writeFileAtomic } from './store/durable-file.ts';
+import { ConfigError } from '../config/errors.ts';
+import { buildConfig, listConfigFiles, type ConfigText } from '../config/load.ts';
+import { feedUrlKey, parseOpml } from '../config/opml.ts';
+import { sourceSchema } from '../config/schema.ts';
+import { claimId, deriveSourceId } from '../config/source-ids.ts';
+import { writeFileAtomic } from '../store/durable-file.ts';
 
 export const IMPORT_FILE_NAME = 'imported.yaml';
 

@@ -4,19 +4,19 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { selectorProblem, toPageSelectors, type PageSelectInput, type PageSelectors } from './config/selector.ts';
-import type { Config } from './config/types.ts';
-import { mergeItems, type StoredItems } from './dedupe/merge.ts';
-import { decodeBody } from './fetch/charset.ts';
-import { fetchSource, type FetchFunction } from './fetch/fetch-source.ts';
-import { readDocument } from './ingest.ts';
-import type { Item } from './model.ts';
-import { trackingParams } from './normalize/urls.ts';
-import { dateFormatProblem } from './normalize/page-dates.ts';
-import { pageOwnUrl } from './parse/html-page.ts';
-import { parseFeed } from './parse/parse-feed.ts';
-import type { ParsedFeed } from './parse/types.ts';
-import { readPage } from './read-page.ts';
+import { selectorProblem, toPageSelectors, type PageSelectInput, type PageSelectors } from '../config/selector.ts';
+import type { Config } from '../config/types.ts';
+import { mergeItems, type StoredItems } from '../dedupe/merge.ts';
+import { decodeBody } from '../fetch/charset.ts';
+import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
+import { readDocument } from '../ingest.ts';
+import type { Item } from '../model.ts';
+import { trackingParams } from '../normalize/urls.ts';
+import { dateFormatProblem } from '../normalize/page-dates.ts';
+import { pageOwnUrl } from '../parse/html-page.ts';
+import { parseFeed } from '../parse/parse-feed.ts';
+import type { ParsedFeed } from '../parse/types.ts';
+import { readPage } from '../read-page.ts';
 
 export const INSPECT_SOURCE_ID = 'inspect';
 

@@ -1,13 +1,13 @@
 // `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
 // stop cleanly on SIGTERM/SIGINT.
-import { App } from './app.ts';
-import { diffSources, isSameConfig } from './config/diff.ts';
-import { ConfigError } from './config/errors.ts';
-import { loadConfig } from './config/load.ts';
-import type { Config } from './config/types.ts';
-import { watchConfig } from './config/watch.ts';
-import type { Logger } from './log.ts';
-import type { OpenReport } from './store/store.ts';
+import { App } from '../app.ts';
+import { diffSources, isSameConfig } from '../config/diff.ts';
+import { ConfigError } from '../config/errors.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import { watchConfig } from '../config/watch.ts';
+import type { Logger } from '../log.ts';
+import type { OpenReport } from '../store/store.ts';
 
 export interface ServeOptions {
   /** a config file or directory */

@@ -1,0 +1,54 @@
+// `tributary fetch --once`: one fetch cycle, for cron or an operator, then exit.
+import { App } from '../app.ts';
+import { loadConfig } from '../config/load.ts';
+import type { Config } from '../config/types.ts';
+import { createLogger } from '../log.ts';
+import type { CommonOptions } from './common-options.ts';
+import { logOpened } from './lifecycle.ts';
+import { reportStartError } from './start-error.ts';
+import { usageError } from './usage.ts';
+
+/**
+ * force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too.
+ * only: the sources the operator named (--source); they are fetched now, backoff or not, since asking for one
+ * source by name is how an operator says "I fixed it, try again".
+ */
+export async function fetchOnce(common: CommonOptions, force: boolean, only: string[]): Promise<number> {
+  const logger = createLogger();
+  let config: Config;
+  try {
+    config = await loadConfig(common.config);
+  } catch (err) {
+    return reportStartError(err);
+  }
+  for (const id of only) {
+    const source = config.sources.find((s) => s.id === id);
+    if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
+    if (!source.enabled) return usageError(`source "${id}" is disabled (enabled: false in ${common.config})`);
+  }
+  let app: App;
+  try {
+    app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge });
+  } catch (err) {
+    return reportStartError(err);
+  }
+  logOpened(logger, app.store.file, app.store.opened);
+  const report = await app.runCycle(only.length > 0 ? [...new Set(only)] : undefined, { force: force || only.length > 0 });
+  for (const outcome of report.sources) {
+    if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
+    if (outcome.movedTo) process.stderr.write(`${outcome.sourceId}: moved permanently to ${outcome.movedTo}; update its url in ${common.config}\n`);
+  }
+  for (const { sourceId, nextFetch, host } of report.skipped) {
+    const why = host ? `its host ${host} asked for a pause until ${nextFetch}` : `backing off until ${nextFetch}`;
+    process.stderr.write(`${sourceId}: skipped, ${why} (--force or --source ${sourceId} fetches it anyway)\n`);
+  }
+  const failed = report.sources.filter((s) => s.status === 'error').length;
+  const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';
+  process.stderr.write(`fetched ${report.sources.length} sources (${failed} failed${skipped}): ${report.added} new, ${report.updated} updated items; ${app.store.size} stored\n`);
+  await app.close();
+  if (report.writeError) {
+    process.stderr.write(`${report.writeError.message}\n`);
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,75 @@
+// tributary serve | fetch --once | check | import-opml | inspect — see README "Command line". Reads the
+// command line and hands it to the command's module; entry.ts runs it as a process.
+import { parseArgs } from 'node:util';
+import { USER_AGENT } from '../app.ts';
+import { check } from './check.ts';
+import { commonOptions } from './common-options.ts';
+import { discover } from './discover.ts';
+import { fetchOnce } from './fetch-once.ts';
+import { importOpmlCommand } from './import-opml-command.ts';
+import { inspectCommand } from './inspect-command.ts';
+import { inspectRulesCommand } from './inspect-rules.ts';
+import { serve } from './serve.ts';
+import { USAGE, usageError } from './usage.ts';
+
+/** Runs one command line (without node and the script); resolves with the exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const { values, positionals } = parseArgs({
+    args: rest,
+    options: {
+      config: { type: 'string' },
+      data: { type: 'string' },
+      port: { type: 'string' },
+      host: { type: 'string' },
+      once: { type: 'boolean' },
+      force: { type: 'boolean' },
+      source: { type: 'string', multiple: true },
+      discover: { type: 'string' },
+      recover: { type: 'boolean' },
+      purge: { type: 'boolean' },
+      'shutdown-timeout': { type: 'string' },
+      url: { type: 'string' },
+      'content-type': { type: 'string' },
+      timezone: { type: 'string' },
+      rules: { type: 'boolean' },
+      html: { type: 'string' },
+      'select-item': { type: 'string' },
+      'select-title': { type: 'string' },
+      'select-link': { type: 'string' },
+      'select-summary': { type: 'string' },
+      'select-date': { type: 'string' },
+      'select-date-format': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    allowPositionals: true,
+    strict: true,
+  });
+  const common = commonOptions(values);
+  if (values.help || !command) {
+    process.stdout.write(USAGE);
+    return command ? 0 : 2;
+  }
+  switch (command) {
+    case 'serve': {
+      const grace = Number(values['shutdown-timeout'] ?? process.env.TRIBUTARY_SHUTDOWN_TIMEOUT ?? '10');
+      if (!Number.isFinite(grace) || grace < 0) return usageError(`invalid --shutdown-timeout "${values['shutdown-timeout']}" (seconds)`);
+      return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1', grace * 1000);
+    }
+    case 'fetch':
+      if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
+      return fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+    case 'check':
+      return values.discover === undefined ? check(common) : discover(common, values.discover);
+    case 'import-opml':
+      if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
+      return importOpmlCommand(positionals[0]!, common);
+    case 'inspect':
+      if (values.rules) {
+        return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
+      }
+      return inspectCommand(positionals, values);
+    default:
+      return usageError(`unknown command "${command}"\n${USAGE}`);
+  }
+}

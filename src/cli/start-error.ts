@@ -1,0 +1,11 @@
+import { ConfigError } from '../config/errors.ts';
+import { StoreCorruptError } from '../store/errors.ts';
+
+/** Problems an operator fixes (config, store file) print as plain lines and exit 1; anything else is a bug. */
+export function reportStartError(err: unknown): number {
+  if (err instanceof ConfigError || err instanceof StoreCorruptError) {
+    process.stderr.write(`${err.message}\n`);
+    return 1;
+  }
+  throw err;
+}

@@ -1,0 +1,20 @@
+// The usage text and the exit code 2 of a command line that cannot be run as given.
+
+export const USAGE = `usage:
+  tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
+  tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
+  tributary check [--config PATH]
+  tributary check --discover URL [--config PATH]
+  tributary import-opml FILE [--config PATH]
+  tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
+  tributary inspect --rules FILE|URL [--config PATH] [--source ID]
+  tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
+                    [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
+PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
+`;
+
+/** Prints message on stderr; returns 2, the exit code of a command line that cannot be run as given. */
+export function usageError(message: string): number {
+  process.stderr.write(`${message}\n`);
+  return 2;
+}
