@@ -40,6 +40,7 @@ export class FeedSet {
   #ctx: RenderContext | undefined;
   #sign: Signer | undefined;
   #pageSize = 50;
+  #contextKey: string | undefined;
   /** pages and views rendered since start (cache misses): a repeated request does not add to it */
   viewsRendered = 0;
   readonly #views: LRUCache<string, RenderedFeed>;
@@ -90,15 +91,26 @@ export class FeedSet {
     return rendered;
   }
 
-  /** Renders what changed; returns the paths re-rendered. `pageSize` is the configured limit. */
-  update(specs: FeedSpec[], ctx: RenderContext, pageSize: number): string[] {
+  /**
+   * Renders what changed; returns the paths re-rendered. `pageSize` is the configured limit. With a `contextKey`
+   * (whatever the context's bytes depend on: site settings, sources' titles and tags, rules) equal to the last
+   * update's, a spec that is the very object the feed was last rendered from is kept without a look: the caller
+   * makes a new spec for every feed whose items or title changed (FeedIndex). Otherwise every feed is signed and
+   * only those whose signature changed are rendered again.
+   */
+  update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
     const changed: string[] = [];
     const next = new Map<string, Entry>();
+    const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
     const sig = signer(ctx);
     for (const spec of specs) {
+      const old = this.#entries.get(spec.path);
+      if (sameContext && old && old.spec === spec) {
+        next.set(spec.path, old);
+        continue;
+      }
       const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
       const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
-      const old = this.#entries.get(spec.path);
       if (old && old.signature === signature) {
         next.set(spec.path, { signature, spec, formats: old.formats });
         continue;
@@ -110,6 +122,7 @@ export class FeedSet {
     this.#ctx = ctx;
     this.#sign = sig;
     this.#pageSize = pageSize;
+    this.#contextKey = contextKey;
     return changed;
   }
 }
