@@ -1,0 +1,160 @@
+// Renders the site from the store: every output feed, the index page and the OPML. app.ts calls render() after
+// each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
+import type { Config } from './config/types.ts';
+import { fetchUrlOf } from './ingest.ts';
+import type { Item } from './model.ts';
+import { ComposedFeeds } from './render/composed-feeds.ts';
+import { errorItemsOf } from './render/error-items.ts';
+import { FeedIndex } from './render/feed-index.ts';
+import { FeedSet } from './render/feed-set.ts';
+import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
+import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
+import { renderStaticDoc } from './render/static-doc.ts';
+import { RuleTagging } from './rules/tagger.ts';
+import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
+import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
+import type { ItemStore } from './store/store.ts';
+
+export type SitePage = 'index' | 'opml' | 'stylesheet';
+
+export interface SiteRenderOptions {
+  /** the config in force at each render */
+  config: () => Config;
+  store: ItemStore;
+  feeds: FeedSet;
+  composed: ComposedFeeds;
+  /** WebSub hubs every feed advertises */
+  hubs: () => readonly string[];
+  /** after each render that looked at the feeds: how long it took and how many feeds it rendered again */
+  observe?: (ms: number, rendered: number) => void;
+}
+
+/** The feeds, composed feeds and pages of the site, rendered again from the store where they changed. */
+export class SiteRenderer {
+  readonly #options: SiteRenderOptions;
+  readonly #index = new FeedIndex();
+  readonly #tagging = new RuleTagging();
+  /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
+  #renderedFrom: string | undefined;
+  #pages: Partial<Record<SitePage, RenderedFeed>> = {};
+  /** the input of the index page and of the OPML last rendered: unchanged input is not rendered again */
+  #pageInputs: { index?: string; opml?: string } = {};
+  /** newest item date of page 1 of a feed, per spec object (kept while the feed does not change) */
+  #newest = new WeakMap<FeedSpec, string>();
+
+  constructor(options: SiteRenderOptions) {
+    this.#options = options;
+  }
+
+  page(name: SitePage): RenderedFeed | undefined {
+    return this.#pages[name];
+  }
+
+  /** Re-renders the feeds whose items changed; returns their paths. */
+  render(): string[] {
+    const started = performance.now();
+    const { store, feeds } = this.#options;
+    const config = this.#options.config();
+    const states = store.sourceStates();
+    const titles: Record<string, string> = {};
+    const sources = new Map<string, SourceInfo>();
+    for (const s of config.sources) {
+      const state = states[s.id];
+      titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
+      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
+        ...(state?.feedImage ? { image: state.feedImage } : {}) });
+    }
+    // When neither the items nor the sources' titles changed there is nothing to render, which is the common
+    // case (most sources answer 304 most of the time). revision moves with every change of the items in memory
+    // (written or not); the config part catches hot reloads.
+    const { title, baseUrl, description, defaults, sources: configured } = config;
+    const failing = errorItemsOf(config.sources, states, titles, new URL(config.baseUrl).hostname);
+    const from = `${store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags]), [...failing]])}`;
+    if (from === this.#renderedFrom) {
+      this.#renderPages(config);
+      return [];
+    }
+    this.#renderedFrom = from;
+    const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
+      ...(description ? { description } : {}),
+      ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
+    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
+    const tagger = this.#tagging.forRules(config.rules ?? []);
+    const hubs = this.#options.hubs();
+    const ctx: RenderContext = {
+      baseUrl, sources, tagsOf: sourceTagMap(site), hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf,
+    };
+    // Everything of the context a feed's bytes depend on, apart from its items: equal keys let FeedSet keep
+    // the feeds whose specs did not change without signing them.
+    const contextKey = JSON.stringify([baseUrl, [...sources], configured.map((s) => [s.id, s.tags]), hubs, FEED_STYLESHEET_PATH, tagger.version]);
+    const specs = this.#index.specs(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
+    const changed = feeds.update(specs, ctx, site.limit, contextKey);
+    this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site, ctx });
+    tagger.endPass();
+    this.#renderPages(config);
+    this.#options.observe?.(performance.now() - started, changed.length);
+    return changed;
+  }
+
+  /**
+   * The index shows each source's status, so it may change every cycle; the OPML only when the feeds' list,
+   * titles or newest item do. Each is rendered (and compressed) only when what it shows changed.
+   */
+  #renderPages(config: Config): void {
+    const { store, feeds } = this.#options;
+    const specs = feeds.specs();
+    const statuses = sourceStatuses(config, store);
+    const summary: SiteSummary = {
+      title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
+      feeds: specs, sources: statuses,
+    };
+    const heads = JSON.stringify([config.title, config.description ?? null, config.baseUrl, specs.map((spec) => [spec.path, spec.title])]);
+    const indexInput = `${heads}\0${JSON.stringify([specs.map((spec) => spec.items.length), statuses])}`;
+    if (indexInput !== this.#pageInputs.index || !this.#pages.index) {
+      this.#pages.index = renderStaticDoc(renderIndexPage(summary), 'text/html; charset=utf-8', this.#pages.index);
+      this.#pageInputs.index = indexInput;
+    }
+    const dateCreated = this.#newestFeedDate(specs);
+    const opmlInput = `${heads}\0${dateCreated}`;
+    if (opmlInput !== this.#pageInputs.opml || !this.#pages.opml) {
+      this.#pages.opml = renderStaticDoc(renderOpml(summary, dateCreated), 'text/x-opml; charset=utf-8', this.#pages.opml);
+      this.#pageInputs.opml = opmlInput;
+    }
+    this.#pages.stylesheet ??= renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
+  }
+
+  /** The newest item shown on page 1 of any feed, as the OPML dates itself. */
+  #newestFeedDate(specs: readonly FeedSpec[]): string {
+    let newest = '1970-01-01T00:00:00.000Z';
+    for (const spec of specs) {
+      let own = this.#newest.get(spec);
+      if (own === undefined) {
+        own = newestOf(spec.items);
+        this.#newest.set(spec, own);
+      }
+      if (own > newest) newest = own;
+    }
+    return new Date(newest).toUTCString();
+  }
+}
+
+/** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */
+export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[] {
+  const states = store.sourceStates();
+  return config.sources.map((s) => {
+    const state = states[s.id] ?? { id: s.id, consecutiveFailures: 0 };
+    const moved = fetchUrlOf(s, state) !== s.url ? fetchUrlOf(s, state) : null;
+    return {
+      id: s.id, title: s.title ?? state.feedTitle ?? s.id, url: s.url, enabled: s.enabled, items: store.countOf(s.id),
+      lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
+      itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
+      lastError: state.lastError ?? null, movedTo: moved,
+    };
+  });
+}
+
+function newestOf(items: readonly Item[]): string {
+  let newest = '';
+  for (const item of items) if (item.updated > newest) newest = item.updated;
+  return newest;
+}
