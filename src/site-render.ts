@@ -69,7 +69,9 @@ export class SiteRenderer {
     // (written or not); the config part catches hot reloads.
     const { title, baseUrl, description, defaults, sources: configured } = config;
     const failing = errorItemsOf(config.sources, states, titles, new URL(config.baseUrl).hostname);
-    const from = `${store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags]), [...failing]])}`;
+    const sourcesText = JSON.stringify([...sources]);
+    const tagsText = JSON.stringify(configured.map((s) => [s.id, s.tags]));
+    const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing]])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(config);
       return [];
@@ -86,7 +88,7 @@ export class SiteRenderer {
     };
     // Everything of the context a feed's bytes depend on, apart from its items: equal keys let FeedSet keep
     // the feeds whose specs did not change without signing them.
-    const contextKey = JSON.stringify([baseUrl, [...sources], configured.map((s) => [s.id, s.tags]), hubs, FEED_STYLESHEET_PATH, tagger.version]);
+    const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
     const specs = this.#index.specs(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
     const changed = feeds.update(specs, ctx, site.limit, contextKey);
     this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site, ctx });

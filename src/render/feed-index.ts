@@ -24,6 +24,23 @@ export interface FeedIndexInput {
 const FEW = 16;
 
 /**
+ * The newest `updated` of each list the index made (undefined for an empty list; absent until known). Its lists
+ * are never changed once made, so the value holds for the list's life, and a list made from another by a few
+ * edits gets it from the old one's without a walk over every item (latest holds them all).
+ */
+const newestOfList = new WeakMap<readonly Item[], string | undefined>();
+const indexLists = new WeakSet<readonly Item[]>();
+
+/** The newest `updated` of the items, looked up once per list of the index, else found by a walk. */
+export function newestUpdated(items: readonly Item[]): string | undefined {
+  if (newestOfList.has(items)) return newestOfList.get(items);
+  let newest: string | undefined;
+  for (const item of items) if (newest === undefined || item.updated > newest) newest = item.updated;
+  if (indexLists.has(items)) newestOfList.set(items, newest);
+  return newest;
+}
+
+/**
  * Every feed's items, newest first, kept from one render to the next: what buildFeedSpecs gives, without
  * sorting every stored item at every render. The lists follow the store's changes (an added item goes into the
  * lists of its feeds, a replaced or dropped one out of them) and are sorted again from all items only when the
@@ -86,6 +103,9 @@ export class FeedIndex {
       this.#ruleTags = ruleTags;
       this.#tagsOf = sourceTagMap(site);
       this.#lists = feedLists(store.items(), site, ruleTags);
+      indexLists.add(this.#lists.latest);
+      for (const list of this.#lists.byTag.values()) indexLists.add(list);
+      for (const list of this.#lists.bySource.values()) indexLists.add(list);
       this.rebuilds++;
       return () => true;
     }
@@ -99,7 +119,14 @@ export class FeedIndex {
       if (before) for (const path of this.#pathsOf(before)) edit(path).removes.add(before);
       if (after) for (const path of this.#pathsOf(after)) edit(path).adds.push(after);
     }
-    for (const [path, { adds, removes }] of edits) this.#setList(path, edited(this.#listAt(path), adds, removes));
+    for (const [path, { adds, removes }] of edits) {
+      const old = this.#listAt(path);
+      const list = edited(old, adds, removes);
+      indexLists.add(list);
+      const newest = newestAfter(old, adds, removes);
+      if (newest !== null) newestOfList.set(list, newest);
+      this.#setList(path, list);
+    }
     return (path) => edits.has(path);
   }
 
@@ -125,6 +152,17 @@ export class FeedIndex {
     if (path === 'latest') lists.latest = list;
     else (path.startsWith('tags/') ? lists.byTag : lists.bySource).set(path.slice(path.indexOf('/') + 1), list);
   }
+}
+
+/** The newest `updated` of a list after these edits, when the old list's tells it; null when unknown. */
+function newestAfter(old: readonly Item[], adds: readonly Item[], removes: ReadonlySet<Item>): string | undefined | null {
+  if (!newestOfList.has(old)) return null;
+  const before = newestOfList.get(old);
+  // A dropped item that held the newest date may leave an older one newest: only a walk can tell.
+  for (const item of removes) if (item.updated === before) return null;
+  let newest = before;
+  for (const item of adds) if (!removes.has(item) && (newest === undefined || item.updated > newest)) newest = item.updated;
+  return newest;
 }
 
 /** A new list: `list` without `removes`, with `adds` (those not removed since) in their places. */

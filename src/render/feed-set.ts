@@ -5,6 +5,7 @@ import { FeedPageNotFoundError, FeedQueryError } from './errors.ts';
 import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
 import { queryString, type FeedQuery } from './feed-query.ts';
+import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { filterItems } from './item-filter.ts';
 import { renderFeed, renderFormat, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
@@ -80,7 +81,7 @@ export class FeedSet {
     try {
       const since = query.since?.instant;
       const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
-      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
+      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestUpdated(entry.spec.all) ?? EMPTY_FEED_DATE);
     } catch (err) {
       if (err instanceof FeedQueryError || err instanceof FeedPageNotFoundError) this.#refusals.set(key, err);
       throw err;
@@ -109,7 +110,7 @@ export class FeedSet {
         next.set(spec.path, old);
         continue;
       }
-      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
+      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
       const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
       if (old && old.signature === signature) {
         next.set(spec.path, { signature, spec, formats: old.formats });

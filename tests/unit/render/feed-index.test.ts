@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TagRule } from '../../../src/config/types.ts';
 import type { Item } from '../../../src/model.ts';
-import { FeedIndex } from '../../../src/render/feed-index.ts';
+import { FeedIndex, newestUpdated } from '../../../src/render/feed-index.ts';
 import { FeedSet } from '../../../src/render/feed-set.ts';
 import { buildFeedSpecs, sourceTagMap, type FeedSpec, type SiteInfo } from '../../../src/render/feed-specs.ts';
 import { FEED_FORMATS, type RenderContext } from '../../../src/render/render-feed.ts';
@@ -142,6 +142,8 @@ describe('FeedIndex', () => {
         const expected = buildFeedSpecs(store.items(), site(setup), setup.titles, tagger.tagsOf, failing);
         expect(contentOf(specs), `seed ${seed}, step ${step}`).toBe(contentOf(expected));
         for (const spec of specs) {
+          // The newest date a list carries along from the list it was edited from is the one a walk finds.
+          expect(newestUpdated(spec.all)).toBe(spec.all.reduce<string | undefined>((newest, item) => (newest === undefined || item.updated > newest ? item.updated : newest), undefined));
           // Item objects are the store's own (an error item aside), so a feed keeps serving what is stored.
           expect(spec.all.filter((item) => item.hash !== '').every((item) => store.items().includes(item))).toBe(true);
           const old = previous.get(spec.path);
