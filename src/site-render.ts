@@ -37,6 +37,12 @@ export class SiteRenderer {
   /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
   #renderedFrom: string | undefined;
   #pages: Partial<Record<SitePage, RenderedFeed>> = {};
+  /**
+   * The index and the OPML as of the last render that changed what they show, written when first requested:
+   * the index changes with every cycle (it shows when each source was fetched), is asked for far less often,
+   * and writing it (264 KB for 500 sources) cost more than rendering the few feeds a cycle changes.
+   */
+  #pending: Partial<Record<'index' | 'opml', { text: () => string; contentType: string; at: Date }>> = {};
   /** the input of the index page and of the OPML last rendered: unchanged input is not rendered again */
   #pageInputs: { index?: string; opml?: string } = {};
   /** newest item date of page 1 of a feed, per spec object (kept while the feed does not change) */
@@ -46,7 +52,13 @@ export class SiteRenderer {
     this.#options = options;
   }
 
+  /** A page of the site; the index and the OPML are written on the first request after they changed. */
   page(name: SitePage): RenderedFeed | undefined {
+    const pending = name === 'stylesheet' ? undefined : this.#pending[name];
+    if (pending) {
+      delete this.#pending[name as 'index' | 'opml'];
+      this.#pages[name] = renderStaticDoc(pending.text(), pending.contentType, this.#pages[name], pending.at);
+    }
     return this.#pages[name];
   }
 
@@ -100,7 +112,7 @@ export class SiteRenderer {
 
   /**
    * The index shows each source's status, so it may change every cycle; the OPML only when the feeds' list,
-   * titles or newest item do. Each is rendered (and compressed) only when what it shows changed.
+   * titles or newest item do. Each is written again only when what it shows changed, and only when requested.
    */
   #renderPages(config: Config): void {
     const { store, feeds } = this.#options;
@@ -112,14 +124,15 @@ export class SiteRenderer {
     };
     const heads = JSON.stringify([config.title, config.description ?? null, config.baseUrl, specs.map((spec) => [spec.path, spec.title])]);
     const indexInput = `${heads}\0${JSON.stringify([specs.map((spec) => spec.items.length), statuses])}`;
-    if (indexInput !== this.#pageInputs.index || !this.#pages.index) {
-      this.#pages.index = renderStaticDoc(renderIndexPage(summary), 'text/html; charset=utf-8', this.#pages.index);
+    const at = new Date();
+    if (indexInput !== this.#pageInputs.index) {
+      this.#pending.index = { text: () => renderIndexPage(summary), contentType: 'text/html; charset=utf-8', at };
       this.#pageInputs.index = indexInput;
     }
     const dateCreated = this.#newestFeedDate(specs);
     const opmlInput = `${heads}\0${dateCreated}`;
-    if (opmlInput !== this.#pageInputs.opml || !this.#pages.opml) {
-      this.#pages.opml = renderStaticDoc(renderOpml(summary, dateCreated), 'text/x-opml; charset=utf-8', this.#pages.opml);
+    if (opmlInput !== this.#pageInputs.opml) {
+      this.#pending.opml = { text: () => renderOpml(summary, dateCreated), contentType: 'text/x-opml; charset=utf-8', at };
       this.#pageInputs.opml = opmlInput;
     }
     this.#pages.stylesheet ??= renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);

@@ -9,7 +9,7 @@ import { BROTLI_OPTIONS, strongEtag } from './render-feed.ts';
  * source was fetched) and is asked for far less often than that, while compressing it cost more than
  * rendering the few feeds a cycle changes.
  */
-export function renderStaticDoc(text: string, contentType: string, previous: RenderedFeed | undefined): RenderedFeed {
+export function renderStaticDoc(text: string, contentType: string, previous: RenderedFeed | undefined, modified = new Date()): RenderedFeed {
   const body = Buffer.from(text, 'utf8');
   const etag = strongEtag(body);
   if (previous && previous.etag === etag) return previous;
@@ -24,7 +24,7 @@ export function renderStaticDoc(text: string, contentType: string, previous: Ren
       return (brotli ??= brotliCompressSync(body, BROTLI_OPTIONS(body.length)));
     },
     etag,
-    lastModified: new Date(Math.floor(Date.now() / 1000) * 1000).toUTCString(),
+    lastModified: new Date(Math.floor(modified.getTime() / 1000) * 1000).toUTCString(),
     contentType,
   };
 }
