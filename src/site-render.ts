@@ -43,8 +43,9 @@ export class SiteRenderer {
    * and writing it (264 KB for 500 sources) cost more than rendering the few feeds a cycle changes.
    */
   #pending: Partial<Record<'index' | 'opml', { text: () => string; contentType: string; at: Date }>> = {};
-  /** the input of the index page and of the OPML last rendered: unchanged input is not rendered again */
-  #pageInputs: { index?: string; opml?: string } = {};
+  /** what the index and the OPML showed at the last render, and the OPML's date: unchanged pages are not written again */
+  #shown: SiteSummary | undefined;
+  #opmlDate: string | undefined;
   /** newest item date of page 1 of a feed, per spec object (kept while the feed does not change) */
   #newest = new WeakMap<FeedSpec, string>();
 
@@ -122,18 +123,16 @@ export class SiteRenderer {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
       feeds: specs, sources: statuses,
     };
-    const heads = JSON.stringify([config.title, config.description ?? null, config.baseUrl, specs.map((spec) => [spec.path, spec.title])]);
-    const indexInput = `${heads}\0${JSON.stringify([specs.map((spec) => spec.items.length), statuses])}`;
+    const previous = this.#shown;
+    this.#shown = summary;
     const at = new Date();
-    if (indexInput !== this.#pageInputs.index) {
+    if (!previous || !sameIndex(previous, summary)) {
       this.#pending.index = { text: () => renderIndexPage(summary), contentType: 'text/html; charset=utf-8', at };
-      this.#pageInputs.index = indexInput;
     }
     const dateCreated = this.#newestFeedDate(specs);
-    const opmlInput = `${heads}\0${dateCreated}`;
-    if (opmlInput !== this.#pageInputs.opml) {
+    if (!previous || !sameFeedList(previous, summary) || dateCreated !== this.#opmlDate) {
       this.#pending.opml = { text: () => renderOpml(summary, dateCreated), contentType: 'text/x-opml; charset=utf-8', at };
-      this.#pageInputs.opml = opmlInput;
+      this.#opmlDate = dateCreated;
     }
     this.#pages.stylesheet ??= renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
   }
@@ -165,6 +164,23 @@ export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[]
       itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
       lastError: state.lastError ?? null, movedTo: moved,
     };
+  });
+}
+
+/** Whether the feeds listed (paths and titles) and the site's names are the same: what the OPML shows. */
+function sameFeedList(a: SiteSummary, b: SiteSummary): boolean {
+  if (a.title !== b.title || a.description !== b.description || a.baseUrl !== b.baseUrl || a.feeds.length !== b.feeds.length) return false;
+  return a.feeds.every((spec, i) => spec === b.feeds[i] || (spec.path === b.feeds[i]!.path && spec.title === b.feeds[i]!.title));
+}
+
+/** Whether the index would show the same: the feed list, each feed's item count, each source's status. */
+function sameIndex(a: SiteSummary, b: SiteSummary): boolean {
+  if (!sameFeedList(a, b) || a.sources.length !== b.sources.length) return false;
+  if (!a.feeds.every((spec, i) => spec.kind === b.feeds[i]!.kind && spec.items.length === b.feeds[i]!.items.length)) return false;
+  return a.sources.every((status, i) => {
+    const other = b.sources[i]!;
+    for (const key in status) if (status[key as keyof SourceStatus] !== other[key as keyof SourceStatus]) return false;
+    return true;
   });
 }
 
