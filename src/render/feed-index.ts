@@ -20,7 +20,7 @@ export interface FeedIndexInput {
   sourceOnly?: ReadonlyMap<string, Item>;
 }
 
-/** Past this many edits of one list, merging beats inserting one by one; so many changes are always followed. */
+/** Past this many edits of one list, merging beats inserting one by one (and this many changes are always followed). */
 const FEW = 16;
 
 /**
@@ -59,7 +59,7 @@ export class FeedIndex {
   /** each source feed's error item, as JSON, to tell when it changed */
   #extras = new Map<string, string>();
   #limit = 0;
-  /** full sorts since this index was made (for tests and the bench) */
+  /** full sorts since this index was made (tests check that following the store needs none) */
   rebuilds = 0;
 
   /**
