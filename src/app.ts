@@ -13,24 +13,18 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
-import { buildFeedSpecs, sourceTagMap, type SiteInfo } from './render/feed-specs.ts';
 import { FeedSet } from './render/feed-set.ts';
-import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { isDue } from './schedule/backoff.ts';
 import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
-import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
 import { StoreWriteError } from './store/errors.ts';
 import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
 import { ItemStore, type PruneReport } from './store/store.ts';
-import { renderStaticDoc } from './render/static-doc.ts';
-import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
-import { RuleTagging } from './rules/tagger.ts';
-import { errorItemsOf } from './render/error-items.ts';
+import { SiteRenderer, sourceStatuses } from './site-render.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -87,7 +81,7 @@ export class App {
   readonly websub: WebSub;
   /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
   readonly composed = new ComposedFeeds();
-  readonly #tagging = new RuleTagging();
+  readonly #renderer: SiteRenderer;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #fetch: FetchFunction | undefined;
@@ -95,9 +89,6 @@ export class App {
   readonly #queue: HostQueue;
   readonly #pauses: HostPauses;
   readonly #rate: HostRate;
-  /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
-  #renderedFrom: string | undefined;
-  #pages: { index?: RenderedFeed; opml?: RenderedFeed; stylesheet?: RenderedFeed } = {};
   #cycle: Promise<unknown> = Promise.resolve();
   #pending = new Set<string>();
   #schedule: ScheduleHandle | undefined;
@@ -128,6 +119,10 @@ export class App {
     const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {}));
     this.#rate = new HostRate({ perMinute: (host) => this.config.hosts[host]?.perMinute, now: this.#now, sleep });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
+    this.#renderer = new SiteRenderer({
+      config: () => this.config, store, feeds: this.feeds, composed: this.composed, hubs: () => this.websub.hubs(),
+      observe: (ms, rendered) => this.metrics.observeRender(ms, rendered),
+    });
     this.#updateMaxAge();
   }
 
@@ -328,92 +323,14 @@ export class App {
 
   /** Re-renders the feeds whose items changed; returns their paths. */
   render(): string[] {
-    const started = performance.now();
-    const states = this.store.sourceStates();
-    const titles: Record<string, string> = {};
-    const sources = new Map<string, SourceInfo>();
-    for (const s of this.config.sources) {
-      const state = states[s.id];
-      titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
-      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
-        ...(state?.feedImage ? { image: state.feedImage } : {}) });
-    }
-    // Building the specs walks every item; when neither the items nor the sources' titles changed it can only
-    // find nothing to render, which is the common case (most sources answer 304 most of the time).
-    // revision moves with every change of the items in memory (written or not); the config part catches hot reloads.
-    const { title, baseUrl, description, defaults, sources: configured } = this.config;
-    const failing = errorItemsOf(this.config.sources, states, titles, new URL(this.config.baseUrl).hostname);
-    const from = `${this.store.revision}\0${JSON.stringify([...sources, title, baseUrl, description, defaults.limit, configured.map((s) => [s.id, s.tags]), [...failing]])}`;
-    if (from === this.#renderedFrom) {
-      this.#renderPages(false);
-      return [];
-    }
-    this.#renderedFrom = from;
-    const site = { title: this.config.title, baseUrl: this.config.baseUrl, limit: this.config.defaults.limit, sources: this.config.sources,
-      ...(this.config.description ? { description: this.config.description } : {}),
-      ...this.#vertical() };
-    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
-    const tagger = this.#tagging.forRules(this.config.rules ?? []);
-    const ctx: RenderContext = {
-      baseUrl: this.config.baseUrl, sources, tagsOf: sourceTagMap(site), hubs: this.websub.hubs(), stylesheet: FEED_STYLESHEET_PATH,
-      ruleTags: tagger.tagsOf,
-    };
-    const changed = this.feeds.update(buildFeedSpecs(this.store.items(), site, titles, tagger.tagsOf, failing), ctx, site.limit);
-    this.composed.refresh({ items: this.store.items(), site, ctx });
-    tagger.endPass();
-    this.#renderPages(true);
-    this.metrics.observeRender(performance.now() - started, changed.length);
-    return changed;
-  }
-
-  #vertical(): Pick<SiteInfo, 'rules' | 'tags'> {
-    return { ...(this.config.rules ? { rules: this.config.rules } : {}), ...(this.config.tags ? { tags: this.config.tags } : {}) };
-  }
-
-  /** The index shows each source's status, so it changes every cycle; the OPML only when the feeds do. */
-  #renderPages(feedsChanged: boolean): void {
-    const summary = this.#summary();
-    this.#pages = {
-      index: renderStaticDoc(renderIndexPage(summary), 'text/html; charset=utf-8', this.#pages.index),
-      opml: feedsChanged || !this.#pages.opml
-        ? renderStaticDoc(renderOpml(summary, newestFeedDate(summary)), 'text/x-opml; charset=utf-8', this.#pages.opml)
-        : this.#pages.opml,
-      stylesheet: this.#pages.stylesheet ?? renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined),
-    };
-  }
-
-  #summary(): SiteSummary {
-    const states = this.store.sourceStates();
-    return {
-      title: this.config.title,
-      ...(this.config.description ? { description: this.config.description } : {}),
-      baseUrl: this.config.baseUrl,
-      feeds: this.feeds.specs(),
-      sources: this.#sourceStatuses(states),
-    };
-  }
-
-  /** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */
-  #sourceStatuses(states = this.store.sourceStates()): SourceStatus[] {
-    const counts = new Map<string, number>();
-    for (const item of this.store.items()) counts.set(item.sourceId, (counts.get(item.sourceId) ?? 0) + 1);
-    return this.config.sources.map((s) => {
-      const state = states[s.id] ?? { id: s.id, consecutiveFailures: 0 };
-      const moved = fetchUrlOf(s, state) !== s.url ? fetchUrlOf(s, state) : null;
-      return {
-        id: s.id, title: s.title ?? state.feedTitle ?? s.id, url: s.url, enabled: s.enabled, items: counts.get(s.id) ?? 0,
-        lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
-        itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
-        lastError: state.lastError ?? null, movedTo: moved,
-      };
-    });
+    return this.#renderer.render();
   }
 
   site(): ServedSite {
     return {
       feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
       view: (path, format, query) => this.feeds.view(path, format, query),
-      page: (name) => this.#pages[name],
+      page: (name) => this.#renderer.page(name),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       ...(this.websub.hub ? { hub: (form: URLSearchParams) => this.websub.hub!.request(form) } : {}),
@@ -428,7 +345,7 @@ export class App {
         lastCycle: this.#lastCycle ?? null,
         config: this.configStatus,
         store: { ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
-        sources: this.#sourceStatuses().map((status) => {
+        sources: sourceStatuses(this.config, this.store).map((status) => {
           const { etag, lastModified, feedTitle, feedLink, dedupeKey } = this.store.sourceState(status.id);
           return {
             ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
@@ -513,10 +430,4 @@ function itemCounts(items: readonly { sourceId: string }[]): { total: number; by
   const bySource = new Map<string, number>();
   for (const item of items) bySource.set(item.sourceId, (bySource.get(item.sourceId) ?? 0) + 1);
   return { total: items.length, bySource };
-}
-
-function newestFeedDate(summary: SiteSummary): string {
-  let newest = '1970-01-01T00:00:00.000Z';
-  for (const spec of summary.feeds) for (const item of spec.items) if (item.updated > newest) newest = item.updated;
-  return new Date(newest).toUTCString();
 }

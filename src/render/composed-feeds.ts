@@ -13,6 +13,8 @@ export const MAX_COMPOSED_FEEDS = 64;
 /** What composed feeds are made of: the same items, site and context as the regular feeds of one render. */
 export interface ComposedInput {
   items: readonly Item[];
+  /** the items are newest first already and never changed in place (the feed index's latest list) */
+  sorted?: boolean;
   site: SiteInfo;
   ctx: RenderContext;
 }
@@ -27,7 +29,7 @@ interface Entry {
 interface Snapshot {
   input: ComposedInput;
   tags: Set<string>;
-  sorted?: Item[];
+  sorted?: readonly Item[];
 }
 
 /**
@@ -43,8 +45,9 @@ export class ComposedFeeds {
 
   /** Takes the items and context of a new render; cached feeds are checked again on their next request. */
   refresh(input: ComposedInput): void {
-    // A copy: the store changes its array in place during the next fetch cycle.
-    this.#snapshot = { input: { ...input, items: [...input.items] }, tags: new Set(allTags(input.site)) };
+    const tags = new Set(allTags(input.site));
+    // Otherwise a copy: the store changes its array in place during the next fetch cycle.
+    this.#snapshot = input.sorted ? { input, tags, sorted: input.items } : { input: { ...input, items: [...input.items] }, tags };
     this.#generation++;
   }
 

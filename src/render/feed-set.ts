@@ -5,6 +5,7 @@ import { FeedPageNotFoundError, FeedQueryError } from './errors.ts';
 import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
 import { queryString, type FeedQuery } from './feed-query.ts';
+import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { filterItems } from './item-filter.ts';
 import { renderFeed, renderFormat, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
@@ -40,6 +41,7 @@ export class FeedSet {
   #ctx: RenderContext | undefined;
   #sign: Signer | undefined;
   #pageSize = 50;
+  #contextKey: string | undefined;
   /** pages and views rendered since start (cache misses): a repeated request does not add to it */
   viewsRendered = 0;
   readonly #views: LRUCache<string, RenderedFeed>;
@@ -79,7 +81,7 @@ export class FeedSet {
     try {
       const since = query.since?.instant;
       const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
-      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestOf(entry.spec.all) ?? EMPTY_FEED_DATE);
+      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestUpdated(entry.spec.all) ?? EMPTY_FEED_DATE);
     } catch (err) {
       if (err instanceof FeedQueryError || err instanceof FeedPageNotFoundError) this.#refusals.set(key, err);
       throw err;
@@ -90,15 +92,26 @@ export class FeedSet {
     return rendered;
   }
 
-  /** Renders what changed; returns the paths re-rendered. `pageSize` is the configured limit. */
-  update(specs: FeedSpec[], ctx: RenderContext, pageSize: number): string[] {
+  /**
+   * Renders what changed; returns the paths re-rendered. `pageSize` is the configured limit. With a `contextKey`
+   * (whatever the context's bytes depend on: site settings, sources' titles and tags, rules) equal to the last
+   * update's, a spec that is the very object the feed was last rendered from is kept without a look: the caller
+   * makes a new spec for every feed whose items or title changed (FeedIndex). Otherwise every feed is signed and
+   * only those whose signature changed are rendered again.
+   */
+  update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
     const changed: string[] = [];
     const next = new Map<string, Entry>();
+    const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
     const sig = signer(ctx);
     for (const spec of specs) {
-      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestOf(spec.all) ?? EMPTY_FEED_DATE);
-      const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
       const old = this.#entries.get(spec.path);
+      if (sameContext && old && old.spec === spec) {
+        next.set(spec.path, old);
+        continue;
+      }
+      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
+      const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
       if (old && old.signature === signature) {
         next.set(spec.path, { signature, spec, formats: old.formats });
         continue;
@@ -110,6 +123,7 @@ export class FeedSet {
     this.#ctx = ctx;
     this.#sign = sig;
     this.#pageSize = pageSize;
+    this.#contextKey = contextKey;
     return changed;
   }
 }

@@ -30,6 +30,16 @@ export interface SiteInfo {
   tags?: Record<string, TagInfo>;
 }
 
+/** What names a feed, apart from its items. */
+export type FeedHead = Omit<FeedSpec, 'items' | 'all'>;
+
+/** Every feed's items, newest first, without error items: latest, by tag, by configured source. */
+export interface FeedLists {
+  latest: Item[];
+  byTag: Map<string, Item[]>;
+  bySource: Map<string, Item[]>;
+}
+
 /**
  * Every output feed of the site: latest, one per tag, one per source. Pure. `sourceOnly` holds items shown in
  * one source's feed and nowhere else (a failing source's error item).
@@ -38,41 +48,60 @@ export function buildFeedSpecs(
   items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags,
   sourceOnly: ReadonlyMap<string, Item> = new Map(),
 ): FeedSpec[] {
-  const sorted = [...items].sort(newestFirst);
+  const lists = feedLists(items, site, ruleTags);
+  return feedHeads(site, sourceTitles).map((head) => {
+    const all = head.kind === 'source' ? withExtra(lists.bySource.get(head.name)!, sourceOnly.get(head.name)) : listOf(lists, head);
+    return { ...head, items: all.slice(0, site.limit), all };
+  });
+}
+
+/** Sorts the items into every feed's list. */
+export function feedLists(items: readonly Item[], site: Pick<SiteInfo, 'sources' | 'rules'>, ruleTags?: RuleTags): FeedLists {
+  const latest = [...items].sort(newestFirst);
   const tagsOf = sourceTagMap(site);
-  const feed = (fields: Omit<FeedSpec, 'items' | 'all'>, all: Item[]): FeedSpec =>
-    ({ ...fields, items: all.slice(0, site.limit), all });
   // One pass over the sorted items fills every feed (all of its items, for paging): with a thousand sources,
   // scanning all items once per feed costs seconds per render.
   const byTag = new Map<string, Item[]>(allTags(site).map((tag) => [tag, []]));
   const bySource = new Map<string, Item[]>(site.sources.map((s) => [s.id, []]));
-  for (const item of sorted) {
+  for (const item of latest) {
     for (const tag of itemTags(item, tagsOf, ruleTags)) byTag.get(tag)?.push(item);
     bySource.get(item.sourceId)?.push(item);
     for (const id of item.alsoIn) if (id !== item.sourceId) bySource.get(id)?.push(item);
   }
-  const specs: FeedSpec[] = [feed({
+  return { latest, byTag, bySource };
+}
+
+/** The list of a feed (a source's without its error item). */
+export function listOf(lists: FeedLists, head: Pick<FeedHead, 'kind' | 'name'>): Item[] {
+  if (head.kind === 'latest') return lists.latest;
+  return (head.kind === 'tag' ? lists.byTag : lists.bySource).get(head.name)!;
+}
+
+/** Every feed of the site in order (latest, tags, sources) with its title and description. */
+export function feedHeads(site: SiteInfo, sourceTitles: Record<string, string>): FeedHead[] {
+  const heads: FeedHead[] = [{
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
     description: site.description ?? `Latest news from ${site.sources.length} sources`,
-  }, sorted)];
-  for (const [tag, tagged] of byTag) {
+  }];
+  for (const tag of allTags(site)) {
     const info = site.tags?.[tag];
-    specs.push(feed({
+    heads.push({
       path: `tags/${tag}`, kind: 'tag', name: tag,
       title: info?.title ?? `${site.title} · ${tag}`, description: info?.description ?? `Latest items tagged ${tag}`,
-    }, tagged));
+    });
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
-    specs.push(feed({
+    heads.push({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
       description: `Items of ${title}`,
-    }, withExtra(bySource.get(source.id)!, sourceOnly.get(source.id))));
+    });
   }
-  return specs;
+  return heads;
 }
 
-function withExtra(items: Item[], extra: Item | undefined): Item[] {
+/** A source's list with its error item in place. */
+export function withExtra(items: Item[], extra: Item | undefined): Item[] {
   return extra ? [extra, ...items].sort(newestFirst) : items;
 }
 

@@ -1,11 +1,30 @@
+import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { RenderedFeed } from './render-feed.ts';
-import { prepare, strongEtag } from './render-feed.ts';
+import { BROTLI_OPTIONS, strongEtag } from './render-feed.ts';
 
 /**
  * A page (HTML index, OPML, stylesheet) prepared like a feed: bytes, compressed forms and validators. When
- * the text is unchanged the previous document is returned as is, keeping its Last-Modified.
+ * the text is unchanged the previous document is returned as is, keeping its Last-Modified. Its compressed
+ * forms are made on the first request that wants one: the index changes with every cycle (it shows when each
+ * source was fetched) and is asked for far less often than that, while compressing it cost more than
+ * rendering the few feeds a cycle changes.
  */
-export function renderStaticDoc(text: string, contentType: string, previous: RenderedFeed | undefined): RenderedFeed {
-  if (previous && previous.etag === strongEtag(Buffer.from(text, 'utf8'))) return previous;
-  return prepare(text, contentType, new Date(Math.floor(Date.now() / 1000) * 1000));
+export function renderStaticDoc(text: string, contentType: string, previous: RenderedFeed | undefined, modified = new Date()): RenderedFeed {
+  const body = Buffer.from(text, 'utf8');
+  const etag = strongEtag(body);
+  if (previous && previous.etag === etag) return previous;
+  let gzip: Buffer | undefined;
+  let brotli: Buffer | undefined;
+  return {
+    body,
+    get gzip() {
+      return (gzip ??= gzipSync(body));
+    },
+    get brotli() {
+      return (brotli ??= brotliCompressSync(body, BROTLI_OPTIONS(body.length)));
+    },
+    etag,
+    lastModified: new Date(Math.floor(modified.getTime() / 1000) * 1000).toUTCString(),
+    contentType,
+  };
 }

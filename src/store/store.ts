@@ -45,6 +45,15 @@ interface Snapshot {
   sources: Record<string, SourceState>;
 }
 
+/** One change of the stored items: an item added (after only), replaced (both) or dropped (before only). */
+export interface ItemChange {
+  before?: Item;
+  after?: Item;
+}
+
+/** Changes kept for changesSince(); past this many, readers are told to read every item again. */
+const MAX_JOURNAL = 100_000;
+
 /**
  * Items (data/store.json) and source states (data/sources.json), in memory with indexes, persisted through
  * lowdb. Changes accumulate in memory and reach the disk on commit(), once per fetch cycle, each file only
@@ -72,6 +81,10 @@ export class ItemStore implements StoredItems {
   #dirty = false;
   #statesDirty = false;
   #revision = 0;
+  /** item changes with the revision they made, oldest first: what changesSince() answers from */
+  #journal: { revision: number; change: ItemChange }[] = [];
+  /** the oldest revision the journal can tell changes since */
+  #journalFrom = 0;
 
   private constructor(db: Low<StoreData>, states: Low<SourceStateData>, file: string, backups: BackupSet, opened: OpenReport, options: StoreOptions) {
     this.#db = db;
@@ -157,6 +170,20 @@ export class ItemStore implements StoredItems {
     return this.#revision;
   }
 
+  /**
+   * The changes of the items since `revision` (a value of `revision` read earlier), in the order they were made,
+   * or null when the store cannot tell: the items were rolled back or reread since, or too much changed. Changes
+   * up to `revision` are forgotten: the store has one reader that follows it (the render).
+   */
+  changesSince(revision: number): ItemChange[] | null {
+    if (revision < this.#journalFrom || revision > this.#revision) return null;
+    const seen = this.#journal.findIndex((entry) => entry.revision > revision);
+    if (seen < 0) this.#journal = [];
+    else if (seen > 0) this.#journal = this.#journal.slice(seen);
+    this.#journalFrom = revision;
+    return this.#journal.map((entry) => entry.change);
+  }
+
   /** for /status */
   status(): { file: string; savedAt: string | null; generation: number; backups: number } {
     return { file: this.file, savedAt: this.savedAt ?? null, generation: this.generation, backups: this.backups.keep };
@@ -207,6 +234,7 @@ export class ItemStore implements StoredItems {
       if (next) {
         replacements.delete(next.id);
         this.#unindex(items[i]!);
+        this.#record({ before: items[i]!, after: next });
         items[i] = next;
         this.#index(next);
       }
@@ -214,6 +242,7 @@ export class ItemStore implements StoredItems {
     for (const item of added) {
       items.push(item);
       this.#index(item);
+      this.#record({ after: item });
     }
     this.#changed();
   }
@@ -227,6 +256,7 @@ export class ItemStore implements StoredItems {
     const bySource = new Map<string, Item[]>();
     for (const item of drop) {
       this.#unindex(item);
+      this.#record({ before: item });
       if (!purged.includes(item.sourceId)) bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
     }
     // Remembered so that the source, still listing them, does not bring them back as new.
@@ -291,11 +321,30 @@ export class ItemStore implements StoredItems {
     this.#dirty = false;
     this.#statesDirty = false;
     this.#revision++;
+    this.#forgetChanges();
   }
 
   #changed(): void {
     this.#dirty = true;
     this.#revision++;
+  }
+
+  /** Journals a change of the revision about to be made (#changed() follows it). */
+  #record(change: ItemChange): void {
+    // A revision that overflowed the journal is told to no reader: they read every item again.
+    if (this.#journalFrom > this.#revision) return;
+    if (this.#journal.length >= MAX_JOURNAL) {
+      this.#journal = [];
+      this.#journalFrom = this.#revision + 1;
+      return;
+    }
+    this.#journal.push({ revision: this.#revision + 1, change });
+  }
+
+  /** From now on, changes are told only from the current revision on. */
+  #forgetChanges(): void {
+    this.#journal = [];
+    this.#journalFrom = this.#revision;
   }
 
   /** Before a new file replaces the current one, the current one becomes a backup. */

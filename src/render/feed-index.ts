@@ -1,0 +1,222 @@
+import type { Item } from '../model.ts';
+import type { RuleTags } from '../rules/tagger.ts';
+import { newestFirst, type ItemChange } from '../store/store.ts';
+import {
+  allTags, feedHeads, feedLists, itemTags, listOf, sourceTagMap, withExtra, type FeedLists, type FeedSpec, type SiteInfo,
+} from './feed-specs.ts';
+
+/** What the index reads from the store: its items, and what changed since a revision when it can tell. */
+export interface IndexedItems {
+  readonly revision: number;
+  items(): readonly Item[];
+  changesSince(revision: number): readonly ItemChange[] | null;
+}
+
+export interface FeedIndexInput {
+  site: SiteInfo;
+  sourceTitles: Record<string, string>;
+  ruleTags?: RuleTags;
+  /** items shown in one source's feed and nowhere else (a failing source's error item) */
+  sourceOnly?: ReadonlyMap<string, Item>;
+}
+
+/** Past this many edits of one list, merging beats inserting one by one (and this many changes are always followed). */
+const FEW = 16;
+
+/**
+ * The newest `updated` of each list the index made (undefined for an empty list; absent until known). Its lists
+ * are never changed once made, so the value holds for the list's life, and a list made from another by a few
+ * edits gets it from the old one's without a walk over every item (latest holds them all).
+ */
+const newestOfList = new WeakMap<readonly Item[], string | undefined>();
+const indexLists = new WeakSet<readonly Item[]>();
+
+/** The newest `updated` of the items, looked up once per list of the index, else found by a walk. */
+export function newestUpdated(items: readonly Item[]): string | undefined {
+  if (newestOfList.has(items)) return newestOfList.get(items);
+  let newest: string | undefined;
+  for (const item of items) if (newest === undefined || item.updated > newest) newest = item.updated;
+  if (indexLists.has(items)) newestOfList.set(items, newest);
+  return newest;
+}
+
+/**
+ * Every feed's items, newest first, kept from one render to the next: what buildFeedSpecs gives, without
+ * sorting every stored item at every render. The lists follow the store's changes (an added item goes into the
+ * lists of its feeds, a replaced or dropped one out of them) and are sorted again from all items only when the
+ * store cannot tell what changed (first render, rollback, too many changes) or the config moved items between
+ * feeds (sources, their tags, rules). A list that changes is a new array: the specs, pages and views rendered
+ * from the old one keep it as it was.
+ */
+export class FeedIndex {
+  #lists: FeedLists | undefined;
+  #revision = 0;
+  /** the sources, their tags and the rule tags the lists were sorted by */
+  #shape = '';
+  #ruleTags: RuleTags | undefined;
+  #tagsOf = new Map<string, string[]>();
+  #specs = new Map<string, FeedSpec>();
+  /** each source feed's error item, as JSON, to tell when it changed */
+  #extras = new Map<string, string>();
+  #limit = 0;
+  /** full sorts since this index was made (tests check that following the store needs none) */
+  rebuilds = 0;
+
+  /**
+   * Every feed of the site, as buildFeedSpecs builds it from the store's items. A feed whose items, title and
+   * error item did not change keeps its spec object, so FeedSet can tell it needs no look.
+   */
+  specs(store: IndexedItems, input: FeedIndexInput): FeedSpec[] {
+    const { site, sourceTitles, sourceOnly = new Map<string, Item>() } = input;
+    const touched = this.#sync(store, site, input.ruleTags);
+    const lists = this.#lists!;
+    const sameLimit = site.limit === this.#limit;
+    this.#limit = site.limit;
+    const specs = feedHeads(site, sourceTitles).map((head): FeedSpec => {
+      const extra = head.kind === 'source' ? sourceOnly.get(head.name) : undefined;
+      const extraText = extra ? JSON.stringify(extra) : '';
+      const old = this.#specs.get(head.path);
+      if (old && sameLimit && !touched(head.path) && old.kind === head.kind && old.title === head.title
+        && old.description === head.description && (this.#extras.get(head.path) ?? '') === extraText) return old;
+      if (extraText) this.#extras.set(head.path, extraText);
+      else this.#extras.delete(head.path);
+      const all = head.kind === 'source' ? withExtra(listOf(lists, head), extra) : listOf(lists, head);
+      return { ...head, items: all.slice(0, site.limit), all };
+    });
+    this.#specs = new Map(specs.map((spec) => [spec.path, spec]));
+    return specs;
+  }
+
+  /** Every stored item, newest first: the latest feed's list (no copy; never changed in place). */
+  latest(): readonly Item[] {
+    return this.#lists?.latest ?? [];
+  }
+
+  /** Brings the lists up to date; returns which lists are new arrays. */
+  #sync(store: IndexedItems, site: SiteInfo, ruleTags: RuleTags | undefined): (path: string) => boolean {
+    const shape = JSON.stringify([site.sources.map((s) => [s.id, s.tags]), allTags(site)]);
+    const sameShape = this.#lists !== undefined && shape === this.#shape && ruleTags === this.#ruleTags;
+    const told = sameShape ? store.changesSince(this.#revision) : null;
+    // Past a quarter of the items (a store filled at once), one sort of them all costs less than following.
+    const changes = told && told.length <= store.items().length / 4 + FEW ? told : null;
+    this.#revision = store.revision;
+    if (!changes) {
+      this.#shape = shape;
+      this.#ruleTags = ruleTags;
+      this.#tagsOf = sourceTagMap(site);
+      this.#lists = feedLists(store.items(), site, ruleTags);
+      indexLists.add(this.#lists.latest);
+      for (const list of this.#lists.byTag.values()) indexLists.add(list);
+      for (const list of this.#lists.bySource.values()) indexLists.add(list);
+      this.rebuilds++;
+      return () => true;
+    }
+    const edits = new Map<string, { adds: Item[]; removes: Set<Item> }>();
+    const edit = (path: string) => {
+      let found = edits.get(path);
+      if (!found) edits.set(path, (found = { adds: [], removes: new Set() }));
+      return found;
+    };
+    for (const { before, after } of changes) {
+      if (before) for (const path of this.#pathsOf(before)) edit(path).removes.add(before);
+      if (after) for (const path of this.#pathsOf(after)) edit(path).adds.push(after);
+    }
+    for (const [path, { adds, removes }] of edits) {
+      const old = this.#listAt(path);
+      const list = edited(old, adds, removes);
+      indexLists.add(list);
+      const newest = newestAfter(old, adds, removes);
+      if (newest !== null) newestOfList.set(list, newest);
+      this.#setList(path, list);
+    }
+    return (path) => edits.has(path);
+  }
+
+  /** The lists an item is in, once per time buildFeedSpecs would push it there. */
+  #pathsOf(item: Item): string[] {
+    const lists = this.#lists!;
+    const paths = ['latest'];
+    for (const tag of itemTags(item, this.#tagsOf, this.#ruleTags)) if (lists.byTag.has(tag)) paths.push(`tags/${tag}`);
+    if (lists.bySource.has(item.sourceId)) paths.push(`sources/${item.sourceId}`);
+    for (const id of item.alsoIn) if (id !== item.sourceId && lists.bySource.has(id)) paths.push(`sources/${id}`);
+    return paths;
+  }
+
+  #listAt(path: string): Item[] {
+    const lists = this.#lists!;
+    if (path === 'latest') return lists.latest;
+    const slash = path.indexOf('/');
+    return (path.startsWith('tags/') ? lists.byTag : lists.bySource).get(path.slice(slash + 1))!;
+  }
+
+  #setList(path: string, list: Item[]): void {
+    const lists = this.#lists!;
+    if (path === 'latest') lists.latest = list;
+    else (path.startsWith('tags/') ? lists.byTag : lists.bySource).set(path.slice(path.indexOf('/') + 1), list);
+  }
+}
+
+/** The newest `updated` of a list after these edits, when the old list's tells it; null when unknown. */
+function newestAfter(old: readonly Item[], adds: readonly Item[], removes: ReadonlySet<Item>): string | undefined | null {
+  if (!newestOfList.has(old)) return null;
+  const before = newestOfList.get(old);
+  // A dropped item that held the newest date may leave an older one newest: only a walk can tell.
+  for (const item of removes) if (item.updated === before) return null;
+  let newest = before;
+  for (const item of adds) if (!removes.has(item) && (newest === undefined || item.updated > newest)) newest = item.updated;
+  return newest;
+}
+
+/** A new list: `list` without `removes`, with `adds` (those not removed since) in their places. */
+function edited(list: readonly Item[], adds: Item[], removes: ReadonlySet<Item>): Item[] {
+  let next: Item[];
+  if (removes.size === 0) next = list.slice();
+  else if (removes.size <= FEW) {
+    next = list.slice();
+    for (const item of removes) removeFrom(next, item);
+  } else next = list.filter((item) => !removes.has(item));
+  const fresh = removes.size === 0 ? adds : adds.filter((item) => !removes.has(item));
+  if (fresh.length <= FEW) {
+    for (const item of fresh) next.splice(firstAfter(next, item), 0, item);
+    return next;
+  }
+  return merged(next, fresh.sort(newestFirst));
+}
+
+/** Index of the first item that sorts after `item` (so equal ones stay in the order they came). */
+function firstAfter(list: readonly Item[], item: Item): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (newestFirst(list[mid]!, item) <= 0) low = mid + 1;
+    else high = mid;
+  }
+  return low;
+}
+
+/** Removes every occurrence of `item` (found by its place in the order, then by identity). */
+function removeFrom(list: Item[], item: Item): void {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const mid = (low + high) >>> 1;
+    if (newestFirst(list[mid]!, item) < 0) low = mid + 1;
+    else high = mid;
+  }
+  for (let i = low; i < list.length && newestFirst(list[i]!, item) === 0;) {
+    if (list[i] === item) list.splice(i, 1);
+    else i++;
+  }
+}
+
+function merged(a: readonly Item[], b: readonly Item[]): Item[] {
+  const out = new Array<Item>(a.length + b.length);
+  let i = 0;
+  let j = 0;
+  let k = 0;
+  while (i < a.length && j < b.length) out[k++] = newestFirst(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!;
+  while (i < a.length) out[k++] = a[i++]!;
+  while (j < b.length) out[k++] = b[j++]!;
+  return out;
+}

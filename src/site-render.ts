@@ -1,0 +1,191 @@
+// Renders the site from the store: every output feed, the index page and the OPML. app.ts calls render() after
+// each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
+import type { Config } from './config/types.ts';
+import { fetchUrlOf } from './ingest.ts';
+import type { Item } from './model.ts';
+import { ComposedFeeds } from './render/composed-feeds.ts';
+import { errorItemsOf } from './render/error-items.ts';
+import { FeedIndex } from './render/feed-index.ts';
+import { FeedSet } from './render/feed-set.ts';
+import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
+import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
+import { renderStaticDoc } from './render/static-doc.ts';
+import { RuleTagging } from './rules/tagger.ts';
+import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
+import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
+import type { ItemStore } from './store/store.ts';
+
+export type SitePage = 'index' | 'opml' | 'stylesheet';
+
+export interface SiteRenderOptions {
+  /** the config in force at each render */
+  config: () => Config;
+  store: ItemStore;
+  feeds: FeedSet;
+  composed: ComposedFeeds;
+  /** WebSub hubs every feed advertises */
+  hubs: () => readonly string[];
+  /** after each render that looked at the feeds: how long it took and how many feeds it rendered again */
+  observe?: (ms: number, rendered: number) => void;
+}
+
+/** The feeds, composed feeds and pages of the site, rendered again from the store where they changed. */
+export class SiteRenderer {
+  readonly #options: SiteRenderOptions;
+  readonly #index = new FeedIndex();
+  readonly #tagging = new RuleTagging();
+  /** what the feeds were last rendered from, so a cycle that changed no item renders nothing */
+  #renderedFrom: string | undefined;
+  #pages: Partial<Record<SitePage, RenderedFeed>> = {};
+  /**
+   * The index and the OPML as of the last render that changed what they show, written when first requested:
+   * the index changes with every cycle (it shows when each source was fetched), is asked for far less often,
+   * and writing it (264 KB for 500 sources) cost more than rendering the few feeds a cycle changes.
+   */
+  #pending: Partial<Record<'index' | 'opml', { text: () => string; contentType: string; at: Date }>> = {};
+  /** what the index and the OPML showed at the last render, and the OPML's date: unchanged pages are not written again */
+  #shown: SiteSummary | undefined;
+  #opmlDate: string | undefined;
+  /** newest item date of page 1 of a feed, per spec object (kept while the feed does not change) */
+  #newest = new WeakMap<FeedSpec, string>();
+
+  constructor(options: SiteRenderOptions) {
+    this.#options = options;
+  }
+
+  /** A page of the site; the index and the OPML are written on the first request after they changed. */
+  page(name: SitePage): RenderedFeed | undefined {
+    const pending = name === 'stylesheet' ? undefined : this.#pending[name];
+    if (pending) {
+      delete this.#pending[name as 'index' | 'opml'];
+      this.#pages[name] = renderStaticDoc(pending.text(), pending.contentType, this.#pages[name], pending.at);
+    }
+    return this.#pages[name];
+  }
+
+  /** Re-renders the feeds whose items changed; returns their paths. */
+  render(): string[] {
+    const started = performance.now();
+    const { store, feeds } = this.#options;
+    const config = this.#options.config();
+    const states = store.sourceStates();
+    const titles: Record<string, string> = {};
+    const sources = new Map<string, SourceInfo>();
+    for (const s of config.sources) {
+      const state = states[s.id];
+      titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
+      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
+        ...(state?.feedImage ? { image: state.feedImage } : {}) });
+    }
+    // When neither the items nor the sources' titles changed there is nothing to render, which is the common
+    // case (most sources answer 304 most of the time). revision moves with every change of the items in memory
+    // (written or not); the config part catches hot reloads.
+    const { title, baseUrl, description, defaults, sources: configured } = config;
+    const failing = errorItemsOf(config.sources, states, titles, new URL(config.baseUrl).hostname);
+    const sourcesText = JSON.stringify([...sources]);
+    const tagsText = JSON.stringify(configured.map((s) => [s.id, s.tags]));
+    const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing]])}`;
+    if (from === this.#renderedFrom) {
+      this.#renderPages(config);
+      return [];
+    }
+    this.#renderedFrom = from;
+    const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
+      ...(description ? { description } : {}),
+      ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
+    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
+    const tagger = this.#tagging.forRules(config.rules ?? []);
+    const hubs = this.#options.hubs();
+    const ctx: RenderContext = {
+      baseUrl, sources, tagsOf: sourceTagMap(site), hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf,
+    };
+    // Everything of the context a feed's bytes depend on, apart from its items: equal keys let FeedSet keep
+    // the feeds whose specs did not change without signing them.
+    const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
+    const specs = this.#index.specs(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
+    const changed = feeds.update(specs, ctx, site.limit, contextKey);
+    this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site, ctx });
+    tagger.endPass();
+    this.#renderPages(config);
+    this.#options.observe?.(performance.now() - started, changed.length);
+    return changed;
+  }
+
+  /**
+   * The index shows each source's status, so it may change every cycle; the OPML only when the feeds' list,
+   * titles or newest item do. Each is written again only when what it shows changed, and only when requested.
+   */
+  #renderPages(config: Config): void {
+    const { store, feeds } = this.#options;
+    const specs = feeds.specs();
+    const statuses = sourceStatuses(config, store);
+    const summary: SiteSummary = {
+      title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
+      feeds: specs, sources: statuses,
+    };
+    const previous = this.#shown;
+    this.#shown = summary;
+    const at = new Date();
+    if (!previous || !sameIndex(previous, summary)) {
+      this.#pending.index = { text: () => renderIndexPage(summary), contentType: 'text/html; charset=utf-8', at };
+    }
+    const dateCreated = this.#newestFeedDate(specs);
+    if (!previous || !sameFeedList(previous, summary) || dateCreated !== this.#opmlDate) {
+      this.#pending.opml = { text: () => renderOpml(summary, dateCreated), contentType: 'text/x-opml; charset=utf-8', at };
+      this.#opmlDate = dateCreated;
+    }
+    this.#pages.stylesheet ??= renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
+  }
+
+  /** The newest item shown on page 1 of any feed, as the OPML dates itself. */
+  #newestFeedDate(specs: readonly FeedSpec[]): string {
+    let newest = '1970-01-01T00:00:00.000Z';
+    for (const spec of specs) {
+      let own = this.#newest.get(spec);
+      if (own === undefined) {
+        own = newestOf(spec.items);
+        this.#newest.set(spec, own);
+      }
+      if (own > newest) newest = own;
+    }
+    return new Date(newest).toUTCString();
+  }
+}
+
+/** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */
+export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[] {
+  const states = store.sourceStates();
+  return config.sources.map((s) => {
+    const state = states[s.id] ?? { id: s.id, consecutiveFailures: 0 };
+    const moved = fetchUrlOf(s, state) !== s.url ? fetchUrlOf(s, state) : null;
+    return {
+      id: s.id, title: s.title ?? state.feedTitle ?? s.id, url: s.url, enabled: s.enabled, items: store.countOf(s.id),
+      lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
+      itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
+      lastError: state.lastError ?? null, movedTo: moved,
+    };
+  });
+}
+
+/** Whether the feeds listed (paths and titles) and the site's names are the same: what the OPML shows. */
+function sameFeedList(a: SiteSummary, b: SiteSummary): boolean {
+  if (a.title !== b.title || a.description !== b.description || a.baseUrl !== b.baseUrl || a.feeds.length !== b.feeds.length) return false;
+  return a.feeds.every((spec, i) => spec === b.feeds[i] || (spec.path === b.feeds[i]!.path && spec.title === b.feeds[i]!.title));
+}
+
+/** Whether the index would show the same: the feed list, each feed's item count, each source's status. */
+function sameIndex(a: SiteSummary, b: SiteSummary): boolean {
+  if (!sameFeedList(a, b) || a.sources.length !== b.sources.length) return false;
+  if (!a.feeds.every((spec, i) => spec.kind === b.feeds[i]!.kind && spec.items.length === b.feeds[i]!.items.length)) return false;
+  return a.sources.every((status, i) => {
+    const other = b.sources[i]!;
+    for (const key in status) if (status[key as keyof SourceStatus] !== other[key as keyof SourceStatus]) return false;
+    return true;
+  });
+}
+
+function newestOf(items: readonly Item[]): string {
+  let newest = '';
+  for (const item of items) if (item.updated > newest) newest = item.updated;
+  return newest;
+}
