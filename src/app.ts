@@ -329,7 +329,7 @@ export class App {
   site(): ServedSite {
     return {
       feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
-      view: (path, format, query) => this.feeds.view(path, format, query),
+      view: (path, format, query) => this.feeds.view(path, format, query) ?? this.composed.view(path, format, query),
       page: (name) => this.#renderer.page(name),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),

@@ -1,14 +1,12 @@
 import { createHash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
 import type { Item } from '../model.ts';
-import { FeedPageNotFoundError, FeedQueryError } from './errors.ts';
-import { EMPTY_FEED_DATE, type FeedDocument } from './feed-document.ts';
+import { EMPTY_FEED_DATE } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
-import { queryString, type FeedQuery } from './feed-query.ts';
+import type { FeedQuery } from './feed-query.ts';
 import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
-import { filterItems } from './item-filter.ts';
-import { renderFeed, renderFormat, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
+import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
@@ -23,12 +21,8 @@ interface Entry {
   formats: Record<FeedFormat, RenderedFeed>;
 }
 
-export interface FeedSetOptions {
-  /** rendered pages and filtered views kept, at most */
-  maxViews?: number;
-  /** and their bytes (plain + gzip + brotli), at most */
-  maxViewBytes?: number;
-}
+/** rendered pages and filtered views kept, at most, and their bytes */
+export type FeedSetOptions = FeedViewsOptions;
 
 /**
  * The rendered output feeds, kept ready for serving. update() re-renders only the feeds whose content
@@ -42,18 +36,10 @@ export class FeedSet {
   #sign: Signer | undefined;
   #pageSize = 50;
   #contextKey: string | undefined;
-  /** pages and views rendered since start (cache misses): a repeated request does not add to it */
-  viewsRendered = 0;
-  readonly #views: LRUCache<string, RenderedFeed>;
-  /** a page past the end, a filter over its budget: answered again without doing the work again */
-  readonly #refusals = new LRUCache<string, Error>({ max: 500 });
+  readonly #views: FeedViews;
 
   constructor(options: FeedSetOptions = {}) {
-    this.#views = new LRUCache<string, RenderedFeed>({
-      max: options.maxViews ?? 500,
-      maxSize: options.maxViewBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (feed) => feed.body.length + feed.gzip.length + feed.brotli.length || 1,
-    });
+    this.#views = new FeedViews(options);
   }
 
   get(path: string, format: FeedFormat): RenderedFeed | undefined {
@@ -72,24 +58,12 @@ export class FeedSet {
     const entry = this.#entries.get(path);
     if (!entry || !this.#ctx || !this.#sign) return undefined;
     entry.generation ??= this.#sign(entry.spec, entry.spec.all, '');
-    const key = `${path}\0${format}\0${queryString(query)}\0${entry.generation}`;
-    const cached = this.#views.get(key);
-    if (cached) return cached;
-    const refused = this.#refusals.get(key);
-    if (refused) throw refused;
-    let doc: FeedDocument;
-    try {
-      const since = query.since?.instant;
-      const matching = filterItems(since ? entry.spec.all.filter((item) => item.updated >= since) : entry.spec.all, query);
-      doc = feedPage(entry.spec, matching, query, query.limit ?? this.#pageSize, newestUpdated(entry.spec.all) ?? EMPTY_FEED_DATE);
-    } catch (err) {
-      if (err instanceof FeedQueryError || err instanceof FeedPageNotFoundError) this.#refusals.set(key, err);
-      throw err;
-    }
-    const rendered = renderFormat(doc, this.#ctx, format);
-    this.viewsRendered++;
-    this.#views.set(key, rendered);
-    return rendered;
+    return this.#views.view({ spec: entry.spec, generation: entry.generation, pageSize: this.#pageSize }, format, query, this.#ctx);
+  }
+
+  /** pages and views rendered since start (cache misses): a repeated request does not add to it */
+  get viewsRendered(): number {
+    return this.#views.rendered;
   }
 
   /**

@@ -43,6 +43,16 @@ describe('FeedSet: pages and filtered views', () => {
     expect(again.etag).not.toBe(first.etag);
   });
 
+  it('pages by the configured limit of the latest update, not from pages cached under the old one', () => {
+    const set = new FeedSet();
+    const ctx = sampleContext();
+    set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
+    expect(atomEntries(set.view('sources/world', 'atom', query('page=2'))!.body.toString())).toHaveLength(3);
+    set.update([sampleSpec(sampleItems(10), {}, 4)], ctx, 4);
+    const page = atomEntries(set.view('sources/world', 'atom', query('page=2'))!.body.toString());
+    expect(page.map((e) => e.id)).toEqual([6, 5, 4, 3].map((n) => sampleItem(n).id));
+  });
+
   it('gives a filtered feed its own id, self link and ETag', () => {
     const set = new FeedSet();
     set.update([sampleSpec([sampleItem(2, { title: 'Climate pledge' }), sampleItem(1)])], sampleContext(), 50);
