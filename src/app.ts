@@ -2,29 +2,20 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Config, SourceConfig } from './config/types.ts';
-import type { MergeResult } from './dedupe/merge.ts';
-import type { Agent } from 'undici';
-import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
-import { SourceHttpError } from './fetch/errors.ts';
-import { HostPauses } from './fetch/host-pauses.ts';
-import { HostQueue, hostOf } from './fetch/host-queue.ts';
-import { HostRate } from './fetch/host-rate.ts';
+import type { FetchFunction } from './fetch/fetch-source.ts';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fetchUrlOf, ingestSource, type IngestOutcome } from './ingest.ts';
+import { FetchCycle, type CycleOptions, type CycleReport } from './fetch-cycle.ts';
 import type { Logger } from './log.ts';
-import { trackingParams } from './normalize/urls.ts';
 import { FeedSet } from './render/feed-set.ts';
-import { isDue } from './schedule/backoff.ts';
 import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
-import { StoreWriteError } from './store/errors.ts';
-import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
-import { ItemStore, type PruneReport } from './store/store.ts';
+import { ItemStore } from './store/store.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
-import { topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
+
+export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
 export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
 
@@ -42,25 +33,6 @@ export interface AppOptions {
   websubRetryDelaysMs?: readonly number[];
   /** waits ms for a host's request rate (hosts.<host>.perMinute); tests pass one that moves their clock */
   sleep?: (ms: number) => Promise<void>;
-}
-
-export interface CycleOptions {
-  /** fetch even the sources whose nextFetch (backoff, Retry-After) has not come */
-  force?: boolean;
-}
-
-export interface CycleReport {
-  sources: IngestOutcome[];
-  /** sources not fetched because their nextFetch lies ahead, or their host asked for a pause (host) */
-  skipped: { sourceId: string; nextFetch: string; host?: string }[];
-  added: number;
-  updated: number;
-  rendered: string[];
-  /** whether data/store.json (the items) was rewritten */
-  written: boolean;
-  pruned?: PruneReport;
-  /** the store could not be written: memory was rolled back and these sources are fetched again next cycle */
-  writeError?: StoreWriteError;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -84,21 +56,12 @@ export class App {
   readonly #renderer: SiteRenderer;
   readonly #log: Logger;
   readonly #now: () => Date;
-  readonly #fetch: FetchFunction | undefined;
-  readonly #agent: Agent;
-  readonly #queue: HostQueue;
-  readonly #pauses: HostPauses;
-  readonly #rate: HostRate;
+  readonly #cycles: FetchCycle;
   #cycle: Promise<unknown> = Promise.resolve();
   #pending = new Set<string>();
   #schedule: ScheduleHandle | undefined;
   #server: Server | undefined;
-  #lastCycle: string | undefined;
   #maxAge = 60;
-  readonly #purge: boolean;
-  /** sources of a cycle whose write failed: fetched again by the next cycle */
-  readonly #retry = new Set<string>();
-  #storeError: { message: string; at: string } | undefined;
   /** aborts in-flight fetches when shutdown runs out of patience */
   readonly #abort = new AbortController();
   #stopping = false;
@@ -111,13 +74,13 @@ export class App {
     this.metrics = new ServiceMetrics(() => itemCounts(this.store.items()));
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
-    this.#fetch = options.fetch;
-    this.#agent = createFetchAgent(this.config.fetch.connectTimeoutMs);
-    this.#queue = new HostQueue({ concurrency: this.config.fetch.concurrency, perHost: this.config.fetch.hostConcurrency });
-    this.#purge = options.purge ?? false;
-    this.#pauses = new HostPauses((host) => this.config.hosts[host] ?? {});
-    const sleep = options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {}));
-    this.#rate = new HostRate({ perMinute: (host) => this.config.hosts[host]?.perMinute, now: this.#now, sleep });
+    this.#cycles = new FetchCycle({
+      config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,
+      userAgent: () => this.config.fetch.userAgent ?? USER_AGENT,
+      metrics: this.metrics, render: () => this.render(), websub, purge: options.purge ?? false,
+      signal: this.#abort.signal, isStopping: () => this.#stopping,
+      sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
+    });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#renderer = new SiteRenderer({
       config: () => this.config, store, feeds: this.feeds, composed: this.composed, hubs: () => this.websub.hubs(),
@@ -178,147 +141,17 @@ export class App {
    * unless options.force.
    */
   runCycle(ids?: string[], options: CycleOptions = {}): Promise<CycleReport> {
-    const run = this.#cycle.then(() => this.#runCycle(ids, options));
+    const run = this.#cycle.then(() => this.#cycles.run(ids, options));
     this.#cycle = run.catch(() => {});
     return run;
   }
 
-  async #runCycle(ids: string[] | undefined, options: CycleOptions): Promise<CycleReport> {
-    const report: CycleReport = { sources: [], skipped: [], added: 0, updated: 0, rendered: [], written: false };
-    if (this.#stopping) return report;
-    const wanted = ids ? new Set([...ids, ...this.#retry]) : undefined;
-    const now = this.#now();
-    const sources = this.enabledSources().filter((s) => {
-      if (wanted && !wanted.has(s.id)) return false;
-      const { nextFetch } = this.store.sourceState(s.id);
-      // A source whose last cycle was lost to a failed store write is fetched again, backoff or not.
-      if (options.force || this.#retry.has(s.id)) return true;
-      if (isDue(nextFetch, now)) return !this.#hostPaused(s.id, fetchUrlOf(s, this.store.sourceState(s.id)), report);
-      report.skipped.push({ sourceId: s.id, nextFetch: nextFetch! });
-      this.#log.debug({ source: s.id, nextFetch }, 'not fetched: backing off');
-      return false;
-    });
-    const policy = this.#retentionPolicy();
-    const ctx = {
-      fetch: {
-        timeoutMs: this.config.fetch.timeoutMs,
-        connectTimeoutMs: this.config.fetch.connectTimeoutMs,
-        maxBytes: this.config.fetch.maxBytes,
-        userAgent: this.config.fetch.userAgent ?? USER_AGENT,
-        dispatcher: this.#agent,
-        signal: this.#abort.signal,
-        ...(this.#fetch ? { fetch: this.#fetch } : {}),
-      },
-      store: this.store,
-      apply: (changes: MergeResult) => {
-        const { stored, refused } = admitNew(changes.added, policy, this.store, this.#now());
-        this.store.apply(stored, changes.updated);
-        report.added += stored.length;
-        report.updated += changes.updated.length;
-        return refused;
-      },
-      now: this.#now,
-      freshness: { minMs: this.config.fetch.minIntervalMs, maxMs: this.config.fetch.maxIntervalMs },
-      idAuthority: new URL(this.config.baseUrl).hostname,
-      dedupe: {
-        trackingParams: trackingParams(this.config.dedupe.trackingParams),
-        merge: { titleWindowMs: this.config.dedupe.titleWindowHours * 3600 * 1000 },
-      },
-    };
-    await Promise.all(sources.map((source) => {
-      const url = fetchUrlOf(source, this.store.sourceState(source.id));
-      return this.#queue.run(hostOf(url), async () => {
-        if (this.#stopping) return; // shutdown: in-flight fetches finish, none start
-        const host = hostOf(url);
-        // The host may have asked for a pause while this source waited in the queue behind another of its sources.
-        if (!options.force && !this.#retry.has(source.id) && this.#hostPaused(source.id, url, report)) return;
-        await this.#rate.acquire(host, this.#abort.signal);
-        if (this.#stopping) return;
-        const outcome = await ingestSource(source, this.store.sourceState(source.id), ctx);
-        this.#pauseHostOf(outcome);
-        report.sources.push(outcome);
-        if (outcome.status === 'error' && this.#abort.signal.aborted) {
-          // Cut short by shutdown: not the source's failure, so its state stays as it was.
-          this.#log.info({ source: source.id }, 'fetch aborted by shutdown');
-          return;
-        }
-        this.store.setSourceState(outcome.state);
-        this.metrics.observeFetch(outcome);
-        this.#logOutcome(outcome);
-      });
-    }));
-    report.pruned = this.store.prune(policy, this.#now());
-    if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
-    const writeStarted = performance.now();
-    try {
-      report.written = await this.store.commit();
-      if (report.written) this.metrics.observeWrite(performance.now() - writeStarted, true);
-      this.#retry.clear();
-      this.#storeError = undefined;
-      report.rendered = this.render();
-      await this.websub.published(topicUrls(this.config.baseUrl, report.rendered));
-    } catch (err) {
-      if (!(err instanceof StoreWriteError)) throw err;
-      this.metrics.observeWrite(performance.now() - writeStarted, false);
-      // The store rolled memory back to the file on disk, so the served feeds, which are not re-rendered,
-      // still match it. The sources of this cycle are fetched again next cycle.
-      for (const s of sources) this.#retry.add(s.id);
-      this.#storeError = { message: err.message, at: this.#now().toISOString() };
-      this.#log.error({ file: err.file, code: err.code, err: err.cause }, err.message);
-      report.writeError = err;
-    }
-    this.#lastCycle = this.#now().toISOString();
-    return report;
+  get #lastCycle(): string | undefined {
+    return this.#cycles.lastCycle;
   }
 
-  /** Whether the source's host is paused by an earlier Retry-After; records the skip in the report. */
-  #hostPaused(sourceId: string, url: string, report: CycleReport): boolean {
-    const host = hostOf(url);
-    const until = this.#pauses.pausedUntil(host, this.#now());
-    if (!until) return false;
-    report.skipped.push({ sourceId, nextFetch: until.toISOString(), host });
-    this.#log.debug({ source: sourceId, host, until: until.toISOString() }, 'not fetched: host asked for a pause');
-    return true;
-  }
-
-  /**
-   * A 429/503 with Retry-After pauses every source of the host that sent it (see fetch/host-pauses.ts); so does
-   * a bare 429, which speaks of our rate towards the host, for as long as the answering source backs off.
-   */
-  #pauseHostOf(outcome: IngestOutcome): void {
-    const error = outcome.error;
-    if (!(error instanceof SourceHttpError)) return;
-    const until = error.retryAfter ?? (error.status === 429 && outcome.state.nextFetch ? new Date(outcome.state.nextFetch) : undefined);
-    if (!until) return;
-    const host = hostOf(error.answeredBy);
-    if (this.#pauses.pause(host, until, this.#now())) {
-      const why = error.retryAfter ? 'with Retry-After' : 'without Retry-After (paused for its backoff)';
-      this.#log.warn({ host, until: until.toISOString(), source: outcome.sourceId, http: error.status },
-        `pausing host ${host} until ${until.toISOString()}: it answered ${error.status} ${why}`);
-    }
-  }
-
-  #retentionPolicy(): RetentionPolicy {
-    return retentionPolicy(this.config.retention, this.config.sources, this.#purge);
-  }
-
-  /** One line per fetch: what an operator greps for when a source misbehaves. */
-  #logOutcome(o: IngestOutcome): void {
-    const fields = {
-      source: o.sourceId, url: o.url, status: o.status, http: o.state.httpStatus ?? null, bytes: o.bytes, ms: o.ms,
-      new: o.changes?.added.length ?? 0, updated: o.changes?.updated.length ?? 0,
-      ...(o.movedTo ? { movedTo: o.movedTo } : {}),
-      ...(o.state.nextFetch ? { nextFetch: o.state.nextFetch, failures: o.state.consecutiveFailures } : {}),
-    };
-    const moved = o.movedTo ? `; moved permanently to ${o.movedTo} (fetched from there from now on; update its url in the config)` : '';
-    if (o.keySwitch) {
-      const { mode, switchedFrom } = o.keySwitch;
-      this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },
-        `dedupe key switched from ${switchedFrom.mode} to ${mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}`);
-    }
-    if (o.error) this.#log.warn({ ...fields, error: o.error.message }, `fetch failed: ${o.error.message}${moved}`);
-    else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
-    else this.#log.info(fields, 'fetched');
+  get #storeError(): { message: string; at: string } | undefined {
+    return this.#cycles.storeError;
   }
 
   /** Re-renders the feeds whose items changed; returns their paths. */
@@ -422,7 +255,7 @@ export class App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
-    await this.#agent.close();
+    await this.#cycles.close();
   }
 }
 

@@ -1,5 +1,5 @@
 // One source through fetch -> parse -> normalize -> dedupe, producing changes for the store. The store
-// itself is written by the cycle (app.ts), once for all sources.
+// itself is written by the cycle (fetch-cycle.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
 import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/source-key.ts';

@@ -1,5 +1,6 @@
 // Prometheus metrics in a Registry of their own (never prom-client's global one, so two services in one
-// process, as in the tests, keep apart). app.ts reports through the observe* calls; /metrics serves text().
+// process, as in the tests, keep apart). app.ts and fetch-cycle.ts report through the observe* calls; /metrics
+// serves text().
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
 export interface FetchObservation {

@@ -1,5 +1,5 @@
 // WebSub for the service, both roles: a publisher that pings the configured hub (websub.hub), and, when
-// websub.builtin is set, a hub of its own at /websub. app.ts calls published() after each render that
+// websub.builtin is set, a hub of its own at /websub. fetch-cycle.ts calls published() after each render that
 // changed feeds; nothing here runs when neither key is set.
 import type { Config } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
