@@ -71,7 +71,7 @@ export class App {
     this.#config = options.config;
     this.store = store;
     this.websub = websub;
-    this.metrics = new ServiceMetrics(() => itemCounts(this.store.items()));
+    this.metrics = new ServiceMetrics(() => ({ total: this.store.size, bySource: this.store.countsBySource() }));
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.#cycles = new FetchCycle({
@@ -257,10 +257,4 @@ export class App {
     }
     await this.#cycles.close();
   }
-}
-
-function itemCounts(items: readonly { sourceId: string }[]): { total: number; bySource: Map<string, number> } {
-  const bySource = new Map<string, number>();
-  for (const item of items) bySource.set(item.sourceId, (bySource.get(item.sourceId) ?? 0) + 1);
-  return { total: items.length, bySource };
 }

@@ -206,6 +206,13 @@ export class ItemStore implements StoredItems {
     return this.#countBySource.get(sourceId) ?? 0;
   }
 
+  /** items stored per source, for /metrics: kept up to date with every change, so a scrape walks no items */
+  countsBySource(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const [sourceId, count] of this.#countBySource) if (count > 0) counts.set(sourceId, count);
+    return counts;
+  }
+
   hasId(id: string): boolean {
     return this.#byId.has(id);
   }

@@ -54,3 +54,29 @@ describe('ItemStore.changesSince', () => {
     expect(store.changesSince(after)).toEqual([{ after: item(3) }]);
   });
 });
+
+describe('ItemStore.countsBySource', () => {
+  it('equals a count over the stored items after adds, updates, prunes, purges and a rollback', async () => {
+    const store = await ItemStore.open(dir);
+    const walk = () => {
+      const counts = new Map<string, number>();
+      for (const stored of store.items()) counts.set(stored.sourceId, (counts.get(stored.sourceId) ?? 0) + 1);
+      return counts;
+    };
+    const news = (n: number) => item(n, { id: `tag:tributary.example,2025-03-09:news/${n}`, sourceId: 'news', key: `n:${n}` });
+    store.apply([item(1), item(2), item(3), news(1), news(2)], []);
+    expect(store.countsBySource()).toEqual(new Map([['wire', 3], ['news', 2]]));
+    await store.commit();
+    store.apply([news(3)], [{ ...item(2), title: 'Edited', hash: 'h2e' }]);
+    expect(store.countsBySource()).toEqual(walk());
+    store.prune(retentionPolicy({ maxItemsPerSource: 1 }, [{ id: 'wire' }, { id: 'news' }], false), new Date('2025-03-10T00:00:00Z'));
+    expect(store.countsBySource()).toEqual(new Map([['wire', 1], ['news', 1]]));
+    expect(store.countsBySource()).toEqual(walk());
+    // A source dropped from the config: its items are purged and it is no longer counted, not counted as 0.
+    store.prune(retentionPolicy({ maxItemsPerSource: 10 }, [{ id: 'wire' }], true), new Date('2025-03-10T00:00:00Z'));
+    expect(store.countsBySource()).toEqual(new Map([['wire', 1]]));
+    store.rollback();
+    expect(store.countsBySource()).toEqual(new Map([['wire', 3], ['news', 2]]));
+    expect(store.countsBySource()).toEqual(walk());
+  });
+});
