@@ -197,18 +197,24 @@ export class FetchCycle {
       if (report.written) metrics.observeWrite(performance.now() - writeStarted, true);
       this.#retry.clear();
       this.#storeError = undefined;
-      report.rendered = this.#options.render();
-      await this.#options.websub.published(topicUrls(this.#options.config().baseUrl, report.rendered));
+      await this.#renderAndPublish(report);
     } catch (err) {
       if (!(err instanceof StoreWriteError)) throw err;
       metrics.observeWrite(performance.now() - writeStarted, false);
-      // The store rolled memory back to the file on disk, so the served feeds, which are not re-rendered,
-      // still match it. The sources of this cycle are fetched again next cycle.
+      // The store rolled memory back to the files on disk, so the served feeds, not re-rendered when the items'
+      // write failed, still match them. The sources of this cycle are fetched again next cycle.
       for (const s of sources) this.#retry.add(s.id);
       this.#storeError = { message: err.message, at: this.#options.now().toISOString() };
       this.#log.error({ file: err.file, code: err.code, err: err.cause }, err.message);
       report.writeError = err;
+      // Only sources.json failed: the items on disk are this cycle's (the rollback kept them), so the feeds show them.
+      if (err.file === store.stateFile) await this.#renderAndPublish(report);
     }
+  }
+
+  async #renderAndPublish(report: CycleReport): Promise<void> {
+    report.rendered = this.#options.render();
+    await this.#options.websub.published(topicUrls(this.#options.config().baseUrl, report.rendered));
   }
 
   /** Whether the source's host is paused by an earlier Retry-After; records the skip in the report. */

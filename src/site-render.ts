@@ -79,12 +79,14 @@ export class SiteRenderer {
     }
     // When neither the items nor the sources' titles changed there is nothing to render, which is the common
     // case (most sources answer 304 most of the time). revision moves with every change of the items in memory
-    // (written or not); the config part catches hot reloads.
+    // (written or not); the config part catches hot reloads, rules, tag titles and hubs included (a reload of
+    // only those must serve what a restart would).
     const { title, baseUrl, description, defaults, sources: configured } = config;
     const failing = errorItemsOf(config.sources, states, titles, new URL(config.baseUrl).hostname);
     const sourcesText = JSON.stringify([...sources]);
     const tagsText = JSON.stringify(configured.map((s) => [s.id, s.tags]));
-    const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing]])}`;
+    const hubs = this.#options.hubs();
+    const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing], config.rules ?? null, config.tags ?? null, hubs])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(config);
       return [];
@@ -95,7 +97,6 @@ export class SiteRenderer {
       ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
     // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
     const tagger = this.#tagging.forRules(config.rules ?? []);
-    const hubs = this.#options.hubs();
     const ctx: RenderContext = {
       baseUrl, sources, tagsOf: sourceTagMap(site), hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf,
     };

@@ -1,9 +1,9 @@
 import { ConfigError } from '../config/errors.ts';
-import { StoreCorruptError } from '../store/errors.ts';
+import { StoreCorruptError, StoreReadError } from '../store/errors.ts';
 
 /** Problems an operator fixes (config, store file) print as plain lines and exit 1; anything else is a bug. */
 export function reportStartError(err: unknown): number {
-  if (err instanceof ConfigError || err instanceof StoreCorruptError) {
+  if (err instanceof ConfigError || err instanceof StoreCorruptError || err instanceof StoreReadError) {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }

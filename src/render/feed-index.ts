@@ -111,17 +111,34 @@ export class FeedIndex {
       this.rebuilds++;
       return () => true;
     }
-    const edits = new Map<string, { adds: Item[]; removes: Set<Item> }>();
+    // Per list, the items to take out of the old list and the items to put in, netted in the order the changes
+    // came: an item added then dropped is neither, and one dropped then stored again (the very same object, as
+    // a replacement by itself) is taken out and put back, so it stays.
+    const edits = new Map<string, { adds: Map<Item, number>; removes: Set<Item> }>();
     const edit = (path: string) => {
       let found = edits.get(path);
-      if (!found) edits.set(path, (found = { adds: [], removes: new Set() }));
+      if (!found) edits.set(path, (found = { adds: new Map(), removes: new Set() }));
       return found;
     };
     for (const { before, after } of changes) {
-      if (before) for (const path of this.#pathsOf(before)) edit(path).removes.add(before);
-      if (after) for (const path of this.#pathsOf(after)) edit(path).adds.push(after);
+      if (before) {
+        for (const path of this.#pathsOf(before)) {
+          const { adds, removes } = edit(path);
+          const pending = adds.get(before) ?? 0;
+          if (pending > 1) adds.set(before, pending - 1);
+          else if (pending === 1) adds.delete(before);
+          else removes.add(before);
+        }
+      }
+      if (after) {
+        for (const path of this.#pathsOf(after)) {
+          const { adds } = edit(path);
+          adds.set(after, (adds.get(after) ?? 0) + 1);
+        }
+      }
     }
-    for (const [path, { adds, removes }] of edits) {
+    for (const [path, { adds: counted, removes }] of edits) {
+      const adds = [...counted].flatMap(([item, count]) => (count === 1 ? [item] : Array<Item>(count).fill(item)));
       const old = this.#listAt(path);
       const list = edited(old, adds, removes);
       indexLists.add(list);
@@ -163,11 +180,11 @@ function newestAfter(old: readonly Item[], adds: readonly Item[], removes: Reado
   // A dropped item that held the newest date may leave an older one newest: only a walk can tell.
   for (const item of removes) if (item.updated === before) return null;
   let newest = before;
-  for (const item of adds) if (!removes.has(item) && (newest === undefined || item.updated > newest)) newest = item.updated;
+  for (const item of adds) if (newest === undefined || item.updated > newest) newest = item.updated;
   return newest;
 }
 
-/** A new list: `list` without `removes`, with `adds` (those not removed since) in their places. */
+/** A new list: `list` without `removes`, then with `adds` in their places. */
 function edited(list: readonly Item[], adds: Item[], removes: ReadonlySet<Item>): Item[] {
   let next: Item[];
   if (removes.size === 0) next = list.slice();
@@ -175,12 +192,11 @@ function edited(list: readonly Item[], adds: Item[], removes: ReadonlySet<Item>)
     next = list.slice();
     for (const item of removes) removeFrom(next, item);
   } else next = list.filter((item) => !removes.has(item));
-  const fresh = removes.size === 0 ? adds : adds.filter((item) => !removes.has(item));
-  if (fresh.length <= FEW) {
-    for (const item of fresh) next.splice(firstAfter(next, item), 0, item);
+  if (adds.length <= FEW) {
+    for (const item of adds) next.splice(firstAfter(next, item), 0, item);
     return next;
   }
-  return merged(next, fresh.sort(newestFirst));
+  return merged(next, adds.sort(newestFirst));
 }
 
 /** Index of the first item that sorts after `item` (so equal ones stay in the order they came). */

@@ -124,7 +124,9 @@ export function signer(ctx: RenderContext): Signer {
     const hash = createHash('sha1').update(site).update('\0').update(extra).update('\0').update(spec.title).update('\0').update(spec.description);
     if (spec.kind === 'source') hash.update(sourceSig(spec.name));
     for (const item of items) {
-      hash.update(`\0${item.id}|${item.hash}|${item.updated}|${item.language ?? ''}|${sourceSig(item.sourceId)}`);
+      // An item without a content hash (a failing source's outage item, whose error and count change while its
+      // id and date stay) is signed by its content, so it is served as it is now.
+      hash.update(`\0${item.id}|${item.hash || JSON.stringify(item)}|${item.updated}|${item.language ?? ''}|${sourceSig(item.sourceId)}`);
       for (const id of item.alsoIn) hash.update(`|${sourceSig(id)}`);
       // Rule tags are categories of the entry: a rule change re-renders exactly the feeds holding re-tagged items.
       if (ctx.ruleTags) hash.update(`|${ctx.ruleTags(item).join(',')}`);

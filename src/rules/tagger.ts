@@ -62,7 +62,9 @@ export class RuleTagger {
   }
 
   #entryOf(item: Item): Entry {
-    const cached = this.#cache.get(item.hash);
+    // An item without a content hash (a failing source's outage item) has no key to be cached under: one per
+    // failing source, matched each time.
+    const cached = item.hash ? this.#cache.get(item.hash) : undefined;
     if (cached) {
       cached.pass = this.#pass;
       return cached;
@@ -73,7 +75,7 @@ export class RuleTagger {
     if (hits.every((index) => !this.#rules[index]!.sources)) {
       entry.tags = hits.length === 0 ? NONE : Object.freeze([...new Set(hits.map((index) => this.#rules[index]!.tag))]);
     }
-    this.#cache.set(item.hash, entry);
+    if (item.hash) this.#cache.set(item.hash, entry);
     return entry;
   }
 }

@@ -1,11 +1,11 @@
 import { copyFile, link, open, readFile, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import type { Adapter } from 'lowdb';
-import { StoreCorruptError } from './errors.ts';
+import { StoreCorruptError, StoreReadError } from './errors.ts';
 import { itemLines, readItemLines } from './item-lines.ts';
 import { jsonChunks } from './json-chunks.ts';
 
-export { StoreCorruptError };
+export { StoreCorruptError, StoreReadError };
 
 export interface DurableFileOptions {
   /** runs after the new content is safely on disk and before it replaces the file, e.g. to keep a backup */
@@ -45,14 +45,23 @@ export class DurableJsonFile<T> implements Adapter<T> {
 }
 
 /**
- * The JSON object in `file`; StoreCorruptError naming the file when it is not one. With itemLines, a file of
- * that layout is read line by line; any other is read whole, as before, so a file of an older release (or a
- * damaged one) reads, or fails with the parse error, exactly as it always did.
+ * The JSON object in `file`; StoreCorruptError naming the file when it is not one, StoreReadError naming it
+ * when reading fails (ENOENT aside, which means no file). With itemLines, a file of that layout is read line
+ * by line; any other is read whole, as before, so a file of an older release (or a damaged one) reads, or
+ * fails with the parse error, exactly as it always did.
  */
 export async function readJsonFile(file: string, options: { itemLines?: boolean | undefined } = {}): Promise<object> {
-  const streamed = options.itemLines ? await readItemLines(file) : undefined;
-  if (streamed) return streamed;
-  const text = await readFile(file, 'utf8');
+  let streamed: Record<string, unknown> | undefined;
+  let text: string;
+  try {
+    streamed = options.itemLines ? await readItemLines(file) : undefined;
+    if (streamed) return streamed;
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    // ENOENT means "no file yet" to the caller; any other failure is the disk's, told with the file's name.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw err;
+    throw new StoreReadError(file, err);
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);

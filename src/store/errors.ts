@@ -20,6 +20,22 @@ export class StoreVersionError extends StoreCorruptError {
   }
 }
 
+/**
+ * Reading a store file failed (a disk error, a directory in its place): not a sign the file is damaged, so it
+ * is neither moved aside by --recover nor written over; the next start reads it again.
+ */
+export class StoreReadError extends Error {
+  readonly file: string;
+  readonly code: string | undefined;
+  constructor(file: string, cause: unknown) {
+    const code = (cause as NodeJS.ErrnoException)?.code;
+    super(`cannot read store file ${file}: ${(cause as Error)?.message ?? cause}; it was left untouched. Check the disk and the file, then start again.`, { cause });
+    this.name = 'StoreReadError';
+    this.file = file;
+    this.code = code;
+  }
+}
+
 /** Writing the store failed: nothing was replaced, memory was rolled back to the last good write. */
 export class StoreWriteError extends Error {
   readonly file: string;

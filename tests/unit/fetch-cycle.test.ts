@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,23 @@ describe('FetchCycle', () => {
       expect(next.writeError).toBeUndefined();
       expect(cycle.storeError).toBeUndefined();
       expect(events).toContain('render');
+    } finally {
+      await cycle.close();
+    }
+  });
+
+  it('renders the cycle\'s items when only sources.json fails to write: they are on disk, so the feeds show them', async () => {
+    const { cycle, store, events } = await cycleOver();
+    try {
+      // A non-empty directory where sources.json goes: its rename fails (EISDIR), store.json's does not.
+      await mkdir(join(dir, 'sources.json', 'blocked'), { recursive: true });
+      const report = await cycle.run(undefined, {});
+      expect(report.writeError).toBeInstanceOf(StoreWriteError);
+      expect(report.writeError!.file).toBe(store.stateFile);
+      expect(store.size).toBe(4);
+      expect(JSON.parse(await readFile(join(dir, 'store.json'), 'utf8')).items).toHaveLength(4);
+      expect(events).toContain('render');
+      expect(report.rendered).toEqual(['latest']);
     } finally {
       await cycle.close();
     }

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/types.ts';
 import { ComposedFeeds } from '../../src/render/composed-feeds.ts';
 import { FeedSet } from '../../src/render/feed-set.ts';
 import { SiteRenderer } from '../../src/site-render.ts';
@@ -68,5 +69,43 @@ describe('SiteRenderer', () => {
     const page = renderer.page('index')!;
     expect(page.gzip).toBe(page.gzip);
     expect(page.brotli.length).toBeGreaterThan(0);
+  });
+
+  it('renders again when a reload changes only the rules, the tag titles or the hubs, as a restart would', async () => {
+    const base = `title: Test Wire
+baseUrl: http://tributary.test
+sources:
+  - id: world
+    url: https://world.example.com/rss
+    tags: [world]
+`;
+    let config = parseConfig(base, 'sources.yaml');
+    let hubs: string[] = [];
+    const store = await ItemStore.open(dir);
+    const feeds = new FeedSet();
+    const renderer = new SiteRenderer({ config: () => config, store, feeds, composed: new ComposedFeeds(), hubs: () => hubs });
+    store.apply([sampleItem(1, { title: 'LLM news' }), sampleItem(2)], []);
+    renderer.render();
+    expect(feeds.get('tags/ai', 'atom')).toBeUndefined();
+    // What a fresh renderer (a restart) serves under a config: the reloaded one must serve the same bytes.
+    const restarted = (next: Config, nextHubs: string[]) => {
+      const fresh = new FeedSet();
+      new SiteRenderer({ config: () => next, store, feeds: fresh, composed: new ComposedFeeds(), hubs: () => nextHubs }).render();
+      return fresh;
+    };
+
+    config = parseConfig(`${base}rules:\n  - tag: ai\n    match: ["LLM"]\n`, 'sources.yaml');
+    expect(renderer.render()).toContain('tags/ai');
+    expect(feeds.get('tags/ai', 'atom')!.body.toString()).toBe(restarted(config, hubs).get('tags/ai', 'atom')!.body.toString());
+    expect(feeds.get('tags/ai', 'atom')!.body.toString()).toContain('LLM news');
+
+    config = parseConfig(`${base}rules:\n  - tag: ai\n    match: ["LLM"]\ntags:\n  ai: { title: "AI 要闻" }\n`, 'sources.yaml');
+    expect(renderer.render()).toEqual(['tags/ai']);
+    expect(feeds.get('tags/ai', 'atom')!.body.toString()).toContain('<title>AI 要闻</title>');
+
+    hubs = ['https://hub.example.com/'];
+    expect(renderer.render()).toContain('latest');
+    expect(feeds.get('latest', 'atom')!.body.toString()).toBe(restarted(config, hubs).get('latest', 'atom')!.body.toString());
+    expect(feeds.get('latest', 'atom')!.body.toString()).toContain('https://hub.example.com/');
   });
 });

@@ -233,4 +233,43 @@ describe('FeedSet with the FeedIndex', () => {
       tagger.endPass();
     }
   });
+
+  it('follows an item that becomes also-in another source into that source\'s feed and its tags\' feeds, and a cycle\'s edge cases', async () => {
+    const setup: Setup = {
+      sources: [
+        { id: 'wire', url: 'https://wire.example/rss.xml', enabled: true, tags: ['world'] },
+        { id: 'portal', url: 'https://portal.example/rss.xml', enabled: true, tags: ['china', 'tech'] },
+      ],
+      rules: [], failing: new Map(), titles: {}, limit: 3,
+    };
+    const store = await ItemStore.open(dir);
+    const index = new FeedIndex();
+    const rand = random(7);
+    store.apply(Array.from({ length: 12 }, (_, n) => ({ ...makeItem(rand, n), sourceId: 'wire', alsoIn: [] })), []);
+    const check = (label: string) => {
+      const specs = index.specs(store, { site: site(setup), sourceTitles: {} });
+      expect(contentOf(specs), label).toBe(contentOf(buildFeedSpecs(store.items(), site(setup), {})));
+      return specs;
+    };
+    check('start');
+    const rebuilds = index.rebuilds;
+    const shared = store.items()[4]!;
+    store.apply([], [{ ...shared, alsoIn: ['portal'] }]);
+    const specs = check('also in portal');
+    for (const path of ['sources/portal', 'tags/china', 'tags/tech']) {
+      expect(specs.find((spec) => spec.path === path)!.all.map((item) => item.id), path).toEqual([shared.id]);
+    }
+    // Replaced twice in one cycle, one of them moving it to the top.
+    store.apply([], [{ ...store.items()[2]!, title: 'first edit' }]);
+    store.apply([], [{ ...store.items()[2]!, title: 'second edit', published: '2026-01-01T00:00:00.000Z' }]);
+    check('replaced twice');
+    // Added, then pruned before any render.
+    store.apply([{ ...makeItem(rand, 100), sourceId: 'wire', alsoIn: ['portal'] }], []);
+    store.prune(retentionPolicy({ maxItemsPerSource: 10 }, setup.sources, false), new Date('2025-02-01T00:00:00Z'));
+    check('added then pruned');
+    // Stored again as the very object it is: nothing changed, and it stays in every feed it was in.
+    store.apply([], [store.items()[0]!]);
+    check('same object stored again');
+    expect(index.rebuilds).toBe(rebuilds);
+  });
 });

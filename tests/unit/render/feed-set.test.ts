@@ -91,3 +91,23 @@ describe('FeedSet: pages and filtered views', () => {
     expect(set.view('sources/nope', 'atom', query('page=1'))).toBeUndefined();
   });
 });
+
+describe('FeedSet: a failing source\'s outage item', () => {
+  it('serves the outage item as it is now (its error and count), as a fresh render does, though its id and date stay', () => {
+    // An outage item carries no content hash (hash ''): its title and summary change with each failed fetch.
+    const outage = (count: number, reason: string) => sampleItem(30, {
+      id: 'tag:feeds.example.org,2025-01-02:world/fetch-error', key: 'error:2025-01-02', hash: '',
+      title: `源 World Wire 抓取失败: ${reason}`, summary: `<p>连续 ${count} 次</p>`,
+    });
+    const ctx = sampleContext();
+    const set = new FeedSet();
+    set.update([sampleSpec([outage(1, 'HTTP 502'), ...sampleItems(4)], {}, 3)], ctx, 3);
+    const later = sampleSpec([outage(3, 'timeout'), ...sampleItems(4)], {}, 3);
+    expect(set.update([later], ctx, 3)).toEqual(['sources/world']);
+    const fresh = new FeedSet();
+    fresh.update([later], ctx, 3);
+    expect(set.get('sources/world', 'atom')!.body.toString()).toBe(fresh.get('sources/world', 'atom')!.body.toString());
+    expect(set.get('sources/world', 'atom')!.body.toString()).toContain('连续 3 次');
+    expect(set.view('sources/world', 'atom', query('limit=2'))!.body.toString()).toContain('timeout');
+  });
+});

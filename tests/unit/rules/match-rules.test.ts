@@ -170,6 +170,15 @@ describe('RuleTagger cache', () => {
     expect(tagger.matchedCount).toBe(1);
   });
 
+  it('tags items without a content hash (outage items) each by its own text, not by the first one met', () => {
+    const tagger = new RuleTagger(RULES);
+    const outage = (sourceId: string, title: string): Item => ({ ...item(sourceId, { guid: `${sourceId}-down`, title }), hash: '' });
+    expect(tagger.tagsOf(outage('chinanews-scroll', '源 新能源日报 抓取失败: HTTP 502'))).toEqual(['energy']);
+    expect(tagger.tagsOf(outage('solidot', '源 Solidot 抓取失败: HTTP 500'))).toEqual([]);
+    tagger.endPass();
+    expect(tagger.tagsOf(outage('chinanews-scroll', '源 新能源日报 抓取失败: HTTP 502'))).toEqual(['energy']);
+  });
+
   it('keeps the tagger while the rules are equal and makes a new one when they change', () => {
     const tagging = new RuleTagging();
     const first = tagging.forRules(RULES);

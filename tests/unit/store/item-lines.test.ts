@@ -116,6 +116,12 @@ describe('readItemLines', () => {
     ['a nested items array', `{"a":{"items":[\n${lines.slice(1).join('\n')}`],
     ['a long header', `{"pad":"${'x'.repeat(100_000)}",${written.slice(1)}`],
     ['a byte order mark', `\ufeff${written}`],
+    ['an empty store on one line', '{"version":2,"generation":1,"items":[]}\n'],
+    ['the end on the last item line', written.replace('}\n]}', '}]}')],
+    ['a file cut just after an item line', lines.slice(0, 3).join('\n') + '\n'],
+    ['a member repeated in the header, an earlier items array included', `{"items":[1],"version":1,"version":2,${lines[0]!.slice(1)}\n${lines.slice(1).join('\n')}`],
+    ['a key repeated inside an item', written.replace('{"id":', '{"id":"first","id":')],
+    ['a __proto__ member', `{"__proto__":{"polluted":true},${written.slice(1)}`],
   ];
 
   it.each(others)('reads %s exactly as JSON.parse of the whole file does', async (_name, text) => {

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
-import { StoreCorruptError } from '../../../src/store/errors.ts';
+import { StoreCorruptError, StoreReadError } from '../../../src/store/errors.ts';
 import { readItemLines } from '../../../src/store/item-lines.ts';
 import { ItemStore } from '../../../src/store/store.ts';
 
@@ -104,6 +104,29 @@ describe('store.json layout (one item per line)', () => {
       expect((err as StoreCorruptError).file).toBe(file);
       expect((err as Error).message).toMatch(/JSON/);
       expect(readFileSync(file, 'utf8')).toBe(text.slice(0, cut));
+    }
+  });
+
+  it('fails naming the file when store.json or sources.json cannot be read, and moves neither aside, even with --recover', async () => {
+    for (const name of ['store.json', 'sources.json']) {
+      const dir = dataDir();
+      await committed(dir, 2);
+      const store = await ItemStore.open(dir);
+      store.setSourceState({ id: 'cn', consecutiveFailures: 0 });
+      await store.commit();
+      const file = join(dir, name);
+      // A directory in its place: open() succeeds and the first read fails (EISDIR), as a failing disk does.
+      rmSync(file);
+      mkdirSync(file);
+      for (const recover of [false, true]) {
+        const err = await ItemStore.open(dir, { recover }).then(() => undefined, (e: unknown) => e);
+        expect(err, `${name}, recover ${recover}`).toBeInstanceOf(StoreReadError);
+        expect(err).not.toBeInstanceOf(StoreCorruptError);
+        expect((err as StoreReadError).file).toBe(file);
+        expect((err as StoreReadError).code).toBe('EISDIR');
+        expect((err as Error).message).toContain(file);
+        expect(readdirSync(dir).sort()).toEqual(['backups', 'sources.json', 'store.json']);
+      }
     }
   });
 
