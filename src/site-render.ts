@@ -2,10 +2,9 @@
 // each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
 import type { Config } from './config/types.ts';
 import { fetchUrlOf } from './ingest.ts';
-import type { Item } from './model.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { errorItemsOf } from './render/error-items.ts';
-import { FeedIndex } from './render/feed-index.ts';
+import { FeedIndex, newestUpdated } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
 import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
 import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
@@ -144,7 +143,7 @@ export class SiteRenderer {
     for (const spec of specs) {
       let own = this.#newest.get(spec);
       if (own === undefined) {
-        own = newestOf(spec.items);
+        own = newestUpdated(spec.items) ?? '';
         this.#newest.set(spec, own);
       }
       if (own > newest) newest = own;
@@ -183,10 +182,4 @@ function sameIndex(a: SiteSummary, b: SiteSummary): boolean {
     for (const key in status) if (status[key as keyof SourceStatus] !== other[key as keyof SourceStatus]) return false;
     return true;
   });
-}
-
-function newestOf(items: readonly Item[]): string {
-  let newest = '';
-  for (const item of items) if (item.updated > newest) newest = item.updated;
-  return newest;
 }

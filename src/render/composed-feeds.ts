@@ -3,7 +3,8 @@ import { newestFirst } from '../store/store.ts';
 import { EMPTY_FEED_DATE } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
 import type { FeedQuery } from './feed-query.ts';
-import { newestOf, signer, type Signer } from './feed-set.ts';
+import { signer, type Signer } from './feed-set.ts';
+import { newestUpdated } from './feed-index.ts';
 import { allTags, itemTags, type FeedSpec, type SiteInfo } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
 import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
@@ -112,7 +113,7 @@ export class ComposedFeeds {
   #update(query: TagQuery, old: Entry | undefined, snapshot: Snapshot): Entry {
     const { site, ctx } = snapshot.input;
     const spec = composedSpec(query, snapshot);
-    const doc = feedPage(spec, spec.all, { page: 1 }, site.limit, newestOf(spec.all) ?? EMPTY_FEED_DATE);
+    const doc = feedPage(spec, spec.all, { page: 1 }, site.limit, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
     const signature = snapshot.sign(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
     // Page 1 unchanged keeps its bytes; older items may still have changed, so the views are signed again.
     if (old && old.signature === signature) return { signature, generation: this.#generation, spec, formats: old.formats };

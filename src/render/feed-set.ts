@@ -134,9 +134,3 @@ export function signer(ctx: RenderContext): Signer {
     return hash.digest('base64');
   };
 }
-
-export function newestOf(items: readonly Item[]): string | undefined {
-  let newest: string | undefined;
-  for (const item of items) if (newest === undefined || item.updated > newest) newest = item.updated;
-  return newest;
-}
