@@ -47,14 +47,29 @@ export function renderFormat(doc: FeedDocument, ctx: RenderContext, format: Feed
 /** Bytes, both compressed forms and the validators, once; requests then only pick one. */
 export function prepare(text: string, contentType: string, modified: Date): RenderedFeed {
   const body = Buffer.from(text, 'utf8');
+  return prepared(body, strongEtag(body), contentType, modified, 'now');
+}
+
+/**
+ * A ready document of `body`. Its compressed forms are made now (feeds: every reader wants them), or on the first
+ * request that asks for one (pages rewritten more often than they are read).
+ */
+export function prepared(body: Buffer, etag: string, contentType: string, modified: Date, compress: 'now' | 'on-request'): RenderedFeed {
+  // Measured (bench/ingest): gzip 9 and brotli 9 cost ten times the CPU of these settings for output within 1 %.
+  const makeGzip = () => gzipSync(body);
+  const makeBrotli = () => brotliCompressSync(body, BROTLI_OPTIONS(body.length));
+  const fields = { body, etag, lastModified: modified.toUTCString(), contentType };
+  if (compress === 'now') return { ...fields, gzip: makeGzip(), brotli: makeBrotli() };
+  let gzip: Buffer | undefined;
+  let brotli: Buffer | undefined;
   return {
-    body,
-    // Measured (bench/ingest): gzip 9 and brotli 9 cost ten times the CPU of these settings for output within 1 %.
-    gzip: gzipSync(body),
-    brotli: brotliCompressSync(body, BROTLI_OPTIONS(body.length)),
-    etag: strongEtag(body),
-    lastModified: modified.toUTCString(),
-    contentType,
+    ...fields,
+    get gzip() {
+      return (gzip ??= makeGzip());
+    },
+    get brotli() {
+      return (brotli ??= makeBrotli());
+    },
   };
 }
 

@@ -1,6 +1,5 @@
-import { brotliCompressSync, gzipSync } from 'node:zlib';
 import type { RenderedFeed } from './render-feed.ts';
-import { BROTLI_OPTIONS, strongEtag } from './render-feed.ts';
+import { prepared, strongEtag } from './render-feed.ts';
 
 /**
  * A page (HTML index, OPML, stylesheet) prepared like a feed: bytes, compressed forms and validators. When
@@ -13,18 +12,5 @@ export function renderStaticDoc(text: string, contentType: string, previous: Ren
   const body = Buffer.from(text, 'utf8');
   const etag = strongEtag(body);
   if (previous && previous.etag === etag) return previous;
-  let gzip: Buffer | undefined;
-  let brotli: Buffer | undefined;
-  return {
-    body,
-    get gzip() {
-      return (gzip ??= gzipSync(body));
-    },
-    get brotli() {
-      return (brotli ??= brotliCompressSync(body, BROTLI_OPTIONS(body.length)));
-    },
-    etag,
-    lastModified: new Date(Math.floor(modified.getTime() / 1000) * 1000).toUTCString(),
-    contentType,
-  };
+  return prepared(body, etag, contentType, modified, 'on-request');
 }
