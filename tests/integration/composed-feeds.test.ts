@@ -5,6 +5,7 @@ import { lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { readFeed } from '../helpers/feed-reader.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { fixture, sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
+import { BAD_FEED_QUERIES } from '../helpers/bad-queries.ts';
 
 const FORMATS = ['atom', 'rss', 'json'] as const;
 const LINT = { atom: lintAtom, rss: lintRss, json: lintJsonFeed };
@@ -147,13 +148,7 @@ describe('composed tag feeds with pages, limits and filters, as readers use them
   });
 
   it.each([
-    ['?limit=0', 400, 'limit: must be a whole number from 1 to 500'],
-    ['?limit=501', 400, 'limit'],
-    ['?page=abc', 400, 'page'],
-    ['?since=last-week', 400, 'since: must be an ISO 8601 date'],
-    ['?filter=/(unclosed/', 400, 'filter: is not a usable regular expression'],
-    ['?filterout=/(a)\\1/', 400, 'RE2 syntax'],
-    [`?filter=${'x'.repeat(300)}`, 400, 'at most 256 characters'],
+    ...BAD_FEED_QUERIES,
     ['?page=99', 404, 'feed tags/tech,新闻 has 3 pages; there is no page 99'],
     ['?page=4', 404, 'has 3 pages; there is no page 4'],
     ['?filter=climate&page=2', 404, 'has 1 page; there is no page 2'],

@@ -6,6 +6,7 @@ import { lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { readFeed, Subscriber } from '../helpers/feed-reader.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { fixture, sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
+import { BAD_FEED_QUERIES } from '../helpers/bad-queries.ts';
 
 const PATHS = ['latest', 'tags/world', 'tags/news', 'tags/tech', `tags/${encodeURIComponent('新闻')}`, 'sources/world', 'sources/tech', 'sources/cn', 'sources/broken'];
 const FORMATS = ['atom', 'rss', 'json'] as const;
@@ -107,13 +108,7 @@ describe('output feeds as feed readers and pollers use them', () => {
   });
 
   it.each([
-    ['?limit=0', 400, 'limit: must be a whole number from 1 to 500'],
-    ['?limit=501', 400, 'limit'],
-    ['?page=abc', 400, 'page'],
-    ['?since=last-week', 400, 'since: must be an ISO 8601 date'],
-    ['?filter=/(unclosed/', 400, 'filter: is not a usable regular expression'],
-    ['?filterout=/(a)\\1/', 400, 'RE2 syntax'],
-    [`?filter=${'x'.repeat(300)}`, 400, 'at most 256 characters'],
+    ...BAD_FEED_QUERIES,
     ['?page=99', 404, 'has 4 pages; there is no page 99'],
   ])('answers %s with %i and says why', async (query, status, message) => {
     const res = await get(`/feeds/latest.atom${query}`);
