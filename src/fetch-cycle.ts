@@ -5,10 +5,12 @@ import type { Agent } from 'undici';
 import type { Config, SourceConfig } from './config/types.ts';
 import type { MergeResult } from './dedupe/merge.ts';
 import { SourceHttpError } from './fetch/errors.ts';
-import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
+import { createFetchAgent, type FetchFunction, type RedirectGuard } from './fetch/fetch-source.ts';
 import { HostPauses } from './fetch/host-pauses.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { HostRate } from './fetch/host-rate.ts';
+import { publicAddressesFromEnv } from './fetch/address-policy.ts';
+import { RedirectGuards } from './fetch/redirect-guard.ts';
 import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
@@ -67,6 +69,7 @@ export class FetchCycle {
   readonly #options: FetchCycleOptions;
   readonly #log: Logger;
   readonly #agent: Agent;
+  readonly #guards: RedirectGuards;
   readonly #queue: HostQueue;
   readonly #pauses: HostPauses;
   readonly #rate: HostRate;
@@ -80,6 +83,7 @@ export class FetchCycle {
     this.#log = options.logger;
     const { fetch } = options.config();
     this.#agent = createFetchAgent(fetch.connectTimeoutMs);
+    this.#guards = new RedirectGuards(fetch.connectTimeoutMs, publicAddressesFromEnv());
     this.#queue = new HostQueue({ concurrency: fetch.concurrency, perHost: fetch.hostConcurrency });
     this.#pauses = new HostPauses((host) => options.config().hosts[host] ?? {});
     this.#rate = new HostRate({ perMinute: (host) => options.config().hosts[host]?.perMinute, now: options.now, sleep: options.sleep });
@@ -137,8 +141,8 @@ export class FetchCycle {
   }
 
   /** Closes the connection pool; after the last cycle. */
-  close(): Promise<void> {
-    return this.#agent.close();
+  async close(): Promise<void> {
+    await Promise.all([this.#agent.close(), this.#guards.close()]);
   }
 
   #sourcesToFetch(ids: string[] | undefined, options: CycleOptions, report: CycleReport): SourceConfig[] {
@@ -167,6 +171,7 @@ export class FetchCycle {
         maxBytes: config.fetch.maxBytes,
         userAgent: this.#options.userAgent(),
         dispatcher: this.#agent,
+        ...optionalGuard(this.#guards.for(config.fetch.allowPrivateRedirects)),
         signal: this.#options.signal,
         ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       },
@@ -267,4 +272,8 @@ export class FetchCycle {
     else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
     else this.#log.info(fields, 'fetched');
   }
+}
+
+function optionalGuard(guard: RedirectGuard | undefined): { redirectGuard?: RedirectGuard } {
+  return guard ? { redirectGuard: guard } : {};
 }

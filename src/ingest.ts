@@ -50,6 +50,10 @@ export interface IngestOutcome {
   ms: number;
 }
 
+function sameOrigin(a: string, b: string): boolean {
+  return new URL(a).origin === new URL(b).origin;
+}
+
 /** The URL to fetch: the configured one, unless a permanent redirect of exactly that URL moved it. */
 export function fetchUrlOf(source: SourceConfig, state: SourceState): string {
   return state.movedTo && state.movedFrom === source.url ? state.movedTo : source.url;
@@ -71,6 +75,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(previous.lastModified ? { lastModified: previous.lastModified } : {}),
       ...(source.encoding ? { encoding: source.encoding } : {}),
       ...(source.type === 'html' ? { document: 'html' as const } : {}),
+      // The credentials are for the configured origin: not for wherever a permanent redirect moved the source.
+      ...(source.auth && sameOrigin(url, source.url) ? { auth: source.auth } : {}),
     }, { ...ctx.fetch, now: ctx.now });
     const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
     const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };

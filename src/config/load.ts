@@ -1,5 +1,6 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { splitUrlCredentials } from './credentials.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
 import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
@@ -122,9 +123,11 @@ function opmlSources(opmls: { file: string; feeds: OpmlFeed[] }[], existing: Sou
 }
 
 function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
+  const { url, auth } = splitUrlCredentials(s.url);
   return {
     id: s.id,
-    url: s.url,
+    url,
+    ...(auth ? { auth } : {}),
     // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
     ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
     ...(s.title !== undefined ? { title: s.title } : {}),
@@ -157,6 +160,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       spreadMs: data.fetch.spreadSeconds * 1000,
       minIntervalMs: data.fetch.minIntervalMinutes * 60_000,
       maxIntervalMs: Math.max(data.fetch.maxIntervalMinutes, data.fetch.minIntervalMinutes) * 60_000,
+      allowPrivateRedirects: data.fetch.allowPrivateRedirects,
     },
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,

@@ -4,6 +4,7 @@ import cron from 'node-cron';
 import { patternProblem } from '../rules/pattern.ts';
 import { dateFormatProblem } from '../normalize/page-dates.ts';
 import { selectorProblem } from './selector.ts';
+import { cidrProblem } from '../fetch/address-policy.ts';
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -33,11 +34,21 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone name (e.g. Asia/Shanghai, UTC)' },
 );
 
+/** true, or the private CIDR ranges allowed (e.g. [10.0.0.0/8, "fd00::/8"]); false allows none */
+export const privateAllowance = z.union([
+  z.boolean(),
+  z.array(z.string().superRefine((text, ctx) => {
+    const problem = cidrProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })),
+]);
+
 const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
   .refine((t) => !/[/\\?#%+,]/.test(t), { message: 'must not contain / \\ ? # % + or ,' });
 
 const FETCH_DEFAULTS = {
   timeoutSeconds: 20, connectTimeoutSeconds: 10, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadSeconds: 300,
+  allowPrivateRedirects: false,
   minIntervalMinutes: 0, maxIntervalMinutes: 1440,
 };
 const sourceRetention = z.strictObject({
@@ -160,6 +171,8 @@ export const configSchema = z.strictObject({
     /** bounds on the wait a source's freshness hints (<ttl>, sy:*, Cache-Control, Expires) may impose */
     minIntervalMinutes: z.number().min(0).max(7 * 1440).default(0),
     maxIntervalMinutes: z.number().min(1).max(30 * 1440).default(1440),
+    /** may a source on a public host redirect into the private network (loopback, 10/8, …)? */
+    allowPrivateRedirects: privateAllowance.default(false),
   }).default(FETCH_DEFAULTS),
   dedupe: z.strictObject({
     // replaces the default list; copy it from README to add one

@@ -1,8 +1,12 @@
+import type { BasicAuth } from './credentials.ts';
 import type { PageSelectors } from './selector.ts';
 
 export interface SourceConfig {
   id: string;
+  /** without any user:pass@, which is in `auth` */
   url: string;
+  /** Basic auth, from a user:pass@ in the configured URL */
+  auth?: BasicAuth;
   /** what the URL serves: a feed (when absent) or a web page read through `select` */
   type?: 'feed' | 'html';
   /** for type html: how the page's list becomes items */
@@ -55,6 +59,8 @@ export interface Config {
     /** bounds on the wait a source's freshness hints may impose, in ms */
     minIntervalMs: number;
     maxIntervalMs: number;
+    /** redirects from a public source into the private network: none (false), all (true), or these CIDRs */
+    allowPrivateRedirects: boolean | string[];
   };
   dedupe: {
     /** query parameter names dropped from canonical links; "utm_*" is a prefix */

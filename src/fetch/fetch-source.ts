@@ -1,4 +1,6 @@
 import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
+import { basicAuthorization, splitUrlCredentials, type BasicAuth } from '../config/credentials.ts';
+import { privateAddressCause, type AddressPolicy } from './address-policy.ts';
 import { decodeBody, type DecodedText } from './charset.ts';
 import { SourceFetchError, SourceHttpError, SourceRedirectError, SourceTimeoutError, SourceTooLargeError } from './errors.ts';
 import { parseRetryAfter } from './retry-after.ts';
@@ -15,6 +17,8 @@ export interface FetchRequest {
   encoding?: string;
   /** a web page (type: html) is asked for as HTML and decoded by its <meta> charset; default feed */
   document?: 'feed' | 'html';
+  /** sent as Basic auth to the URL's origin only; a user:pass@ in the URL means the same */
+  auth?: BasicAuth;
 }
 
 export interface FetchOptions {
@@ -32,6 +36,17 @@ export interface FetchOptions {
   signal?: AbortSignal;
   /** the clock, for Retry-After in seconds */
   now?: () => Date;
+  /**
+   * Redirects out of the public internet: when set, a source on a public host may not redirect to an address
+   * the policy refuses (fetch.allowPrivateRedirects). A source the operator put on a private host is exempt.
+   */
+  redirectGuard?: RedirectGuard;
+}
+
+export interface RedirectGuard {
+  policy: AddressPolicy;
+  /** a pool whose sockets connect only where the policy allows (createGuardedAgent) */
+  dispatcher: Dispatcher;
 }
 
 /** A redirect followed on the way. */
@@ -91,14 +106,23 @@ export function createFetchAgent(connectTimeoutMs: number): Agent {
  * Fetches a source's bytes with a total timeout and a size cap, following redirects itself (so it knows which
  * were permanent), and decodes them to text. Throws SourceFetchError or one of its subclasses.
  */
-export async function fetchSource(req: FetchRequest, options: FetchOptions): Promise<FetchResult> {
+export async function fetchSource(request: FetchRequest, options: FetchOptions): Promise<FetchResult> {
   const doFetch = options.fetch ?? undiciFetch;
   const timeout = AbortSignal.timeout(options.timeoutMs);
   const signal = options.signal ? AbortSignal.any([timeout, options.signal]) : timeout;
+  // user:pass@ in a source URL is Basic auth (fetch refuses such URLs); the URL without it is the one that
+  // messages, /status and redirects see, so the password goes nowhere but the Authorization header.
+  const split = splitUrlCredentials(request.url);
+  const req = { ...request, url: split.url };
+  const auth = request.auth ?? split.auth;
+  const authorization = auth ? basicAuthorization(auth) : undefined;
   const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: req.document === 'html' ? ACCEPT_HTML : ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
   const networkError = (err: unknown, status?: number) => describeFailure(req, options, timeout, err, status);
+  const origin = new URL(req.url).origin;
+  let guard: RedirectGuard | undefined;
+  let isGuardSettled = !options.redirectGuard || options.redirectGuard.policy.isOpen;
 
   const chain = [req.url];
   const redirects: Redirect[] = [];
@@ -107,14 +131,26 @@ export async function fetchSource(req: FetchRequest, options: FetchOptions): Pro
   let response: FetchResponse;
   for (;;) {
     const url = chain[chain.length - 1]!;
+    // Credentials go to the origin they were given for, never along a redirect to another one (as browsers do).
+    const sent = authorization && new URL(url).origin === origin ? { ...headers, authorization } : headers;
+    const dispatcher = (chain.length > 1 ? guard?.dispatcher : undefined) ?? options.dispatcher;
     try {
-      response = await doFetch(url, { headers, signal, redirect: 'manual', ...(options.dispatcher ? { dispatcher: options.dispatcher } : {}) });
+      response = await doFetch(url, { headers: sent, signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
     } catch (err) {
+      const refused = chain.length > 1 ? privateAddressCause(err) : undefined;
+      if (refused) throw new SourceRedirectError(req.sourceId, req.url, `redirect into the private network refused: ${refused.message}`, chain);
       throw networkError(err);
     }
     if (!REDIRECT_STATUSES.has(response.status)) break;
     await response.body?.cancel();
     const next = redirectTarget(req, response, chain);
+    if (!isGuardSettled) {
+      // Decided once, at the first redirect: only a source on a public host is held to public targets.
+      isGuardSettled = true;
+      if (!(await options.redirectGuard!.policy.isPrivateHost(new URL(req.url)))) guard = options.redirectGuard;
+    }
+    const refusal = guard?.policy.refusalForUrl(new URL(next));
+    if (refusal) throw new SourceRedirectError(req.sourceId, req.url, `redirect into the private network refused: ${refusal.message}`, [...chain, next], response.status);
     redirects.push({ status: response.status, from: url, to: next });
     isPermanentRun &&= PERMANENT_REDIRECTS.has(response.status);
     if (isPermanentRun) permanentUrl = next;

@@ -9,7 +9,10 @@ export interface FixtureResponse {
 
 export type FixtureRoute = FixtureResponse | ((req: IncomingMessage, res: ServerResponse) => void | FixtureResponse);
 
-/** A real HTTP server on 127.0.0.1 serving fixture documents; routes can be swapped between fetch cycles. */
+/**
+ * A real HTTP server on 127.0.0.1 (or another loopback address: Linux answers all of 127.0.0.0/8) serving
+ * fixture documents; routes can be swapped between fetch cycles.
+ */
 export class FixtureServer {
   readonly routes = new Map<string, FixtureRoute>();
   readonly requests: { path: string; headers: IncomingMessage['headers'] }[] = [];
@@ -24,7 +27,7 @@ export class FixtureServer {
     return `${this.#base}${path}`;
   }
 
-  async start(): Promise<this> {
+  async start(host = '127.0.0.1'): Promise<this> {
     this.#server = createServer((req, res) => {
       const path = req.url ?? '/';
       this.requests.push({ path, headers: req.headers });
@@ -40,9 +43,9 @@ export class FixtureServer {
       res.writeHead(answer.status ?? 200, { 'content-length': Buffer.byteLength(body), ...answer.headers });
       res.end(body);
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.#server!.listen(0, host, resolve));
     const { port } = this.#server.address() as AddressInfo;
-    this.#base = `http://127.0.0.1:${port}`;
+    this.#base = `http://${host}:${port}`;
     return this;
   }
 
