@@ -120,6 +120,9 @@ export function logOpened(logger: Logger, file: string, opened: OpenReport): voi
   if (opened.migratedFrom !== undefined) {
     logger.info({ file, from: opened.migratedFrom, copy: opened.preMigrationCopy }, `store migrated from schema version ${opened.migratedFrom}; the old file is kept at ${opened.preMigrationCopy}`);
   }
+  if (opened.duplicatesDropped) {
+    logger.warn({ file, duplicates: opened.duplicatesDropped }, `store held ${opened.duplicatesDropped} duplicate item(s) (same id, or same source and key): kept once each; the file is rewritten at the next write`);
+  }
   const r = opened.recovery;
   if (r) {
     logger.warn({ file, movedTo: r.movedTo, restoredFrom: r.restoredFrom ?? null, skipped: r.skipped },

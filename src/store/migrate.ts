@@ -3,6 +3,7 @@
 // at the next commit (after a copy of the old file is kept, so an older release can still be restored).
 import type { Item, SourceState } from '../model.ts';
 import { StoreCorruptError, StoreVersionError } from './errors.ts';
+import { storedItemsProblem } from './stored-items.ts';
 
 export const STORE_VERSION = 2;
 
@@ -59,15 +60,17 @@ export function migrateStore(raw: unknown, file: string): MigratedStore {
     if (!step) throw new StoreVersionError(file, from, READABLE);
     data = step(data);
   }
-  if (!isStoreData(data)) throw new StoreCorruptError(file, 'not a Tributary store: items or generation missing');
-  const { sources, ...rest } = data as StoreData & { sources?: Record<string, SourceState> };
+  const problem = storeDataProblem(data);
+  if (problem) throw new StoreCorruptError(file, `not a usable Tributary store: ${problem}`);
+  const { sources, ...rest } = data as unknown as StoreData & { sources?: Record<string, SourceState> };
   const legacy = sources && typeof sources === 'object' && !Array.isArray(sources) ? sources : undefined;
   return { data: rest as StoreData, from, ...(legacy ? { legacySources: legacy } : {}) };
 }
 
-function isStoreData(data: Record<string, unknown>): data is StoreData & Record<string, unknown> {
-  return data.version === STORE_VERSION && Array.isArray(data.items) && typeof data.generation === 'number'
-    && data.items.every((item) => typeof item === 'object' && item !== null && typeof (item as Item).id === 'string' && typeof (item as Item).sourceId === 'string');
+function storeDataProblem(data: Record<string, unknown>): string | undefined {
+  if (!Array.isArray(data.items)) return 'the "items" list is missing';
+  if (typeof data.generation !== 'number') return 'the "generation" number is missing';
+  return storedItemsProblem(data.items);
 }
 
 /** Validates data/sources.json; an unreadable one is refused like a corrupt store (it is never overwritten). */

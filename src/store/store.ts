@@ -6,6 +6,7 @@ import type { Item, SourceState } from '../model.ts';
 import { BackupSet, recoverStore, type Recovery } from './backups.ts';
 import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
 import { StoreCorruptError, StoreWriteError } from './errors.ts';
+import { withoutDuplicates } from './stored-items.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
 import { rememberPruned } from './pruned-keys.ts';
 import { selectPruning, type RetentionPolicy } from './retention.ts';
@@ -32,6 +33,8 @@ export interface OpenReport {
   /** copy of the file as it was before migration */
   preMigrationCopy?: string;
   recovery?: Recovery;
+  /** items found twice in the file (same id, or same source and key): kept once, rewritten at the next commit */
+  duplicatesDropped?: number;
 }
 
 export interface PruneReport {
@@ -128,6 +131,11 @@ export class ItemStore implements StoredItems {
       loaded = opened.recovery.loaded;
     }
     db.data = loaded?.data ?? emptyStore();
+    const unique = withoutDuplicates(db.data.items);
+    if (unique.dropped > 0) {
+      db.data.items = unique.items;
+      opened.duplicatesDropped = unique.dropped;
+    }
     const from = loaded?.from;
     if (from !== undefined && from < STORE_VERSION) {
       opened.migratedFrom = from;
@@ -145,6 +153,7 @@ export class ItemStore implements StoredItems {
       store.#dirty = true;
       store.#statesDirty = true;
     }
+    if (unique.dropped > 0) store.#dirty = true;
     return store;
   }
 

@@ -68,6 +68,42 @@ describe('a store file that cannot be read at start', () => {
     expect(JSON.parse(readFileSync(join(data, 'store.json'), 'utf8')).version).toBe(3);
   });
 
+  it('names the item and the field of a malformed item, and leaves the file as it was', async () => {
+    const good = JSON.parse(readFileSync(join(prepared, 'store.json'), 'utf8'));
+    delete good.items[1].sourceId;
+    const text = JSON.stringify(good);
+    const data = dataWith(text);
+    const result = await runCli(['fetch', '--once', '--config', config, '--data', data]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(join(data, 'store.json'));
+    expect(result.stderr).toMatch(new RegExp(`item 1 \\(line 3, id ${good.items[1].id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\): field "sourceId" is missing`));
+    expect(readFileSync(join(data, 'store.json'), 'utf8')).toBe(text);
+  });
+
+  it('keeps an item written twice once, says how many, and rewrites the file without the copy', async () => {
+    const good = JSON.parse(readFileSync(join(prepared, 'store.json'), 'utf8'));
+    const count = good.items.length;
+    // The same item twice (a hand edit), and an older copy of another under a new id (same source and key).
+    good.items.push({ ...good.items[0] }, { ...good.items[1], id: `${good.items[1].id}-copy`, updated: '2000-01-01T00:00:00.000Z' });
+    const data = dataWith(JSON.stringify(good));
+    fx.routes.set('/world.xml', { headers: { 'content-type': 'application/rss+xml' }, body: readFileSync(new URL('world-news.rss.xml', FIXTURES)) });
+    try {
+      const service = await startService(['--config', config, '--data', data]);
+      try {
+        expect(service.stderr()).toMatch(/store held 2 duplicate item\(s\)/);
+        const ids = atomEntries(await (await fetch(`${service.base}/feeds/latest.atom`)).text()).map((e) => e.id);
+        expect(new Set(ids).size).toBe(ids.length);
+        expect(ids).not.toContain(`${good.items[1].id}-copy`);
+      } finally {
+        expect(await service.stop()).toBe(0);
+      }
+    } finally {
+      fx.routes.set('/world.xml', { status: 503, body: 'down' });
+    }
+    const rewritten = JSON.parse(readFileSync(join(data, 'store.json'), 'utf8'));
+    expect(rewritten.items.map((i: { id: string }) => i.id).sort()).toEqual(good.items.slice(0, count).map((i: { id: string }) => i.id).sort());
+  });
+
   it('with --recover, moves the file aside and serves the newest good backup', async () => {
     const data = dataWith('{"version":2,"generation":3,"items":[{"id":"ht');
     const service = await startService(['--recover', '--config', config, '--data', data]);
