@@ -1,7 +1,37 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/tributary.js', import.meta.url));
+const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
+/** what running the CLI needs of the checkout */
+const RUNTIME_PARTS = ['bin', 'src', 'package.json', 'node_modules'];
+const binsByUser = new Map<number, string>();
+
+/**
+ * The CLI entry that user `uid` can run. The checkout may lie where that user cannot enter (a clone under
+ * /root, or under a mode-700 temp dir): then the parts the CLI needs are copied, once per test file, to a
+ * directory anyone can read (hard links when the disk allows, so it is quick).
+ */
+export function binFor(options: SpawnOptions): string {
+  if (options.uid === undefined) return BIN;
+  const known = binsByUser.get(options.uid);
+  if (known) return known;
+  const probe = `const fs = require('fs'); fs.accessSync(${JSON.stringify(BIN)}, fs.constants.R_OK); fs.accessSync(${JSON.stringify(join(CHECKOUT, 'node_modules', 'tsx', 'package.json'))}, fs.constants.R_OK);`;
+  let bin = BIN;
+  if (spawnSync(process.execPath, ['-e', probe], { uid: options.uid, gid: options.gid ?? options.uid, stdio: 'ignore' }).status !== 0) {
+    const copy = mkdtempSync(join(tmpdir(), 'tributary-checkout-'));
+    chmodSync(copy, 0o755);
+    const sources = RUNTIME_PARTS.map((part) => join(CHECKOUT, part));
+    const linked = spawnSync('cp', ['-al', ...sources, copy], { stdio: 'ignore' }).status === 0;
+    if (!linked && spawnSync('cp', ['-a', ...sources, copy], { stdio: 'inherit' }).status !== 0) throw new Error(`cannot copy the checkout to ${copy}`);
+    bin = join(copy, 'bin', 'tributary.js');
+  }
+  binsByUser.set(options.uid, bin);
+  return bin;
+}
 
 export interface CliResult {
   code: number | null;
@@ -39,7 +69,10 @@ export interface SpawnOptions {
 
 /** Spawns the CLI without waiting; the caller decides when (and how hard) to stop it. */
 export function spawnCli(args: string[], env: Record<string, string> = {}, options: SpawnOptions = {}): ChildProcess {
-  return spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...options });
+  const bin = binFor(options);
+  // A user who cannot enter the checkout cannot work in it either (esbuild, under tsx, is spawned there).
+  const cwd = bin === BIN ? {} : { cwd: join(bin, '..', '..') };
+  return spawn(process.execPath, [bin, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...cwd, ...options });
 }
 
 /** Starts `tributary serve --port 0` and resolves once it logs the port it listens on. */
