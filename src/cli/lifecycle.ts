@@ -1,7 +1,7 @@
 // `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
 // stop cleanly on SIGTERM/SIGINT.
 import { App } from '../app.ts';
-import { diffSources, isSameConfig } from '../config/diff.ts';
+import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
@@ -61,6 +61,7 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
   let next;
   try {
     next = await loadConfig(path);
+    refuseEmptying(app.config, next, path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
