@@ -80,10 +80,11 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
     const { etag: _etag, lastModified: _lastModified, ...state } = app.store.sourceState(id);
     app.store.setSourceState(state);
   }
-  // A cycle even with nothing to fetch: it prunes (--purge drops removed sources' items) and re-renders.
+  // A cycle even with nothing to fetch: it prunes by the rules now in force, writes down a stricter retention the edit
+  // asked for (so its day of grace counts from now, across a restart too) and re-renders.
   // Forced: a nextFetch (a ttl, Cache-Control, a backoff) earned under the old config, often by another URL, must
   // not hold back what the README promises is fetched at once.
-  if (changes.fetchNow.length > 0 || changes.removed.length > 0) await app.runCycle(changes.fetchNow, { force: true });
+  await app.runCycle(changes.fetchNow, { force: true });
 }
 
 /** One run at a time; calls arriving meanwhile collapse into one more run afterwards. */
