@@ -8,6 +8,7 @@ import type { Config } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import type { Logger } from '../log.ts';
 import type { OpenReport } from '../store/store.ts';
+import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
 
 export interface ServeOptions {
   /** a config file or directory */
@@ -26,9 +27,19 @@ const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /** Runs the service until a signal; resolves with the exit code. Throws what it cannot report itself. */
 export async function runService(options: ServeOptions, config: Config): Promise<number> {
-  const { logger } = options;
   // Listening from the start, so a signal during startup also ends in a clean stop rather than a kill.
   const stopRequested = firstSignal();
+  const lock = await lockDataDir(options.dataDir, 'serve');
+  try {
+    return await serveWith(options, config, stopRequested, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serveWith(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, lock: WriterLock): Promise<number> {
+  const { logger } = options;
+  if (!lock.held) logger.warn({ file: lock.file }, `could not create ${lock.file} (the data directory is not writable): another process may write the store meanwhile`);
   const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
   logOpened(logger, app.store.file, app.store.opened);
   const address = await app.listen(options.port, options.host);
