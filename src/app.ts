@@ -9,6 +9,7 @@ import type { Logger } from './log.ts';
 import { FeedSet } from './render/feed-set.ts';
 import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
 import { createFeedServer, type ServedSite } from './serve/server.ts';
+import { pendingRetention, RETENTION_GRACE_MS } from './store/retention-changes.ts';
 import { ItemStore } from './store/store.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
@@ -87,6 +88,8 @@ export class App {
       observe: (ms, rendered) => this.metrics.observeRender(ms, rendered),
     });
     this.#updateMaxAge();
+    // A config edited while the service was stopped: its stricter retention waits too, and /status says so at once.
+    this.#cycles.settleRetention();
   }
 
   /** Opens the store and renders what it holds, so stored feeds are served before any fetch. */
@@ -123,6 +126,7 @@ export class App {
       this.#config = next;
       this.store.backups.keep = next.store.backups;
       this.#updateMaxAge();
+      this.#cycles.settleRetention();
       // A reload that lands during shutdown must not bring the stopped schedule back.
       if (this.#schedule && !this.#stopping) this.#restartSchedule();
       this.render();
@@ -185,8 +189,20 @@ export class App {
             dedupeKey: dedupeKey ?? 'guid',
           };
         }),
+        retention: this.#retentionStatus(),
         websub: this.websub.status(),
       }),
+    };
+  }
+
+  /** /status "retention": stricter rules a config edit asked for, each waiting until `due` (prune --now: at once). */
+  #retentionStatus(): { graceHours: number; pending: object[] } {
+    const configured = new Set(this.config.sources.map((s) => s.id));
+    return {
+      graceHours: RETENTION_GRACE_MS / 3600_000,
+      pending: pendingRetention(this.store.sourceStates()).map((c) => ({
+        source: c.sourceId, configured: configured.has(c.sourceId), inForce: c.from, pending: c.to, since: c.since, due: c.due,
+      })),
     };
   }
 

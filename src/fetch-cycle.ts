@@ -19,7 +19,8 @@ import type { ServiceMetrics } from './serve/metrics.ts';
 import { topicUrls } from './serve/websub/topics.ts';
 import type { WebSub } from './serve/websub/websub.ts';
 import { StoreWriteError } from './store/errors.ts';
-import { admitNew, retentionPolicy, type RetentionPolicy } from './store/retention.ts';
+import { admitNew, type RetentionPolicy } from './store/retention.ts';
+import { describeRule, settleRetention } from './store/retention-changes.ts';
 import type { ItemStore, PruneReport } from './store/store.ts';
 
 export interface CycleOptions {
@@ -109,7 +110,7 @@ export class FetchCycle {
     if (this.#options.isStopping()) return report;
     const { store, metrics, signal } = this.#options;
     const sources = this.#sourcesToFetch(ids, options, report);
-    const policy = this.#retentionPolicy();
+    const policy = this.settleRetention();
     const ctx = this.#ingestContext(policy, report);
     await Promise.all(sources.map((source) => {
       const url = fetchUrlOf(source, store.sourceState(source.id));
@@ -135,6 +136,8 @@ export class FetchCycle {
     }));
     report.pruned = store.prune(policy, this.#options.now());
     if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
+    // Records the rule of sources whose first items this cycle stored, so that an edit from now on waits too.
+    this.settleRetention();
     await this.#commit(sources, report);
     this.#lastCycle = this.#options.now().toISOString();
     return report;
@@ -249,9 +252,23 @@ export class FetchCycle {
     }
   }
 
-  #retentionPolicy(): RetentionPolicy {
-    const config = this.#options.config();
-    return retentionPolicy(config.retention, config.sources, this.#options.purge);
+  /**
+   * The retention rules to follow now: the config's, except that a stricter rule a config edit asks for waits a day
+   * (store/retention-changes.ts). Records and logs what changed; the next commit writes it.
+   */
+  settleRetention(): RetentionPolicy {
+    const settled = settleRetention(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now());
+    for (const c of settled.deferred) {
+      this.#log.warn({ source: c.sourceId, from: c.from, to: c.to, due: c.due },
+        `retention of ${c.sourceId} becomes stricter (${describeRule(c.from)} -> ${describeRule(c.to)}): the items it would drop are kept until ${c.due}, so the edit can still be reverted; "tributary prune --now${c.to === 'purge' ? ' --purge' : ''}" applies it at once`);
+    }
+    for (const c of settled.withdrawn) {
+      this.#log.info({ source: c.sourceId, rule: c.from, withdrawn: c.to }, `retention of ${c.sourceId}: the stricter rule waiting since ${c.since} is withdrawn, the config no longer asks for it`);
+    }
+    for (const c of settled.applied) {
+      this.#log.info({ source: c.sourceId, from: c.from, to: c.to, since: c.since }, `retention of ${c.sourceId}: ${describeRule(c.to)} now in force (asked for since ${c.since})`);
+    }
+    return settled.policy;
   }
 
   /** One line per fetch: what an operator greps for when a source misbehaves. */

@@ -86,4 +86,26 @@ export interface SourceState {
    * link+date+title, chosen because too many of its guids were blank or repeated
    */
   dedupeKey?: 'link' | 'link+date' | 'link+date+title';
+  /** the retention rule this source's items are kept under, and a stricter one waiting; see store/retention-changes.ts */
+  retention?: RetentionRecord;
+}
+
+/** How many of a source's items retention keeps, and how long. */
+export interface RetentionRule {
+  /** newest items kept per source */
+  maxItems: number;
+  /** items published longer ago are dropped; no age limit when absent */
+  maxAgeDays?: number;
+  /** newest items kept per source whatever their age, so a quiet source never serves an empty feed */
+  minItems?: number;
+}
+
+/**
+ * The rule pruning follows for a source since `since`, and the stricter one the config asks for, which takes
+ * over at `pending.due` ('purge': every item goes, for a source removed under --purge).
+ */
+export interface RetentionRecord {
+  rule: RetentionRule;
+  since: string;
+  pending?: { rule: RetentionRule | 'purge'; since: string; due: string };
 }

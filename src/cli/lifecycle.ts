@@ -1,13 +1,14 @@
 // `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
 // stop cleanly on SIGTERM/SIGINT.
 import { App } from '../app.ts';
-import { diffSources, isSameConfig } from '../config/diff.ts';
+import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import type { Logger } from '../log.ts';
 import type { OpenReport } from '../store/store.ts';
+import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
 
 export interface ServeOptions {
   /** a config file or directory */
@@ -26,9 +27,19 @@ const SIGNAL_NUMBERS = { SIGINT: 2, SIGTERM: 15 } as const;
 
 /** Runs the service until a signal; resolves with the exit code. Throws what it cannot report itself. */
 export async function runService(options: ServeOptions, config: Config): Promise<number> {
-  const { logger } = options;
   // Listening from the start, so a signal during startup also ends in a clean stop rather than a kill.
   const stopRequested = firstSignal();
+  const lock = await lockDataDir(options.dataDir, 'serve');
+  try {
+    return await serveWith(options, config, stopRequested, lock);
+  } finally {
+    lock.release();
+  }
+}
+
+async function serveWith(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, lock: WriterLock): Promise<number> {
+  const { logger } = options;
+  if (!lock.held) logger.warn({ file: lock.file }, `could not create ${lock.file} (the data directory is not writable): another process may write the store meanwhile`);
   const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
   logOpened(logger, app.store.file, app.store.opened);
   const address = await app.listen(options.port, options.host);
@@ -61,6 +72,7 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
   let next;
   try {
     next = await loadConfig(path);
+    refuseEmptying(app.config, next, path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
@@ -79,10 +91,11 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
     const { etag: _etag, lastModified: _lastModified, ...state } = app.store.sourceState(id);
     app.store.setSourceState(state);
   }
-  // A cycle even with nothing to fetch: it prunes (--purge drops removed sources' items) and re-renders.
+  // A cycle even with nothing to fetch: it prunes by the rules now in force, writes down a stricter retention the edit
+  // asked for (so its day of grace counts from now, across a restart too) and re-renders.
   // Forced: a nextFetch (a ttl, Cache-Control, a backoff) earned under the old config, often by another URL, must
   // not hold back what the README promises is fetched at once.
-  if (changes.fetchNow.length > 0 || changes.removed.length > 0) await app.runCycle(changes.fetchNow, { force: true });
+  await app.runCycle(changes.fetchNow, { force: true });
 }
 
 /** One run at a time; calls arriving meanwhile collapse into one more run afterwards. */

@@ -1,4 +1,4 @@
-// tributary serve | fetch --once | check | import-opml | inspect — see README "Command line". Reads the
+// tributary serve | fetch --once | check | prune --now | import-opml | inspect — see README "Command line". Reads the
 // command line and hands it to the command's module; entry.ts runs it as a process.
 import { parseArgs } from 'node:util';
 import { USER_AGENT } from '../app.ts';
@@ -9,6 +9,7 @@ import { fetchOnce } from './fetch-once.ts';
 import { importOpmlCommand } from './import-opml-command.ts';
 import { inspectCommand } from './inspect-command.ts';
 import { inspectRulesCommand } from './inspect-rules.ts';
+import { pruneNow } from './prune.ts';
 import { serve } from './serve.ts';
 import { USAGE, usageError } from './usage.ts';
 
@@ -23,6 +24,7 @@ export async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       host: { type: 'string' },
       once: { type: 'boolean' },
+      now: { type: 'boolean' },
       force: { type: 'boolean' },
       source: { type: 'string', multiple: true },
       discover: { type: 'string' },
@@ -61,6 +63,9 @@ export async function main(argv: string[]): Promise<number> {
       return fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
     case 'check':
       return values.discover === undefined ? check(common) : discover(common, values.discover);
+    case 'prune':
+      if (!values.now) return usageError('tributary prune needs --now (without it, the service applies a stricter retention by itself a day after the edit)');
+      return pruneNow(common);
     case 'import-opml':
       if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
       return importOpmlCommand(positionals[0]!, common);

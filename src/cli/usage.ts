@@ -4,6 +4,7 @@ export const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
   tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
   tributary check [--config PATH]
+  tributary prune --now [--config PATH] [--data DIR] [--purge]
   tributary check --discover URL [--config PATH]
   tributary import-opml FILE [--config PATH]
   tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]

@@ -1,3 +1,4 @@
+import { ConfigError } from './errors.ts';
 import type { Config } from './types.ts';
 
 export interface SourceChanges {
@@ -29,4 +30,19 @@ export function diffSources(before: Config, after: Config): SourceChanges {
 /** Same settings, whichever files they came from. */
 export function isSameConfig(a: Config, b: Config): boolean {
   return JSON.stringify({ ...a, files: [] }) === JSON.stringify({ ...b, files: [] });
+}
+
+/**
+ * A reload may not take a running service from some sources to none: that is what a file emptied by a failed save,
+ * or a directory whose files were moved away, looks like. Refused like an invalid config; starting the service
+ * with the config (`sources: []`) is how an operator says "none" and means it.
+ */
+export function refuseEmptying(before: Config, after: Config, path: string): void {
+  if (before.sources.length === 0 || after.sources.length > 0) return;
+  const ids = before.sources.map((s) => s.id);
+  const named = ids.length > 5 ? `${ids.slice(0, 5).join(', ')}, …` : ids.join(', ');
+  throw new ConfigError([{
+    file: after.files[0] ?? path, line: 0, key: 'sources',
+    message: `the change leaves no source (the service runs ${ids.length}: ${named}); refused, since a file cut short while being saved reads the same. To run with no sources, restart the service with this config`,
+  }]);
 }

@@ -44,7 +44,7 @@ export async function loadConfig(path: string): Promise<Config> {
 
 /** The config every key's default makes, for commands that run without a sources file (inspect). */
 export function defaultConfig(): Config {
-  return parseConfig('', '(defaults)');
+  return parseConfig('{}', '(defaults)');
 }
 
 /** Validates one YAML file holding the whole config. */

@@ -37,6 +37,14 @@ export function parseYamlFile(text: string, file: string, role: FileRole, mainFi
       problems: doc.errors.map((e) => ({ file, line: lineOf(e.pos[0]), key: '', message: `YAML: ${e.message.split('\n')[0]}` })),
     };
   }
+  // A file of nothing (0 bytes, blanks, comments, a bare null) is what an editor leaves half-way through a save, or a
+  // truncated disk write; read as "no sources", it would empty the feeds. Saying "none" takes `sources: []`.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) {
+    return {
+      file, sourceLines: [], ids: [], lineAt: () => 0,
+      problems: [{ file, line: 0, key: '', message: 'the file is empty (or holds only comments); refused, since a file cut short while being saved reads the same. Write "sources: []" for a file that names no source' }],
+    };
+  }
   const raw = doc.toJS() ?? {};
   const ids = rawIds(raw, doc, lineOf);
   const lineAt = (path: (string | number)[]) => lineOf(nodeOffset(doc, path));

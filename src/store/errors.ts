@@ -58,3 +58,17 @@ function hint(code: string | undefined): string {
 function backupsHint(file: string): string {
   return file.replace(/[^/\\]+$/, 'backups/');
 }
+
+/** Another live process (a `tributary serve`, a `prune`) holds the data directory: two writers would undo each other. */
+export class StoreLockedError extends Error {
+  readonly file: string;
+  readonly pid: number;
+  readonly command: string;
+  constructor(file: string, holder: { pid: number; command: string; since: string }) {
+    super(`the data directory ${file.replace(/[/\\][^/\\]+$/, '')} is in use by "tributary ${holder.command}" (pid ${holder.pid}, since ${holder.since}): stop it first. If no such process runs any more, delete ${file}.`);
+    this.name = 'StoreLockedError';
+    this.file = file;
+    this.pid = holder.pid;
+    this.command = holder.command;
+  }
+}

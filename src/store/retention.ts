@@ -1,14 +1,7 @@
 // Which stored items retention drops. Pure: the store applies the result.
-import type { Item } from '../model.ts';
+import type { Item, RetentionRule } from '../model.ts';
 
-export interface RetentionRule {
-  /** newest items kept per source */
-  maxItems: number;
-  /** items published longer ago are dropped; no age limit when absent */
-  maxAgeDays?: number;
-  /** newest items kept per source whatever their age, so a quiet source never serves an empty feed */
-  minItems?: number;
-}
+export type { RetentionRule };
 
 /** A source's rule, or 'purge' for a source no longer configured whose items go (--purge). */
 export type RetentionPolicy = (sourceId: string) => RetentionRule | 'purge';

@@ -7,6 +7,7 @@ import { pino } from 'pino';
 import { stringify } from 'yaml';
 import { App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/load.ts';
+import type { Config } from '../../src/config/types.ts';
 
 export class TestClock {
   #now: Date;
@@ -43,6 +44,8 @@ export interface TestAppOptions {
   config?: Record<string, unknown>;
   /** reuse a data directory, to test what survives a restart */
   dataDir?: string;
+  /** drop the items of sources no longer configured (--purge) */
+  purge?: boolean;
 }
 
 export interface TestApp {
@@ -56,13 +59,7 @@ export interface TestApp {
 /** Opens an App for these sources; fetch settings default to small limits so hostile servers fail fast. */
 export async function openTestApp(sources: TestSource[], fetch: Record<string, unknown> = {}, clock = new TestClock(), options: TestAppOptions = {}): Promise<TestApp> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-test-'));
-  const config = parseConfig(stringify({
-    ...options.config,
-    title: 'Test Wire',
-    baseUrl: 'http://127.0.0.1:8080',
-    fetch: { timeoutSeconds: 2, connectTimeoutSeconds: 1, maxBytes: 1024 * 1024, ...fetch },
-    sources,
-  }), 'sources.yaml');
+  const config = testConfig(sources, fetch, options);
   const logs: Record<string, unknown>[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -72,8 +69,19 @@ export async function openTestApp(sources: TestSource[], fetch: Record<string, u
   });
   // Waits (a host's request rate) move the test's clock instead of real time.
   const sleep = async (ms: number) => clock.advance(ms);
-  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now, sleep });
+  const app = await App.open({ config, dataDir, logger: pino({ level: 'debug' }, sink), now: clock.now, sleep, purge: options.purge ?? false });
   return { app, clock, dataDir, logs };
+}
+
+/** The config openTestApp runs: for a test that hands the app an edited one (app.useConfig). */
+export function testConfig(sources: TestSource[], fetch: Record<string, unknown> = {}, options: Pick<TestAppOptions, 'config'> = {}): Config {
+  return parseConfig(stringify({
+    ...options.config,
+    title: 'Test Wire',
+    baseUrl: 'http://127.0.0.1:8080',
+    fetch: { timeoutSeconds: 2, connectTimeoutSeconds: 1, maxBytes: 1024 * 1024, ...fetch },
+    sources,
+  }), 'sources.yaml');
 }
 
 /** A small valid RSS 2.0 document with items "<prefix> 1".."<prefix> n". */

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startService, type RunningService } from '../helpers/cli.ts';
+import { runCli, startService, type RunningService } from '../helpers/cli.ts';
 import { atomEntries } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { getJson, until } from '../helpers/poll.ts';
@@ -95,13 +95,21 @@ describe('config edits while the service runs', () => {
     expect((await fetch(`${service.base}/feeds/sources/tech.atom`)).status).toBe(404);
   });
 
-  it('with --purge, drops the items of sources no longer configured', async () => {
+  it('with --purge, keeps the items of sources no longer configured a day, and prune --now --purge drops them at once', async () => {
     expect(await service.stop()).toBe(0);
     service = await startService(['--purge', '--config', feeds, '--data', data]);
-    await until('the purge to be served', async () => !(await entries('latest')).some((e) => e.title === CHIP_STORY));
+    const pending = await until('the purge to be pending', async () => (await status()).retention.pending[0]);
+    expect(pending).toMatchObject({ source: 'tech', configured: false, pending: 'purge' });
+    expect(Date.parse(pending.due) - Date.parse(pending.since)).toBe(24 * 3600_000);
+    expect((await entries('latest')).map((e) => e.title)).toContain(CHIP_STORY);
+    expect(service.stderr()).toMatch(/"source":"tech"[^\n]*retention of tech becomes stricter \([^)]*-> purge/);
+
+    expect(await service.stop()).toBe(0);
+    const pruned = await runCli(['prune', '--now', '--purge', '--config', feeds, '--data', data]);
+    expect(pruned.code).toBe(0);
+    expect(pruned.stdout).toMatch(/^tech: dropped (\d+) of \1 items \(purge \(no longer configured, --purge\), was maxItems 500, minItems 20\)\n/);
     const stored = JSON.parse(readFileSync(join(data, 'store.json'), 'utf8'));
     expect(new Set(stored.items.map((i: { sourceId: string }) => i.sourceId))).toEqual(new Set(['world', 'cn']));
     expect(JSON.parse(readFileSync(join(data, 'sources.json'), 'utf8')).sources.tech).toBeUndefined();
-    expect(service.stderr()).toMatch(/"purged":\["tech"\][^\n]*retention pruned items/);
   });
 });

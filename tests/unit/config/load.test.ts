@@ -44,8 +44,9 @@ describe('parseConfig: a valid config', () => {
     });
   });
 
-  it('accepts an empty file as a config with no sources', () => {
-    expect(parseConfig('', FILE).sources).toEqual([]);
+  it('accepts "sources: []" (or an empty mapping) as a config that names no source', () => {
+    expect(parseConfig('sources: []\n', FILE).sources).toEqual([]);
+    expect(parseConfig('{}', FILE).sources).toEqual([]);
   });
 
   it('gives sources the file defaults, keeps their own values, trims and de-duplicates tags', () => {
@@ -234,5 +235,21 @@ describe('parseConfig: an invalid config', () => {
     const err = configErrorOf('- id: a\n');
     expect(err.problems).toEqual([{ file: FILE, line: 1, key: '', message: expect.stringContaining('object') }]);
     expect(err.message).toBe(`${FILE}:1: ${err.problems[0]!.message}`);
+  });
+});
+
+describe('parseConfig: a file of nothing', () => {
+  // What an editor leaves half-way through a save, or a truncated write: never read as "no sources".
+  it.each([
+    ['0 bytes', ''],
+    ['blank lines and tabs', ' \n\n\t\n'],
+    ['only comments', '# sources moved to news.yaml\n'],
+    ['a bare document marker', '---\n'],
+    ['a bare null', '~\n'],
+  ])('refuses %s, naming the file', (_name, text) => {
+    expect(configErrorOf(text).problems).toEqual([{
+      file: FILE, line: 0, key: '',
+      message: 'the file is empty (or holds only comments); refused, since a file cut short while being saved reads the same. Write "sources: []" for a file that names no source',
+    }]);
   });
 });
