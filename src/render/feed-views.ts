@@ -9,7 +9,7 @@ import { feedPage } from './feed-pages.ts';
 import { queryString, type FeedQuery } from './feed-query.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { filterItems } from './filter-pass.ts';
-import { renderFormat, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { renderFormat, renderFormatAsync, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 export interface FeedViewsOptions {
   /** rendered pages and filtered views kept, at most (default 500) */
@@ -81,8 +81,9 @@ export class FeedViews {
       throw this.#refused(key, err);
     }
     if (!(doc instanceof Promise)) return this.#keep(key, renderFormat(doc, ctx, format));
-    const made = doc.then(
-      (filtered) => this.#keep(key, renderFormat(filtered, ctx, format)),
+    // Compressed off the event loop too: the whole point of a filtered view coming later is not to hold it.
+    const made = doc.then((filtered) => renderFormatAsync(filtered, ctx, format)).then(
+      (rendered) => this.#keep(key, rendered),
       (err: unknown) => {
         throw this.#refused(key, err);
       },
