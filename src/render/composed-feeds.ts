@@ -76,10 +76,10 @@ export class ComposedFeeds {
 
   /**
    * A page or filtered view of the feed at path, as FeedSet.view answers for a regular feed; undefined when
-   * path is no composed query of known tags. Throws FeedPageNotFoundError past the last page and
-   * FeedQueryError when a filter runs out of time.
+   * path is no composed query of known tags. Throws FeedPageNotFoundError past the last page; a filtered view
+   * not rendered yet comes as a promise (see FeedViews.view).
    */
-  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined {
+  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | Promise<RenderedFeed> | undefined {
     const found = this.#entry(path);
     if (!found) return undefined;
     const { entry, snapshot } = found;

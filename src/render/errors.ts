@@ -29,3 +29,15 @@ export class FeedPageNotFoundError extends Error {
     this.pages = pages;
   }
 }
+
+/** A filtering pass did not finish in time because the server is busy with others (HTTP 503, try again). */
+export class FilterBusyError extends Error {
+  readonly param: string;
+  /** what Retry-After says */
+  readonly retryAfterSeconds = 5;
+  constructor(param: string, deadlineMs: number) {
+    super(`${param}: the server is busy filtering for other readers and could not finish within ${deadlineMs / 1000} s; try again shortly`);
+    this.name = 'FilterBusyError';
+    this.param = param;
+  }
+}

@@ -52,9 +52,10 @@ export class FeedSet {
 
   /**
    * A page or filtered view of a feed; undefined for an unknown feed. Throws FeedPageNotFoundError past the
-   * last page and FilterBudgetError when the filter runs out of time.
+   * last page; a filtered view not rendered yet comes as a promise, rejected with FilterBudgetError when the
+   * filter runs out of time (see FeedViews.view).
    */
-  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined {
+  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | Promise<RenderedFeed> | undefined {
     const entry = this.#entries.get(path);
     if (!entry || !this.#ctx || !this.#sign) return undefined;
     entry.generation ??= this.#sign(entry.spec, entry.spec.all, '');

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { gzipSync, brotliCompressSync, constants as zlib } from 'node:zlib';
+import { promisify } from 'node:util';
+import { brotliCompress, brotliCompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib';
 import { renderAtom } from './atom.ts';
 import { documentUpdated, type FeedDocument, type FeedFormat, type RenderContext } from './feed-document.ts';
 import { renderJson } from './json-feed.ts';
@@ -43,6 +44,19 @@ export const BROTLI_OPTIONS = (size: number) => ({ params: { [zlib.BROTLI_PARAM_
 export function renderFormat(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): RenderedFeed {
   return prepare(RENDERERS[format](doc, ctx), CONTENT_TYPES[format], documentUpdated(doc));
 }
+
+/**
+ * renderFormat, with both compressions done in libuv's thread pool instead of on the event loop: for a view
+ * made while other requests wait (a filtered view), where compressing a page of long items took up to 30 ms.
+ */
+export async function renderFormatAsync(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): Promise<RenderedFeed> {
+  const body = Buffer.from(RENDERERS[format](doc, ctx), 'utf8');
+  const [gzipped, brotli] = await Promise.all([gzipAsync(body), brotliAsync(body, BROTLI_OPTIONS(body.length))]);
+  return { body, gzip: gzipped, brotli, etag: strongEtag(body), lastModified: documentUpdated(doc).toUTCString(), contentType: CONTENT_TYPES[format] };
+}
+
+const gzipAsync = promisify(gzip);
+const brotliAsync = promisify(brotliCompress);
 
 /** Bytes, both compressed forms and the validators, once; requests then only pick one. */
 export function prepare(text: string, contentType: string, modified: Date): RenderedFeed {

@@ -4,11 +4,15 @@
 // proportional to the text, never exponential, so one bad pattern cannot stall a fetch cycle or a render.
 // The budget is a bound on work rather than a wall-clock timeout on purpose: a clock-based cut-off would
 // make an item's tags depend on machine load, and then the same input would no longer give the same bytes.
-// Work per match is at most MAX_PROGRAM_SIZE x the text length, and item-text.ts caps the text.
+// Work per match is at most MAX_PROGRAM_SIZE x the text length (regex-cost.ts), and item-text.ts caps the text.
 import { RE2JS, RE2JSException } from 're2js';
 import { foldText, type MatchField } from './fold.ts';
+import { compileWithinCost, RegexCostError } from './regex-cost.ts';
 
-/** Compiled RE2 programs larger than this are refused at config load: they are the costly ones. */
+/**
+ * Compiled RE2 programs larger than this are refused at config load: they are the costly ones. Rules run in
+ * the fetch cycle, not per request, so they may cost far more than a reader's ?filter= (item-filter.ts).
+ */
 export const MAX_PROGRAM_SIZE = 5000;
 
 export interface Pattern {
@@ -79,13 +83,12 @@ function compileRegex(text: string, body: string, flags: string): Pattern {
   }
   let re: RE2JS;
   try {
-    re = RE2JS.compile(RE2JS.translateRegExp(body.normalize('NFKC')), mode);
+    // The bound is read from the translated pattern, which is what RE2 compiles.
+    re = compileWithinCost(RE2JS.translateRegExp(body.normalize('NFKC')), MAX_PROGRAM_SIZE, (source) => RE2JS.compile(source, mode), (compiled) => compiled.programSize());
   } catch (err) {
+    if (err instanceof RegexCostError) throw new PatternError(text, `regex ${text} ${err.message}`);
     if (!(err instanceof RE2JSException)) throw err;
     throw new PatternError(text, `regex ${text}: ${err.message.replace(/^error parsing regexp: /, '')}${hintFor(body)}`);
-  }
-  if (re.programSize() > MAX_PROGRAM_SIZE) {
-    throw new PatternError(text, `regex ${text} is too costly (program size ${re.programSize()}, at most ${MAX_PROGRAM_SIZE}); split it or use keywords`);
   }
   return {
     source: text,

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
-import { FeedPageNotFoundError, FeedQueryError } from '../render/errors.ts';
+import { FeedPageNotFoundError, FeedQueryError, FilterBusyError } from '../render/errors.ts';
 import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
@@ -14,8 +14,11 @@ export interface HubAnswer {
 /** What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. */
 export interface ServedSite {
   feed(path: string, format: FeedFormat): RenderedFeed | undefined;
-  /** an older page or a filtered view; throws FeedQueryError or FeedPageNotFoundError */
-  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | undefined;
+  /**
+   * an older page or a filtered view; throws FeedQueryError or FeedPageNotFoundError. A filtered view not made
+   * yet comes as a promise (the filter runs in slices), rejected as this throws or with FilterBusyError.
+   */
+  view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | Promise<RenderedFeed> | undefined;
   page(name: 'index' | 'opml' | 'stylesheet'): RenderedFeed | undefined;
   health(): unknown;
   status(): unknown;
@@ -38,7 +41,8 @@ export function createFeedServer(site: ServedSite): Server {
       if (!res.headersSent) sendText(res, 500, `internal error: ${err.message}\n`);
       else res.destroy();
     };
-    // Synchronous for feeds and pages (no promise per request on the hot path); only the hub and /metrics wait.
+    // Synchronous for feeds and pages (no promise per request on the hot path); only the hub, /metrics and a
+    // filtered view being made wait.
     try {
       const pending = route(site, req, res);
       if (pending instanceof Promise) pending.catch(fail);
@@ -72,21 +76,35 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Pro
   if (target === undefined) return notFound(site, res, rawPath);
   if (target === null) return sendText(res, 400, 'bad percent-encoding in URL\n');
   const { path, format, label } = target;
-  let feed: RenderedFeed | undefined;
+  let feed: RenderedFeed | Promise<RenderedFeed> | undefined;
   try {
     // Most requests carry no query at all: no URLSearchParams for them.
     const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
     feed = query ? site.view(path, format, query) : site.feed(path, format);
   } catch (err) {
-    // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
-    const counted = site.feed(path, format) ? label : 'not-found';
-    if (err instanceof FeedQueryError) return refuse(site, res, counted, 400, err.message);
-    if (err instanceof FeedPageNotFoundError) return refuse(site, res, counted, 404, err.message);
-    throw err;
+    return refuseView(site, res, target, err);
   }
+  if (feed instanceof Promise) return feed.then((made) => sendFeed(site, req, res, made, target, rawPath), (err: unknown) => refuseView(site, res, target, err));
+  sendFeed(site, req, res, feed, target, rawPath);
+}
+
+function sendFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, feed: RenderedFeed | undefined, { format, label }: FeedTarget, rawPath: string): void {
   if (!feed) return notFound(site, res, rawPath);
   const browser = format !== 'json' && isBrowserNavigation(req.headers.accept);
   sendRendered(site, req, res, feed, label, site.maxAgeSeconds(), browser ? BROWSER_XML_TYPE : undefined);
+}
+
+/** Answers a query the feed cannot serve: 400 for the query, 404 past the last page, 503 when too busy. */
+function refuseView(site: ServedSite, res: ServerResponse, { path, format, label }: FeedTarget, err: unknown): void {
+  // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
+  const counted = site.feed(path, format) ? label : 'not-found';
+  if (err instanceof FeedQueryError) return refuse(site, res, counted, 400, err.message);
+  if (err instanceof FeedPageNotFoundError) return refuse(site, res, counted, 404, err.message);
+  if (err instanceof FilterBusyError) {
+    res.setHeader('retry-after', String(err.retryAfterSeconds));
+    return refuse(site, res, counted, 503, err.message);
+  }
+  throw err;
 }
 
 interface FeedTarget {

@@ -2,10 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { FeedPageNotFoundError } from '../../../src/render/errors.ts';
 import { parseFeedQuery } from '../../../src/render/feed-query.ts';
 import { FeedSet } from '../../../src/render/feed-set.ts';
+import type { RenderedFeed } from '../../../src/render/render-feed.ts';
 import { atomEntries, lintAtom } from '../../helpers/feed-lint.ts';
 import { sampleContext, sampleItem, sampleItems, sampleSpec } from '../../helpers/sample-items.ts';
 
 const query = (search: string) => parseFeedQuery(new URLSearchParams(search))!;
+/** A page, limit or since view is made at once: only a filter runs in slices and answers later. */
+const made = (view: RenderedFeed | Promise<RenderedFeed> | undefined): RenderedFeed | undefined => {
+  expect(view).not.toBeInstanceOf(Promise);
+  return view as RenderedFeed | undefined;
+};
 
 describe('FeedSet: pages and filtered views', () => {
   it('walks back through every item exactly once by following rel="next"', () => {
@@ -19,7 +25,7 @@ describe('FeedSet: pages and filtered views', () => {
       seen.push(...atomEntries(body).map((e) => e.id));
       const next = /<link rel="next" href="[^"]*\?([^"]*)"\/>/.exec(body);
       if (!next) break;
-      body = set.view('sources/world', 'atom', query(next[1]!.replaceAll('&amp;', '&')))!.body.toString();
+      body = made(set.view('sources/world', 'atom', query(next[1]!.replaceAll('&amp;', '&'))))!.body.toString();
     }
     expect(seen).toEqual(all.map((i) => i.id));
   });
@@ -28,7 +34,7 @@ describe('FeedSet: pages and filtered views', () => {
     const set = new FeedSet();
     const ctx = sampleContext();
     set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
-    const first = set.view('sources/world', 'rss', query('page=2'))!;
+    const first = made(set.view('sources/world', 'rss', query('page=2')))!;
     expect(set.view('sources/world', 'rss', query('page=2'))).toBe(first);
     expect(set.viewsRendered).toBe(1);
     // An unrelated re-render of the same items keeps the cached page.
@@ -37,7 +43,7 @@ describe('FeedSet: pages and filtered views', () => {
     // A change deep in the feed (not on page 1) makes the page stale.
     const changed = sampleItems(10).map((i) => (i.key === 'g:5' ? { ...i, title: 'Edited', hash: 'edited' } : i));
     expect(set.update([sampleSpec(changed, {}, 3)], ctx, 3)).toEqual([]);
-    const again = set.view('sources/world', 'rss', query('page=2'))!;
+    const again = made(set.view('sources/world', 'rss', query('page=2')))!;
     expect(again).not.toBe(first);
     expect(again.body.toString()).toContain('Edited');
     expect(again.etag).not.toBe(first.etag);
@@ -47,17 +53,17 @@ describe('FeedSet: pages and filtered views', () => {
     const set = new FeedSet();
     const ctx = sampleContext();
     set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
-    expect(atomEntries(set.view('sources/world', 'atom', query('page=2'))!.body.toString())).toHaveLength(3);
+    expect(atomEntries(made(set.view('sources/world', 'atom', query('page=2')))!.body.toString())).toHaveLength(3);
     set.update([sampleSpec(sampleItems(10), {}, 4)], ctx, 4);
-    const page = atomEntries(set.view('sources/world', 'atom', query('page=2'))!.body.toString());
+    const page = atomEntries(made(set.view('sources/world', 'atom', query('page=2')))!.body.toString());
     expect(page.map((e) => e.id)).toEqual([6, 5, 4, 3].map((n) => sampleItem(n).id));
   });
 
-  it('gives a filtered feed its own id, self link and ETag', () => {
+  it('gives a filtered feed its own id, self link and ETag', async () => {
     const set = new FeedSet();
     set.update([sampleSpec([sampleItem(2, { title: 'Climate pledge' }), sampleItem(1)])], sampleContext(), 50);
     const plain = set.get('sources/world', 'atom')!;
-    const filtered = set.view('sources/world', 'atom', query('filter=climate'))!;
+    const filtered = (await set.view('sources/world', 'atom', query('filter=climate')))!;
     expect(filtered.etag).not.toBe(plain.etag);
     const body = filtered.body.toString();
     expect(atomEntries(body).map((e) => e.title)).toEqual(['Climate pledge']);
@@ -66,11 +72,24 @@ describe('FeedSet: pages and filtered views', () => {
     expect(lintAtom(body, { location: 'http://feeds.example.org/feeds/sources/world.atom?filter=climate' })).toEqual([]);
   });
 
+  it('makes a filtered view later, in one pass that requests arriving meanwhile share, then serves it at once', async () => {
+    const set = new FeedSet();
+    set.update([sampleSpec(sampleItems(200, (n) => (n % 3 === 0 ? { title: `Climate ${n}` } : {})))], sampleContext(), 50);
+    const first = set.view('sources/world', 'rss', query('filter=climate'));
+    const second = set.view('sources/world', 'rss', query('filter=climate'));
+    expect(first).toBeInstanceOf(Promise);
+    expect(second).toBe(first);
+    const made = (await first)!;
+    expect(set.viewsRendered).toBe(1);
+    expect(set.view('sources/world', 'rss', query('filter=climate'))).toBe(made);
+    expect(made.body.toString().match(/<item>/g)).toHaveLength(50);
+  });
+
   it('keeps only items updated since the given instant', () => {
     const set = new FeedSet();
     set.update([sampleSpec(sampleItems(5))], sampleContext(), 50);
     const since = sampleItem(3).updated;
-    const body = set.view('sources/world', 'json', query(`since=${since}`))!.body.toString();
+    const body = made(set.view('sources/world', 'json', query(`since=${since}`)))!.body.toString();
     expect(JSON.parse(body).items.map((i: { id: string }) => i.id)).toEqual([5, 4, 3].map((n) => sampleItem(n).id));
   });
 
@@ -108,6 +127,6 @@ describe('FeedSet: a failing source\'s outage item', () => {
     fresh.update([later], ctx, 3);
     expect(set.get('sources/world', 'atom')!.body.toString()).toBe(fresh.get('sources/world', 'atom')!.body.toString());
     expect(set.get('sources/world', 'atom')!.body.toString()).toContain('连续 3 次');
-    expect(set.view('sources/world', 'atom', query('limit=2'))!.body.toString()).toContain('timeout');
+    expect(made(set.view('sources/world', 'atom', query('limit=2')))!.body.toString()).toContain('timeout');
   });
 });
