@@ -1,3 +1,4 @@
+import type { PlainText } from '../model.ts';
 import type { PageSelectors } from './selector.ts';
 
 export interface SourceConfig {
@@ -7,7 +8,8 @@ export interface SourceConfig {
   type?: 'feed' | 'html';
   /** for type html: how the page's list becomes items */
   select?: PageSelectors;
-  title?: string;
+  /** names the source in the feeds and the index instead of its feed's own title */
+  title?: PlainText;
   tags: string[];
   /** node-cron expression; the config's default when the source names none */
   schedule: string;
@@ -37,8 +39,8 @@ export interface RetentionConfig {
 export interface Config {
   /** files the config was read from, for messages */
   files: string[];
-  title: string;
-  description?: string;
+  title: PlainText;
+  description?: PlainText;
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: {
@@ -95,6 +97,6 @@ export interface SourceFilter {
 }
 
 export interface TagInfo {
-  title?: string;
-  description?: string;
+  title?: PlainText;
+  description?: PlainText;
 }

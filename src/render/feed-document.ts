@@ -1,7 +1,7 @@
 // What every output format shares: the document being rendered, its links, and the feed@6 options built
 // from it. The format modules (atom.ts, rss.ts, json-feed.ts) add what is particular to each.
 import { Feed, type Item as FeedItem } from 'feed';
-import type { Item } from '../model.ts';
+import type { Item, PlainText } from '../model.ts';
 import type { RuleTags } from '../rules/tagger.ts';
 import { itemTags, type FeedSpec } from './feed-specs.ts';
 import { cdataSafe, xmlText } from './xml-text.ts';
@@ -11,7 +11,7 @@ export type FeedFormat = 'atom' | 'rss' | 'json';
 export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
 
 export interface SourceInfo {
-  title: string;
+  title: PlainText;
   /** the source feed's URL */
   url: string;
   /** the source's home page, when its feed names one */

@@ -3,6 +3,7 @@
 // at the next commit (after a copy of the old file is kept, so an older release can still be restored).
 import type { Item, SourceState } from '../model.ts';
 import { StoreCorruptError, StoreVersionError } from './errors.ts';
+import { plainStoredItems, plainStoredStates } from './stored-text.ts';
 
 export const STORE_VERSION = 2;
 
@@ -62,6 +63,8 @@ export function migrateStore(raw: unknown, file: string): MigratedStore {
   if (!isStoreData(data)) throw new StoreCorruptError(file, 'not a Tributary store: items or generation missing');
   const { sources, ...rest } = data as StoreData & { sources?: Record<string, SourceState> };
   const legacy = sources && typeof sources === 'object' && !Array.isArray(sources) ? sources : undefined;
+  plainStoredItems(rest.items);
+  if (legacy) plainStoredStates(legacy);
   return { data: rest as StoreData, from, ...(legacy ? { legacySources: legacy } : {}) };
 }
 
@@ -78,5 +81,6 @@ export function readSourceStates(raw: unknown, file: string): SourceStateData {
     throw new StoreCorruptError(file, 'not a Tributary source state file');
   }
   if (data.version > STORE_VERSION) throw new StoreVersionError(file, data.version, READABLE);
+  plainStoredStates(data.sources);
   return { version: STORE_VERSION, sources: data.sources };
 }
