@@ -4,7 +4,7 @@
 // item looks edited after a restart) while dropping what text cannot hold; every renderer writes the result as
 // text. A source's feedTitle was stored as the source wrote it before this gate existed, so it is read as a feed
 // title is (`text`); a fetch that succeeds replaces it anyway.
-import type { Item, PlainText, SourceState } from '../model.ts';
+import type { Item, SourceState } from '../model.ts';
 import { toPlainText } from '../normalize/plain-text.ts';
 
 /** Brings the text fields of items read from a store file to PlainText, in place (they were just parsed). */
@@ -18,7 +18,7 @@ export function plainStoredItems(items: Item[]): void {
     }
     if (Array.isArray(item.categories)) {
       for (let i = 0; i < item.categories.length; i++) item.categories[i] = toPlainText(String(item.categories[i]), 'plain');
-      if (item.categories.includes('' as PlainText)) item.categories = item.categories.filter(Boolean);
+      if (item.categories.some((c) => !c)) item.categories = item.categories.filter(Boolean);
     }
   }
 }
