@@ -3,6 +3,7 @@
 // (~980 bytes of JSON each), optionally with full content.
 import { stringify } from 'yaml';
 import type { Item } from '../src/model.ts';
+import { toPlainText } from '../src/normalize/plain-text.ts';
 
 /** 50 tags, as the render benchmark asks for; source n carries tag n % 50 unless it says otherwise. */
 export const TAGS = Array.from({ length: 50 }, (_, i) => `tag-${String(i).padStart(2, '0')}`);
@@ -33,7 +34,7 @@ export function benchItem(sourceId: string, n: number, options: ItemOptions): It
     id: `tag:bench.example.org,2025:${sourceId}/${n}`,
     sourceId,
     key: `g:${sourceId}-story-${n}`,
-    title,
+    title: toPlainText(title, 'plain'),
     link: `${link}?utm_source=rss`,
     canonicalLink: link,
     fingerprint: title.toLowerCase().replace(/[^a-z0-9]/g, ''),
@@ -44,7 +45,7 @@ export function benchItem(sourceId: string, n: number, options: ItemOptions): It
       + 'the weather was mild and markets closed higher.</p><p><img src="https://example.org/img/1.jpg" alt="photo" /> More text follows here,\n'
       + 'as news items usually carry a paragraph or two of summary before the link to the full article.</p>',
     ...(options.contentChars ? { content: articleHtml(n, options.contentChars) } : {}),
-    categories: ['news', `topic-${n % 5}`],
+    categories: [toPlainText('news', 'plain'), toPlainText(`topic-${n % 5}`, 'plain')],
     enclosures: [],
     alsoIn: [],
     hash: `${sourceId}-${n}-${revision}`,

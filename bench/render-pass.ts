@@ -9,6 +9,7 @@ import { App } from '../src/app.ts';
 import { parseConfig } from '../src/config/load.ts';
 import { silentLogger } from '../src/log.ts';
 import { buildFeedSpecs } from '../src/render/feed-specs.ts';
+import { toPlainText } from '../src/normalize/plain-text.ts';
 import { peakRssMiB } from './child.ts';
 import { benchConfigYaml, benchItem, benchItems, benchSources, TAGS } from './items.ts';
 import { median } from './report.ts';
@@ -74,7 +75,7 @@ const storedItems = app.store.size;
 const bytesOf = (path: string) => (['atom', 'rss', 'json'] as const).reduce((n, format) => n + (app.feeds.get(path, format)?.body.length ?? 0), 0);
 const allBytes = full.result.reduce((n, path) => n + bytesOf(path), 0);
 const site = { title: config.title, baseUrl: config.baseUrl, limit: config.defaults.limit, sources: config.sources };
-const titles = Object.fromEntries(config.sources.map((s) => [s.id, s.id]));
+const titles = Object.fromEntries(config.sources.map((s) => [s.id, toPlainText(s.id, 'plain')]));
 const specRuns: Timing[] = [];
 for (let i = 0; i < repeats; i++) specRuns.push(await timed(() => buildFeedSpecs(app.store.items(), site, titles)));
 

@@ -6,7 +6,7 @@ import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/sour
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
-import { normalizeItem } from './normalize/normalize-item.ts';
+import { feedTitleOf, normalizeItem } from './normalize/normalize-item.ts';
 import { resolveUrl, TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
 import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
@@ -110,6 +110,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     const changes = mergeItems(ctx.store, source.id, applySourceFilter(fresh.kept, source.filter), started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
     const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
+    const feedTitle = feedTitleOf(feed);
     const state = succeeded({
       ...kept,
       ...(prunedKeys ? { prunedKeys } : {}),
@@ -117,7 +118,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...moved,
       httpStatus: result.status,
       itemsSeen: items.length,
-      ...(feed.title ? { feedTitle: feed.title } : {}),
+      ...(feedTitle ? { feedTitle } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
     }, started);
     const image = resolveUrl(feed.image, result.url);

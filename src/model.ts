@@ -1,7 +1,17 @@
 // Records shared by the stages from normalize on. Plain data: JSON-serialisable, no methods.
 
+declare const plain: unique symbol;
+
+/**
+ * Text a reader shows as it is: no markup, entities already decoded, no control characters, spaces collapsed.
+ * Made only by toPlainText (normalize/plain-text.ts), the one gate every title, author name and category
+ * label crosses, from a feed, a config file, an OPML file or the store; renderers take nothing else for those
+ * fields, and each writes it as text in its format (render/xml-text.ts htmlText for RSS's HTML-ish elements).
+ */
+export type PlainText = string & { readonly [plain]: true };
+
 export interface Author {
-  name?: string;
+  name?: PlainText;
   email?: string;
   uri?: string;
 }
@@ -20,7 +30,7 @@ export interface Item {
   sourceId: string;
   /** dedupe key within the source: g:<guid> | l:<canonical link> | h:<hash of title+date> */
   key: string;
-  title: string;
+  title: PlainText;
   link: string;
   /** link with case, default port, fragment and tracking parameters normalised; cross-source dedupe key */
   canonicalLink?: string;
@@ -32,7 +42,7 @@ export interface Item {
   summary?: string;
   content?: string;
   author?: Author;
-  categories: string[];
+  categories: PlainText[];
   enclosures: Enclosure[];
   /** BCP 47 language tag of the item, as declared by it or inherited from its feed */
   language?: string;
@@ -50,7 +60,7 @@ export interface Item {
 export interface SourceState {
   id: string;
   /** feed's own title and home page, from the last successful parse */
-  feedTitle?: string;
+  feedTitle?: PlainText;
   feedLink?: string;
   /** the feed's logo or icon URL, when it names one; shown on the per-source output feed */
   feedImage?: string;

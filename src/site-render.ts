@@ -2,6 +2,8 @@
 // each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
 import type { Config } from './config/types.ts';
 import { fetchUrlOf } from './ingest.ts';
+import type { PlainText } from './model.ts';
+import { toPlainText } from './normalize/plain-text.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { errorItemsOf } from './render/error-items.ts';
 import { FeedIndex, newestUpdated } from './render/feed-index.ts';
@@ -68,11 +70,11 @@ export class SiteRenderer {
     const { store, feeds } = this.#options;
     const config = this.#options.config();
     const states = store.sourceStates();
-    const titles: Record<string, string> = {};
+    const titles: Record<string, PlainText> = {};
     const sources = new Map<string, SourceInfo>();
     for (const s of config.sources) {
       const state = states[s.id];
-      titles[s.id] = s.title ?? state?.feedTitle ?? s.id;
+      titles[s.id] = s.title ?? state?.feedTitle ?? toPlainText(s.id, 'plain');
       sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
         ...(state?.feedImage ? { image: state.feedImage } : {}) });
     }
@@ -159,7 +161,7 @@ export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[]
     const state = states[s.id] ?? { id: s.id, consecutiveFailures: 0 };
     const moved = fetchUrlOf(s, state) !== s.url ? fetchUrlOf(s, state) : null;
     return {
-      id: s.id, title: s.title ?? state.feedTitle ?? s.id, url: s.url, enabled: s.enabled, items: store.countOf(s.id),
+      id: s.id, title: s.title ?? state.feedTitle ?? toPlainText(s.id, 'plain'), url: s.url, enabled: s.enabled, items: store.countOf(s.id),
       lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
       itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
       lastError: state.lastError ?? null, movedTo: moved,

@@ -65,7 +65,7 @@ export async function importOpml(opmlFile: string, configDir: string): Promise<I
       skipped.push({ ...where, reason: `listed again in the export; its folders were added as tags of "${same.id}"` });
       continue;
     }
-    const candidate = { id: deriveSourceId(feed.title, feed.url), url: feed.url, ...(feed.title ? { title: feed.title } : {}), tags: feed.tags };
+    const candidate = { id: deriveSourceId(feed.name, feed.url), url: feed.url, ...(feed.title ? { title: feed.title } : {}), tags: feed.tags };
     const checked = sourceSchema.safeParse(candidate);
     if (!checked.success) {
       skipped.push({ ...where, reason: checked.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') });

@@ -4,6 +4,7 @@ import { USER_AGENT } from '../app.ts';
 import { defaultConfig, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { SourceFetchError } from '../fetch/errors.ts';
+import { feedTitleOf } from '../normalize/normalize-item.ts';
 import { FeedParseError, SourceParseError } from '../parse/errors.ts';
 import { InspectError, inspectDocument } from './inspect-document.ts';
 import { reportStartError } from './start-error.ts';
@@ -59,7 +60,9 @@ export async function inspectCommand(positionals: string[], flags: InspectFlags)
     });
     process.stdout.write(items.map((item) => `${JSON.stringify(item)}\n`).join(''));
     const kind = feed.format === 'html' ? 'html page' : `${feed.format} feed`;
-    process.stderr.write(`${target}: ${kind}${feed.title ? ` "${feed.title}"` : ''}, ${items.length} items\n`);
+    // The title as the feeds would show it: a source's markup or escape codes never reach the terminal.
+    const title = feedTitleOf(feed);
+    process.stderr.write(`${target}: ${kind}${title ? ` "${title}"` : ''}, ${items.length} items\n`);
     return 0;
   } catch (err) {
     if (err instanceof SourceParseError || err instanceof SourceFetchError) {

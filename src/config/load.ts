@@ -1,12 +1,13 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { splitUrlCredentials } from './credentials.ts';
+import { toPlainText } from '../normalize/plain-text.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
 import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
 import { toPageSelectors } from './selector.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
-import type { Config, SourceConfig, TagRule } from './types.ts';
+import type { Config, SourceConfig, TagInfo, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
 
 export interface ConfigText {
@@ -106,7 +107,7 @@ function opmlSources(opmls: { file: string; feeds: OpmlFeed[] }[], existing: Sou
         if (!fromYaml.has(same)) same.tags = [...new Set([...same.tags, ...feed.tags])];
         continue;
       }
-      const candidate = { id: claimId(deriveSourceId(feed.title, feed.url), taken), url: feed.url, tags: feed.tags, ...(feed.title ? { title: feed.title } : {}) };
+      const candidate = { id: claimId(deriveSourceId(feed.name, feed.url), taken), url: feed.url, tags: feed.tags, ...(feed.title ? { title: feed.title } : {}) };
       const checked = sourceSchema.safeParse(candidate);
       if (!checked.success) {
         for (const issue of checked.error.issues) {
@@ -130,7 +131,8 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     ...(auth ? { auth } : {}),
     // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
     ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
-    ...(s.title !== undefined ? { title: s.title } : {}),
+    // Titles written in a config file are the operator's text, taken literally: "<T>" is three characters.
+    ...(s.title !== undefined ? { title: toPlainText(s.title, 'plain') } : {}),
     tags: [...new Set(s.tags)],
     schedule: s.schedule ?? globals.defaults.schedule,
     enabled: s.enabled,
@@ -146,8 +148,8 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
 function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): Config {
   return {
     files,
-    title: data.title,
-    ...(data.description !== undefined ? { description: data.description } : {}),
+    title: toPlainText(data.title, 'plain'),
+    ...(data.description !== undefined ? { description: toPlainText(data.description, 'plain') } : {}),
     baseUrl: data.baseUrl.replace(/\/+$/, ''),
     defaults: data.defaults,
     fetch: {
@@ -169,8 +171,15 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
     hosts: Object.fromEntries(Object.entries(data.hosts).map(([host, settings]) => [host.toLowerCase(), settings])),
     sources,
     ...(data.rules.length > 0 ? { rules: data.rules.map(toTagRule) } : {}),
-    ...(data.tags ? { tags: data.tags } : {}),
+    ...(data.tags ? { tags: tagInfos(data.tags) } : {}),
   };
+}
+
+function tagInfos(tags: NonNullable<ConfigFile['tags']>): Record<string, TagInfo> {
+  return Object.fromEntries(Object.entries(tags).map(([tag, info]) => [tag, {
+    ...(info.title !== undefined ? { title: toPlainText(info.title, 'plain') } : {}),
+    ...(info.description !== undefined ? { description: toPlainText(info.description, 'plain') } : {}),
+  }]));
 }
 
 function toTagRule(rule: ConfigFile['rules'][number]): TagRule {

@@ -1,11 +1,16 @@
 // OPML (a feed reader's subscription export) -> feeds with their folders as tags. Used both for
 // feeds/*.opml read as config and for `tributary import-opml`.
 import { xml2js, type Element } from 'xml-js';
+import type { PlainText } from '../model.ts';
+import { toPlainText } from '../normalize/plain-text.ts';
 import type { ConfigProblem } from './errors.ts';
 
 export interface OpmlFeed {
   url: string;
-  title?: string;
+  /** an OPML file comes from strangers: its outline's text is read like a feed's title, markup dropped */
+  title?: PlainText;
+  /** the outline's text as written: what the source's id is derived from, as it always was (ids never change) */
+  name?: string;
   /** enclosing folders, outermost first, plus the outline's own `category` entries */
   tags: string[];
   /** line of the outline, 1-based */
@@ -44,7 +49,8 @@ export function parseOpml(text: string, file: string): ParsedOpml {
         walk(element.elements, name ? [...folders, name] : folders);
         continue;
       }
-      feeds.push({ url, ...(name ? { title: name } : {}), tags: uniqueTags([...folders, ...categoryTags(attribute(element, 'category'))]), line });
+      const title = name ? toPlainText(name, 'text') : undefined;
+      feeds.push({ url, ...(title ? { title } : {}), ...(name ? { name } : {}), tags: uniqueTags([...folders, ...categoryTags(attribute(element, 'category'))]), line });
       // Some exports nest feeds under feeds; their children still count.
       walk(element.elements, folders);
     }

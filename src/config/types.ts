@@ -1,4 +1,5 @@
 import type { BasicAuth } from './credentials.ts';
+import type { PlainText } from '../model.ts';
 import type { PageSelectors } from './selector.ts';
 
 export interface SourceConfig {
@@ -11,7 +12,8 @@ export interface SourceConfig {
   type?: 'feed' | 'html';
   /** for type html: how the page's list becomes items */
   select?: PageSelectors;
-  title?: string;
+  /** names the source in the feeds and the index instead of its feed's own title */
+  title?: PlainText;
   tags: string[];
   /** node-cron expression; the config's default when the source names none */
   schedule: string;
@@ -41,8 +43,8 @@ export interface RetentionConfig {
 export interface Config {
   /** files the config was read from, for messages */
   files: string[];
-  title: string;
-  description?: string;
+  title: PlainText;
+  description?: PlainText;
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: {
@@ -101,6 +103,6 @@ export interface SourceFilter {
 }
 
 export interface TagInfo {
-  title?: string;
-  description?: string;
+  title?: PlainText;
+  description?: PlainText;
 }

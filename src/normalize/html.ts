@@ -1,5 +1,4 @@
 import sanitizeHtml from 'sanitize-html';
-import { decodeHTML } from 'entities';
 import { resolveUrl } from './urls.ts';
 
 // What readers need to show a news story; svg, math, style, iframe and textarea stay out on purpose
@@ -20,7 +19,7 @@ const DATA_IMAGE = /^data:image\/(png|gif|jpeg|webp|avif);base64,[a-z0-9+/=\s]*$
 // placeholder in src; a reader runs no script to swap them.
 const LAZY_SRC = ['data-src', 'data-original', 'data-lazy-src', 'data-actualsrc'];
 // Dropped with everything inside them: what runs, embeds, styles or asks for input.
-const DROPPED_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'select', 'button', 'noscript', 'iframe', 'object',
+export const DROPPED_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'select', 'button', 'noscript', 'iframe', 'object',
   'embed', 'applet', 'svg', 'math', 'template', 'title', 'head', 'frameset', 'frame'];
 
 /**
@@ -64,33 +63,4 @@ export function cleanHtml(html: string | undefined, base: string | undefined): s
     exclusiveFilter: (frame) => frame.tag === 'img' && !frame.attribs.src,
   });
   return clean.trim() || undefined;
-}
-
-const BLOCK_EDGE = /<(?:br|hr|\/?(?:p|div|li|dt|dd|h[1-6]|tr|td|th|blockquote|pre|figcaption|section|article))\b[^<>]*>/gi;
-
-/** Plain text of an HTML fragment or of entity-laden text: tags dropped, entities decoded, spaces collapsed. */
-export function htmlToText(html: string): string {
-  // Lines and blocks end words: "<p>a</p><p>b</p>" reads "a b", not "ab".
-  const spaced = html.replace(BLOCK_EDGE, ' $&');
-  const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROPPED_WITH_CONTENT });
-  return collapse(decodeHTML(withoutTags));
-}
-
-/** Decodes entities (often doubly escaped in RSS titles) and, when tags are present, drops them. */
-export function textTitle(title: string, isHtml: boolean): string {
-  let text = title;
-  if (isHtml || INLINE_HTML_TAG.test(text)) text = htmlToText(text);
-  else text = collapse(decodeHTML(decodeHTML(text)));
-  return text;
-}
-
-// RSS titles are text, but CMSs leak formatting tags into them; only real HTML tags count, so a title
-// like "Why <T> matters" keeps its angle brackets.
-const INLINE_HTML_TAG = /<\/?(?:a|b|i|u|s|em|strong|span|font|br|sup|sub|small|big|code|mark|del|ins|q|abbr|cite|p|div|img)\b[^<>]*>/i;
-
-// Control characters (from JSON Feed, or entities decoded here) are not text a reader can show.
-const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F\uFFFE\uFFFF]/g;
-
-function collapse(text: string): string {
-  return text.replace(CONTROL, '').replace(/[\s\u00a0\u3000]+/g, ' ').trim();
 }

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import type { Author, Item } from '../model.ts';
-import type { RawItem } from '../parse/types.ts';
+import type { Author, Item, PlainText } from '../model.ts';
+import type { ParsedFeed, RawItem } from '../parse/types.ts';
 import { parseDate, parseRelativeDate } from './dates.ts';
 import { titleFingerprint } from './fingerprint.ts';
-import { cleanHtml, htmlToText, textTitle } from './html.ts';
+import { cleanHtml } from './html.ts';
+import { toPlainText } from './plain-text.ts';
 import { canonicalUrl, resolveUrl, TRACKING_PARAMS, withoutTrackingParams, type TrackingParams } from './urls.ts';
 
 export interface NormalizeContext {
@@ -35,8 +36,8 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   const htmlBase = raw.base ?? link ?? ctx.feedUrl;
   const summary = cleanHtml(raw.summary, raw.summaryBase ?? htmlBase);
   const content = cleanHtml(raw.content, raw.contentBase ?? htmlBase);
-  const title = clip(raw.title ? textTitle(raw.title, raw.titleIsHtml ?? false) : '', MAX_TITLE)
-    || clip(htmlToText(summary ?? content ?? ''), 80) || '(untitled)';
+  const title = toPlainText(raw.title ?? '', raw.titleIsHtml ? 'html' : 'text', MAX_TITLE)
+    || toPlainText(summary ?? content ?? '', 'html', 80) || toPlainText('(untitled)', 'plain');
 
   const nowIso = ctx.now.toISOString();
   const dateCtx = { timezone: ctx.timezone };
@@ -58,7 +59,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
     published: publishedIso,
     updated: updatedIso,
     firstSeen: nowIso,
-    categories: [...new Set(raw.categories.map((c) => textTitle(c, false)).filter(Boolean))],
+    categories: [...new Set(raw.categories.map((c) => toPlainText(c, 'text')).filter(Boolean))],
     enclosures: raw.enclosures.flatMap((e) => {
       const url = resolveUrl(e.url, base);
       return url ? [{ ...e, url }] : [];
@@ -82,11 +83,16 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   return item;
 }
 
+/** The feed's own title as plain text (a source's name in the feeds and the index); undefined when it has none. */
+export function feedTitleOf(feed: Pick<ParsedFeed, 'title' | 'titleIsHtml'>): PlainText | undefined {
+  return toPlainText(feed.title ?? '', feed.titleIsHtml ? 'html' : 'text', MAX_TITLE) || undefined;
+}
+
 function authorOf(raw: RawItem, base: string): Author | undefined {
   if (!raw.author) return undefined;
   const author: Author = {};
-  const name = raw.author.name ? textTitle(raw.author.name, false) : '';
-  if (name) author.name = clip(name, 200);
+  const name = toPlainText(raw.author.name ?? '', 'text', 200);
+  if (name) author.name = name;
   const email = raw.author.email?.trim().replace(/^mailto:/i, '');
   if (email && /^[^\s@<>()]+@[^\s@<>()]+$/.test(email)) author.email = email;
   const uri = resolveUrl(raw.author.uri, base);
@@ -145,11 +151,6 @@ export function contentHash(item: Omit<Item, 'hash'> | Item): string {
 function sane(date: Date | undefined, now: Date): Date | undefined {
   if (!date) return undefined;
   return date.getTime() > now.getTime() + FUTURE_TOLERANCE_MS ? undefined : date;
-}
-
-function clip(text: string, max: number): string {
-  const chars = [...text];
-  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
 }
 
 function sha1(text: string): string {

@@ -59,7 +59,7 @@ export function atomAuthor(node: unknown): RawAuthor | undefined {
   return Object.keys(author).length ? author : undefined;
 }
 
-interface TextValue {
+export interface TextValue {
   value: string;
   isHtml: boolean;
 }
@@ -68,7 +68,7 @@ interface TextValue {
  * An Atom text construct: type text | html | xhtml (1.0), or a MIME type with mode escaped | xml | base64 (0.3).
  * Out-of-line content (src="…") and non-text media types have no text to show.
  */
-function textConstruct(node: unknown, markup: string | undefined): TextValue | undefined {
+export function textConstruct(node: unknown, markup: string | undefined): TextValue | undefined {
   if (node === undefined || attrOf(node, 'src')) return undefined;
   if (markup !== undefined) return { value: markup, isHtml: true };
   const type = (attrOf(node, 'type') ?? 'text').trim().toLowerCase();

@@ -1,5 +1,5 @@
 import Parser from 'rss-parser';
-import { atomAuthor, atomEntry } from './atom-entry.ts';
+import { atomAuthor, atomEntry, textConstruct, type TextValue } from './atom-entry.ts';
 import { FeedParseError, NotAFeedError, XmlLimitError } from './errors.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { prepareXml } from './prepare-xml.ts';
@@ -95,7 +95,8 @@ function atomFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFe
     ...optional('author', atomAuthor(childOf(root, 'author'))),
   };
   const items = (output.items as Loose[]).map((item, i) => atomEntry(item.node, scan.items[i] ?? {}, context));
-  return feedOf('atom', output, context, items);
+  // A feed's title is a text construct like an entry's: rss-parser reads type="xhtml" as no title and base64 as its code.
+  return feedOf('atom', output, context, items, textConstruct(childOf(root, 'title'), scan.feed.title));
 }
 
 function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFeed {
@@ -109,10 +110,16 @@ function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFee
     ...optional('language', language || undefined),
   };
   const items = (output.items as Loose[]).map((item, i) => rssItem(item.node, scan.items[i] ?? {}, context));
-  return feedOf(output.format, output, context, items);
+  // Elements inside the channel's <title> are HTML pasted in unescaped; entities alone are the usual RSS text.
+  const markup = scan.feed.title;
+  const title = markup !== undefined ? { value: markup, isHtml: true } : optionalText(textOf(childOf(channel, 'title')));
+  return feedOf(output.format, output, context, items, title);
 }
 
-function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: string; documentUrl?: string; language?: string }, items: RawItem[]): ParsedFeed {
+function feedOf(
+  format: ParsedFeed['format'], output: Loose, context: { base?: string; documentUrl?: string; language?: string }, items: RawItem[],
+  title: TextValue | undefined,
+): ParsedFeed {
   // Feed-level links resolve against xml:base when there is one, else the URL the document came from.
   const base = context.base ?? context.documentUrl;
   const found = output.format === 'atom' ? output.link : childrenOf(output.channel, 'link').map((l) => textOf(l)?.trim()).find(Boolean);
@@ -127,7 +134,8 @@ function feedOf(format: ParsedFeed['format'], output: Loose, context: { base?: s
   const image = absolute(output.format === 'atom' ? childText(output.root, 'logo', 'icon') : childText(childOf(output.channel, 'image'), 'url'));
   return {
     format,
-    ...optional('title', textOf(output.title)?.trim() || undefined),
+    ...optional('title', title?.value.trim() || undefined),
+    ...(title?.isHtml && title.value.trim() ? { titleIsHtml: true } : {}),
     ...optional('link', absolute(found)),
     ...optional('selfUrl', self && URL.canParse(self) ? self : undefined),
     ...optional('language', context.language),
@@ -145,6 +153,10 @@ function freshnessOf(node: unknown): Pick<ParsedFeed, 'ttl' | 'updatePeriod' | '
     ...optional('updatePeriod', childText(node, 'sy:updatePeriod')?.trim() || undefined),
     ...optional('updateFrequency', number(childText(node, 'sy:updateFrequency'))),
   };
+}
+
+function optionalText(value: string | undefined): TextValue | undefined {
+  return value === undefined ? undefined : { value, isHtml: false };
 }
 
 function looksLikeHtml(head: string): boolean {

@@ -45,7 +45,10 @@ export interface RawItem {
 export interface ParsedFeed {
   /** html: a web page read through a source's CSS selectors (parse/html-page.ts) */
   format: 'rss' | 'atom' | 'rdf' | 'json' | 'html';
+  /** as written, like an item's title: normalize/ makes plain text of it (feedTitleOf) */
   title?: string;
+  /** true when the title is HTML (Atom type="html"/"xhtml", base64 HTML, elements inside an RSS <title>) */
+  titleIsHtml?: boolean;
   /** the feed's home page */
   link?: string;
   /** the URL the feed names as its own (Atom rel="self", atom:link in RSS, JSON Feed feed_url), when absolute */

@@ -19,6 +19,8 @@ export type ItemMarkup = Record<string, string>;
 export interface XmlScan {
   /** per item (rss/channel/item, rdf:RDF/item or feed/entry), in document order: the order rss-parser lists them */
   items: ItemMarkup[];
+  /** the feed's own <title> when it holds elements (Atom xhtml, HTML pasted into an RSS channel title) */
+  feed: ItemMarkup;
 }
 
 const MARKUP_FIELDS = new Set(['title', 'summary', 'content', 'description', 'content:encoded']);
@@ -41,9 +43,10 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
   const parser = sax.parser(true, { trim: false, normalize: false, position: true });
   const stack: Open[] = [];
   const items: ItemMarkup[] = [];
+  const feed: ItemMarkup = {};
   let itemDepth = 0;
   let channels = 0;
-  let capture: { field: string; depth: number; writer: HtmlWriter } | undefined;
+  let capture: { into: ItemMarkup; field: string; depth: number; writer: HtmlWriter } | undefined;
 
   parser.onopentag = (tag) => {
     tick();
@@ -62,7 +65,9 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
       items.push({});
       itemDepth = depth;
     } else if (itemDepth && depth === itemDepth + 1 && MARKUP_FIELDS.has(tag.name)) {
-      capture = { field: tag.name, depth, writer: new HtmlWriter() };
+      capture = { into: items[items.length - 1]!, field: tag.name, depth, writer: new HtmlWriter() };
+    } else if (!itemDepth && tag.name === 'title' && isFeedHead(stack, channels)) {
+      capture = { into: feed, field: tag.name, depth, writer: new HtmlWriter() };
     }
   };
   parser.onclosetag = (name) => {
@@ -71,7 +76,7 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
     if (capture && depth > capture.depth) capture.writer.close(name);
     else if (capture && depth === capture.depth) {
       const html = capture.writer.html();
-      if (html !== undefined) items[items.length - 1]![capture.field] ??= html;
+      if (html !== undefined) capture.into[capture.field] ??= html;
       capture = undefined;
     } else if (depth === itemDepth) itemDepth = 0;
   };
@@ -84,7 +89,7 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
     throw new FeedParseError(`unparsable XML: ${what} (${[line, column].filter(Boolean).join(', ').toLowerCase()})`, { cause: err });
   };
   parser.write(xml).close();
-  return { items };
+  return { items, feed };
 }
 
 /**
@@ -107,6 +112,13 @@ function isItem(stack: Open[], channels: number): boolean {
   if (stack.length === 2) return (root === 'feed' && name === 'entry') || (root === 'rdf:RDF' && name === 'item');
   // rss-parser reads the items of the first <channel> only.
   return stack.length === 3 && root === 'rss' && stack[1]!.name === 'channel' && channels === 1 && name === 'item';
+}
+
+/** Whether the element just opened is a child of the feed itself: Atom <feed>, the first RSS <channel>, RDF's <channel>. */
+function isFeedHead(stack: Open[], channels: number): boolean {
+  const root = stack[0]!.name;
+  if (stack.length === 2) return root === 'feed';
+  return stack.length === 3 && stack[1]!.name === 'channel' && ((root === 'rss' && channels === 1) || root === 'rdf:RDF');
 }
 
 const VOID = new Set(['area', 'base', 'br', 'col', 'embed', 'hr', 'img', 'input', 'link', 'meta', 'param', 'source', 'track', 'wbr']);

@@ -1,4 +1,5 @@
 import type { Item } from '../model.ts';
+import { toPlainText } from '../normalize/plain-text.ts';
 import { newestFirst } from '../store/store.ts';
 import { EMPTY_FEED_DATE } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
@@ -130,7 +131,9 @@ function composedSpec(query: TagQuery, snapshot: Snapshot): FeedSpec {
   const all = snapshot.sorted.filter((item) => matchesTagQuery(itemTags(item, ctx.tagsOf, ctx.ruleTags), query));
   return {
     path: `tags/${query.key}`, kind: 'tag', name: query.key,
-    title: `${site.title} · ${query.key}`, description: `Latest items tagged ${describeTagQuery(query)}`,
+    // The query comes from a reader's URL: it is text in the titles, never markup.
+    title: toPlainText(`${site.title} · ${query.key}`, 'plain'),
+    description: toPlainText(`Latest items tagged ${describeTagQuery(query)}`, 'plain'),
     items: all.slice(0, site.limit),
     all,
   };

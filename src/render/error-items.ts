@@ -2,13 +2,14 @@
 // feeds sees the outage. Built at render time from the source's state, never stored: it disappears with the
 // failure. Its id (and date) change at most once a day: a reader shows one item per day of outage, not one
 // per failed fetch.
-import type { Item, SourceState } from '../model.ts';
+import type { Item, PlainText, SourceState } from '../model.ts';
+import { toPlainText } from '../normalize/plain-text.ts';
 
 export interface ErrorItemContext {
   /** authority of tag: ids (the service's host name) */
   idAuthority: string;
   /** the source's title as the feeds show it */
-  title: string;
+  title: PlainText;
   /** the source's configured URL */
   url: string;
 }
@@ -17,13 +18,13 @@ export interface ErrorItemContext {
 export function errorItemsOf(
   sources: readonly { id: string; url: string; enabled: boolean; errorItems?: boolean }[],
   states: Readonly<Record<string, SourceState>>,
-  titles: Readonly<Record<string, string>>,
+  titles: Readonly<Record<string, PlainText>>,
   idAuthority: string,
 ): Map<string, Item> {
   const items = new Map<string, Item>();
   for (const s of sources) {
     const state = states[s.id];
-    const item = s.errorItems && s.enabled && state ? errorItem(state, { idAuthority, title: titles[s.id] ?? s.id, url: s.url }) : undefined;
+    const item = s.errorItems && s.enabled && state ? errorItem(state, { idAuthority, title: titles[s.id] ?? toPlainText(s.id, 'plain'), url: s.url }) : undefined;
     if (item) items.set(s.id, item);
   }
   return items;
@@ -44,7 +45,8 @@ export function errorItem(state: SourceState, ctx: ErrorItemContext): Item | und
     id: `tag:${ctx.idAuthority},${day}:${state.id}/fetch-error`,
     sourceId: state.id,
     key: `error:${day}`,
-    title: text.length > 200 ? `${text.slice(0, 199)}…` : text,
+    // The error message may quote the source's answer: it is text like any title.
+    title: toPlainText(text, 'plain', 200),
     link: state.feedLink ?? ctx.url,
     published,
     updated: published,

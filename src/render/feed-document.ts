@@ -1,17 +1,17 @@
 // What every output format shares: the document being rendered, its links, and the feed@6 options built
 // from it. The format modules (atom.ts, rss.ts, json-feed.ts) add what is particular to each.
 import { Feed, type Item as FeedItem } from 'feed';
-import type { Item } from '../model.ts';
+import type { Item, PlainText } from '../model.ts';
 import type { RuleTags } from '../rules/tagger.ts';
 import { itemTags, type FeedSpec } from './feed-specs.ts';
-import { cdataSafe, xmlText } from './xml-text.ts';
+import { cdataSafe, htmlText, xmlText } from './xml-text.ts';
 
 export type FeedFormat = 'atom' | 'rss' | 'json';
 
 export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
 
 export interface SourceInfo {
-  title: string;
+  title: PlainText;
   /** the source feed's URL */
   url: string;
   /** the source's home page, when its feed names one */
@@ -100,10 +100,13 @@ export function baseFeed(doc: FeedDocument, ctx: RenderContext, format: FeedForm
   const { spec } = doc;
   const language = sharedLanguage(doc.items);
   const image = spec.kind === 'source' ? ctx.sources.get(spec.name)?.image : undefined;
+  // RSS readers render the channel's title and description as HTML as often as not (rss.ts, htmlText);
+  // Atom says its titles are text, and JSON Feed's are strings.
+  const text = format === 'rss' ? (value: PlainText) => xmlText(htmlText(value)) : xmlText;
   return new Feed({
     id: feedUrl(ctx.baseUrl, spec.path, 'atom') + doc.idQuery,
-    title: xmlText(spec.title),
-    description: xmlText(spec.description),
+    title: text(spec.title),
+    description: text(spec.description),
     link: `${ctx.baseUrl}/`,
     // Atom needs an author on the feed unless every entry has one; the aggregator itself signs the feed.
     author: { name: xmlText(spec.title), link: `${ctx.baseUrl}/` },

@@ -1,4 +1,4 @@
-import type { Item } from '../model.ts';
+import type { Item, PlainText } from '../model.ts';
 import type { RuleTags } from '../rules/tagger.ts';
 import { newestFirst, type ItemChange } from '../store/store.ts';
 import {
@@ -14,7 +14,7 @@ export interface IndexedItems {
 
 export interface FeedIndexInput {
   site: SiteInfo;
-  sourceTitles: Record<string, string>;
+  sourceTitles: Record<string, PlainText>;
   ruleTags?: RuleTags;
   /** items shown in one source's feed and nowhere else (a failing source's error item) */
   sourceOnly?: ReadonlyMap<string, Item>;

@@ -1,5 +1,6 @@
 import type { TagInfo } from '../config/types.ts';
-import type { Item } from '../model.ts';
+import type { Item, PlainText } from '../model.ts';
+import { toPlainText } from '../normalize/plain-text.ts';
 import type { RuleTags } from '../rules/tagger.ts';
 import { newestFirst } from '../store/store.ts';
 
@@ -10,8 +11,8 @@ export interface FeedSpec {
   kind: 'latest' | 'tag' | 'source';
   /** the tag or source id, for titles */
   name: string;
-  title: string;
-  description: string;
+  title: PlainText;
+  description: PlainText;
   /** the newest `limit` items: the feed itself (page 1) */
   items: Item[];
   /** every stored item of the feed, newest first: older pages and filtered views are cut from it */
@@ -19,11 +20,11 @@ export interface FeedSpec {
 }
 
 export interface SiteInfo {
-  title: string;
-  description?: string;
+  title: PlainText;
+  description?: PlainText;
   baseUrl: string;
   limit: number;
-  sources: { id: string; url: string; title?: string; tags: string[]; enabled: boolean }[];
+  sources: { id: string; url: string; title?: PlainText; tags: string[]; enabled: boolean }[];
   /** tag rules: each rule's tag gets its feeds even before an item matches */
   rules?: readonly { tag: string }[];
   /** configured titles and descriptions of tag feeds */
@@ -45,7 +46,7 @@ export interface FeedLists {
  * one source's feed and nowhere else (a failing source's error item).
  */
 export function buildFeedSpecs(
-  items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, string>, ruleTags?: RuleTags,
+  items: readonly Item[], site: SiteInfo, sourceTitles: Record<string, PlainText>, ruleTags?: RuleTags,
   sourceOnly: ReadonlyMap<string, Item> = new Map(),
 ): FeedSpec[] {
   const lists = feedLists(items, site, ruleTags);
@@ -78,23 +79,25 @@ export function listOf(lists: FeedLists, head: Pick<FeedHead, 'kind' | 'name'>):
 }
 
 /** Every feed of the site in order (latest, tags, sources) with its title and description. */
-export function feedHeads(site: SiteInfo, sourceTitles: Record<string, string>): FeedHead[] {
+export function feedHeads(site: SiteInfo, sourceTitles: Record<string, PlainText>): FeedHead[] {
+  // Joins of plain texts are plain text; passing them through the gate again keeps the type honest.
+  const text = (value: string) => toPlainText(value, 'plain');
   const heads: FeedHead[] = [{
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
-    description: site.description ?? `Latest news from ${site.sources.length} sources`,
+    description: site.description ?? text(`Latest news from ${site.sources.length} sources`),
   }];
   for (const tag of allTags(site)) {
     const info = site.tags?.[tag];
     heads.push({
       path: `tags/${tag}`, kind: 'tag', name: tag,
-      title: info?.title ?? `${site.title} · ${tag}`, description: info?.description ?? `Latest items tagged ${tag}`,
+      title: info?.title ?? text(`${site.title} · ${tag}`), description: info?.description ?? text(`Latest items tagged ${tag}`),
     });
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
     heads.push({
-      path: `sources/${source.id}`, kind: 'source', name: source.id, title: `${site.title} · ${title}`,
-      description: `Items of ${title}`,
+      path: `sources/${source.id}`, kind: 'source', name: source.id, title: text(`${site.title} · ${title}`),
+      description: text(`Items of ${title}`),
     });
   }
   return heads;

@@ -8,7 +8,7 @@ import {
   baseFeed, categoriesOf, commonFields, enclosureType, feedUrl, selfUrl,
   type FeedDocument, type RenderContext,
 } from './feed-document.ts';
-import { attr, cdataSafe, xmlText } from './xml-text.ts';
+import { attr, cdataSafe, htmlText, xmlText } from './xml-text.ts';
 
 export function renderRss(doc: FeedDocument, ctx: RenderContext): string {
   const feed = baseFeed(doc, ctx, 'rss');
@@ -16,6 +16,9 @@ export function renderRss(doc: FeedDocument, ctx: RenderContext): string {
   feed.addExtension({ name: 'atom:link', objects: channelLinks(doc, ctx) as unknown as Record<string, unknown> });
   for (const item of doc.items) {
     const fields = commonFields(item);
+    // Every text element goes out as htmlText: readers render some of them as HTML.
+    const author = fields.author?.[0];
+    if (author && item.author?.name) author.name = xmlText(htmlText(item.author.name));
     const extensions: Extension[] = [guid(item)];
     const enclosure = item.enclosures[0];
     // RSS allows one enclosure per item; validators warn on more. Atom and JSON Feed carry them all.
@@ -25,10 +28,10 @@ export function renderRss(doc: FeedDocument, ctx: RenderContext): string {
       } } });
     }
     const source = ctx.sources.get(item.sourceId);
-    if (source) extensions.push({ name: 'source', objects: { _attributes: { url: attr(source.url) }, _text: xmlText(source.title) } });
+    if (source) extensions.push({ name: 'source', objects: { _attributes: { url: attr(source.url) }, _text: xmlText(htmlText(source.title)) } });
     // RSS <author> must be an e-mail address; a bare name goes to dc:creator instead.
     if (item.author?.name && !item.author.email) {
-      extensions.push({ name: 'dc:creator', objects: { _text: xmlText(item.author.name) } });
+      extensions.push({ name: 'dc:creator', objects: { _text: xmlText(htmlText(item.author.name)) } });
       delete fields.author;
     }
     // Readers that know only <description> must find the text there, and validators want a description
@@ -39,8 +42,8 @@ export function renderRss(doc: FeedDocument, ctx: RenderContext): string {
     }
     feed.addItem({
       ...fields,
-      title: cdataSafe(xmlText(item.title)),
-      category: categoriesOf(item, ctx).map((name) => ({ name })),
+      title: cdataSafe(xmlText(htmlText(item.title))),
+      category: categoriesOf(item, ctx).map((name) => ({ name: htmlText(name) })),
       extensions,
     });
   }

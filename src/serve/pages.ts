@@ -1,10 +1,11 @@
+import type { PlainText } from '../model.ts';
 import type { FeedSpec } from '../render/feed-specs.ts';
 import { feedUrl, type FeedFormat } from '../render/render-feed.ts';
 
 /** A source's fetch health as /status and the index show it; null where there is nothing to tell yet. */
 export interface SourceStatus {
   id: string;
-  title: string;
+  title: PlainText;
   /** the configured URL */
   url: string;
   enabled: boolean;
@@ -24,8 +25,8 @@ export interface SourceStatus {
 }
 
 export interface SiteSummary {
-  title: string;
-  description?: string;
+  title: PlainText;
+  description?: PlainText;
   baseUrl: string;
   feeds: FeedSpec[];
   sources: SourceStatus[];

@@ -4,6 +4,7 @@
 import type { Item, SourceState } from '../model.ts';
 import { StoreCorruptError, StoreVersionError } from './errors.ts';
 import { storedItemsProblem } from './stored-items.ts';
+import { plainStoredItems, plainStoredStates } from './stored-text.ts';
 
 export const STORE_VERSION = 2;
 
@@ -64,6 +65,8 @@ export function migrateStore(raw: unknown, file: string): MigratedStore {
   if (problem) throw new StoreCorruptError(file, `not a usable Tributary store: ${problem}`);
   const { sources, ...rest } = data as unknown as StoreData & { sources?: Record<string, SourceState> };
   const legacy = sources && typeof sources === 'object' && !Array.isArray(sources) ? sources : undefined;
+  plainStoredItems(rest.items);
+  if (legacy) plainStoredStates(legacy);
   return { data: rest as StoreData, from, ...(legacy ? { legacySources: legacy } : {}) };
 }
 
@@ -81,5 +84,6 @@ export function readSourceStates(raw: unknown, file: string): SourceStateData {
     throw new StoreCorruptError(file, 'not a Tributary source state file');
   }
   if (data.version > STORE_VERSION) throw new StoreVersionError(file, data.version, READABLE);
+  plainStoredStates(data.sources);
   return { version: STORE_VERSION, sources: data.sources };
 }

@@ -9,6 +9,7 @@ import { FeedSet } from '../../src/render/feed-set.ts';
 import { SiteRenderer } from '../../src/site-render.ts';
 import { ItemStore } from '../../src/store/store.ts';
 import { sampleItem } from '../helpers/sample-items.ts';
+import { plain } from '../helpers/plain-text.ts';
 
 const CONFIG = parseConfig(`title: Test Wire
 baseUrl: http://tributary.test
@@ -84,7 +85,7 @@ sources:
     const store = await ItemStore.open(dir);
     const feeds = new FeedSet();
     const renderer = new SiteRenderer({ config: () => config, store, feeds, composed: new ComposedFeeds(), hubs: () => hubs });
-    store.apply([sampleItem(1, { title: 'LLM news' }), sampleItem(2)], []);
+    store.apply([sampleItem(1, { title: plain('LLM news') }), sampleItem(2)], []);
     renderer.render();
     expect(feeds.get('tags/ai', 'atom')).toBeUndefined();
     // What a fresh renderer (a restart) serves under a config: the reloaded one must serve the same bytes.

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { chooseKeyMode, keyItems, type KeyMode } from '../../../src/dedupe/source-key.ts';
 import type { Item } from '../../../src/model.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 function item(n: number, fields: { guid?: string; link?: string; date?: string; title?: string }): Item {
   const published = fields.date ?? '2025-03-10T10:00:00.000Z';
   return {
     id: `i${n}`, sourceId: 's', key: fields.guid !== undefined ? `g:${fields.guid}` : fields.link ? `l:${fields.link}` : `h:${n}`,
-    title: fields.title ?? `T${n}`, link: fields.link ?? 'https://s.example/', ...(fields.link ? { canonicalLink: fields.link } : {}),
+    title: plain(fields.title ?? `T${n}`), link: fields.link ?? 'https://s.example/', ...(fields.link ? { canonicalLink: fields.link } : {}),
     published, updated: published, firstSeen: published, categories: [], enclosures: [], alsoIn: [], hash: `${n}`,
   };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cleanHtml, htmlToText, textTitle } from '../../../src/normalize/html.ts';
+import { cleanHtml } from '../../../src/normalize/html.ts';
+import { toPlainText } from '../../../src/normalize/plain-text.ts';
 
 const BASE = 'https://news.example.cn/2025/03/09/story.html';
 const SMALL_PNG = 'data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==';
@@ -79,16 +80,16 @@ const titleRows: { why: string; title: string; isHtml: boolean; expected: string
   { why: 'collapses spaces, no-break spaces and ideographic spaces', title: '  多个   空格\u3000全角\u00a0空格 ', isHtml: false, expected: '多个 空格 全角 空格' },
 ];
 
-describe('textTitle', () => {
+describe('toPlainText of titles', () => {
   for (const { why, title, isHtml, expected } of titleRows) {
     it(why, () => {
-      expect(textTitle(title, isHtml)).toBe(expected);
+      expect(toPlainText(title, isHtml ? 'html' : 'text')).toBe(expected);
     });
   }
 });
 
-describe('htmlToText', () => {
+describe('toPlainText of HTML', () => {
   it('drops tags and script text, decodes entities and collapses spaces', () => {
-    expect(htmlToText('<p>第一段&nbsp;&amp;</p>\n<script>var x = 1;</script><p>第二段</p>')).toBe('第一段 & 第二段');
+    expect(toPlainText('<p>第一段&nbsp;&amp;</p>\n<script>var x = 1;</script><p>第二段</p>', 'html')).toBe('第一段 & 第二段');
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { cleanHtml, htmlToText, textTitle } from '../../../src/normalize/html.ts';
+import { cleanHtml } from '../../../src/normalize/html.ts';
+import { toPlainText } from '../../../src/normalize/plain-text.ts';
 import { parseFeed } from '../../../src/parse/parse-feed.ts';
 
 const BASE = 'https://news.example.com/2025/03/story.html';
@@ -66,16 +67,16 @@ const titles: [string, string, boolean, string][] = [
   ['control characters dropped', 'Bell\u0007 and escape\u001b', false, 'Bell and escape'],
 ];
 
-describe('textTitle makes plain text of titles', () => {
+describe('toPlainText makes plain text of titles', () => {
   it.each(titles)('%s', (_what, title, isHtml, expected) => {
-    expect(textTitle(title, isHtml)).toBe(expected);
+    expect(toPlainText(title, isHtml ? 'html' : 'text')).toBe(expected);
   });
 
   it.each([
     ['drops the content of script and style', '<p>a</p><script>b</script><style>c</style>d', 'a d'],
     ['ends words at line breaks and blocks', 'Hello<br>world<p>one</p><p>two</p><ul><li>x</li><li>y</li></ul>', 'Hello world one two x y'],
     ['keeps inline markup inside words', 'in<b>line</b> <i>text</i>', 'inline text'],
-  ])('htmlToText %s', (_what, html, expected) => {
-    expect(htmlToText(html)).toBe(expected);
+  ])('html form %s', (_what, html, expected) => {
+    expect(toPlainText(html, 'html')).toBe(expected);
   });
 });

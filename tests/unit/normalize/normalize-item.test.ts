@@ -13,7 +13,7 @@ const CTX: NormalizeContext = {
 interface Row {
   quirk: string;
   raw: Partial<RawItem>;
-  expected: Partial<Item>;
+  expected: { [K in keyof Item]?: unknown };
   absent?: (keyof Item)[];
   ctx?: Partial<NormalizeContext>;
 }

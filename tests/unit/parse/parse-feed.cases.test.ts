@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FeedParseError } from '../../../src/parse/errors.ts';
 import { parseFeed } from '../../../src/parse/parse-feed.ts';
 import type { ParsedFeed } from '../../../src/parse/types.ts';
+import { feedTitleOf } from '../../../src/normalize/normalize-item.ts';
 
 function fixture(name: string): string {
   return readFileSync(new URL(`../../fixtures/unit/parse/${name}`, import.meta.url), 'utf8');
@@ -159,6 +160,44 @@ describe('parseFeed: Atom', () => {
     expect(items[2]!.titleIsHtml).toBe(true);
     expect(items[0]!.titleIsHtml).toBeUndefined();
   });
+});
+
+const ATOM = 'xmlns="http://www.w3.org/2005/Atom"';
+const atomFeed = (title: string) => `<feed ${ATOM}>${title}<id>urn:x</id><updated>2025-03-09T00:00:00Z</updated>`
+  + '<entry><id>urn:e</id><title>Entry</title><updated>2025-03-09T00:00:00Z</updated></entry></feed>';
+const rssFeed = (title: string) => `<rss version="2.0"><channel>${title}<link>https://x.example/</link><description>d</description>`
+  + '<image><url>https://x.example/logo.png</url><title>Logo title</title><link>https://x.example/</link></image>'
+  + '<item><title>Item</title><link>https://x.example/1</link></item></channel></rss>';
+const base64 = (text: string) => Buffer.from(text, 'utf8').toString('base64');
+
+// The feed's own title, read as each format writes it, and the plain text normalize makes of it (a source's name
+// in every output feed and the index).
+const feedTitleRows: { why: string; doc: string; title: string | undefined; isHtml: boolean; plain: string | undefined }[] = [
+  { why: 'Atom type="html": HTML, its markup dropped from the plain text', doc: atomFeed('<title type="html">News &lt;img src=x onerror=alert(1)&gt;&amp;amp; Views</title>'),
+    title: 'News <img src=x onerror=alert(1)>&amp; Views', isHtml: true, plain: 'News & Views' },
+  { why: 'Atom type="xhtml": its text kept, not lost', doc: atomFeed('<title type="xhtml"><div xmlns="http://www.w3.org/1999/xhtml">Deep <em>Space</em> &amp; <img src="x" onerror="alert(1)"/>Time</div></title>'),
+    title: 'Deep <em>Space</em> &amp; <img src="x" onerror="alert(1)">Time', isHtml: true, plain: 'Deep Space & Time' },
+  { why: 'Atom 0.3 mode="base64" HTML: decoded, not its base64 code', doc: `<feed version="0.3" xmlns="http://purl.org/atom/ns#"><title type="text/html" mode="base64">${base64('Base64 <img src=x onerror=alert(1)>Wire')}</title><modified>2025-03-09T00:00:00Z</modified></feed>`,
+    title: 'Base64 <img src=x onerror=alert(1)>Wire', isHtml: true, plain: 'Base64 Wire' },
+  { why: 'Atom type="text": text, an escaped tag in it is text', doc: atomFeed('<title type="text">Why &lt;T&gt; matters</title>'),
+    title: 'Why <T> matters', isHtml: false, plain: 'Why <T> matters' },
+  { why: 'RSS: text with entities, a leaked img tag dropped', doc: rssFeed('<title>News &lt;img src=x onerror=alert(1)&gt;</title>'),
+    title: 'News <img src=x onerror=alert(1)>', isHtml: false, plain: 'News' },
+  { why: 'RSS: elements pasted unescaped into the channel title are HTML', doc: rssFeed('<title>Raw <b>bold</b> title</title>'),
+    title: 'Raw <b>bold</b> title', isHtml: true, plain: 'Raw bold title' },
+  { why: 'RSS: the channel title, not the <image> title', doc: rssFeed('<title>Channel</title>'), title: 'Channel', isHtml: false, plain: 'Channel' },
+  { why: 'Atom without a title: none', doc: atomFeed(''), title: undefined, isHtml: false, plain: undefined },
+];
+
+describe('parseFeed: the feed\'s own title', () => {
+  for (const { why, doc, title, isHtml, plain } of feedTitleRows) {
+    it(why, async () => {
+      const feed = await parseFeed(doc);
+      expect(feed.title).toBe(title);
+      expect(feed.titleIsHtml ?? false).toBe(isHtml);
+      expect(feedTitleOf(feed)).toBe(plain);
+    });
+  }
 });
 
 describe('parseFeed: RSS 1.0 and JSON Feed', () => {

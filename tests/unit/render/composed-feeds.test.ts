@@ -7,10 +7,11 @@ import type { RenderedFeed } from '../../../src/render/render-feed.ts';
 import type { Item } from '../../../src/model.ts';
 import { atomEntries, lintAtom } from '../../helpers/feed-lint.ts';
 import { sampleContext, sampleItem, sampleItems } from '../../helpers/sample-items.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 const query = (search: string) => parseFeedQuery(new URLSearchParams(search))!;
 const SITE: SiteInfo = {
-  title: 'Wire', baseUrl: 'http://feeds.example.org', limit: 3,
+  title: plain('Wire'), baseUrl: 'http://feeds.example.org', limit: 3,
   sources: [{ id: 'world', url: 'https://world.example.com/rss', tags: ['world', 'news'], enabled: true }],
 };
 
@@ -70,7 +71,7 @@ describe('ComposedFeeds: pages and filtered views', () => {
     feeds.refresh({ items: sampleItems(10), site: SITE, ctx: sampleContext() });
     expect(feeds.view('tags/news+world', 'rss', query('page=3'))).toBe(first);
     // Item 3 is on page 3, not on page 1: page 1 keeps its bytes, page 3 is stale.
-    feeds.refresh({ items: sampleItems(10).map((i) => (i.key === 'g:3' ? { ...i, title: 'Edited', hash: 'edited' } : i)), site: SITE, ctx: sampleContext() });
+    feeds.refresh({ items: sampleItems(10).map((i) => (i.key === 'g:3' ? { ...i, title: plain('Edited'), hash: 'edited' } : i)), site: SITE, ctx: sampleContext() });
     expect(feeds.get('tags/news+world', 'rss')).toBe(pageOne);
     const again = made(feeds.view('tags/news+world', 'rss', query('page=3')))!;
     expect(again.etag).not.toBe(first.etag);
@@ -86,7 +87,7 @@ describe('ComposedFeeds: pages and filtered views', () => {
   });
 
   it('gives a filtered composed feed its own id, self link and ETag', async () => {
-    const feeds = composed(sampleItems(10, (n) => (n === 4 ? { title: 'Climate pledge' } : {})));
+    const feeds = composed(sampleItems(10, (n) => (n === 4 ? { title: plain('Climate pledge') } : {})));
     const filtered = (await feeds.view('tags/world,news', 'atom', query('filter=climate')))!;
     const body = filtered.body.toString();
     expect(atomEntries(body).map((e) => e.title)).toEqual(['Climate pledge']);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TagRule } from '../../../src/config/types.ts';
-import type { Item } from '../../../src/model.ts';
+import type { Item, PlainText } from '../../../src/model.ts';
 import { FeedIndex, newestUpdated } from '../../../src/render/feed-index.ts';
 import { FeedSet } from '../../../src/render/feed-set.ts';
 import { buildFeedSpecs, sourceTagMap, type FeedSpec, type SiteInfo } from '../../../src/render/feed-specs.ts';
@@ -11,6 +11,7 @@ import { FEED_FORMATS, type RenderContext } from '../../../src/render/render-fee
 import { RuleTagging } from '../../../src/rules/tagger.ts';
 import { retentionPolicy } from '../../../src/store/retention.ts';
 import { ItemStore } from '../../../src/store/store.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 /** A small deterministic generator (mulberry32), so a failing sequence can be replayed from its seed. */
 function random(seed: number): () => number {
@@ -31,12 +32,12 @@ interface Setup {
   sources: SiteInfo['sources'];
   rules: TagRule[];
   failing: Map<string, Item>;
-  titles: Record<string, string>;
+  titles: Record<string, PlainText>;
   limit: number;
 }
 
 function site(setup: Setup): SiteInfo {
-  return { title: 'Wire', baseUrl: 'http://127.0.0.1:8080', limit: setup.limit, sources: setup.sources, rules: setup.rules };
+  return { title: plain('Wire'), baseUrl: 'http://127.0.0.1:8080', limit: setup.limit, sources: setup.sources, rules: setup.rules };
 }
 
 /** Same fields as normalize/ gives them; dates on a coarse grid so that equal published dates are common. */
@@ -45,9 +46,9 @@ function makeItem(rand: () => number, n: number): Item {
   const published = new Date(Date.UTC(2025, 0, 1) + Math.floor(rand() * 40) * 3_600_000).toISOString();
   const alsoIn = rand() < 0.2 ? [SOURCE_IDS[Math.floor(rand() * SOURCE_IDS.length)]!] : [];
   return {
-    id: `tag:tributary.test,2025:${sourceId}/${n}`, sourceId, key: `g:${n}`, title: rand() < 0.3 ? `LLM story ${n}` : `Story ${n}`,
+    id: `tag:tributary.test,2025:${sourceId}/${n}`, sourceId, key: `g:${n}`, title: plain(rand() < 0.3 ? `LLM story ${n}` : `Story ${n}`),
     link: `https://${sourceId}.example/${n}`, published, updated: published, firstSeen: published, summary: `<p>${n}</p>`,
-    categories: rand() < 0.2 ? ['markets'] : [], enclosures: [], alsoIn, hash: `h${n}`,
+    categories: rand() < 0.2 ? [plain('markets')] : [], enclosures: [], alsoIn, hash: `h${n}`,
   };
 }
 
@@ -68,7 +69,7 @@ function randomRules(rand: () => number): TagRule[] {
 function errorItem(sourceId: string, day: number): Item {
   const at = new Date(Date.UTC(2025, 0, 1) + day * 3_600_000).toISOString();
   return {
-    id: `tag:tributary.test,${at.slice(0, 10)}:${sourceId}/fetch-error`, sourceId, key: `error:${day}`, title: `${sourceId} failing`,
+    id: `tag:tributary.test,${at.slice(0, 10)}:${sourceId}/fetch-error`, sourceId, key: `error:${day}`, title: plain(`${sourceId} failing`),
     link: `https://${sourceId}.example/`, published: at, updated: at, firstSeen: at, categories: [], enclosures: [], alsoIn: [], hash: '',
   };
 }
@@ -106,7 +107,7 @@ describe('FeedIndex', () => {
           // An update that moves the item's date (and may move it into other tag feeds by its title).
           const old = pick();
           const published = new Date(Date.parse(old.published) + (Math.floor(rand() * 20) - 10) * 3_600_000).toISOString();
-          store.apply([], [{ ...old, published, updated: published, title: rand() < 0.5 ? `LLM ${old.title}` : `${old.title}.`, hash: `${old.hash}'` }]);
+          store.apply([], [{ ...old, published, updated: published, title: plain(rand() < 0.5 ? `LLM ${old.title}` : `${old.title}.`), hash: `${old.hash}'` }]);
         } else if (roll < 0.6) {
           store.apply([], [{ ...pick() }]); // stored again unchanged: a new object, the same content
         } else if (roll < 0.65) {
@@ -114,7 +115,7 @@ describe('FeedIndex', () => {
           store.prune(retentionPolicy({ maxItemsPerSource: 3 + Math.floor(rand() * 6) }, setup.sources, rand() < 0.3), new Date('2025-02-01T00:00:00Z'));
         } else if (roll < 0.7) {
           await store.commit();
-          store.apply([makeItem(rand, ++n)], [{ ...pick(), title: 'rolled back', hash: 'x' }]);
+          store.apply([makeItem(rand, ++n)], [{ ...pick(), title: plain('rolled back'), hash: 'x' }]);
           store.rollback();
         } else if (roll < 0.75) {
           await store.commit();
@@ -130,7 +131,7 @@ describe('FeedIndex', () => {
           else setup.failing.set(id, errorItem(id, Math.floor(rand() * 40)));
         } else if (roll < 0.96) {
           const id = SOURCE_IDS[Math.floor(rand() * SOURCE_IDS.length)]!;
-          setup.titles = { ...setup.titles, [id]: `Title ${step}` };
+          setup.titles = { ...setup.titles, [id]: plain(`Title ${step}`) };
         } else {
           setup.limit = setup.limit === 5 ? 7 : 5;
         }
@@ -167,7 +168,7 @@ describe('FeedIndex', () => {
       { id: 'blog', url: 'https://blog.example/rss.xml', enabled: true, tags: ['tech'] },
     ];
     store.apply(Array.from({ length: 30 }, (_, i) => makeItem(rand, i)), []);
-    const input = { site: { title: 'Wire', baseUrl: 'http://127.0.0.1:8080', limit: 5, sources }, sourceTitles: {} };
+    const input = { site: { title: plain('Wire'), baseUrl: 'http://127.0.0.1:8080', limit: 5, sources }, sourceTitles: {} };
     const index = new FeedIndex();
     const first = index.specs(store, input);
     expect(index.rebuilds).toBe(1);
@@ -212,13 +213,13 @@ describe('FeedSet with the FeedIndex', () => {
         else setup.failing.set(id, errorItem(id, Math.floor(rand() * 40)));
       } else if (roll < 0.85) setup.rules = randomRules(rand);
       else if (roll < 0.9) setup.sources = randomSources(rand);
-      else if (roll < 0.95) setup.titles = { ...setup.titles, [SOURCE_IDS[Math.floor(rand() * 4)]!]: `Title ${step}` };
+      else if (roll < 0.95) setup.titles = { ...setup.titles, [SOURCE_IDS[Math.floor(rand() * 4)]!]: plain(`Title ${step}`) };
       else store.prune(retentionPolicy({ maxItemsPerSource: 4 }, setup.sources, false), new Date('2025-02-01T00:00:00Z'));
       const tagger = tagging.forRules(setup.rules);
       const failing = new Map([...setup.failing].map(([id, item]) => [id, { ...item }]));
       const ctx: RenderContext = {
         baseUrl: 'http://127.0.0.1:8080', tagsOf: sourceTagMap(setup), hubs: [], ruleTags: tagger.tagsOf,
-        sources: new Map(setup.sources.map((s) => [s.id, { title: setup.titles[s.id] ?? s.id, url: s.url }])),
+        sources: new Map(setup.sources.map((s) => [s.id, { title: setup.titles[s.id] ?? plain(s.id), url: s.url }])),
       };
       const contextKey = JSON.stringify([[...ctx.sources], setup.sources.map((s) => [s.id, s.tags]), tagger.version]);
       const before = new Map(feeds.specs().map((spec) => [spec.path, bytesOf(feeds, spec.path)]));
@@ -260,8 +261,8 @@ describe('FeedSet with the FeedIndex', () => {
       expect(specs.find((spec) => spec.path === path)!.all.map((item) => item.id), path).toEqual([shared.id]);
     }
     // Replaced twice in one cycle, one of them moving it to the top.
-    store.apply([], [{ ...store.items()[2]!, title: 'first edit' }]);
-    store.apply([], [{ ...store.items()[2]!, title: 'second edit', published: '2026-01-01T00:00:00.000Z' }]);
+    store.apply([], [{ ...store.items()[2]!, title: plain('first edit') }]);
+    store.apply([], [{ ...store.items()[2]!, title: plain('second edit'), published: '2026-01-01T00:00:00.000Z' }]);
     check('replaced twice');
     // Added, then pruned before any render.
     store.apply([{ ...makeItem(rand, 100), sourceId: 'wire', alsoIn: ['portal'] }], []);

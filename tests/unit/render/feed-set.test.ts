@@ -5,6 +5,7 @@ import { FeedSet } from '../../../src/render/feed-set.ts';
 import type { RenderedFeed } from '../../../src/render/render-feed.ts';
 import { atomEntries, lintAtom } from '../../helpers/feed-lint.ts';
 import { sampleContext, sampleItem, sampleItems, sampleSpec } from '../../helpers/sample-items.ts';
+import { plain as text } from '../../helpers/plain-text.ts';
 
 const query = (search: string) => parseFeedQuery(new URLSearchParams(search))!;
 /** A page, limit or since view is made at once: only a filter runs in slices and answers later. */
@@ -41,7 +42,7 @@ describe('FeedSet: pages and filtered views', () => {
     set.update([sampleSpec(sampleItems(10), {}, 3)], ctx, 3);
     expect(set.view('sources/world', 'rss', query('page=2'))).toBe(first);
     // A change deep in the feed (not on page 1) makes the page stale.
-    const changed = sampleItems(10).map((i) => (i.key === 'g:5' ? { ...i, title: 'Edited', hash: 'edited' } : i));
+    const changed = sampleItems(10).map((i) => (i.key === 'g:5' ? { ...i, title: text('Edited'), hash: 'edited' } : i));
     expect(set.update([sampleSpec(changed, {}, 3)], ctx, 3)).toEqual([]);
     const again = made(set.view('sources/world', 'rss', query('page=2')))!;
     expect(again).not.toBe(first);
@@ -61,7 +62,7 @@ describe('FeedSet: pages and filtered views', () => {
 
   it('gives a filtered feed its own id, self link and ETag', async () => {
     const set = new FeedSet();
-    set.update([sampleSpec([sampleItem(2, { title: 'Climate pledge' }), sampleItem(1)])], sampleContext(), 50);
+    set.update([sampleSpec([sampleItem(2, { title: text('Climate pledge') }), sampleItem(1)])], sampleContext(), 50);
     const plain = set.get('sources/world', 'atom')!;
     const filtered = (await set.view('sources/world', 'atom', query('filter=climate')))!;
     expect(filtered.etag).not.toBe(plain.etag);
@@ -74,7 +75,7 @@ describe('FeedSet: pages and filtered views', () => {
 
   it('makes a filtered view later, in one pass that requests arriving meanwhile share, then serves it at once', async () => {
     const set = new FeedSet();
-    set.update([sampleSpec(sampleItems(200, (n) => (n % 3 === 0 ? { title: `Climate ${n}` } : {})))], sampleContext(), 50);
+    set.update([sampleSpec(sampleItems(200, (n) => (n % 3 === 0 ? { title: text(`Climate ${n}`) } : {})))], sampleContext(), 50);
     const first = set.view('sources/world', 'rss', query('filter=climate'));
     const second = set.view('sources/world', 'rss', query('filter=climate'));
     expect(first).toBeInstanceOf(Promise);
@@ -116,7 +117,7 @@ describe('FeedSet: a failing source\'s outage item', () => {
     // An outage item carries no content hash (hash ''): its title and summary change with each failed fetch.
     const outage = (count: number, reason: string) => sampleItem(30, {
       id: 'tag:feeds.example.org,2025-01-02:world/fetch-error', key: 'error:2025-01-02', hash: '',
-      title: `源 World Wire 抓取失败: ${reason}`, summary: `<p>连续 ${count} 次</p>`,
+      title: text(`源 World Wire 抓取失败: ${reason}`), summary: `<p>连续 ${count} 次</p>`,
     });
     const ctx = sampleContext();
     const set = new FeedSet();

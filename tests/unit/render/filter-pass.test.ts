@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FeedQueryError, FilterBusyError } from '../../../src/render/errors.ts';
 import { FILTER_SLICE_MS, FilterBudgetError, filterItems } from '../../../src/render/filter-pass.ts';
 import type { TextPattern } from '../../../src/render/item-filter.ts';
+import { plain } from '../../helpers/plain-text.ts';
 import { sampleItems } from '../../helpers/sample-items.ts';
 
 /** A clock the test moves, and a pattern whose every step of work (cost x character) takes `msPerStep` of it. */
@@ -22,7 +23,7 @@ describe('a filtering pass in slices', () => {
   it('pauses between slices of at most FILTER_SLICE_MS, and a costly item starts a slice of its own', async () => {
     // Short items cost 0.2 ms each, every tenth one 8 ms (4000 characters): a slice of 9 ms plus one costly item
     // would hold the loop 17 ms; it must yield before the costly item instead.
-    const items = sampleItems(200, (n) => (n % 10 === 0 ? { title: 'x'.repeat(4000), summary: undefined } : { title: 'y'.repeat(40), summary: undefined }));
+    const items = sampleItems(200, (n) => (n % 10 === 0 ? { title: plain('x'.repeat(4000)), summary: undefined } : { title: plain('y'.repeat(40)), summary: undefined }));
     const { pattern, read } = timed(0.0002);
     const slices: { start: number; end: number; items: number }[] = [];
     let start = 0;
@@ -95,7 +96,7 @@ describe('a filtering pass in slices', () => {
 
   it('refuses with FilterBudgetError, a 400 naming the parameter, when the patterns outwork the budget', async () => {
     const { pattern, read } = timed(0.5);
-    const error = await filterItems(sampleItems(100, () => ({ title: 'x'.repeat(400), summary: undefined })), { filterout: pattern, clock: read, pause: async () => {} }).catch((err: unknown) => err);
+    const error = await filterItems(sampleItems(100, () => ({ title: plain('x'.repeat(400)), summary: undefined })), { filterout: pattern, clock: read, pause: async () => {} }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FilterBudgetError);
     expect(error).toBeInstanceOf(FeedQueryError);
     expect((error as FeedQueryError).param).toBe('filterout');
@@ -105,7 +106,7 @@ describe('a filtering pass in slices', () => {
   it('gives up with FilterBusyError (503, not the pattern\'s fault) when waiting for other work outlasts the deadline', async () => {
     const { clock, pattern, read } = timed(0.00001);
     // Every pause waits a second for other requests: the pass itself is cheap.
-    const error = await filterItems(sampleItems(400, () => ({ title: 'x'.repeat(4000) })), { filter: pattern, clock: read, pause: async () => void (clock.now += 1000) })
+    const error = await filterItems(sampleItems(400, () => ({ title: plain('x'.repeat(4000)) })), { filter: pattern, clock: read, pause: async () => void (clock.now += 1000) })
       .catch((err: unknown) => err);
     expect(error).toBeInstanceOf(FilterBusyError);
     expect(error).not.toBeInstanceOf(FeedQueryError);

@@ -9,6 +9,7 @@ import { FeedSet } from '../../../src/render/feed-set.ts';
 import type { RenderContext } from '../../../src/render/render-feed.ts';
 import { RuleTagging } from '../../../src/rules/tagger.ts';
 import { atomEntries, lintAtom } from '../../helpers/feed-lint.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 let minute = 0;
 /** An Item as normalize/ makes it, each one a minute newer than the last. */
@@ -38,7 +39,7 @@ const RULES_A: TagRule[] = [
 ];
 
 function setup(rules: TagRule[], tags?: SiteInfo['tags']) {
-  const site: SiteInfo = { title: 'Wire', baseUrl: 'http://127.0.0.1:8080', limit: 50, sources: SOURCES, rules, ...(tags ? { tags } : {}) };
+  const site: SiteInfo = { title: plain('Wire'), baseUrl: 'http://127.0.0.1:8080', limit: 50, sources: SOURCES, rules, ...(tags ? { tags } : {}) };
   const tagger = tagging.forRules(rules);
   const ctx: RenderContext = { baseUrl: site.baseUrl, sources: new Map(), tagsOf: sourceTagMap(site), hubs: [], ruleTags: tagger.tagsOf };
   return { site, ctx, specs: buildFeedSpecs(ITEMS, site, {}, tagger.tagsOf), tagger };
@@ -61,7 +62,7 @@ describe('rule tags in the feed specs', () => {
   });
 
   it('uses the configured title and description of a tag, and the default for the others', () => {
-    const { specs } = setup(RULES_A, { ai: { title: 'AI 要闻', description: '大模型、人工智能' }, china: { title: '中国' } });
+    const { specs } = setup(RULES_A, { ai: { title: plain('AI 要闻'), description: plain('大模型、人工智能') }, china: { title: plain('中国') } });
     expect(specs.find((s) => s.path === 'tags/ai')).toMatchObject({ title: 'AI 要闻', description: '大模型、人工智能' });
     expect(specs.find((s) => s.path === 'tags/china')).toMatchObject({ title: '中国', description: 'Latest items tagged china' });
     expect(specs.find((s) => s.path === 'tags/world')).toMatchObject({ title: 'Wire · world', description: 'Latest items tagged world' });

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { retentionPolicy } from '../../../src/store/retention.ts';
 import { ItemStore } from '../../../src/store/store.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -17,7 +18,7 @@ afterEach(async () => {
 function item(n: number, fields: Partial<Item> = {}): Item {
   const at = new Date(Date.UTC(2025, 2, 9, n)).toISOString();
   return {
-    id: `tag:tributary.example,2025-03-09:wire/${n}`, sourceId: 'wire', key: `g:${n}`, title: `Story ${n}`,
+    id: `tag:tributary.example,2025-03-09:wire/${n}`, sourceId: 'wire', key: `g:${n}`, title: plain(`Story ${n}`),
     link: `https://wire.example/${n}`, published: at, updated: at, firstSeen: at, categories: [], enclosures: [], alsoIn: [], hash: `h${n}`,
     ...fields,
   };
@@ -29,7 +30,7 @@ describe('ItemStore.changesSince', () => {
     const start = store.revision;
     const [a, b, c] = [item(1), item(2), item(3)];
     store.apply([a, b], []);
-    const edited = { ...a, title: 'Edited', hash: 'h1e' };
+    const edited = { ...a, title: plain('Edited'), hash: 'h1e' };
     store.apply([c], [edited]);
     store.prune(retentionPolicy({ maxItemsPerSource: 2 }, [{ id: 'wire' }], false), new Date('2025-03-10T00:00:00Z'));
     expect(store.changesSince(start)).toEqual([{ after: a }, { after: b }, { before: a, after: edited }, { after: c }, { before: edited }]);
@@ -67,7 +68,7 @@ describe('ItemStore.countsBySource', () => {
     store.apply([item(1), item(2), item(3), news(1), news(2)], []);
     expect(store.countsBySource()).toEqual(new Map([['wire', 3], ['news', 2]]));
     await store.commit();
-    store.apply([news(3)], [{ ...item(2), title: 'Edited', hash: 'h2e' }]);
+    store.apply([news(3)], [{ ...item(2), title: plain('Edited'), hash: 'h2e' }]);
     expect(store.countsBySource()).toEqual(walk());
     store.prune(retentionPolicy({ maxItemsPerSource: 1 }, [{ id: 'wire' }, { id: 'news' }], false), new Date('2025-03-10T00:00:00Z'));
     expect(store.countsBySource()).toEqual(new Map([['wire', 1], ['news', 1]]));

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { StoreCorruptError } from '../../../src/store/durable-file.ts';
 import { ItemStore, STORE_VERSION, newestFirst } from '../../../src/store/store.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 let dir: string;
 
@@ -21,13 +22,13 @@ function storedItem(sourceId: string, n: number, published: string, extra: Parti
     id: `tag:tributary.example,2025-03-09:${sourceId}/${n}`,
     sourceId,
     key: `g:${sourceId}-${n}`,
-    title: `${sourceId} 第 ${n} 条`,
+    title: plain(`${sourceId} 第 ${n} 条`),
     link: `https://${sourceId}.example.cn/${n}.shtml`,
     canonicalLink: `https://${sourceId}.example.cn/${n}.shtml`,
     published,
     updated: published,
     firstSeen: published,
-    categories: ['新闻'],
+    categories: [plain('新闻')],
     enclosures: [],
     alsoIn: [],
     hash: `hash-${n}`,
@@ -46,7 +47,7 @@ describe('ItemStore', () => {
   it('writes store.json on commit and a reopened store sees the items, indexes and source states', async () => {
     const store = await ItemStore.open(dir);
     const a = storedItem('chinanews', 1, '2025-03-09T10:42:02.000Z');
-    const b = storedItem('chinanews', 2, '2025-03-09T11:00:00.000Z', { title: '喆堃：北京今日晴转多云' });
+    const b = storedItem('chinanews', 2, '2025-03-09T11:00:00.000Z', { title: plain('喆堃：北京今日晴转多云') });
     store.apply([a, b], []);
     store.setSourceState({ id: 'chinanews', consecutiveFailures: 0, etag: '"abc"', lastSuccess: '2025-03-09T12:00:00.000Z' });
     expect(await store.commit()).toBe(true);
@@ -70,7 +71,7 @@ describe('ItemStore', () => {
     const store = await ItemStore.open(dir);
     const old = storedItem('chinanews', 1, '2025-03-09T10:00:00.000Z');
     store.apply([old], []);
-    const next = { ...old, key: 'g:new-guid', title: '新标题', hash: 'hash-new' };
+    const next = { ...old, key: 'g:new-guid', title: plain('新标题'), hash: 'hash-new' };
     store.apply([], [next]);
     expect(store.items()).toEqual([next]);
     expect(store.size).toBe(1);

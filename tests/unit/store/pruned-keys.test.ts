@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { MAX_PRUNED_KEYS, PRUNED_KEY_DAYS, rememberPruned, withoutPruned } from '../../../src/store/pruned-keys.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 const NOW = new Date('2025-03-10T12:00:00.000Z');
 const DAY = 86_400_000;
 const item = (key: string): Item => ({
-  id: key, sourceId: 's', key, title: key, link: 'https://s.example/', published: NOW.toISOString(), updated: NOW.toISOString(),
+  id: key, sourceId: 's', key, title: plain(key), link: 'https://s.example/', published: NOW.toISOString(), updated: NOW.toISOString(),
   firstSeen: NOW.toISOString(), categories: [], enclosures: [], alsoIn: [], hash: '',
 });
 

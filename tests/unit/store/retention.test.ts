@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { retentionPolicy, selectPruning } from '../../../src/store/retention.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 const NOW = new Date('2025-03-31T00:00:00.000Z');
 
@@ -8,7 +9,7 @@ const NOW = new Date('2025-03-31T00:00:00.000Z');
 function aged(sourceId: string, daysAgo: number): Item {
   const published = new Date(NOW.getTime() - daysAgo * 86_400_000).toISOString();
   return {
-    id: `${sourceId}-${daysAgo}`, sourceId, key: `g:${daysAgo}`, title: `${daysAgo} days old`, link: `https://x.example/${daysAgo}`,
+    id: `${sourceId}-${daysAgo}`, sourceId, key: `g:${daysAgo}`, title: plain(`${daysAgo} days old`), link: `https://x.example/${daysAgo}`,
     published, updated: published, firstSeen: published, categories: [], enclosures: [], alsoIn: [], hash: '',
   };
 }

@@ -6,6 +6,7 @@ import type { Item } from '../../../src/model.ts';
 import { StoreCorruptError, StoreReadError } from '../../../src/store/errors.ts';
 import { readItemLines } from '../../../src/store/item-lines.ts';
 import { ItemStore } from '../../../src/store/store.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'tributary-store-layout-'));
@@ -14,9 +15,9 @@ function dataDir(): string {
 function item(sourceId: string, n: number, title = `${sourceId} 第 ${n} 条`): Item {
   const published = `2025-03-0${1 + (n % 9)}T08:00:00.000Z`;
   return {
-    id: `https://${sourceId}.example.cn/${n}`, sourceId, key: `g:${n}`, title,
+    id: `https://${sourceId}.example.cn/${n}`, sourceId, key: `g:${n}`, title: plain(title),
     link: `https://${sourceId}.example.cn/${n}`, published, updated: published, firstSeen: published,
-    categories: ['新闻'], enclosures: [], alsoIn: [], hash: `h${n}`,
+    categories: [plain('新闻')], enclosures: [], alsoIn: [], hash: `h${n}`,
   };
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
 import { StoreCorruptError, StoreVersionError, StoreWriteError } from '../../../src/store/errors.ts';
 import { ItemStore } from '../../../src/store/store.ts';
+import { plain } from '../../helpers/plain-text.ts';
 
 function dataDir(): string {
   return mkdtempSync(join(tmpdir(), 'tributary-store-'));
@@ -12,7 +13,7 @@ function dataDir(): string {
 
 function item(sourceId: string, n: number, published = `2025-03-0${1 + (n % 9)}T08:00:00.000Z`): Item {
   return {
-    id: `https://${sourceId}.example.com/${n}`, sourceId, key: `g:${n}`, title: `${sourceId} ${n}`,
+    id: `https://${sourceId}.example.com/${n}`, sourceId, key: `g:${n}`, title: plain(`${sourceId} ${n}`),
     link: `https://${sourceId}.example.com/${n}`, published, updated: published, firstSeen: published,
     categories: [], enclosures: [], alsoIn: [], hash: `h${n}`,
   };
@@ -84,7 +85,7 @@ describe('store writes', () => {
     store.setSourceState({ id: 'a', consecutiveFailures: 0, etag: '"v1"' });
     expect(await store.commit()).toBe(true);
 
-    store.apply([item('a', 2)], [{ ...item('a', 1), title: 'edited' }]);
+    store.apply([item('a', 2)], [{ ...item('a', 1), title: plain('edited') }]);
     store.setSourceState({ id: 'a', consecutiveFailures: 0, etag: '"v2"' });
     // The data directory vanishes (an unmounted volume): open() of the temp file fails.
     rmSync(dir, { recursive: true });
