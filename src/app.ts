@@ -100,11 +100,10 @@ export class App {
       ...(options.now ? { now: options.now } : {}),
       warn: (message, err) => options.logger.warn({ err }, message),
     });
-    // undici's fetch and the global one are the same function at run time; only their request types differ.
-    const fetch = options.fetch as unknown as typeof globalThis.fetch | undefined;
-    const websub = await openWebSub({ ...options, fetch, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
+    const websub = await openWebSub({ ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
     const app: App = new App(options, store, websub);
     app.render();
+    websub.start();
     return app;
   }
 
@@ -170,7 +169,7 @@ export class App {
       page: (name) => this.#renderer.page(name),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
-      ...(this.websub.hub ? { hub: (form: URLSearchParams) => this.websub.hub!.request(form) } : {}),
+      ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => this.websub.hub!.request(form, client) } : {}),
       maxAgeSeconds: () => this.#maxAge,
       health: () => ({
         status: 'ok',
@@ -244,6 +243,8 @@ export class App {
    */
   async stopCycles(graceMs: number): Promise<boolean> {
     this.#stopping = true;
+    // WebSub requests stop starting now too, and those in flight share the same grace; close() awaits them.
+    this.websub.stop(graceMs).catch(() => {}); // its outcome is close()'s to report
     clearTimeout(this.#coalesce);
     this.#pending.clear();
     await this.#schedule?.stop();
@@ -259,13 +260,16 @@ export class App {
     return true;
   }
 
-  /** Waits for the cycle in progress (which commits the store), then closes the server. */
-  async close(): Promise<void> {
+  /**
+   * Waits for the cycle in progress (which commits the store), then closes WebSub (requests in flight get
+   * `websubGraceMs`, or the grace stopCycles gave; what is not done is kept for the next start) and the server.
+   */
+  async close(websubGraceMs?: number): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#coalesce);
     await this.#schedule?.stop();
     await this.#cycle;
-    await this.websub.close();
+    await this.websub.close(websubGraceMs);
     if (this.#server) {
       const server = this.#server;
       await new Promise<void>((resolve) => server.close(() => resolve()));

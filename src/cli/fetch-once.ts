@@ -1,4 +1,5 @@
 // `tributary fetch --once`: one fetch cycle, for cron or an operator, then exit.
+import { setTimeout as delay } from 'node:timers/promises';
 import { App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
@@ -7,6 +8,9 @@ import type { CommonOptions } from './common-options.ts';
 import { logOpened } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
 import { usageError } from './usage.ts';
+
+/** How long fetch --once waits for WebSub pings and deliveries before it exits (README: fetch --once). */
+const WEBSUB_DRAIN_MS = 30_000;
 
 /**
  * force: also fetch sources that are backing off; without it a cron-driven fetch --once stays polite too.
@@ -45,7 +49,9 @@ export async function fetchOnce(common: CommonOptions, force: boolean, only: str
   const failed = report.sources.filter((s) => s.status === 'error').length;
   const skipped = report.skipped.length ? `, ${report.skipped.length} skipped` : '';
   process.stderr.write(`fetched ${report.sources.length} sources (${failed} failed${skipped}): ${report.added} new, ${report.updated} updated items; ${app.store.size} stored\n`);
-  await app.close();
+  // The WebSub requests this cycle queued get a while to go out; what is left waits in websub.json for the next run.
+  await Promise.race([app.websub.idle(), delay(WEBSUB_DRAIN_MS, undefined, { ref: false })]);
+  await app.close(0);
   if (report.writeError) {
     process.stderr.write(`${report.writeError.message}\n`);
     return 1;

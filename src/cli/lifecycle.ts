@@ -18,7 +18,10 @@ export interface ServeOptions {
   host: string;
   recover: boolean;
   purge: boolean;
-  /** how long in-flight fetches may take to finish after SIGTERM before they are aborted */
+  /**
+   * how long in-flight fetches and WebSub requests may take to finish after SIGTERM before they are aborted
+   * (queued WebSub requests do not start; they are kept in websub.json for the next start)
+   */
   shutdownGraceMs: number;
   logger: Logger;
 }

@@ -51,6 +51,18 @@ const FETCH_DEFAULTS = {
   allowPrivateRedirects: false,
   minIntervalMinutes: 0, maxIntervalMinutes: 1440,
 };
+/** See README "WebSub hub limits" for why these numbers. */
+export const WEBSUB_DEFAULTS = { maxSubscriptions: 10_000, maxSubscriptionsPerHost: 500, requestsPerMinute: 60, timeoutSeconds: 10 };
+
+/** true, false, or a list of CIDR ranges: the private addresses an operator lets strangers' URLs reach. */
+const privateAllowance = z.union([
+  z.boolean(),
+  z.array(z.string().superRefine((text, ctx) => {
+    const problem = cidrProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })),
+], { error: 'must be true, false or a list of CIDR ranges (e.g. [10.0.0.0/8, fd00::/8])' });
+
 const sourceRetention = z.strictObject({
   maxItemsPerSource: z.number().int().min(1).optional(),
   maxAgeDays: z.number().positive().optional(),
@@ -203,7 +215,18 @@ export const configSchema = z.strictObject({
     hub: httpUrl.optional(),
     // be a WebSub hub too, at <baseUrl>/websub: verified subscriptions, leases, signed content distribution
     builtin: z.boolean().default(false),
-  }).default({ builtin: false }),
+    // callbacks on loopback, private, link-local, CGNAT, multicast or unspecified addresses: refused unless true,
+    // or unless inside one of these CIDR ranges (an anonymous subscriber must not make the hub reach the LAN)
+    allowPrivateCallbacks: privateAllowance.default(false),
+    // subscriptions the built-in hub holds (verified, plus requests being verified), all callbacks together
+    maxSubscriptions: z.number().int().min(1).max(1_000_000).default(WEBSUB_DEFAULTS.maxSubscriptions),
+    // the same, per callback host name
+    maxSubscriptionsPerHost: z.number().int().min(1).max(1_000_000).default(WEBSUB_DEFAULTS.maxSubscriptionsPerHost),
+    // hub requests one client address (an IPv6 /64) may make per minute, in bursts of as many
+    requestsPerMinute: z.number().int().min(1).max(1_000_000).default(WEBSUB_DEFAULTS.requestsPerMinute),
+    // one verification or delivery to a callback, connect to last byte
+    timeoutSeconds: z.number().positive().max(600).default(WEBSUB_DEFAULTS.timeoutSeconds),
+  }).default({ builtin: false, allowPrivateCallbacks: false, ...WEBSUB_DEFAULTS }),
   sources: z.array(sourceSchema).default([]),
   rules: z.array(ruleSchema).default([]),
   tags: tagInfosSchema.optional(),

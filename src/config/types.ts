@@ -73,7 +73,7 @@ export interface Config {
   retention: RetentionConfig;
   store: { backups: number };
   /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
-  websub: { hub?: string; builtin: boolean };
+  websub: WebSubSettings;
   /** per-host settings keyed by lower-case host name: perMinute, honorRetryAfter */
   hosts: Record<string, { perMinute?: number; honorRetryAfter?: boolean }>;
   sources: SourceConfig[];
@@ -105,4 +105,18 @@ export interface SourceFilter {
 export interface TagInfo {
   title?: PlainText;
   description?: PlainText;
+}
+
+/** The websub: keys; the built-in hub's limits apply only with builtin. */
+export interface WebSubSettings {
+  hub?: string;
+  builtin: boolean;
+  /** private callback addresses the hub may reach: all (true), none (false), or these CIDR ranges */
+  allowPrivateCallbacks: boolean | string[];
+  maxSubscriptions: number;
+  maxSubscriptionsPerHost: number;
+  /** hub requests per client address per minute (token bucket of that size) */
+  requestsPerMinute: number;
+  /** one request to a callback, in ms */
+  timeoutMs: number;
 }

@@ -9,6 +9,8 @@ import { BROWSER_XML_TYPE, isBrowserNavigation } from './negotiate.ts';
 export interface HubAnswer {
   status: number;
   message: string;
+  /** sent as Retry-After (a 429 or 503) */
+  retryAfterSeconds?: number;
 }
 
 /** What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. */
@@ -26,8 +28,8 @@ export interface ServedSite {
   maxAgeSeconds(): number;
   /** Prometheus text exposition */
   metrics?(): Promise<{ contentType: string; body: string }>;
-  /** the built-in WebSub hub: a subscriber's form-encoded POST */
-  hub?(form: URLSearchParams): HubAnswer;
+  /** the built-in WebSub hub: a subscriber's form-encoded POST, and the address it came from */
+  hub?(form: URLSearchParams, client: string): HubAnswer;
   onRequest?(route: string, status: number): void;
 }
 
@@ -227,7 +229,8 @@ async function hubRequest(hub: NonNullable<ServedSite['hub']>, req: IncomingMess
     if (size > MAX_FORM_BYTES) return sendText(res, 413, `request body over ${MAX_FORM_BYTES} bytes\n`);
     chunks.push(chunk as Buffer);
   }
-  const answer = hub(new URLSearchParams(Buffer.concat(chunks).toString('utf8')));
+  const answer = hub(new URLSearchParams(Buffer.concat(chunks).toString('utf8')), req.socket.remoteAddress ?? '');
+  if (answer.retryAfterSeconds !== undefined) res.setHeader('retry-after', String(answer.retryAfterSeconds));
   sendText(res, answer.status, `${answer.message}\n`);
 }
 

@@ -15,6 +15,8 @@ export interface DurableFileOptions {
    * (src/store/item-lines.ts); for data/store.json, the one big file
    */
   itemLines?: boolean;
+  /** the new file's permission bits (before the umask); default 0o644 */
+  mode?: number;
 }
 
 /**
@@ -40,7 +42,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
   }
 
   async write(data: T): Promise<void> {
-    await writeFileAtomic(this.file, this.#options.itemLines ? itemLines(data) : jsonChunks(data), this.#options.beforeReplace);
+    await writeFileAtomic(this.file, this.#options.itemLines ? itemLines(data) : jsonChunks(data), this.#options.beforeReplace, this.#options.mode);
   }
 }
 
@@ -77,11 +79,12 @@ let seq = 0;
 
 /**
  * Replaces `file` with `text` (or its pieces, in order) so that a reader (or a crash) sees the old content or
- * the new, never a mix.
+ * the new, never a mix. The temp file is created with `mode`, so a file of secrets is never readable by others,
+ * not even between the rename and a chmod.
  */
-export async function writeFileAtomic(file: string, text: string | Iterable<string>, beforeReplace?: (file: string) => Promise<void>): Promise<void> {
+export async function writeFileAtomic(file: string, text: string | Iterable<string>, beforeReplace?: (file: string) => Promise<void>, mode = 0o644): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
-  const handle = await open(temp, 'w', 0o644);
+  const handle = await open(temp, 'w', mode);
   try {
     // On an open handle, each writeFile continues where the last one ended.
     for (const piece of typeof text === 'string' ? [text] : text) await handle.writeFile(piece, 'utf8');

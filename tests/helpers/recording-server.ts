@@ -11,15 +11,17 @@ export interface RecordedRequest {
 export interface Answer {
   status: number;
   body?: string;
+  headers?: Record<string, string>;
 }
 
 /**
- * A real HTTP server on 127.0.0.1 that records every request with its body and answers through `respond`:
- * a WebSub hub receiving pings, or a subscriber's callback receiving verifications and content.
+ * A real HTTP server on 127.0.0.1 (or another loopback address) that records every request with its body and
+ * answers through `respond`: a WebSub hub receiving pings, or a subscriber's callback receiving verifications
+ * and content. `respond` returning undefined never answers: a callback that accepts and then hangs.
  */
 export class RecordingServer {
   readonly requests: RecordedRequest[] = [];
-  respond: (req: RecordedRequest) => Answer = () => ({ status: 204 });
+  respond: (req: RecordedRequest) => Answer | undefined = () => ({ status: 204 });
   #server: Server | undefined;
   #base = '';
 
@@ -27,7 +29,11 @@ export class RecordingServer {
     return this.#base;
   }
 
-  async start(): Promise<this> {
+  get port(): number {
+    return (this.#server!.address() as AddressInfo).port;
+  }
+
+  async start(host = '127.0.0.1'): Promise<this> {
     this.#server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -35,12 +41,13 @@ export class RecordingServer {
         const recorded = { method: req.method ?? 'GET', url: new URL(req.url ?? '/', this.#base), headers: req.headers, body: Buffer.concat(chunks) };
         this.requests.push(recorded);
         const answer = this.respond(recorded);
-        res.writeHead(answer.status, { 'content-type': 'text/plain' });
+        if (!answer) return;
+        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
         res.end(answer.body ?? '');
       });
     });
-    await new Promise<void>((resolve) => this.#server!.listen(0, '127.0.0.1', resolve));
-    this.#base = `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    await new Promise<void>((resolve) => this.#server!.listen(0, host, resolve));
+    this.#base = `http://${host.includes(':') ? `[${host}]` : host}:${this.port}`;
     return this;
   }
 

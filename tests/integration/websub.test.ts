@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto';
-import { statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readFeed } from '../helpers/feed-reader.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { until } from '../helpers/poll.ts';
 import { RecordingServer } from '../helpers/recording-server.ts';
 import { fixture, sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
 
@@ -97,7 +98,8 @@ describe('WebSub built-in hub: verification of intent, leases, signed distributi
   beforeAll(async () => {
     await Promise.all([fx.start(), subscriber.start()]);
     serveSampleFeeds(fx);
-    site = await startSampleSite(sampleConfigText(fx, 'websub:\n  builtin: true'), { now: () => new Date(clock), websubRetryDelaysMs: [0, 0] });
+    // The subscriber plays a public host on 127.0.0.1: the operator allows private callbacks for it.
+    site = await startSampleSite(sampleConfigText(fx, 'websub:\n  builtin: true\n  allowPrivateCallbacks: true'), { now: () => new Date(clock), websubRetryDelaysMs: [0, 0] });
     await site.app.runCycle();
   });
 
@@ -141,6 +143,8 @@ describe('WebSub built-in hub: verification of intent, leases, signed distributi
     });
     expect(verification!.url.searchParams.get('hub.challenge')!.length).toBeGreaterThanOrEqual(16);
     expect(site.app.websub.status().builtin).toEqual({ url: `${SITE_BASE}/websub`, subscriptions: 1 });
+    // Written in batches (at most every 2 s), no longer at each verification.
+    await until('websub.json written', () => existsSync(join(site.dataDir, 'websub.json')));
     expect(statSync(join(site.dataDir, 'websub.json')).mode & 0o777).toBe(0o600);
 
     subscriber.requests.length = 0;

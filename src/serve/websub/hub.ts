@@ -1,17 +1,29 @@
 // A WebSub hub (W3C Recommendation, 2018) for this service's own feeds: subscription requests with
 // verification of intent (§5.3), leases, and content distribution (§7) signed with the subscriber's secret.
+//
+// Anyone may call a hub, and the hub then makes requests to URLs they chose: so a callback must not name the
+// private network (address-policy.ts, checked again on the address each request connects to), a client may
+// call only so often (client-rate.ts), the subscriptions are capped in total and per callback host, and the
+// requests run fair across hosts (delivery-queue.ts) so one host's dead callbacks cannot hold up another's.
 import { createHmac, randomBytes } from 'node:crypto';
+import { hostOf } from '../../fetch/host-queue.ts';
 import type { Logger } from '../../log.ts';
 import type { RenderedFeed } from '../../render/render-feed.ts';
 import type { HubAnswer } from '../server.ts';
+import type { ClientRateLimit } from './client-rate.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import { WebSubRequestError } from './errors.ts';
 import { isSuccess, websubRequest, type OutboundOptions } from './request.ts';
-import type { SubscriptionStore } from './subscriptions.ts';
+import type { PendingDelivery, PendingVerification, PendingWork, SubscriptionStore } from './subscriptions.ts';
 
 export const DEFAULT_LEASE_SECONDS = 10 * 86_400;
 export const MIN_LEASE_SECONDS = 60;
 export const MAX_LEASE_SECONDS = 30 * 86_400;
+
+export interface HubLimits {
+  maxSubscriptions: number;
+  maxSubscriptionsPerHost: number;
+}
 
 export interface HubOptions extends OutboundOptions {
   /** this hub's public URL, sent in the Link header of every distribution */
@@ -20,58 +32,105 @@ export interface HubOptions extends OutboundOptions {
   topic: (url: string) => RenderedFeed | undefined;
   store: SubscriptionStore;
   queue: DeliveryQueue;
+  rate: ClientRateLimit;
+  limits: HubLimits;
   now: () => Date;
   log: Logger;
   onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
 }
 
-interface SubscriptionRequest {
-  mode: 'subscribe' | 'unsubscribe';
-  topic: string;
-  callback: string;
-  leaseSeconds: number;
-  secret?: string;
+/** A delivery waiting or under way; `changes` counts the changes of its topic asked to be sent. */
+interface DeliveryState extends PendingDelivery {
+  changes: number;
 }
+
+const keyOf = (topic: string, callback: string) => `${topic}\n${callback}`;
 
 export class WebSubHub {
   readonly #o: HubOptions;
+  /** accepted requests not yet verified, by topic and callback: the newest request of a pair wins */
+  readonly #verifications = new Map<string, PendingVerification>();
+  readonly #verifyingPerHost = new Map<string, number>();
+  readonly #deliveries = new Map<string, DeliveryState>();
+  #stopped = false;
 
   constructor(options: HubOptions) {
     this.#o = options;
+    options.store.pendingWork = () => this.pendingWork();
   }
 
   get url(): string {
     return this.#o.url;
   }
 
+  /** Queues what the last run left undone; called once the service can answer for its topics. */
+  resume(): void {
+    const { verifications, deliveries } = this.#o.store.pendingAtOpen;
+    for (const v of verifications) this.#queueVerification(v);
+    for (const d of deliveries) this.#queueDelivery(d.topic, d.callback, d.attempts);
+    if (verifications.length + deliveries.length > 0) {
+      this.#o.log.info({ verifications: verifications.length, deliveries: deliveries.length }, 'WebSub: resuming the work the last run left');
+    }
+  }
+
   /** A subscriber's POST: 202 and verification in the background, or 4xx naming what is wrong (§5.1). */
-  request(form: URLSearchParams): HubAnswer {
-    const parsed = this.#parse(form);
+  request(form: URLSearchParams, client: string): HubAnswer {
+    const wait = this.#o.rate.take(client);
+    if (wait !== undefined) return { status: 429, message: `too many hub requests from ${client}; retry in ${wait} s`, retryAfterSeconds: wait };
+    if (this.#stopped) return { status: 503, message: 'the hub is shutting down; retry in a minute', retryAfterSeconds: 60 };
+    const parsed = parse(this.#o.topic, form);
     if (typeof parsed === 'string') return { status: 400, message: parsed };
-    this.#o.queue.add(async () => {
-      await this.#verify(parsed);
-      return true; // an unconfirmed intent is not retried: the subscriber asks again
-    }, () => {});
+    const refusal = this.#o.policy?.refusalForUrl(new URL(parsed.callback));
+    if (refusal) return { status: 403, message: `hub.callback refused: ${refusal.message}` };
+    const full = this.#capReached(parsed);
+    if (full) return { status: 403, message: full };
+    this.#queueVerification(parsed);
     return { status: 202, message: `accepted: verifying intent with ${parsed.callback}` };
   }
 
-  #parse(form: URLSearchParams): SubscriptionRequest | string {
-    const mode = form.get('hub.mode');
-    if (mode !== 'subscribe' && mode !== 'unsubscribe') return 'hub.mode must be subscribe or unsubscribe';
-    const callback = form.get('hub.callback') ?? '';
-    if (!isHttpUrl(callback)) return 'hub.callback must be an absolute http:// or https:// URL';
-    const topic = form.get('hub.topic') ?? '';
-    if (!this.#o.topic(topic)) return `hub.topic ${JSON.stringify(topic.slice(0, 200))} is not a feed of this service (use a feed URL without query)`;
-    const secret = form.get('hub.secret') ?? undefined;
-    if (secret !== undefined && (secret.length === 0 || Buffer.byteLength(secret) >= 200)) return 'hub.secret must be 1 to 199 bytes';
-    const lease = form.get('hub.lease_seconds');
-    if (lease !== null && !/^\d{1,10}$/.test(lease)) return 'hub.lease_seconds must be a whole number of seconds';
-    const leaseSeconds = lease === null ? DEFAULT_LEASE_SECONDS : Math.min(MAX_LEASE_SECONDS, Math.max(MIN_LEASE_SECONDS, Number(lease)));
-    return { mode, topic, callback, leaseSeconds, ...(secret !== undefined ? { secret } : {}) };
+  /** Why a request for a pair the hub holds nothing of would go over a cap, else undefined. */
+  #capReached(req: PendingVerification): string | undefined {
+    const key = keyOf(req.topic, req.callback);
+    if (this.#verifications.has(key) || this.#o.store.find(req.topic, req.callback)) return undefined;
+    const host = hostOf(req.callback);
+    const { maxSubscriptions, maxSubscriptionsPerHost } = this.#o.limits;
+    const total = () => this.#o.store.size + this.#verifications.size;
+    const onHost = () => this.#o.store.countForHost(host) + (this.#verifyingPerHost.get(host) ?? 0);
+    // Ended leases still count until the next distribution drops them: drop them now before refusing.
+    if (total() >= maxSubscriptions || onHost() >= maxSubscriptionsPerHost) this.#o.store.expire(this.#o.now());
+    if (total() >= maxSubscriptions) return `the hub holds ${total()} subscriptions and requests, its limit (websub.maxSubscriptions)`;
+    if (onHost() >= maxSubscriptionsPerHost) return `callback host ${host} has ${onHost()} subscriptions and requests, the limit per host (websub.maxSubscriptionsPerHost)`;
+    return undefined;
+  }
+
+  #queueVerification(req: PendingVerification): void {
+    const key = keyOf(req.topic, req.callback);
+    const host = hostOf(req.callback);
+    if (!this.#verifications.has(key)) this.#verifyingPerHost.set(host, (this.#verifyingPerHost.get(host) ?? 0) + 1);
+    this.#verifications.set(key, req);
+    // Closed (shutting down): the request stays in #verifications and is written for the next start.
+    this.#o.queue.add({
+      host, key: `verify ${key}`,
+      attempt: async (_attemptNo, signal) => {
+        const current = this.#verifications.get(key);
+        if (!current) return true;
+        const outcome = await this.#verify(current, signal);
+        if (outcome === 'aborted') return false; // kept for the next start
+        if (this.#verifications.get(key) === current) this.#forgetVerification(key, host);
+        return true; // an unconfirmed intent is not retried: the subscriber asks again
+      },
+    });
+  }
+
+  #forgetVerification(key: string, host: string): void {
+    this.#verifications.delete(key);
+    const left = (this.#verifyingPerHost.get(host) ?? 1) - 1;
+    if (left === 0) this.#verifyingPerHost.delete(host);
+    else this.#verifyingPerHost.set(host, left);
   }
 
   /** §5.3: the callback must echo a random challenge, so nobody can subscribe a URL that did not ask. */
-  async #verify(req: SubscriptionRequest): Promise<void> {
+  async #verify(req: PendingVerification, signal: AbortSignal): Promise<'verified' | 'refused' | 'aborted'> {
     const challenge = randomBytes(24).toString('base64url');
     const url = new URL(req.callback);
     url.searchParams.set('hub.mode', req.mode);
@@ -80,59 +139,96 @@ export class WebSubHub {
     if (req.mode === 'subscribe') url.searchParams.set('hub.lease_seconds', String(req.leaseSeconds));
     const fields = { mode: req.mode, topic: req.topic, callback: req.callback };
     try {
-      const answer = await websubRequest(url.href, { method: 'GET' }, this.#o);
+      const answer = await websubRequest(url.href, { method: 'GET' }, this.#o, signal);
       if (!isSuccess(answer.status) || answer.body.trim() !== challenge) {
         throw new WebSubRequestError(req.callback, `intent not confirmed (HTTP ${answer.status}, challenge ${answer.body.trim() === challenge ? 'echoed' : 'not echoed'})`, { status: answer.status });
       }
     } catch (err) {
+      if (signal.aborted) return 'aborted';
       this.#o.log.warn({ ...fields, error: (err as Error).message }, 'WebSub subscription not verified');
-      return;
+      return 'refused';
     }
     if (req.mode === 'unsubscribe') {
-      await this.#o.store.remove(req.topic, req.callback);
+      this.#o.store.remove(req.topic, req.callback);
     } else {
       const expires = new Date(this.#o.now().getTime() + req.leaseSeconds * 1000).toISOString();
-      await this.#o.store.put({ topic: req.topic, callback: req.callback, expires, ...(req.secret ? { secret: req.secret } : {}) });
+      this.#o.store.put({ topic: req.topic, callback: req.callback, expires, ...(req.secret ? { secret: req.secret } : {}) });
     }
     this.#o.log.info({ ...fields, leaseSeconds: req.leaseSeconds }, `WebSub ${req.mode} verified`);
+    return 'verified';
   }
 
   /** §7: sends each changed topic's new content to its subscribers, retrying a failed delivery. */
   async distribute(topics: readonly string[]): Promise<void> {
-    await this.#o.store.expire(this.#o.now());
+    this.#o.store.expire(this.#o.now());
     for (const topic of topics) {
-      for (const subscription of this.#o.store.active(this.#o.now(), topic)) {
-        this.#o.queue.add(
-          (attemptNo) => this.#deliver(topic, subscription.callback, attemptNo),
-          () => {
-            this.#o.onDelivery?.('failed');
-            this.#o.log.error({ topic, callback: subscription.callback }, 'WebSub delivery given up');
-          },
-        );
-      }
+      for (const subscription of this.#o.store.active(this.#o.now(), topic)) this.#queueDelivery(topic, subscription.callback, 0);
     }
   }
 
+  #queueDelivery(topic: string, callback: string, attemptsBefore: number): void {
+    const key = keyOf(topic, callback);
+    const state = this.#deliveries.get(key) ?? { topic, callback, attempts: attemptsBefore, changes: 0 };
+    this.#deliveries.set(key, state);
+    state.changes++;
+    // Forgotten once a send that began after the last change is done with: a change during a send is sent again.
+    let sentChange = 0;
+    const forget = () => {
+      if (this.#deliveries.get(key) === state && state.changes === sentChange) this.#deliveries.delete(key);
+    };
+    // Merged into a waiting task of the same pair, or the queue is closed: the state stays, to be written.
+    this.#o.queue.add({
+      host: hostOf(callback), key: `deliver ${key}`, firstAttempt: attemptsBefore + 1,
+      attempt: async (attemptNo, signal) => {
+        sentChange = state.changes;
+        const outcome = await this.#deliver(topic, callback, attemptNo, signal);
+        if (outcome === 'aborted') return false; // kept for the next start
+        if (outcome === 'done') forget();
+        else state.attempts = attemptNo;
+        return outcome === 'done';
+      },
+      onGiveUp: () => {
+        forget();
+        this.#o.onDelivery?.('failed');
+        this.#o.log.error({ topic, callback }, 'WebSub delivery given up');
+      },
+    });
+  }
+
   /** The content as it is at the attempt (a retry sends the newest), to a subscription still active then. */
-  async #deliver(topic: string, callback: string, attemptNo: number): Promise<boolean> {
+  async #deliver(topic: string, callback: string, attemptNo: number, signal: AbortSignal): Promise<'done' | 'failed' | 'aborted'> {
     const subscription = this.#o.store.find(topic, callback);
     const feed = this.#o.topic(topic);
-    if (!subscription || subscription.expires <= this.#o.now().toISOString() || !feed) return true;
+    if (!subscription || subscription.expires <= this.#o.now().toISOString() || !feed) return 'done';
     const headers: Record<string, string> = {
       'content-type': feed.contentType,
       link: `<${this.#o.url}>; rel="hub", <${topic}>; rel="self"`,
     };
     if (subscription.secret) headers['x-hub-signature'] = `sha256=${createHmac('sha256', subscription.secret).update(feed.body).digest('hex')}`;
     try {
-      const answer = await websubRequest(callback, { method: 'POST', headers, body: new Uint8Array(feed.body) }, this.#o);
+      const answer = await websubRequest(callback, { method: 'POST', headers, body: new Uint8Array(feed.body) }, this.#o, signal);
       if (!isSuccess(answer.status)) throw new WebSubRequestError(callback, `HTTP ${answer.status}`, { status: answer.status });
       this.#o.onDelivery?.('ok');
-      return true;
+      return 'done';
     } catch (err) {
+      if (signal.aborted) return 'aborted';
       this.#o.onDelivery?.('retry');
       this.#o.log.warn({ topic, callback, attempt: attemptNo, error: (err as Error).message }, 'WebSub delivery failed');
-      return false;
+      return 'failed';
     }
+  }
+
+  /** No request is taken any more (503): what is accepted from now on could not be kept. */
+  stop(): void {
+    this.#stopped = true;
+  }
+
+  /** What is not done: written with the subscriptions, resumed at the next start. */
+  pendingWork(): PendingWork {
+    return {
+      verifications: [...this.#verifications.values()],
+      deliveries: [...this.#deliveries.values()].map(({ topic, callback, attempts }) => ({ topic, callback, attempts })),
+    };
   }
 
   status(): { url: string; subscriptions: number } {
@@ -140,11 +236,29 @@ export class WebSubHub {
   }
 }
 
-function isHttpUrl(value: string): boolean {
+/** The request's fields, or what is wrong with them. */
+function parse(topicContent: (url: string) => unknown, form: URLSearchParams): PendingVerification | string {
+  const mode = form.get('hub.mode');
+  if (mode !== 'subscribe' && mode !== 'unsubscribe') return 'hub.mode must be subscribe or unsubscribe';
+  const callback = form.get('hub.callback') ?? '';
+  const url = httpUrl(callback);
+  if (!url) return 'hub.callback must be an absolute http:// or https:// URL';
+  if (url.username || url.password) return 'hub.callback must not carry a user name or password';
+  const topic = form.get('hub.topic') ?? '';
+  if (!topicContent(topic)) return `hub.topic ${JSON.stringify(topic.slice(0, 200))} is not a feed of this service (use a feed URL without query)`;
+  const secret = form.get('hub.secret') ?? undefined;
+  if (secret !== undefined && (secret.length === 0 || Buffer.byteLength(secret) >= 200)) return 'hub.secret must be 1 to 199 bytes';
+  const lease = form.get('hub.lease_seconds');
+  if (lease !== null && !/^\d{1,10}$/.test(lease)) return 'hub.lease_seconds must be a whole number of seconds';
+  const leaseSeconds = lease === null ? DEFAULT_LEASE_SECONDS : Math.min(MAX_LEASE_SECONDS, Math.max(MIN_LEASE_SECONDS, Number(lease)));
+  return { mode, topic, callback, leaseSeconds, ...(secret !== undefined ? { secret } : {}) };
+}
+
+function httpUrl(value: string): URL | undefined {
   try {
     const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url : undefined;
   } catch {
-    return false;
+    return undefined;
   }
 }

@@ -1,29 +1,32 @@
 // WebSub for the service, both roles: a publisher that pings the configured hub (websub.hub), and, when
 // websub.builtin is set, a hub of its own at /websub. fetch-cycle.ts calls published() after each render that
 // changed feeds; nothing here runs when neither key is set.
-import type { Config } from '../../config/types.ts';
+import { fetch as undiciFetch, type Agent } from 'undici';
+import { AddressPolicy, createGuardedAgent, publicAddressesFromEnv } from '../../fetch/address-policy.ts';
+import type { FetchFunction } from '../../fetch/fetch-source.ts';
+import { hostOf } from '../../fetch/host-queue.ts';
+import type { Config, WebSubSettings } from '../../config/types.ts';
 import type { Logger } from '../../log.ts';
 import type { RenderedFeed } from '../../render/render-feed.ts';
 import { HUB_PATH } from '../server.ts';
+import { ClientRateLimit } from './client-rate.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
 import { WebSubHub } from './hub.ts';
 import { pingHub } from './publisher.ts';
 import { SubscriptionStore } from './subscriptions.ts';
 import { topicContent, type TopicFeeds } from './topics.ts';
 
-export interface WebSubConfig {
-  hub?: string;
-  builtin: boolean;
-}
-
 export interface WebSubOptions {
-  config: WebSubConfig;
+  config: WebSubSettings;
   baseUrl: string;
   dataDir: string;
   log: Logger;
   now: () => Date;
-  fetch?: typeof globalThis.fetch;
+  fetch?: FetchFunction;
+  /** the configured hub's requests (websub.hub: the operator's choice, not a stranger's) */
   timeoutMs: number;
+  /** the configured connect timeout; a callback's is never longer than its whole request */
+  connectTimeoutMs: number;
   userAgent: string;
   /** current content of one of our topic URLs */
   topic: (url: string) => RenderedFeed | undefined;
@@ -31,6 +34,8 @@ export interface WebSubOptions {
   onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
   /** waits between attempts of a ping or a delivery */
   retryDelaysMs?: readonly number[];
+  /** address ranges that count as public (TRIBUTARY_PUBLIC_ADDRESSES; tests only) */
+  treatAsPublic?: readonly string[];
 }
 
 /** What the service gives WebSub once it exists: its feeds, and the metrics of pings and deliveries. */
@@ -44,7 +49,7 @@ export interface ServiceWebSubOptions {
   dataDir: string;
   logger: Logger;
   now?: () => Date;
-  fetch?: typeof globalThis.fetch;
+  fetch?: FetchFunction;
   userAgent: string;
   websubRetryDelaysMs?: readonly number[];
 }
@@ -54,7 +59,8 @@ export function openWebSub(options: ServiceWebSubOptions, host: () => WebSubHost
   const { config } = options;
   return WebSub.open({
     config: config.websub, baseUrl: config.baseUrl, dataDir: options.dataDir, log: options.logger,
-    now: options.now ?? (() => new Date()), timeoutMs: config.fetch.timeoutMs, userAgent: options.userAgent,
+    now: options.now ?? (() => new Date()), timeoutMs: config.fetch.timeoutMs, connectTimeoutMs: config.fetch.connectTimeoutMs,
+    userAgent: options.userAgent, treatAsPublic: publicAddressesFromEnv(),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.websubRetryDelaysMs ? { retryDelaysMs: options.websubRetryDelaysMs } : {}),
     topic: (url) => topicContent(config.baseUrl, host().feeds, url),
@@ -65,28 +71,51 @@ export function openWebSub(options: ServiceWebSubOptions, host: () => WebSubHost
 
 /** A minute, ten minutes, an hour: a subscriber or hub that is down for a deploy still gets the change. */
 const RETRY_DELAYS_MS = [60_000, 600_000, 3_600_000];
+/**
+ * Requests in flight at once, and to one host: a render that changed forty feeds does not hit a hub with 120
+ * at once, and a host whose callbacks never answer holds two slots while the other six serve everyone else.
+ */
+const MAX_IN_FLIGHT = 8;
+const PER_HOST = 2;
 
 export class WebSub {
   readonly hub: WebSubHub | undefined;
   readonly #options: WebSubOptions;
   readonly #queue: DeliveryQueue;
+  readonly #store: SubscriptionStore | undefined;
+  readonly #agent: Agent | undefined;
+  #stopping: Promise<void> | undefined;
 
-  private constructor(options: WebSubOptions, queue: DeliveryQueue, hub: WebSubHub | undefined) {
+  private constructor(options: WebSubOptions, queue: DeliveryQueue, built?: { hub: WebSubHub; store: SubscriptionStore; agent: Agent }) {
     this.#options = options;
     this.#queue = queue;
-    this.hub = hub;
+    this.hub = built?.hub;
+    this.#store = built?.store;
+    this.#agent = built?.agent;
   }
 
   static async open(options: WebSubOptions): Promise<WebSub> {
-    const queue = new DeliveryQueue(options.retryDelaysMs ?? RETRY_DELAYS_MS);
-    const outbound = { fetch: options.fetch ?? globalThis.fetch, timeoutMs: options.timeoutMs, userAgent: options.userAgent };
-    const hub = options.config.builtin
-      ? new WebSubHub({
-        ...outbound, url: `${options.baseUrl}${HUB_PATH}`, topic: options.topic, store: await SubscriptionStore.open(options.dataDir),
-        queue, now: options.now, log: options.log, ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
-      })
-      : undefined;
-    return new WebSub(options, queue, hub);
+    const queue = new DeliveryQueue({ retryDelaysMs: options.retryDelaysMs ?? RETRY_DELAYS_MS, maxInFlight: MAX_IN_FLIGHT, perHost: PER_HOST });
+    const { config, log } = options;
+    if (!config.builtin) return new WebSub(options, queue);
+    const policy = new AddressPolicy({
+      allow: config.allowPrivateCallbacks, setting: 'websub.allowPrivateCallbacks', treatAsPublic: options.treatAsPublic ?? [],
+    });
+    const agent = createGuardedAgent(policy, Math.min(options.connectTimeoutMs, config.timeoutMs));
+    const store = await SubscriptionStore.open(options.dataDir, { onWriteError: (err) => log.error({ err }, 'writing the WebSub subscriptions failed; retried at the next change') });
+    const hub = new WebSubHub({
+      fetch: options.fetch ?? undiciFetch, timeoutMs: config.timeoutMs, userAgent: options.userAgent, dispatcher: agent, policy,
+      url: `${options.baseUrl}${HUB_PATH}`, topic: options.topic, store, queue, now: options.now, log,
+      rate: new ClientRateLimit(config.requestsPerMinute),
+      limits: { maxSubscriptions: config.maxSubscriptions, maxSubscriptionsPerHost: config.maxSubscriptionsPerHost },
+      ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
+    });
+    return new WebSub(options, queue, { hub, store, agent });
+  }
+
+  /** Starts the work the last run left undone; once the service can answer for its topics. */
+  start(): void {
+    this.hub?.resume();
   }
 
   /** The hubs every feed advertises with rel="hub". */
@@ -100,7 +129,7 @@ export class WebSub {
     const o = this.#options;
     if (o.config.hub) {
       pingHub(topics, {
-        hub: o.config.hub, queue: this.#queue, log: o.log, fetch: o.fetch ?? globalThis.fetch, timeoutMs: o.timeoutMs, userAgent: o.userAgent,
+        hub: o.config.hub, hubHost: hostOf(o.config.hub), queue: this.#queue, log: o.log, fetch: o.fetch ?? undiciFetch, timeoutMs: o.timeoutMs, userAgent: o.userAgent,
         ...(o.onPing ? { onPing: o.onPing } : {}),
       });
     }
@@ -112,12 +141,38 @@ export class WebSub {
     return this.#queue.settled();
   }
 
+  /** Resolves when no request is queued or in flight (retries waiting do not count). */
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
   status(): { hubs: string[]; builtin?: { url: string; subscriptions: number } } {
     return { hubs: this.hubs(), ...(this.hub ? { builtin: this.hub.status() } : {}) };
   }
 
-  /** Drops waiting retries and waits for the requests in flight. */
-  close(): Promise<void> {
-    return this.#queue.close();
+  /**
+   * First half of shutdown: the hub takes no more requests, no queued request starts, retries waiting are
+   * dropped; requests in flight get `graceMs`, then are aborted. Work not done stays the hub's, for close().
+   */
+  stop(graceMs = Infinity): Promise<void> {
+    this.#stopping ??= this.#stop(graceMs);
+    return this.#stopping;
+  }
+
+  async #stop(graceMs: number): Promise<void> {
+    this.hub?.stop();
+    const unfinished = await this.#queue.close(graceMs);
+    if (unfinished > 0) {
+      this.#options.log.info({ unfinished }, this.hub
+        ? 'WebSub: work left undone is kept in websub.json for the next start (hub pings are not: the hub learns of changes at its next poll)'
+        : 'WebSub: hub pings left unsent; the hub learns of the changes at its next poll');
+    }
+    await this.#agent?.destroy();
+  }
+
+  /** Stops (see stop) and writes the subscriptions with the work not done, which the next start resumes. */
+  async close(graceMs = Infinity): Promise<void> {
+    await this.stop(graceMs);
+    await this.#store?.flush();
   }
 }

@@ -32,7 +32,7 @@ describe('parseConfig: a valid config', () => {
       store: { backups: 3 },
       hosts: {},
       dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
-      websub: { builtin: false },
+      websub: { builtin: false, allowPrivateCallbacks: false, maxSubscriptions: 10_000, maxSubscriptionsPerHost: 500, requestsPerMinute: 60, timeoutMs: 10_000 },
       sources: [{
         id: 'chinanews-scroll',
         url: 'https://www.chinanews.example.cn/rss/scroll-news.xml',
