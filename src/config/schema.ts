@@ -34,15 +34,6 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone name (e.g. Asia/Shanghai, UTC)' },
 );
 
-/** true, or the private CIDR ranges allowed (e.g. [10.0.0.0/8, "fd00::/8"]); false allows none */
-export const privateAllowance = z.union([
-  z.boolean(),
-  z.array(z.string().superRefine((text, ctx) => {
-    const problem = cidrProblem(text);
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-  })),
-]);
-
 const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
   .refine((t) => !/[/\\?#%+,]/.test(t), { message: 'must not contain / \\ ? # % + or ,' });
 
@@ -55,7 +46,7 @@ const FETCH_DEFAULTS = {
 export const WEBSUB_DEFAULTS = { maxSubscriptions: 10_000, maxSubscriptionsPerHost: 500, requestsPerMinute: 60, timeoutSeconds: 10 };
 
 /** true, false, or a list of CIDR ranges: the private addresses an operator lets strangers' URLs reach. */
-const privateAllowance = z.union([
+export const privateAllowance = z.union([
   z.boolean(),
   z.array(z.string().superRefine((text, ctx) => {
     const problem = cidrProblem(text);
