@@ -28,7 +28,7 @@ export interface ServeOptions {
 
 export const SERVE_PROFILES: Record<'full' | 'quick', ServeOptions> = {
   full: { seconds: 10, turns: 5, connections: 50, warmupSeconds: 2 },
-  quick: { seconds: 3, turns: 1, connections: 50, warmupSeconds: 1 },
+  quick: { seconds: 2, turns: 1, connections: 50, warmupSeconds: 0.5 },
 };
 
 /** Items of full articles (~3 KB of content besides the summary), so that 50 of them make a ~200 KB Atom feed. */
