@@ -1,5 +1,5 @@
-# Tributary: see README "Docker". The service runs TypeScript through tsx (a runtime dependency), so there is no
-# build stage: production dependencies and the sources are the whole image.
+# Tributary: see README "Docker". The sources are compiled to dist/ (esbuild, a runtime dependency) while the image
+# is built, as root: the service runs as "node", who cannot write /app, so it could not build dist/ at start.
 FROM node:20-slim
 
 ENV NODE_ENV=production \
@@ -12,7 +12,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 COPY tsconfig.json ./
 COPY bin ./bin
+COPY scripts ./scripts
 COPY src ./src
+RUN node scripts/build.js
 COPY feeds ./feeds
 
 # Created and owned before VOLUME, so a new named volume starts out writable by the unprivileged user.

@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // compiled starts for every spawned CLI/service (see tests/setup/build-dist.ts)
+    globalSetup: ['tests/setup/build-dist.ts'],
   },
 });

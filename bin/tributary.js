@@ -1,6 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx's loader, so no build step is needed after install.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI (dist/, built from src/ by scripts/build.js whenever dist/ is missing or older than the
+// sources), so a start loads JavaScript instead of transpiling TypeScript. A checkout this user cannot write
+// (read-only install) keeps the old way: the TypeScript sources through tsx's loader.
+import { ensureBuilt } from '../scripts/build.js';
 
-register();
-await import('../src/cli/entry.ts');
+const compiled = await ensureBuilt();
+if (compiled) {
+  await import(compiled);
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/entry.ts');
+}

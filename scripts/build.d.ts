@@ -1,0 +1,5 @@
+// Types of scripts/build.js for the TypeScript that imports it (tests/setup/build-dist.ts).
+export function fingerprint(): string;
+export function isBuilt(print?: string): boolean;
+export function build(): Promise<void>;
+export function ensureBuilt(): Promise<string | null>;
