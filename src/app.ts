@@ -7,14 +7,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { FetchCycle, type CycleOptions, type CycleReport } from './fetch-cycle.ts';
 import type { Logger } from './log.ts';
 import { FeedSet } from './render/feed-set.ts';
-import { scheduleSources, shortestInterval, type ScheduleHandle } from './schedule/scheduler.ts';
-import { createFeedServer, type ServedSite } from './serve/server.ts';
+import { FEED_FORMATS, type RenderedFeed } from './render/render-feed.ts';
+import { renderKey, storeStamp, type RenderedDocs } from './render/rendered-docs.ts';
+import { scheduleSources, type ScheduleHandle } from './schedule/scheduler.ts';
+import { createFeedServer, useSite, type ServedSite } from './serve/server.ts';
 import { pendingRetention, RETENTION_GRACE_MS } from './store/retention-changes.ts';
 import { ItemStore } from './store/store.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
+import { cacheMaxAge } from './starting-site.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
@@ -34,6 +37,8 @@ export interface AppOptions {
   websubRetryDelaysMs?: readonly number[];
   /** waits ms for a host's request rate (hosts.<host>.perMinute); tests pass one that moves their clock */
   sleep?: (ms: number) => Promise<void>;
+  /** keep every render's documents there, for the next start to serve while its store loads (serve does) */
+  renderedDocs?: RenderedDocs;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -67,6 +72,11 @@ export class App {
   readonly #abort = new AbortController();
   #stopping = false;
   #coalesce: NodeJS.Timeout | undefined;
+  readonly #docs: RenderedDocs | undefined;
+  /** renderKey() of the config in force, computed once per config */
+  #renderKey: { config: Config; key: string } | undefined;
+  /** the index and OPML last kept, to keep them again when a request writes them anew */
+  #keptPages: Partial<Record<'index' | 'opml', RenderedFeed>> = {};
 
   private constructor(options: AppOptions, store: ItemStore, websub: WebSub) {
     this.#config = options.config;
@@ -74,6 +84,7 @@ export class App {
     this.websub = websub;
     this.metrics = new ServiceMetrics(() => ({ total: this.store.size, bySource: this.store.countsBySource() }));
     this.#log = options.logger;
+    this.#docs = options.renderedDocs;
     this.#now = options.now ?? (() => new Date());
     this.#cycles = new FetchCycle({
       config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,
@@ -112,8 +123,7 @@ export class App {
   }
 
   #updateMaxAge(): void {
-    const schedules = this.enabledSources().map((s) => s.schedule);
-    this.#maxAge = Math.max(60, Math.floor(Math.min(...schedules.map(shortestInterval), 3600) / 2));
+    this.#maxAge = cacheMaxAge(this.config);
   }
 
   /**
@@ -159,14 +169,49 @@ export class App {
 
   /** Re-renders the feeds whose items changed; returns their paths. */
   render(): string[] {
-    return this.#renderer.render();
+    const changed = this.#renderer.render();
+    this.#keepRendered();
+    return changed;
+  }
+
+  /**
+   * Hands every document now served to the rendered-docs writer (which writes only the new ones, in the
+   * background). After every render, even one that changed nothing: the manifest must name the store files as
+   * they are now (a cycle of 304s still rewrites sources.json), or the next start would rightly refuse it.
+   */
+  #keepRendered(): void {
+    if (!this.#docs) return;
+    const docs = new Map<string, RenderedFeed>();
+    for (const spec of this.feeds.specs()) {
+      for (const format of FEED_FORMATS) {
+        const doc = this.feeds.get(spec.path, format);
+        if (doc) docs.set(`${spec.path}.${format}`, doc);
+      }
+    }
+    for (const name of ['index', 'opml'] as const) {
+      const page = this.#renderer.written(name);
+      this.#keptPages[name] = page;
+      if (page) docs.set(name, page);
+    }
+    if (this.#renderKey?.config !== this.config) this.#renderKey = { config: this.config, key: renderKey(this.config) };
+    this.#docs.save({
+      key: this.#renderKey.key, stamp: storeStamp([this.store.file, this.store.stateFile]), items: this.store.size,
+      lastCycle: this.#lastCycle ?? null, docs,
+    });
+  }
+
+  #page(name: 'index' | 'opml' | 'stylesheet'): RenderedFeed | undefined {
+    const doc = this.#renderer.page(name);
+    // The index or OPML written anew by this request: kept too, so the next start serves it.
+    if (name !== 'stylesheet' && doc !== this.#keptPages[name]) this.#keepRendered();
+    return doc;
   }
 
   site(): ServedSite {
     return {
       feed: (path, format) => this.feeds.get(path, format) ?? this.composed.get(path, format),
       view: (path, format, query) => this.feeds.view(path, format, query) ?? this.composed.view(path, format, query),
-      page: (name) => this.#renderer.page(name),
+      page: (name) => this.#page(name),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => this.websub.hub!.request(form, client) } : {}),
@@ -180,7 +225,7 @@ export class App {
       status: () => ({
         lastCycle: this.#lastCycle ?? null,
         config: this.configStatus,
-        store: { ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
+        store: { loading: false, ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
         sources: sourceStatuses(this.config, this.store).map((status) => {
           const { etag, lastModified, feedTitle, feedLink, dedupeKey } = this.store.sourceState(status.id);
           return {
@@ -209,11 +254,17 @@ export class App {
   async listen(port: number, host: string): Promise<AddressInfo> {
     const server = createFeedServer(this.site());
     this.#server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    return server.address() as AddressInfo;
+    return listenOn(server, port, host);
+  }
+
+  /**
+   * Takes over a server already listening (serve listens before the store is loaded, answering from the kept
+   * documents meanwhile): from now on it answers from this app, and close() closes it.
+   */
+  adopt(server: Server): void {
+    useSite(server, this.site());
+    this.#server = server;
+    this.#docs?.retire();
   }
 
   /** Runs each source on its schedule; sources falling due together share one cycle (one store write). */
@@ -276,5 +327,20 @@ export class App {
       server.closeAllConnections();
     }
     await this.#cycles.close();
+    if (this.#docs) {
+      // The index and OPML as they are now, so the next start serves them too (they are otherwise written on request).
+      this.#page('index');
+      this.#page('opml');
+      await this.#docs.flush();
+    }
   }
+}
+
+/** Resolves with the address once `server` listens. */
+export async function listenOn(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server.address() as AddressInfo;
 }

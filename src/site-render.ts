@@ -64,6 +64,11 @@ export class SiteRenderer {
     return this.#pages[name];
   }
 
+  /** The index or the OPML as last written, unless it changed since (then it is written on request): for keeping. */
+  written(name: 'index' | 'opml'): RenderedFeed | undefined {
+    return this.#pending[name] ? undefined : this.#pages[name];
+  }
+
   /** Re-renders the feeds whose items changed; returns their paths. */
   render(): string[] {
     const started = performance.now();

@@ -1,12 +1,16 @@
 // `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
 // stop cleanly on SIGTERM/SIGINT.
-import { App } from '../app.ts';
+import { join } from 'node:path';
+import { App, listenOn } from '../app.ts';
 import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import type { Logger } from '../log.ts';
+import { RenderedDocs, renderKey, storeStamp } from '../render/rendered-docs.ts';
+import { createFeedServer } from '../serve/server.ts';
+import { startingSite } from '../starting-site.ts';
 import type { OpenReport } from '../store/store.ts';
 import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
 
@@ -43,9 +47,7 @@ export async function runService(options: ServeOptions, config: Config): Promise
 async function serveWith(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, lock: WriterLock): Promise<number> {
   const { logger } = options;
   if (!lock.held) logger.warn({ file: lock.file }, `could not create ${lock.file} (the data directory is not writable): another process may write the store meanwhile`);
-  const app = await App.open({ config, dataDir: options.dataDir, logger, recover: options.recover, purge: options.purge });
-  logOpened(logger, app.store.file, app.store.opened);
-  const address = await app.listen(options.port, options.host);
+  const { app, address } = await listenFirst(options, config);
   logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${options.host}:${address.port}/`);
   app.startSchedule();
   app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
@@ -68,6 +70,40 @@ async function serveWith(options: ServeOptions, config: Config, stopRequested: P
   await app.close();
   logger.info({ aborted, items: app.store.size, savedAt: app.store.savedAt }, 'stopped');
   return 0;
+}
+
+/**
+ * Listens before the store is loaded, answering from the documents the last run kept in data/rendered/ (when they
+ * match the config and the store files as they are now), then loads and renders the store and hands the server
+ * over to the app. Logs "listening" once requests are answered and "store loaded" once the store answers them.
+ */
+async function listenFirst(options: ServeOptions, config: Config): Promise<{ app: App; address: { address: string; port: number } }> {
+  const { logger, dataDir } = options;
+  const since = new Date();
+  const started = performance.now();
+  const warn = (message: string, err?: unknown) => logger.warn(err === undefined ? {} : { err }, message);
+  const storeFile = join(dataDir, 'store.json');
+  // Stamped before the store is opened: what the documents must have been rendered from is the files as found.
+  const docs = await RenderedDocs.open(join(dataDir, 'rendered'), {
+    key: renderKey(config), stamp: storeStamp([storeFile, join(dataDir, 'sources.json')]), warn,
+  });
+  const loadedAt = since.toISOString();
+  const server = createFeedServer(startingSite({ config, docs, storeFile, since, configStatus: () => ({ files: config.files, loadedAt }) }));
+  const address = await listenOn(server, options.port, options.host);
+  logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}) },
+    `listening on http://${options.host}:${address.port}/ while the store loads: ${docs.count} rendered document(s) served from ${docs.dir}`);
+  let app: App;
+  try {
+    app = await App.open({ config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs });
+  } catch (err) {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeAllConnections();
+    throw err;
+  }
+  logOpened(logger, app.store.file, app.store.opened);
+  app.adopt(server);
+  logger.info({ items: app.store.size, ms: Math.round(performance.now() - started) }, 'store loaded');
+  return { app, address };
 }
 
 /** Validates the changed config; applies it if valid, else keeps the running one and says why. */

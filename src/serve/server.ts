@@ -13,15 +13,31 @@ export interface HubAnswer {
   retryAfterSeconds?: number;
 }
 
-/** What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. */
+/**
+ * Thrown by a site that cannot answer until its store is loaded (the start serves kept documents before that):
+ * the request gets 503 with Retry-After.
+ */
+export class StoreLoadingError extends Error {
+  readonly retryAfterSeconds: number;
+  constructor(what: string, retryAfterSeconds: number) {
+    super(`${what} is answered once the store is loaded (the service is starting); retry in ${retryAfterSeconds} s`);
+    this.name = 'StoreLoadingError';
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/**
+ * What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. A feed or page
+ * comes as a promise only while the service starts (read from disk on its first request).
+ */
 export interface ServedSite {
-  feed(path: string, format: FeedFormat): RenderedFeed | undefined;
+  feed(path: string, format: FeedFormat): RenderedFeed | Promise<RenderedFeed | undefined> | undefined;
   /**
    * an older page or a filtered view; throws FeedQueryError or FeedPageNotFoundError. A filtered view not made
    * yet comes as a promise (the filter runs in slices), rejected as this throws or with FilterBusyError.
    */
   view(path: string, format: FeedFormat, query: FeedQuery): RenderedFeed | Promise<RenderedFeed> | undefined;
-  page(name: 'index' | 'opml' | 'stylesheet'): RenderedFeed | undefined;
+  page(name: 'index' | 'opml' | 'stylesheet'): RenderedFeed | Promise<RenderedFeed | undefined> | undefined;
   health(): unknown;
   status(): unknown;
   /** seconds readers may cache a feed */
@@ -37,25 +53,41 @@ const FEED_PATH = /^\/feeds\/(latest|tags\/[^/]+|sources\/[a-z0-9-]+)\.(atom|rss
 export const HUB_PATH = '/websub';
 const MAX_FORM_BYTES = 16 * 1024;
 
+/** the site each server answers for, which useSite() replaces (the start serves kept documents, then the store's) */
+const sites = new WeakMap<Server, { site: ServedSite }>();
+
 export function createFeedServer(site: ServedSite): Server {
+  const slot = { site };
   const server = createServer((req, res) => {
     const fail = (err: Error) => {
-      if (!res.headersSent) sendText(res, 500, `internal error: ${err.message}\n`);
-      else res.destroy();
+      if (res.headersSent) return res.destroy();
+      if (err instanceof StoreLoadingError) {
+        res.setHeader('retry-after', String(err.retryAfterSeconds));
+        return sendText(res, 503, `${err.message}\n`);
+      }
+      sendText(res, 500, `internal error: ${err.message}\n`);
     };
     // Synchronous for feeds and pages (no promise per request on the hot path); only the hub, /metrics and a
     // filtered view being made wait.
     try {
-      const pending = route(site, req, res);
+      const pending = route(slot.site, req, res);
       if (pending instanceof Promise) pending.catch(fail);
     } catch (err) {
       fail(err as Error);
     }
   });
+  sites.set(server, slot);
   server.requestTimeout = 30_000;
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   return server;
+}
+
+/** From now on `server` answers for `site`; requests already being answered finish with the old one. */
+export function useSite(server: Server, site: ServedSite): void {
+  const slot = sites.get(server);
+  if (!slot) throw new Error('useSite: not a server createFeedServer made');
+  slot.site = site;
 }
 
 function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> | void {
@@ -71,14 +103,14 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Pro
   if (rawPath === '/healthz') return sendJson(res, req, 200, site.health());
   if (rawPath === '/status') return sendJson(res, req, 200, site.status());
   if (rawPath === '/metrics' && site.metrics) return sendMetrics(site.metrics, req, res);
-  if (rawPath === '/' || rawPath === '/index.html') return sendRendered(site, req, res, site.page('index'), 'index', 0);
-  if (rawPath === '/feeds.opml') return sendRendered(site, req, res, site.page('opml'), 'opml', site.maxAgeSeconds());
-  if (rawPath === FEED_STYLESHEET_PATH) return sendRendered(site, req, res, site.page('stylesheet'), 'stylesheet', 86_400);
+  if (rawPath === '/' || rawPath === '/index.html') return sendPage(site, req, res, 'index', 0);
+  if (rawPath === '/feeds.opml') return sendPage(site, req, res, 'opml', site.maxAgeSeconds());
+  if (rawPath === FEED_STYLESHEET_PATH) return sendPage(site, req, res, 'stylesheet', 86_400);
   const target = feedTarget(rawPath);
   if (target === undefined) return notFound(site, res, rawPath);
   if (target === null) return sendText(res, 400, 'bad percent-encoding in URL\n');
   const { path, format, label } = target;
-  let feed: RenderedFeed | Promise<RenderedFeed> | undefined;
+  let feed: RenderedFeed | Promise<RenderedFeed | undefined> | undefined;
   try {
     // Most requests carry no query at all: no URLSearchParams for them.
     const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
@@ -96,8 +128,15 @@ function sendFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, f
   sendRendered(site, req, res, feed, label, site.maxAgeSeconds(), browser ? BROWSER_XML_TYPE : undefined);
 }
 
+function sendPage(site: ServedSite, req: IncomingMessage, res: ServerResponse, name: 'index' | 'opml' | 'stylesheet', maxAge: number): Promise<void> | void {
+  const doc = site.page(name);
+  if (doc instanceof Promise) return doc.then((read) => sendRendered(site, req, res, read, name, maxAge));
+  sendRendered(site, req, res, doc, name, maxAge);
+}
+
 /** Answers a query the feed cannot serve: 400 for the query, 404 past the last page, 503 when too busy. */
 function refuseView(site: ServedSite, res: ServerResponse, { path, format, label }: FeedTarget, err: unknown): void {
+  if (err instanceof StoreLoadingError) throw err;
   // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
   const counted = site.feed(path, format) ? label : 'not-found';
   if (err instanceof FeedQueryError) return refuse(site, res, counted, 400, err.message);
