@@ -15,6 +15,7 @@ import { ServiceMetrics } from './serve/metrics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
+import type { ReadPoolOptions } from './workers/read-pool.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
@@ -34,6 +35,8 @@ export interface AppOptions {
   websubRetryDelaysMs?: readonly number[];
   /** waits ms for a host's request rate (hosts.<host>.perMinute); tests pass one that moves their clock */
   sleep?: (ms: number) => Promise<void>;
+  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults) */
+  readers?: ReadPoolOptions;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -81,6 +84,7 @@ export class App {
       metrics: this.metrics, render: () => this.render(), websub, purge: options.purge ?? false,
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
+      ...(options.readers ? { readers: options.readers } : {}),
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#renderer = new SiteRenderer({
