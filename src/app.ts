@@ -18,6 +18,7 @@ import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
+import type { ReadPoolOptions } from './workers/read-pool.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
@@ -39,6 +40,8 @@ export interface AppOptions {
   sleep?: (ms: number) => Promise<void>;
   /** keep every render's documents there, for the next start to serve while its store loads (serve does) */
   renderedDocs?: RenderedDocs;
+  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults) */
+  readers?: ReadPoolOptions;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -92,6 +95,7 @@ export class App {
       metrics: this.metrics, render: () => this.render(), websub, purge: options.purge ?? false,
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
+      ...(options.readers ? { readers: options.readers } : {}),
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#renderer = new SiteRenderer({

@@ -11,7 +11,7 @@ import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { HostRate } from './fetch/host-rate.ts';
 import { publicAddressesFromEnv } from './fetch/address-policy.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
-import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
+import { fetchUrlOf, ingestSource, type DocumentReading, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { isDue } from './schedule/backoff.ts';
@@ -22,6 +22,7 @@ import { StoreWriteError } from './store/errors.ts';
 import { admitNew, type RetentionPolicy } from './store/retention.ts';
 import { describeRule, settleRetention } from './store/retention-changes.ts';
 import type { ItemStore, PruneReport } from './store/store.ts';
+import { ReadPool, type ReadPoolOptions } from './workers/read-pool.ts';
 
 export interface CycleOptions {
   /** fetch even the sources whose nextFetch (backoff, Retry-After) has not come */
@@ -63,6 +64,11 @@ export interface FetchCycleOptions {
   isStopping: () => boolean;
   /** waits ms for a host's request rate (hosts.<host>.perMinute) */
   sleep: (ms: number) => Promise<void>;
+  /**
+   * the worker threads that parse and normalize fetched documents (size, per-document time and memory limits);
+   * false reads on this thread, as a bare cycle in a test may
+   */
+  readers?: ReadPoolOptions | false;
 }
 
 /** Runs fetch cycles; the caller makes sure that only one runs at a time. */
@@ -74,6 +80,8 @@ export class FetchCycle {
   readonly #queue: HostQueue;
   readonly #pauses: HostPauses;
   readonly #rate: HostRate;
+  /** parses fetched documents off the serving thread; workers start with the first document */
+  readonly #readers: ReadPool | undefined;
   /** sources of a cycle whose write failed: fetched again by the next cycle */
   readonly #retry = new Set<string>();
   #storeError: { message: string; at: string } | undefined;
@@ -88,6 +96,7 @@ export class FetchCycle {
     this.#queue = new HostQueue({ concurrency: fetch.concurrency, perHost: fetch.hostConcurrency });
     this.#pauses = new HostPauses((host) => options.config().hosts[host] ?? {});
     this.#rate = new HostRate({ perMinute: (host) => options.config().hosts[host]?.perMinute, now: options.now, sleep: options.sleep });
+    this.#readers = options.readers === false ? undefined : new ReadPool(options.readers ?? {});
   }
 
   /** when the last cycle ended (ISO date) */
@@ -143,9 +152,9 @@ export class FetchCycle {
     return report;
   }
 
-  /** Closes the connection pool; after the last cycle. */
+  /** Closes the connection pool and stops the read workers; after the last cycle. */
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#guards.close()]);
+    await Promise.all([this.#agent.close(), this.#guards.close(), this.#readers?.close()]);
   }
 
   #sourcesToFetch(ids: string[] | undefined, options: CycleOptions, report: CycleReport): SourceConfig[] {
@@ -187,6 +196,7 @@ export class FetchCycle {
         return refused;
       },
       now,
+      ...(this.#readers ? { read: this.#readerFor(config) } : {}),
       freshness: { minMs: config.fetch.minIntervalMs, maxMs: config.fetch.maxIntervalMs },
       idAuthority: new URL(config.baseUrl).hostname,
       dedupe: {
@@ -194,6 +204,13 @@ export class FetchCycle {
         merge: { titleWindowMs: config.dedupe.titleWindowHours * 3600 * 1000 },
       },
     };
+  }
+
+  /** Reads on the pool, with the cycle's config's tracking parameters (the matcher itself cannot cross to a worker). */
+  #readerFor(config: Config): DocumentReading {
+    const readers = this.#readers!;
+    const names = config.dedupe.trackingParams;
+    return (text, ctx, select) => readers.read(text, ctx, select, names);
   }
 
   /** Writes the cycle's changes in one write (items before source states), then renders and pings the hubs. */

@@ -6,17 +6,27 @@ import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/sour
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
-import { feedTitleOf, normalizeItem } from './normalize/normalize-item.ts';
+import { feedTitleOf } from './normalize/normalize-item.ts';
 import { resolveUrl, TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
-import { discoverFeeds } from './parse/discover.ts';
-import { NotAFeedError, SourceParseError } from './parse/errors.ts';
-import { parseFeed } from './parse/parse-feed.ts';
+import type { PageSelectors } from './config/selector.ts';
 import type { ParsedFeed } from './parse/types.ts';
-import { pageReader } from './read-page.ts';
+import { readDocument, type DocumentContext } from './read-document.ts';
+import { readPage } from './read-page.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
 import { applySourceFilter } from './rules/source-filter.ts';
 import { freshUntil, type FreshnessBounds, type FreshnessHints } from './schedule/freshness.ts';
 import { rememberPruned, withoutPruned } from './store/pruned-keys.ts';
+
+export { readDocument, type DocumentContext } from './read-document.ts';
+
+/**
+ * Parses and normalizes one fetched body (a page through its selectors when `select` is given). The service reads
+ * on its worker pool (workers/read-pool.ts), off the serving thread; without one, ingestSource reads in-thread.
+ */
+export type DocumentReading = (text: string, ctx: DocumentContext, select?: PageSelectors) => Promise<{ feed: ParsedFeed; items: Item[] }>;
+
+/** The in-thread reader: for the CLI's one-off reads and tests that run a bare cycle. */
+export const readInThread: DocumentReading = async (text, ctx, select) => (select ? readPage(text, select, ctx) : readDocument(text, ctx));
 
 export interface IngestContext {
   fetch: FetchOptions;
@@ -32,6 +42,8 @@ export interface IngestContext {
   freshness?: FreshnessBounds;
   /** config dedupe.*: tracking parameters and the same-title window */
   dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
+  /** parses and normalizes a fetched body; default readInThread */
+  read?: DocumentReading;
 }
 
 export interface IngestOutcome {
@@ -89,7 +101,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       keepFresh(state, source, { ...previous.feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
       return { ...done, state, status: 'not-modified', bytes: 0, ms: elapsed() };
     }
-    const read = source.type === 'html' && source.select ? pageReader(source.select) : readDocument;
+    const read = ctx.read ?? readInThread;
     const { feed, items } = await read(result.text, {
       sourceId: source.id,
       url: source.url,
@@ -98,7 +110,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       now: started,
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
-    });
+    }, source.type === 'html' ? source.select : undefined);
     // A page list has no guids: its items are keyed, and identified, by their canonical link by design.
     const keyChoice: KeyChoice = source.type === 'html' ? { mode: 'guid' } : chooseKeyMode(items, previous.dedupeKey ?? 'guid');
     const keyed = keyItems(items, keyChoice.mode, { idAuthority: ctx.idAuthority, sourceId: source.id, now: started });
@@ -157,37 +169,6 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(result?.permanentUrl ? { movedTo: result.permanentUrl } : {}),
     };
   }
-}
-
-export interface DocumentContext {
-  sourceId: string;
-  /** the source's configured URL, for error messages */
-  url: string;
-  /** where the body was read from (after redirects): base of relative links and xml:base */
-  documentUrl: string;
-  timezone: string;
-  now: Date;
-  idAuthority: string;
-  trackingParams: TrackingParams;
-}
-
-/** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
-export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
-  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch((err: Error) => {
-    // A web page instead of a feed is reported with the feeds it links, if any.
-    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
-    throw new SourceParseError(ctx.sourceId, ctx.url, err, discovered);
-  });
-  const normalizeCtx = {
-    sourceId: ctx.sourceId,
-    feedUrl: ctx.documentUrl,
-    ...(feed.link ? { feedLink: feed.link } : {}),
-    timezone: ctx.timezone,
-    now: ctx.now,
-    idAuthority: ctx.idAuthority,
-    trackingParams: ctx.trackingParams,
-  };
-  return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
 }
 
 /**

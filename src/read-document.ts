@@ -1,0 +1,41 @@
+// One feed body to normalized Items, as the service stores them (before dedupe): the counterpart of readPage
+// (read-page.ts) for feeds. Runs on a read worker (workers/read-worker.ts) in the service, in-thread in the CLI's
+// inspect; either way it takes and returns plain data only.
+import { normalizeItem } from './normalize/normalize-item.ts';
+import type { TrackingParams } from './normalize/urls.ts';
+import { discoverFeeds } from './parse/discover.ts';
+import { NotAFeedError, SourceParseError } from './parse/errors.ts';
+import { parseFeed } from './parse/parse-feed.ts';
+import type { ParsedFeed } from './parse/types.ts';
+import type { Item } from './model.ts';
+
+export interface DocumentContext {
+  sourceId: string;
+  /** the source's configured URL, for error messages */
+  url: string;
+  /** where the body was read from (after redirects): base of relative links and xml:base */
+  documentUrl: string;
+  timezone: string;
+  now: Date;
+  idAuthority: string;
+  trackingParams: TrackingParams;
+}
+
+/** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
+export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
+  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch((err: Error) => {
+    // A web page instead of a feed is reported with the feeds it links, if any.
+    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
+    throw new SourceParseError(ctx.sourceId, ctx.url, err, discovered);
+  });
+  const normalizeCtx = {
+    sourceId: ctx.sourceId,
+    feedUrl: ctx.documentUrl,
+    ...(feed.link ? { feedLink: feed.link } : {}),
+    timezone: ctx.timezone,
+    now: ctx.now,
+    idAuthority: ctx.idAuthority,
+    trackingParams: ctx.trackingParams,
+  };
+  return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
+}

@@ -1,0 +1,221 @@
+// A pool of worker threads that parse and normalize fetched documents, so that reading a 12,000-item feed never
+// holds the thread that serves the feeds. node:worker_threads directly, not piscina: the pool needs only a queue,
+// per-document limits and replacement of a killed worker — about what piscina's options would take to configure —
+// and piscina would be a new dependency (no new ones without need, BRIEF) with its own worker bootstrapping, which
+// the .ts-under-tsx case below needs anyway.
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { extname } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { PageSelectors } from '../config/selector.ts';
+import type { DocumentContext } from '../ingest.ts';
+import type { Item } from '../model.ts';
+import { ReadLimitError } from './read-errors.ts';
+import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest } from './read-task.ts';
+
+export interface ReadPoolOptions {
+  /** worker threads at most (default: one less than the cores Node may use, at least 1, at most 4) */
+  size?: number;
+  /** a document still being read after this long is dropped and its worker replaced (default 10 s) */
+  timeLimitMs?: number;
+  /** old-generation heap of each worker; a document that needs more is dropped, its worker replaced (default 256 MB) */
+  memoryLimitMb?: number;
+  /** an idle worker is stopped after this long, so its heap goes back between cycles (default 30 s) */
+  idleMs?: number;
+}
+
+/**
+ * One core stays with the serving thread (HTTP, fetch I/O, dedupe, store, render); the others read. 4 at most:
+ * each worker may grow to its memory limit, and a cycle is bound by the network long before 4 readers are busy.
+ */
+export function defaultPoolSize(): number {
+  return Math.max(1, Math.min(availableParallelism() - 1, 4));
+}
+
+const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000 };
+
+interface Task {
+  request: ReadRequest;
+  items: Item[];
+  resolve: (read: DocumentRead) => void;
+  reject: (err: Error) => void;
+}
+
+interface Slot {
+  worker: Worker;
+  ready: boolean;
+  task?: Task;
+  timer?: NodeJS.Timeout;
+  idle?: NodeJS.Timeout;
+}
+
+/** Reads documents on worker threads, one document per worker at a time, in the order asked. */
+export class ReadPool {
+  readonly #size: number;
+  readonly #limits: typeof DEFAULTS;
+  readonly #slots = new Set<Slot>();
+  readonly #queue: Task[] = [];
+  #closed = false;
+
+  constructor(options: ReadPoolOptions = {}) {
+    this.#size = Math.max(1, options.size ?? defaultPoolSize());
+    this.#limits = {
+      timeLimitMs: options.timeLimitMs ?? DEFAULTS.timeLimitMs,
+      memoryLimitMb: options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
+      idleMs: options.idleMs ?? DEFAULTS.idleMs,
+    };
+  }
+
+  /** Worker threads running now (they start on demand and stop when idle). */
+  get threads(): number {
+    return this.#slots.size;
+  }
+
+  /**
+   * Parses and normalizes one document on a worker; rejects as the in-thread reader would, or with ReadLimitError.
+   * ctx.trackingParams is not sent (a function does not cross): the worker matches `trackingParams`, the names
+   * it was built from (the default list when absent).
+   */
+  read(text: string, ctx: DocumentContext, select?: PageSelectors, trackingParams?: readonly string[]): Promise<DocumentRead> {
+    if (this.#closed) return Promise.reject(new Error('the read pool is closed (shutdown)'));
+    const { trackingParams: _matcher, ...plain } = ctx;
+    const request: ReadRequest = { type: 'read', text, ctx: plain, ...(select ? { select } : {}), ...(trackingParams ? { trackingParams } : {}) };
+    return new Promise<DocumentRead>((resolve, reject) => {
+      this.#queue.push({ request, items: [], resolve, reject });
+      this.#dispatch();
+    });
+  }
+
+  /** Stops every worker; documents not yet read are rejected. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    for (const task of this.#queue.splice(0)) task.reject(new Error('the read pool closed before this document was read (shutdown)'));
+    await Promise.all([...this.#slots].map((slot) => this.#retire(slot, new Error('the read pool closed while this document was read (shutdown)'))));
+  }
+
+  #dispatch(): void {
+    for (const slot of this.#slots) {
+      if (this.#queue.length === 0) return;
+      if (slot.ready && !slot.task) this.#start(slot, this.#queue.shift()!);
+    }
+    // A worker being started takes a waiting document once it says it is ready.
+    let starting = [...this.#slots].filter((s) => !s.ready).length;
+    while (starting < this.#queue.length && this.#slots.size < this.#size) {
+      this.#spawn();
+      starting++;
+    }
+  }
+
+  #start(slot: Slot, task: Task): void {
+    clearTimeout(slot.idle);
+    slot.task = task;
+    // A busy worker keeps the process alive (fetch --once waits for it); an idle one does not.
+    slot.worker.ref();
+    // The clock starts when the worker has the document: starting a worker (and, under tsx, transpiling) is not the document's.
+    slot.timer = setTimeout(() => {
+      this.#fail(slot, new ReadLimitError(task.request.ctx.sourceId, task.request.ctx.url, 'time', this.#limits.timeLimitMs));
+    }, this.#limits.timeLimitMs);
+    slot.worker.postMessage(task.request);
+  }
+
+  #spawn(): void {
+    const worker = startWorker(this.#limits.memoryLimitMb);
+    const slot: Slot = { worker, ready: false };
+    this.#slots.add(slot);
+    worker.on('message', (message: ReadReply) => this.#onMessage(slot, message));
+    worker.on('error', (err: Error & { code?: string }) => {
+      const task = slot.task;
+      if (task && err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
+        this.#fail(slot, new ReadLimitError(task.request.ctx.sourceId, task.request.ctx.url, 'memory', this.#limits.memoryLimitMb));
+      } else if (task) {
+        this.#fail(slot, err);
+      } else if (!slot.ready) {
+        // A worker that cannot start would be replaced forever: the documents waiting get why instead.
+        this.#slots.delete(slot);
+        for (const waiting of this.#queue.splice(0)) waiting.reject(new Error(`a read worker could not start: ${err.message}`, { cause: err }));
+      }
+    });
+    worker.on('exit', () => {
+      const task = slot.task;
+      this.#forget(slot);
+      if (task) task.reject(new Error(`source ${task.request.ctx.sourceId} (${task.request.ctx.url}): the read worker stopped while reading this document`));
+      if (!this.#closed) this.#dispatch();
+    });
+  }
+
+  #onMessage(slot: Slot, message: ReadReply): void {
+    if (message.type === 'ready') {
+      slot.ready = true;
+      this.#idle(slot);
+      return;
+    }
+    const task = slot.task;
+    if (!task) return;
+    if (message.type === 'items') {
+      for (const item of message.items) task.items.push(item);
+      return;
+    }
+    this.#release(slot);
+    if (message.type === 'done') task.resolve({ feed: message.feed, items: task.items });
+    else task.reject(uncrossError(message.error));
+    this.#idle(slot);
+  }
+
+  /** The worker is done with its document; it takes the next one, or waits, unref'd, and stops after idleMs. */
+  #idle(slot: Slot): void {
+    if (this.#closed) return;
+    const next = this.#queue.shift();
+    if (next) return this.#start(slot, next);
+    slot.worker.unref();
+    slot.idle = setTimeout(() => void this.#retire(slot), this.#limits.idleMs).unref();
+  }
+
+  #release(slot: Slot): void {
+    clearTimeout(slot.timer);
+    delete slot.task;
+  }
+
+  /** The document failed in a way that may have left the worker unusable (limit, crash): it is replaced. */
+  #fail(slot: Slot, err: Error): void {
+    const task = slot.task;
+    this.#release(slot);
+    task?.reject(err);
+    void this.#retire(slot);
+  }
+
+  async #retire(slot: Slot, reason?: Error): Promise<void> {
+    const task = slot.task;
+    this.#release(slot);
+    if (task && reason) task.reject(reason);
+    this.#forget(slot);
+    await slot.worker.terminate();
+    if (!this.#closed) this.#dispatch();
+  }
+
+  #forget(slot: Slot): void {
+    clearTimeout(slot.timer);
+    clearTimeout(slot.idle);
+    this.#slots.delete(slot);
+  }
+}
+
+/**
+ * The worker entry beside this file, in this file's own form: read-worker.js once compiled (dist/), read-worker.ts
+ * from source, where the worker first registers tsx's loader (a worker does not inherit the parent's loader hooks).
+ */
+function startWorker(memoryLimitMb: number): Worker {
+  const ownExtension = extname(fileURLToPath(import.meta.url));
+  const entry = new URL(`./read-worker${ownExtension}`, import.meta.url);
+  const options = { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } };
+  if (ownExtension !== '.ts') return new Worker(entry, options);
+  const loader = tsxApiUrl();
+  const bootstrap = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
+  return new Worker(bootstrap, { ...options, eval: true });
+}
+
+/** tsx's ESM register API (its CommonJS twin registers hooks that cannot find their module from a worker). */
+function tsxApiUrl(): string {
+  const resolved = createRequire(import.meta.url).resolve('tsx/esm/api');
+  return pathToFileURL(resolved.replace(/\.cjs$/, '.mjs')).href;
+}

@@ -1,0 +1,38 @@
+// Entry of a read worker (workers/read-pool.ts): parses and normalizes one document at a time, off the serving
+// thread. It holds no state between documents, so the pool may terminate it mid-document (time or memory limit)
+// and start another.
+import { parentPort } from 'node:worker_threads';
+import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
+import { readDocument } from '../read-document.ts';
+import { readPage } from '../read-page.ts';
+import { crossError, ITEMS_PER_MESSAGE, type ReadReply, type ReadRequest } from './read-task.ts';
+
+const port = parentPort;
+if (!port) throw new Error('read-worker.ts runs as a worker thread (workers/read-pool.ts starts it)');
+
+function reply(message: ReadReply): void {
+  port!.postMessage(message);
+}
+
+/** The matcher of the last list seen: the config's list is the same for every document of a cycle. */
+let matcher: { names: string; match: TrackingParams } | undefined;
+function trackingMatcher(names: readonly string[] | undefined): TrackingParams {
+  if (!names) return TRACKING_PARAMS;
+  const key = names.join('\n');
+  if (matcher?.names !== key) matcher = { names: key, match: trackingParams(names) };
+  return matcher.match;
+}
+
+port.on('message', async (request: ReadRequest) => {
+  try {
+    const { text, select } = request;
+    const ctx = { ...request.ctx, trackingParams: trackingMatcher(request.trackingParams) };
+    const { feed, items } = select ? readPage(text, select, ctx) : await readDocument(text, ctx);
+    for (let i = 0; i < items.length; i += ITEMS_PER_MESSAGE) reply({ type: 'items', items: items.slice(i, i + ITEMS_PER_MESSAGE) });
+    // The raw items were the normalizer's input; the caller reads only the feed's own fields.
+    reply({ type: 'done', feed: { ...feed, items: [] } });
+  } catch (err) {
+    reply({ type: 'failed', error: crossError(err) });
+  }
+});
+reply({ type: 'ready' });
