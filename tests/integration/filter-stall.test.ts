@@ -2,10 +2,10 @@
 // realistic items, four readers send the costliest patterns found while the event loop's delay is measured
 // in-process (the service runs in this process) and another client polls /healthz. Each pattern is refused for
 // its cost (400) or answered, and ordinary filters sent meanwhile are answered as usual.
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readFeed } from '../helpers/feed-reader.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { watchLoop } from '../helpers/loop-watch.ts';
 import { newsRss } from '../helpers/news-feed.ts';
 import { startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
 
@@ -59,7 +59,6 @@ ${SOURCES.map((id) => `  - id: ${id}\n    url: ${fx.url(`/${id}.xml`)}\n`).join(
   });
 
   it('refuses each costly pattern with 400 or answers it, never holding the event loop for 50 ms', async () => {
-    const delay = monitorEventLoopDelay({ resolution: 2 });
     let polling = true;
     const healthRoundTrips: number[] = [];
     const poller = (async () => {
@@ -76,7 +75,7 @@ ${SOURCES.map((id) => `  - id: ${id}\n    url: ${fx.url(`/${id}.xml`)}\n`).join(
       ...ORDINARY.map((pattern) => `filter=${encodeURIComponent(pattern)}&limit=100`),
     ];
     const answers: { query: string; status: number; text: string }[] = [];
-    delay.enable();
+    const loop = watchLoop();
     // Four readers at once, as in the issue's probe, each sending its share one after another.
     await Promise.all([0, 1, 2, 3].map(async (reader) => {
       for (const query of queries.filter((_, n) => n % 4 === reader)) {
@@ -84,12 +83,13 @@ ${SOURCES.map((id) => `  - id: ${id}\n    url: ${fx.url(`/${id}.xml`)}\n`).join(
         answers.push({ query, status: res.status, text: await res.text() });
       }
     }));
-    delay.disable();
+    const held = loop.stop();
     polling = false;
     await poller;
 
-    const maxStallMs = delay.max / 1e6;
-    const report = `event loop delay max ${maxStallMs.toFixed(1)} ms, p99 ${(delay.percentile(99) / 1e6).toFixed(1)} ms; `
+    // Held, not merely waiting for a core: other test files share this machine's two cores (helpers/loop-watch.ts).
+    const maxStallMs = held.maxHeldMs;
+    const report = `${held.describe()}; `
       + `/healthz answered ${healthRoundTrips.length} times, round trip max ${Math.max(...healthRoundTrips).toFixed(1)} ms`;
     process.stdout.write(`${report}\n`);
     expect(maxStallMs, report).toBeLessThan(MAX_STALL_MS);
