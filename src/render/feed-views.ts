@@ -58,7 +58,7 @@ export class FeedViews {
     this.#views = new LRUCache<string, RenderedFeed>({
       max: options.maxViews ?? 500,
       maxSize: options.maxViewBytes ?? 64 * 1024 * 1024,
-      sizeCalculation: (feed) => feed.body.length + feed.gzip.length + feed.brotli.length || 1,
+      sizeCalculation: (feed) => feed.bytes + feed.gzip.length + feed.brotli.length || 1,
     });
   }
 

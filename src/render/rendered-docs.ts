@@ -211,7 +211,7 @@ export class RenderedDocs {
         await writeFileAtomic(join(this.dir, file), doc.body.toString('utf8'));
         this.#onDisk.add(file);
       }
-      docs[name] = { file, etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.body.length };
+      docs[name] = { file, etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.bytes };
     }
     const manifest: Manifest = {
       version: MANIFEST_VERSION, key: snapshot.key, stamp: snapshot.stamp, items: snapshot.items, lastCycle: snapshot.lastCycle,

@@ -242,7 +242,7 @@ function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary:
     contentType,
     vary,
     notModified: common,
-    identity: { ...common, 'content-length': doc.body.length },
+    identity: { ...common, 'content-length': doc.bytes },
     gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
     br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
   };

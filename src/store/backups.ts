@@ -87,7 +87,7 @@ export async function recoverStore(file: string, backups: BackupSet, now: Date):
     let loaded: MigratedStore;
     try {
       // Read as store.json is: a backup is an earlier store.json, of either layout.
-      loaded = migrateStore(await readJsonFile(backup, { itemLines: true }), backup);
+      loaded = await migrateStore(await readJsonFile(backup, { itemLines: true }), backup);
     } catch (err) {
       if (err instanceof StoreCorruptError) {
         skipped.push(basename(backup));

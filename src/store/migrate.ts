@@ -50,7 +50,7 @@ export interface MigratedStore {
 }
 
 /** Validates what was read from `file` and migrates it to STORE_VERSION; never guesses at unknown shapes. */
-export function migrateStore(raw: unknown, file: string): MigratedStore {
+export async function migrateStore(raw: unknown, file: string): Promise<MigratedStore> {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new StoreCorruptError(file, 'not a Tributary store: the top level is not an object');
   let data = raw as Record<string, unknown>;
   const from = data.version;
@@ -61,16 +61,16 @@ export function migrateStore(raw: unknown, file: string): MigratedStore {
     if (!step) throw new StoreVersionError(file, from, READABLE);
     data = step(data);
   }
-  const problem = storeDataProblem(data);
+  const problem = await storeDataProblem(data);
   if (problem) throw new StoreCorruptError(file, `not a usable Tributary store: ${problem}`);
   const { sources, ...rest } = data as unknown as StoreData & { sources?: Record<string, SourceState> };
   const legacy = sources && typeof sources === 'object' && !Array.isArray(sources) ? sources : undefined;
-  plainStoredItems(rest.items);
+  await plainStoredItems(rest.items);
   if (legacy) plainStoredStates(legacy);
   return { data: rest as StoreData, from, ...(legacy ? { legacySources: legacy } : {}) };
 }
 
-function storeDataProblem(data: Record<string, unknown>): string | undefined {
+async function storeDataProblem(data: Record<string, unknown>): Promise<string | undefined> {
   if (!Array.isArray(data.items)) return 'the "items" list is missing';
   if (typeof data.generation !== 'number') return 'the "generation" number is missing';
   return storedItemsProblem(data.items);

@@ -6,6 +6,7 @@ import type { Item, SourceState } from '../model.ts';
 import { BackupSet, recoverStore, type Recovery } from './backups.ts';
 import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
 import { StoreCorruptError, StoreWriteError } from './errors.ts';
+import { eachInSlices } from './slices.ts';
 import { withoutDuplicates } from './stored-items.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
 import { rememberPruned } from './pruned-keys.ts';
@@ -99,7 +100,6 @@ export class ItemStore implements StoredItems {
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.warn ?? (() => {});
     this.#committed = this.#snapshot();
-    this.#reindex();
   }
 
   /**
@@ -124,14 +124,14 @@ export class ItemStore implements StoredItems {
     try {
       // Not db.read(): it treats every falsy content as "no file" and would let the default overwrite it.
       const raw = await adapter.read();
-      loaded = raw === null ? undefined : migrateStore(raw, file);
+      loaded = raw === null ? undefined : await migrateStore(raw, file);
     } catch (err) {
       if (!options.recover || !(err instanceof StoreCorruptError)) throw err;
       opened.recovery = await recoverStore(file, backups, now());
       loaded = opened.recovery.loaded;
     }
     db.data = loaded?.data ?? emptyStore();
-    const unique = withoutDuplicates(db.data.items);
+    const unique = await withoutDuplicates(db.data.items);
     if (unique.dropped > 0) {
       db.data.items = unique.items;
       opened.duplicatesDropped = unique.dropped;
@@ -149,6 +149,7 @@ export class ItemStore implements StoredItems {
     });
     states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
     store = new ItemStore(db, states, file, backups, opened, options);
+    await eachInSlices(db.data.items, (item) => store!.#index(item));
     if (from !== undefined && from < STORE_VERSION) {
       store.#dirty = true;
       store.#statesDirty = true;

@@ -2,16 +2,22 @@
 // written twice (a hand edit, an old bug) is kept once. Anything else wrong is refused with the item's index
 // and field, so an operator can find it in the file (one item per line: line = index + 2).
 import type { Item } from '../model.ts';
+import { eachInSlices } from './slices.ts';
 
 /** The first problem of a store's items, as "item N (id …): field is …", or undefined when they are usable. */
-export function storedItemsProblem(items: readonly unknown[]): string | undefined {
-  for (let i = 0; i < items.length; i++) {
-    const item = items[i];
-    if (typeof item !== 'object' || item === null || Array.isArray(item)) return `item ${i} (line ${i + 2}) is not an object`;
-    const { id, sourceId } = item as Partial<Item>;
-    if (typeof id !== 'string' || id === '') return `item ${i} (line ${i + 2}): field "id" is ${describe(id)}, not a non-empty string`;
-    if (typeof sourceId !== 'string' || sourceId === '') return `item ${i} (line ${i + 2}, id ${id}): field "sourceId" is ${describe(sourceId)}, not a non-empty string`;
-  }
+export async function storedItemsProblem(items: readonly unknown[]): Promise<string | undefined> {
+  let problem: string | undefined;
+  await eachInSlices(items, (item, i) => {
+    problem ??= itemProblem(item, i);
+  });
+  return problem;
+}
+
+function itemProblem(item: unknown, i: number): string | undefined {
+  if (typeof item !== 'object' || item === null || Array.isArray(item)) return `item ${i} (line ${i + 2}) is not an object`;
+  const { id, sourceId } = item as Partial<Item>;
+  if (typeof id !== 'string' || id === '') return `item ${i} (line ${i + 2}): field "id" is ${describe(id)}, not a non-empty string`;
+  if (typeof sourceId !== 'string' || sourceId === '') return `item ${i} (line ${i + 2}, id ${id}): field "sourceId" is ${describe(sourceId)}, not a non-empty string`;
   return undefined;
 }
 
@@ -19,23 +25,23 @@ export function storedItemsProblem(items: readonly unknown[]): string | undefine
  * The items with each story once: two entries with the same id, or with the same source and dedupe key, are
  * one item. The copy kept is the most recently updated (the first of equals), in the place of the first copy.
  */
-export function withoutDuplicates(items: readonly Item[]): { items: Item[]; dropped: number } {
+export async function withoutDuplicates(items: readonly Item[]): Promise<{ items: Item[]; dropped: number }> {
   const keptAt = new Map<string, number>();
   const kept: (Item | undefined)[] = [];
   let dropped = 0;
-  for (const item of items) {
+  await eachInSlices(items, (item) => {
     const names = [`id\u0000${item.id}`, ...(typeof item.key === 'string' ? [`key\u0000${item.sourceId}\u0000${item.key}`] : [])];
     const at = names.map((n) => keptAt.get(n)).find((i) => i !== undefined);
     if (at === undefined) {
       for (const n of names) keptAt.set(n, kept.length);
       kept.push(item);
-      continue;
+      return;
     }
     dropped++;
     const current = kept[at]!;
     if ((item.updated ?? '') > (current.updated ?? '')) kept[at] = item;
     for (const n of names) if (!keptAt.has(n)) keptAt.set(n, at);
-  }
+  });
   return { items: dropped === 0 ? [...items] : kept.filter((i): i is Item => i !== undefined), dropped };
 }
 

@@ -6,10 +6,11 @@
 // title is (`text`); a fetch that succeeds replaces it anyway.
 import type { Item, SourceState } from '../model.ts';
 import { toPlainText } from '../normalize/plain-text.ts';
+import { eachInSlices } from './slices.ts';
 
 /** Brings the text fields of items read from a store file to PlainText, in place (they were just parsed). */
-export function plainStoredItems(items: Item[]): void {
-  for (const item of items) {
+export async function plainStoredItems(items: Item[]): Promise<void> {
+  await eachInSlices(items, (item) => {
     if (typeof item.title === 'string') item.title = toPlainText(item.title, 'plain');
     if (typeof item.author?.name === 'string') {
       const name = toPlainText(item.author.name, 'plain');
@@ -20,7 +21,7 @@ export function plainStoredItems(items: Item[]): void {
       for (let i = 0; i < item.categories.length; i++) item.categories[i] = toPlainText(String(item.categories[i]), 'plain');
       if (item.categories.some((c) => !c)) item.categories = item.categories.filter(Boolean);
     }
-  }
+  });
 }
 
 /** The same for the source states of sources.json (or of a version 1 store), in place. */

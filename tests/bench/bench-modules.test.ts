@@ -2,6 +2,7 @@
 // figure comes with its reference and finite numbers. Never how fast anything is: that is `npm run bench`.
 import { describe, expect, it } from 'vitest';
 import { run as runIngest } from '../../bench/ingest.ts';
+import { run as runMemory } from '../../bench/memory.ts';
 import { run as runRender } from '../../bench/render.ts';
 import { formatTable, type BenchRow } from '../../bench/report.ts';
 import { run as runServe } from '../../bench/serve.ts';
@@ -55,5 +56,12 @@ describe('benchmark modules at a tiny size', () => {
     const rows = await runStore({ sizes: [500], sources: 20, cycles: 2 });
     expectWellFormed(rows, 'store');
     expect(rows.map((r) => r.name)).toEqual(['500 items: time per cycle (apply + commit)', '500 items: bytes written per cycle', '500 items: peak RSS']);
+  }, 120_000);
+
+  it('memory: peak RSS of the compiled serve and fetch --once, each against its goal', async () => {
+    const rows = await runMemory({ serveItems: 500, sources: 20, fetchSources: 20, fetchStored: 100 });
+    expectWellFormed(rows, 'memory');
+    expect(rows.map((r) => r.name)).toEqual(['serve, 500 items: peak RSS', 'fetch --once, 20 sources x 20 items: peak RSS']);
+    expect(rows.map((r) => r.reference.value)).toEqual([350, 300]);
   }, 120_000);
 });

@@ -6,7 +6,7 @@ import { createFeedServer, type ServedSite } from '../../../src/serve/server.ts'
 
 function doc(text: string, etag: string): RenderedFeed {
   const body = Buffer.from(text);
-  return { body, gzip: gzipSync(body), brotli: brotliCompressSync(body), etag, lastModified: 'Sun, 09 Mar 2025 12:00:00 GMT', contentType: 'application/atom+xml; charset=utf-8' };
+  return { body, bytes: body.length, gzip: gzipSync(body), brotli: brotliCompressSync(body), etag, lastModified: 'Sun, 09 Mar 2025 12:00:00 GMT', contentType: 'application/atom+xml; charset=utf-8' };
 }
 
 describe('feed server headers', () => {
