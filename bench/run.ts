@@ -1,4 +1,4 @@
-// npm run bench [-- [--quick] [serve] [ingest] [render] [store] [memory]]: runs the benchmark modules (all by default, in
+// npm run bench [-- [--quick] [serve] [ingest] [render] [store] [memory] [start]]: runs the benchmark modules (all by default, in
 // that order), prints a table and writes bench/results.json (git-ignored). --quick runs smaller sizes and
 // shorter loads: a minute or two instead of about ten, for a first look; its figures are not the README's.
 import { writeFileSync } from 'node:fs';
@@ -29,6 +29,10 @@ const MODULES: Record<string, (profile: Profile) => Promise<BenchRow[]>> = {
   memory: async (profile) => {
     const { run, MEMORY_PROFILES } = await import('./memory.ts');
     return run(MEMORY_PROFILES[profile]);
+  },
+  start: async (profile) => {
+    const { run, START_PROFILES } = await import('./start.ts');
+    return run(START_PROFILES[profile]);
   },
 };
 

@@ -1,9 +1,11 @@
 // `tributary fetch --once`: one fetch cycle, for cron or an operator, then exit.
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { App } from '../app.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { createLogger } from '../log.ts';
+import { RenderedDocs, renderKey, storeStamp } from '../render/rendered-docs.ts';
 import type { CommonOptions } from './common-options.ts';
 import { logOpened } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
@@ -30,9 +32,17 @@ export async function fetchOnce(common: CommonOptions, force: boolean, only: str
     if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
     if (!source.enabled) return usageError(`source "${id}" is disabled (enabled: false in ${common.config})`);
   }
+  // The documents this run renders are kept in data/rendered/ as serve keeps them: the store this run writes
+  // makes the ones kept before stale, and without new ones the next `serve` would serve no feed until its store
+  // is loaded (cron-driven fetch --once beside a service restarted now and then is a common setup).
+  const docs = await RenderedDocs.open(join(common.data, 'rendered'), {
+    key: renderKey(config),
+    stamp: storeStamp([join(common.data, 'store.json'), join(common.data, 'sources.json')]),
+    warn: (message, err) => logger.warn(err === undefined ? {} : { err }, message),
+  });
   let app: App;
   try {
-    app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge });
+    app = await App.open({ config, dataDir: common.data, logger, recover: common.recover, purge: common.purge, renderedDocs: docs });
   } catch (err) {
     return reportStartError(err);
   }

@@ -1,7 +1,9 @@
 // `tributary serve` from start to exit: open, serve stored feeds at once, fetch, follow config edits, and
 // stop cleanly on SIGTERM/SIGINT.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { App, listenOn } from '../app.ts';
+import type { App } from '../app.ts';
 import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
@@ -89,11 +91,14 @@ async function listenFirst(options: ServeOptions, config: Config): Promise<{ app
   });
   const loadedAt = since.toISOString();
   const server = createFeedServer(startingSite({ config, docs, storeFile, since, configStatus: () => ({ files: config.files, loadedAt }) }));
-  const address = await listenOn(server, options.port, options.host);
+  const address = await listen(server, options.port, options.host);
   logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}) },
     `listening on http://${options.host}:${address.port}/ while the store loads: ${docs.count} rendered document(s) served from ${docs.dir}`);
   let app: App;
   try {
+    // The pipeline (fetch, parse, store, render: most of the modules and packages) is imported only now, while
+    // the kept documents are already being served: importing it first held the port closed for a second.
+    const { App } = await import('../app.ts');
     app = await App.open({ config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs });
   } catch (err) {
     await new Promise<void>((resolve) => server.close(() => resolve()));
@@ -104,6 +109,18 @@ async function listenFirst(options: ServeOptions, config: Config): Promise<{ app
   app.adopt(server);
   logger.info({ items: app.store.size, ms: Math.round(performance.now() - started) }, 'store loaded');
   return { app, address };
+}
+
+/**
+ * Resolves with the address once `server` listens. app.ts has the same (listenOn), but importing it would load
+ * the whole pipeline before the port opens.
+ */
+async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  return server.address() as AddressInfo;
 }
 
 /** Validates the changed config; applies it if valid, else keeps the running one and says why. */

@@ -1,16 +1,11 @@
 // tributary serve | fetch --once | check | prune --now | import-opml | inspect — see README "Command line". Reads the
 // command line and hands it to the command's module; entry.ts runs it as a process.
+//
+// Each command's module is imported only when that command runs: importing them all loads the whole pipeline
+// (cheerio, undici, sanitize-html, the store, the renderer…), which took most of a second before `check` could
+// read a three-line file. `serve` itself imports the pipeline only once it listens (lifecycle.ts).
 import { parseArgs } from 'node:util';
-import { USER_AGENT } from '../app.ts';
-import { check } from './check.ts';
 import { commonOptions } from './common-options.ts';
-import { discover } from './discover.ts';
-import { fetchOnce } from './fetch-once.ts';
-import { importOpmlCommand } from './import-opml-command.ts';
-import { inspectCommand } from './inspect-command.ts';
-import { inspectRulesCommand } from './inspect-rules.ts';
-import { pruneNow } from './prune.ts';
-import { serve } from './serve.ts';
 import { USAGE, usageError } from './usage.ts';
 
 /** Runs one command line (without node and the script); resolves with the exit code. */
@@ -56,24 +51,27 @@ export async function main(argv: string[]): Promise<number> {
     case 'serve': {
       const grace = Number(values['shutdown-timeout'] ?? process.env.TRIBUTARY_SHUTDOWN_TIMEOUT ?? '10');
       if (!Number.isFinite(grace) || grace < 0) return usageError(`invalid --shutdown-timeout "${values['shutdown-timeout']}" (seconds)`);
+      const { serve } = await import('./serve.ts');
       return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1', grace * 1000);
     }
     case 'fetch':
       if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
-      return fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+      return (await import('./fetch-once.ts')).fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
     case 'check':
-      return values.discover === undefined ? check(common) : discover(common, values.discover);
+      if (values.discover === undefined) return (await import('./check.ts')).check(common);
+      return (await import('./discover.ts')).discover(common, values.discover);
     case 'prune':
       if (!values.now) return usageError('tributary prune needs --now (without it, the service applies a stricter retention by itself a day after the edit)');
-      return pruneNow(common);
+      return (await import('./prune.ts')).pruneNow(common);
     case 'import-opml':
       if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
-      return importOpmlCommand(positionals[0]!, common);
+      return (await import('./import-opml-command.ts')).importOpmlCommand(positionals[0]!, common);
     case 'inspect':
       if (values.rules) {
+        const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../app.ts')]);
         return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
       }
-      return inspectCommand(positionals, values);
+      return (await import('./inspect-command.ts')).inspectCommand(positionals, values);
     default:
       return usageError(`unknown command "${command}"\n${USAGE}`);
   }

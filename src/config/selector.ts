@@ -1,7 +1,13 @@
 // The selector language of `type: html` sources: a CSS selector, optionally followed by @attribute
 // ("a@href", "img@src", "@href" for the matched element itself). Checked here, at config load, so a typo is a
 // config error with its line instead of a failed fetch at three in the morning.
-import { load } from 'cheerio';
+import { createRequire } from 'node:module';
+import type { CheerioAPI } from 'cheerio';
+
+// Loaded on the first selector checked, so a config without `type: html` sources (and `tributary check` of one)
+// never waits for cheerio. cheerio/slim compiles selectors with the same css-select as cheerio, without the
+// parse5 parser and HTTP client a syntax check has no use for.
+const require = createRequire(import.meta.url);
 
 /** One field's selector: where to look (CSS, relative to the item) and what to read there. */
 export interface FieldSelector {
@@ -37,7 +43,7 @@ export function parseFieldSelector(text: string): FieldSelector {
 }
 
 // One empty document to compile selectors against: css-select compiles a selector the first time it is used.
-let empty: ReturnType<typeof load> | undefined;
+let empty: CheerioAPI | undefined;
 
 /** Why a CSS selector cannot be used, or undefined when it compiles. `field` allows "@attr" after the CSS. */
 export function selectorProblem(text: string, kind: 'item' | 'field'): string | undefined {
@@ -45,7 +51,7 @@ export function selectorProblem(text: string, kind: 'item' | 'field'): string | 
   if (!css) return kind === 'item' ? 'must be a CSS selector' : attr ? undefined : 'must be a CSS selector, @attribute or both';
   // A string starting with "<" would be read as markup by cheerio's $(…), never as a selector.
   if (css.startsWith('<')) return `is not a CSS selector: ${JSON.stringify(css)}`;
-  empty ??= load('');
+  empty ??= (require('cheerio/slim') as typeof import('cheerio/slim')).load('');
   try {
     empty.root().find(css);
     return undefined;

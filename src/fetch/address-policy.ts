@@ -8,9 +8,14 @@
 // and, for names, every address DNS gives at the moment of connecting (guardedLookup), so a name that
 // resolves to a public address when checked and to 127.0.0.1 when used (DNS rebinding) is still refused.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
+import { createRequire } from 'node:module';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent } from 'undici';
+import type { Agent } from 'undici';
+
+// undici is loaded when the first guarded agent is made: the config schema checks CIDR ranges with this module,
+// and `tributary check` should not wait a quarter of a second for an HTTP client it never uses.
+const require = createRequire(import.meta.url);
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -128,7 +133,8 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
 
 /** A connection pool whose sockets connect only where the policy allows (names checked at connect time). */
 export function createGuardedAgent(policy: AddressPolicy, connectTimeoutMs: number): Agent {
-  return new Agent({ connect: { timeout: connectTimeoutMs, lookup: guardedLookup(policy) }, keepAliveTimeout: 10_000 });
+  const undici = require('undici') as typeof import('undici');
+  return new undici.Agent({ connect: { timeout: connectTimeoutMs, lookup: guardedLookup(policy) }, keepAliveTimeout: 10_000 });
 }
 
 /** The PrivateAddressError somewhere in an error's cause chain (undici wraps connect errors). */

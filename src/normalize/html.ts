@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { DROPPED_WITH_CONTENT } from './dropped-elements.ts';
 import { resolveUrl } from './urls.ts';
 
 // What readers need to show a news story; svg, math, style, iframe and textarea stay out on purpose
@@ -18,9 +19,6 @@ const DATA_IMAGE = /^data:image\/(png|gif|jpeg|webp|avif);base64,[a-z0-9+/=\s]*$
 // Lazy-loading pages (WeChat, most Chinese portals, WordPress plugins) keep the real image here and a 1x1
 // placeholder in src; a reader runs no script to swap them.
 const LAZY_SRC = ['data-src', 'data-original', 'data-lazy-src', 'data-actualsrc'];
-// Dropped with everything inside them: what runs, embeds, styles or asks for input.
-export const DROPPED_WITH_CONTENT = ['script', 'style', 'textarea', 'option', 'select', 'button', 'noscript', 'iframe', 'object',
-  'embed', 'applet', 'svg', 'math', 'template', 'title', 'head', 'frameset', 'frame'];
 
 /**
  * Sanitizes item HTML and resolves its relative links and image sources against base. Keeps the structure

@@ -1,10 +1,16 @@
 // The one gate into PlainText (model.ts): titles, author names and category labels from feeds, feed titles,
 // source and site titles from config and OPML files, and the same fields of stored items all cross here, so a
 // renderer is handed text, never a source's markup, and writes it as text in its own format.
+import { createRequire } from 'node:module';
 import { decodeHTML } from 'entities';
-import sanitizeHtml from 'sanitize-html';
+import type SanitizeHtml from 'sanitize-html';
 import type { PlainText } from '../model.ts';
-import { DROPPED_WITH_CONTENT } from './html.ts';
+import { DROPPED_WITH_CONTENT } from './dropped-elements.ts';
+
+// sanitize-html (and the htmlparser2 and postcss it brings) is loaded on the first text that holds markup:
+// most config titles and stored items never need it, and `tributary check` should not wait for it.
+const require = createRequire(import.meta.url);
+let sanitizeHtml: typeof SanitizeHtml | undefined;
 
 /**
  * How the text was written where it came from:
@@ -40,6 +46,7 @@ const BLOCK_EDGE = /<(?:br|hr|\/?(?:p|div|li|dt|dd|h[1-6]|tr|td|th|blockquote|pr
 function htmlToText(html: string): string {
   // Lines and blocks end words: "<p>a</p><p>b</p>" reads "a b", not "ab".
   const spaced = html.replace(BLOCK_EDGE, ' $&');
+  sanitizeHtml ??= require('sanitize-html') as typeof SanitizeHtml;
   const withoutTags = sanitizeHtml(spaced, { allowedTags: [], allowedAttributes: {}, nonTextTags: DROPPED_WITH_CONTENT });
   return collapse(decodeHTML(withoutTags));
 }
