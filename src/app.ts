@@ -92,7 +92,7 @@ export class App {
     this.#cycles = new FetchCycle({
       config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,
       userAgent: () => this.config.fetch.userAgent ?? USER_AGENT,
-      metrics: this.metrics, render: () => this.render(), websub, purge: options.purge ?? false,
+      metrics: this.metrics, render: () => this.renderYielding(), websub, purge: options.purge ?? false,
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
       ...(options.readers ? { readers: options.readers } : {}),
@@ -117,7 +117,8 @@ export class App {
     });
     const websub = await openWebSub({ ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
     const app: App = new App(options, store, websub);
-    app.render();
+    // Yielding: serve listens first and answers from the kept documents while this renders (cli/serve.ts).
+    await app.renderYielding();
     websub.start();
     return app;
   }
@@ -135,14 +136,14 @@ export class App {
    * half-applied items): reschedules and re-renders. Fetching new sources is the caller's choice.
    */
   useConfig(next: Config): Promise<void> {
-    const applied = this.#cycle.then(() => {
+    const applied = this.#cycle.then(async () => {
       this.#config = next;
       this.store.backups.keep = next.store.backups;
       this.#updateMaxAge();
       this.#cycles.settleRetention();
       // A reload that lands during shutdown must not bring the stopped schedule back.
       if (this.#schedule && !this.#stopping) this.#restartSchedule();
-      this.render();
+      await this.renderYielding();
     });
     this.#cycle = applied.catch(() => {});
     return applied;
@@ -171,9 +172,19 @@ export class App {
     return this.#cycles.storeError;
   }
 
-  /** Re-renders the feeds whose items changed; returns their paths. */
+  /** Re-renders the feeds whose items changed, at once (holding the event loop meanwhile); returns their paths. */
   render(): string[] {
     const changed = this.#renderer.render();
+    this.#keepRendered();
+    return changed;
+  }
+
+  /**
+   * Re-renders the feeds whose items changed without holding the event loop for more than a few milliseconds at
+   * a time, so requests are answered meanwhile (from the previous render until the new one is swapped in whole).
+   */
+  async renderYielding(): Promise<string[]> {
+    const changed = await this.#renderer.renderYielding();
     this.#keepRendered();
     return changed;
   }

@@ -6,7 +6,7 @@ import type { FeedQuery } from './feed-query.ts';
 import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
-import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { renderFeed, type FeedDocument, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
@@ -75,8 +75,28 @@ export class FeedSet {
    * only those whose signature changed are rendered again.
    */
   update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
-    const changed: string[] = [];
+    const plan = this.#plan(specs, ctx, pageSize, contextKey);
+    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: renderFeed(job.doc, ctx) });
+    return this.#swap(plan, ctx, pageSize, contextKey);
+  }
+
+  /**
+   * update(), with each changed feed rendered by `render` (which yields to the event loop and compresses off it:
+   * site-render.ts), so that rendering every feed after a big cycle never holds the thread serving them. The new
+   * feeds are swapped in together at the end: until then requests get the previous render, whole.
+   */
+  async updateAsync(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey: string | undefined,
+    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>): Promise<string[]> {
+    const plan = this.#plan(specs, ctx, pageSize, contextKey);
+    const rendered = await render(plan.jobs.map((job) => job.doc), ctx);
+    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: rendered[i]! }));
+    return this.#swap(plan, ctx, pageSize, contextKey);
+  }
+
+  /** Which feeds to keep as they are and which to render again (in the order of `specs`). */
+  #plan(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): Plan {
     const next = new Map<string, Entry>();
+    const jobs: Plan['jobs'] = [];
     const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
     const sig = signer(ctx);
     for (const spec of specs) {
@@ -91,16 +111,27 @@ export class FeedSet {
         next.set(spec.path, { signature, spec, formats: old.formats });
         continue;
       }
-      next.set(spec.path, { signature, spec, formats: renderFeed(doc, ctx) });
-      changed.push(spec.path);
+      // A placeholder keeps the order of `specs` in the map; the job fills it in.
+      next.set(spec.path, undefined as unknown as Entry);
+      jobs.push({ path: spec.path, doc, entry: { signature, spec } });
     }
-    this.#entries = next;
+    return { next, jobs, sig };
+  }
+
+  #swap(plan: Plan, ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
+    this.#entries = plan.next;
     this.#ctx = ctx;
-    this.#sign = sig;
+    this.#sign = plan.sig;
     this.#pageSize = pageSize;
     this.#contextKey = contextKey;
-    return changed;
+    return plan.jobs.map((job) => job.path);
   }
+}
+
+interface Plan {
+  next: Map<string, Entry>;
+  jobs: { path: string; doc: FeedDocument; entry: Omit<Entry, 'formats'> }[];
+  sig: Signer;
 }
 
 export type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
