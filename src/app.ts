@@ -19,6 +19,7 @@ import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import type { ReadPoolOptions } from './workers/read-pool.ts';
+import { RenderThread, type RenderThreadOptions } from './workers/render-thread.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
@@ -42,6 +43,8 @@ export interface AppOptions {
   renderedDocs?: RenderedDocs;
   /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults) */
   readers?: ReadPoolOptions;
+  /** the worker thread that renders the feeds after a cycle (workers/render-thread.ts); false renders on this thread, yielding */
+  renderer?: RenderThreadOptions | false;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -63,6 +66,7 @@ export class App {
   /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
   readonly composed = new ComposedFeeds();
   readonly #renderer: SiteRenderer;
+  readonly #renderThread: RenderThread | undefined;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #cycles: FetchCycle;
@@ -98,9 +102,15 @@ export class App {
       ...(options.readers ? { readers: options.readers } : {}),
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
+    this.#renderThread = options.renderer === false ? undefined : new RenderThread({
+      ...options.renderer,
+      onFallback: (err) => this.#log.warn({ err }, `the render worker failed (${err.message}); the feeds were rendered on the serving thread`),
+    });
+    const thread = this.#renderThread;
     this.#renderer = new SiteRenderer({
       config: () => this.config, store, feeds: this.feeds, composed: this.composed, hubs: () => this.websub.hubs(),
       observe: (ms, rendered) => this.metrics.observeRender(ms, rendered),
+      ...(thread ? { renderDocs: (docs, ctx) => thread.render(docs, ctx) } : {}),
     });
     this.#updateMaxAge();
     // A config edited while the service was stopped: its stricter retention waits too, and /status says so at once.
@@ -341,7 +351,7 @@ export class App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
-    await this.#cycles.close();
+    await Promise.all([this.#cycles.close(), this.#renderThread?.close()]);
     if (this.#docs) {
       // The index and OPML as they are now, so the next start serves them too (they are otherwise written on request).
       this.#page('index');

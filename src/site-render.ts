@@ -9,7 +9,7 @@ import { errorItemsOf } from './render/error-items.ts';
 import { FeedIndex, newestUpdated } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
 import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
-import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
+import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { renderFeedsYielding } from './render/yielding-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
@@ -29,6 +29,11 @@ export interface SiteRenderOptions {
   hubs: () => readonly string[];
   /** after each render that looked at the feeds: how long it took and how many feeds it rendered again */
   observe?: (ms: number, rendered: number) => void;
+  /**
+   * how renderYielding() renders the feeds that changed (the service: on its render worker, workers/render-thread.ts);
+   * default on this thread, a few at a time between requests
+   */
+  renderDocs?: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>;
 }
 
 /** The feeds, composed feeds and pages of the site, rendered again from the store where they changed. */
@@ -84,7 +89,7 @@ export class SiteRenderer {
   async renderYielding(): Promise<string[]> {
     const pass = this.#prepare();
     if (!pass) return [];
-    const changed = await this.#options.feeds.updateAsync(pass.specs, pass.ctx, pass.limit, pass.contextKey, (docs, ctx) => renderFeedsYielding(docs, ctx));
+    const changed = await this.#options.feeds.updateAsync(pass.specs, pass.ctx, pass.limit, pass.contextKey, this.#options.renderDocs ?? renderFeedsYielding);
     return this.#finish(pass, changed);
   }
 
