@@ -49,11 +49,16 @@ async function runCycle(): Promise<CycleRun> {
 
 serveParent(await app.listen(0, '127.0.0.1'), () => app.close());
 if (process.env.BENCH_TRACE) {
+  const { readFileSync } = await import('node:fs');
+  const ran = () => Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
   let last = performance.now();
+  let lastRan = ran();
   const t0 = performance.now();
   setInterval(() => {
     const now = performance.now();
-    if (now - last > 40) process.stderr.write(`lag ${(now - last).toFixed(0)} ms at +${((now - t0) / 1000).toFixed(2)} s\n`);
+    const r = ran();
+    if (now - last > 40) process.stderr.write(`lag ${(now - last).toFixed(0)} ms (ran ${(r - lastRan).toFixed(0)} ms) at +${((now - t0) / 1000).toFixed(2)} s (abs ${(now / 1000).toFixed(3)})\n`);
     last = now;
+    lastRan = r;
   }, 10).unref();
 }
