@@ -1,7 +1,8 @@
 // Tributary as the serve-during-a-cycle benchmark loads it: the real App over a prepared data directory, listening on
 // 127.0.0.1 in this process, its sources on a fixture server. It fetches only when the parent sends "cycle"; then it
 // answers how long the cycle took and how long the event loop was held meanwhile (what every request waited).
-// Usage: tsx bench/serve-cycle-target.ts CONFIG DATA_DIR
+// BENCH_TRACE=1 prints every hold of the loop over 40 ms, with how much of it this thread ran (the rest: the kernel
+// gave the CPU to others). Usage: tsx bench/serve-cycle-target.ts CONFIG DATA_DIR
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { setTimeout } from 'node:timers/promises';
 import { App } from '../src/app.ts';
