@@ -12,6 +12,7 @@ import type { RecordedFeed, RecordedResponse } from './bare-server.ts';
 import { startServerChild, type ServerChild } from './child.ts';
 import { benchConfigYaml, benchItem, benchItems, benchSources } from './items.ts';
 import type { BenchRow } from './report.ts';
+import { run as runDuringCycle, SERVE_CYCLE_PROFILES, type ServeCycleOptions } from './serve-cycle.ts';
 
 export interface ServeOptions {
   /** seconds of load on each server per case */
@@ -24,11 +25,13 @@ export interface ServeOptions {
   connections: number;
   /** seconds of load on each server before the first measurement, so both are measured with warm JIT */
   warmupSeconds: number;
+  /** then the latest feed of a service while it runs a fetch cycle (bench/serve-cycle.ts); none without */
+  cycle?: ServeCycleOptions;
 }
 
 export const SERVE_PROFILES: Record<'full' | 'quick', ServeOptions> = {
-  full: { seconds: 10, turns: 5, connections: 50, warmupSeconds: 2 },
-  quick: { seconds: 2, turns: 1, connections: 50, warmupSeconds: 0.5 },
+  full: { seconds: 10, turns: 5, connections: 50, warmupSeconds: 2, cycle: SERVE_CYCLE_PROFILES.full },
+  quick: { seconds: 2, turns: 1, connections: 50, warmupSeconds: 0.5, cycle: SERVE_CYCLE_PROFILES.quick },
 };
 
 /** Items of full articles (~3 KB of content besides the summary), so that 50 of them make a ~200 KB Atom feed. */
@@ -58,7 +61,7 @@ interface Load {
   peakRssMiB: number;
 }
 
-export async function run(options: ServeOptions): Promise<BenchRow[]> {
+async function runAgainstBare(options: ServeOptions): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-serve-'));
   const servers: ServerChild[] = [];
   try {
@@ -118,6 +121,12 @@ export async function run(options: ServeOptions): Promise<BenchRow[]> {
     for (const server of servers) await server.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The serve cases against the bare server, then serving during a cycle (its own service, store and sources). */
+export async function run(options: ServeOptions): Promise<BenchRow[]> {
+  const rows = await runAgainstBare(options);
+  return options.cycle ? [...rows, ...await runDuringCycle(options.cycle)] : rows;
 }
 
 function describe(l: Load): string {

@@ -19,6 +19,7 @@ import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import type { ReadPoolOptions } from './workers/read-pool.ts';
+import { RenderThread, type RenderThreadOptions } from './workers/render-thread.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
@@ -42,6 +43,8 @@ export interface AppOptions {
   renderedDocs?: RenderedDocs;
   /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults) */
   readers?: ReadPoolOptions;
+  /** the worker thread that renders the feeds after a cycle (workers/render-thread.ts); false renders on this thread, yielding */
+  renderer?: RenderThreadOptions | false;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -63,6 +66,7 @@ export class App {
   /** tag feeds composed in the URL (ai+china, ai,finance), rendered on request */
   readonly composed = new ComposedFeeds();
   readonly #renderer: SiteRenderer;
+  readonly #renderThread: RenderThread | undefined;
   readonly #log: Logger;
   readonly #now: () => Date;
   readonly #cycles: FetchCycle;
@@ -92,15 +96,21 @@ export class App {
     this.#cycles = new FetchCycle({
       config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,
       userAgent: () => this.config.fetch.userAgent ?? USER_AGENT,
-      metrics: this.metrics, render: () => this.render(), websub, purge: options.purge ?? false,
+      metrics: this.metrics, render: () => this.renderYielding(), websub, purge: options.purge ?? false,
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
       ...(options.readers ? { readers: options.readers } : {}),
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
+    this.#renderThread = options.renderer === false ? undefined : new RenderThread({
+      ...options.renderer,
+      onFallback: (err) => this.#log.warn({ err }, `the render worker failed (${err.message}); the feeds were rendered on the serving thread`),
+    });
+    const thread = this.#renderThread;
     this.#renderer = new SiteRenderer({
       config: () => this.config, store, feeds: this.feeds, composed: this.composed, hubs: () => this.websub.hubs(),
       observe: (ms, rendered) => this.metrics.observeRender(ms, rendered),
+      ...(thread ? { renderDocs: (docs, ctx) => thread.render(docs, ctx) } : {}),
     });
     this.#updateMaxAge();
     // A config edited while the service was stopped: its stricter retention waits too, and /status says so at once.
@@ -117,7 +127,8 @@ export class App {
     });
     const websub = await openWebSub({ ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);
     const app: App = new App(options, store, websub);
-    app.render();
+    // Yielding: serve listens first and answers from the kept documents while this renders (cli/serve.ts).
+    await app.renderYielding();
     websub.start();
     return app;
   }
@@ -135,14 +146,14 @@ export class App {
    * half-applied items): reschedules and re-renders. Fetching new sources is the caller's choice.
    */
   useConfig(next: Config): Promise<void> {
-    const applied = this.#cycle.then(() => {
+    const applied = this.#cycle.then(async () => {
       this.#config = next;
       this.store.backups.keep = next.store.backups;
       this.#updateMaxAge();
       this.#cycles.settleRetention();
       // A reload that lands during shutdown must not bring the stopped schedule back.
       if (this.#schedule && !this.#stopping) this.#restartSchedule();
-      this.render();
+      await this.renderYielding();
     });
     this.#cycle = applied.catch(() => {});
     return applied;
@@ -171,9 +182,19 @@ export class App {
     return this.#cycles.storeError;
   }
 
-  /** Re-renders the feeds whose items changed; returns their paths. */
+  /** Re-renders the feeds whose items changed, at once (holding the event loop meanwhile); returns their paths. */
   render(): string[] {
     const changed = this.#renderer.render();
+    this.#keepRendered();
+    return changed;
+  }
+
+  /**
+   * Re-renders the feeds whose items changed without holding the event loop for more than a few milliseconds at
+   * a time, so requests are answered meanwhile (from the previous render until the new one is swapped in whole).
+   */
+  async renderYielding(): Promise<string[]> {
+    const changed = await this.#renderer.renderYielding();
     this.#keepRendered();
     return changed;
   }
@@ -330,7 +351,7 @@ export class App {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
     }
-    await this.#cycles.close();
+    await Promise.all([this.#cycles.close(), this.#renderThread?.close()]);
     if (this.#docs) {
       // The index and OPML as they are now, so the next start serves them too (they are otherwise written on request).
       this.#page('index');

@@ -53,8 +53,8 @@ export interface FetchCycleOptions {
   /** the User-Agent of each fetch (the config's, or the service's own) */
   userAgent: () => string;
   metrics: Pick<ServiceMetrics, 'observeFetch' | 'observeWrite'>;
-  /** re-renders the feeds whose items changed; returns their paths */
-  render: () => string[];
+  /** re-renders the feeds whose items changed, yielding to requests meanwhile; resolves with their paths */
+  render: () => string[] | Promise<string[]>;
   websub: Pick<WebSub, 'published'>;
   /** drop the items of sources no longer configured, after each cycle (--purge) */
   purge: boolean;
@@ -238,7 +238,7 @@ export class FetchCycle {
   }
 
   async #renderAndPublish(report: CycleReport): Promise<void> {
-    report.rendered = this.#options.render();
+    report.rendered = await this.#options.render();
     await this.#options.websub.published(topicUrls(this.#options.config().baseUrl, report.rendered));
   }
 

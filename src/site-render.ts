@@ -9,8 +9,9 @@ import { errorItemsOf } from './render/error-items.ts';
 import { FeedIndex, newestUpdated } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
 import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
-import type { RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
+import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
+import { renderFeedsYielding } from './render/yielding-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
@@ -28,6 +29,11 @@ export interface SiteRenderOptions {
   hubs: () => readonly string[];
   /** after each render that looked at the feeds: how long it took and how many feeds it rendered again */
   observe?: (ms: number, rendered: number) => void;
+  /**
+   * how renderYielding() renders the feeds that changed (the service: on its render worker, workers/render-thread.ts);
+   * default on this thread, a few at a time between requests
+   */
+  renderDocs?: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>;
 }
 
 /** The feeds, composed feeds and pages of the site, rendered again from the store where they changed. */
@@ -69,10 +75,28 @@ export class SiteRenderer {
     return this.#pending[name] ? undefined : this.#pages[name];
   }
 
-  /** Re-renders the feeds whose items changed; returns their paths. */
+  /** Re-renders the feeds whose items changed, at once; returns their paths. For a CLI command or a test. */
   render(): string[] {
+    const pass = this.#prepare();
+    if (!pass) return [];
+    return this.#finish(pass, this.#options.feeds.update(pass.specs, pass.ctx, pass.limit, pass.contextKey));
+  }
+
+  /**
+   * render(), without holding the event loop: the feeds are rendered a few at a time between requests and
+   * compressed off the loop (render/yielding-render.ts). The service renders so after each cycle and config change.
+   */
+  async renderYielding(): Promise<string[]> {
+    const pass = this.#prepare();
+    if (!pass) return [];
+    const changed = await this.#options.feeds.updateAsync(pass.specs, pass.ctx, pass.limit, pass.contextKey, this.#options.renderDocs ?? renderFeedsYielding);
+    return this.#finish(pass, changed);
+  }
+
+  /** What a render renders from, or undefined when nothing changed since the last (the index and OPML are then checked). */
+  #prepare(): RenderPass | undefined {
     const started = performance.now();
-    const { store, feeds } = this.#options;
+    const { store } = this.#options;
     const config = this.#options.config();
     const states = store.sourceStates();
     const titles: Record<string, PlainText> = {};
@@ -95,7 +119,7 @@ export class SiteRenderer {
     const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing], config.rules ?? null, config.tags ?? null, hubs])}`;
     if (from === this.#renderedFrom) {
       this.#renderPages(config);
-      return [];
+      return undefined;
     }
     this.#renderedFrom = from;
     const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
@@ -110,11 +134,14 @@ export class SiteRenderer {
     // the feeds whose specs did not change without signing them.
     const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
     const specs = this.#index.specs(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
-    const changed = feeds.update(specs, ctx, site.limit, contextKey);
-    this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site, ctx });
-    tagger.endPass();
-    this.#renderPages(config);
-    this.#options.observe?.(performance.now() - started, changed.length);
+    return { started, config, site, ctx, contextKey, specs, limit: site.limit, endPass: () => tagger.endPass() };
+  }
+
+  #finish(pass: RenderPass, changed: string[]): string[] {
+    this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site: pass.site, ctx: pass.ctx });
+    pass.endPass();
+    this.#renderPages(pass.config);
+    this.#options.observe?.(performance.now() - pass.started, changed.length);
     return changed;
   }
 
@@ -157,6 +184,18 @@ export class SiteRenderer {
     }
     return new Date(newest).toUTCString();
   }
+}
+
+/** One render: what #prepare() found changed, for the feeds to be rendered from and #finish() to complete. */
+interface RenderPass {
+  started: number;
+  config: Config;
+  site: SiteInfo;
+  ctx: RenderContext;
+  contextKey: string;
+  specs: FeedSpec[];
+  limit: number;
+  endPass: () => void;
 }
 
 /** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Item } from '../model.ts';
 import { EMPTY_FEED_DATE } from './feed-document.ts';
 import { feedPage } from './feed-pages.ts';
@@ -6,7 +7,7 @@ import type { FeedQuery } from './feed-query.ts';
 import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
-import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { renderFeed, type FeedDocument, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
@@ -75,33 +76,87 @@ export class FeedSet {
    * only those whose signature changed are rendered again.
    */
   update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
-    const changed: string[] = [];
-    const next = new Map<string, Entry>();
-    const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
-    const sig = signer(ctx);
+    const plan = this.#plan(specs, ctx, pageSize, contextKey);
+    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: renderFeed(job.doc, ctx) });
+    return this.#swap(plan, ctx, pageSize, contextKey);
+  }
+
+  /**
+   * update(), with each changed feed rendered by `render` (which yields to the event loop and compresses off it:
+   * site-render.ts), so that rendering every feed after a big cycle never holds the thread serving them. The new
+   * feeds are swapped in together at the end: until then requests get the previous render, whole.
+   */
+  async updateAsync(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey: string | undefined,
+    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>): Promise<string[]> {
+    const plan = await this.#planYielding(specs, ctx, pageSize, contextKey);
+    const rendered = await render(plan.jobs.map((job) => job.doc), ctx);
+    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: rendered[i]! }));
+    return this.#swap(plan, ctx, pageSize, contextKey);
+  }
+
+  /** Which feeds to keep as they are and which to render again (in the order of `specs`). */
+  #plan(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): Plan {
+    const plan = this.#newPlan(ctx, pageSize, contextKey);
+    for (const spec of specs) this.#planFeed(plan, spec, pageSize);
+    return plan;
+  }
+
+  /** #plan(), yielding to the event loop every few milliseconds: signing 1,000 changed feeds takes ~100 ms. */
+  async #planYielding(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): Promise<Plan> {
+    const plan = this.#newPlan(ctx, pageSize, contextKey);
+    let sliceStart = performance.now();
     for (const spec of specs) {
-      const old = this.#entries.get(spec.path);
-      if (sameContext && old && old.spec === spec) {
-        next.set(spec.path, old);
-        continue;
+      if (performance.now() - sliceStart >= PLAN_SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
       }
-      const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
-      const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
-      if (old && old.signature === signature) {
-        next.set(spec.path, { signature, spec, formats: old.formats });
-        continue;
-      }
-      next.set(spec.path, { signature, spec, formats: renderFeed(doc, ctx) });
-      changed.push(spec.path);
+      this.#planFeed(plan, spec, pageSize);
     }
-    this.#entries = next;
+    return plan;
+  }
+
+  #newPlan(ctx: RenderContext, pageSize: number, contextKey?: string): Plan {
+    const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
+    return { next: new Map(), jobs: [], sig: signer(ctx), sameContext };
+  }
+
+  #planFeed(plan: Plan, spec: FeedSpec, pageSize: number): void {
+    const { next, jobs, sig } = plan;
+    const old = this.#entries.get(spec.path);
+    if (plan.sameContext && old && old.spec === spec) {
+      next.set(spec.path, old);
+      return;
+    }
+    const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
+    const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
+    if (old && old.signature === signature) {
+      next.set(spec.path, { signature, spec, formats: old.formats });
+      return;
+    }
+    // A placeholder keeps the order of `specs` in the map; the job fills it in.
+    next.set(spec.path, undefined as unknown as Entry);
+    jobs.push({ path: spec.path, doc, entry: { signature, spec } });
+  }
+
+  #swap(plan: Plan, ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
+    this.#entries = plan.next;
     this.#ctx = ctx;
-    this.#sign = sig;
+    this.#sign = plan.sig;
     this.#pageSize = pageSize;
     this.#contextKey = contextKey;
-    return changed;
+    return plan.jobs.map((job) => job.path);
   }
 }
+
+interface Plan {
+  next: Map<string, Entry>;
+  jobs: { path: string; doc: FeedDocument; entry: Omit<Entry, 'formats'> }[];
+  sig: Signer;
+  sameContext: boolean;
+}
+
+/** Longest run of planning between two turns of the event loop (updateAsync). */
+const PLAN_SLICE_MS = 8;
 
 export type Signer = (spec: FeedSpec, items: readonly Item[], extra: string) => string;
 

@@ -3,15 +3,13 @@
 // per-document limits and replacement of a killed worker — about what piscina's options would take to configure —
 // and piscina would be a new dependency (no new ones without need, BRIEF) with its own worker bootstrapping, which
 // the .ts-under-tsx case below needs anyway.
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { extname } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { PageSelectors } from '../config/selector.ts';
 import type { DocumentContext } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { ReadLimitError } from './read-errors.ts';
+import { startWorker } from './start-worker.ts';
 import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest } from './read-task.ts';
 
 export interface ReadPoolOptions {
@@ -23,6 +21,11 @@ export interface ReadPoolOptions {
   memoryLimitMb?: number;
   /** an idle worker is stopped after this long, so its heap goes back between cycles (default 30 s) */
   idleMs?: number;
+  /**
+   * nice value of each worker thread (Linux: per thread; 0 to 19), so that on a busy machine the serving thread
+   * gets the CPU first and reading takes the time left (default 10)
+   */
+  niceness?: number;
 }
 
 /**
@@ -33,7 +36,7 @@ export function defaultPoolSize(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, 4));
 }
 
-const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000 };
+const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000, niceness: 10 };
 
 interface Task {
   request: ReadRequest;
@@ -64,6 +67,7 @@ export class ReadPool {
       timeLimitMs: options.timeLimitMs ?? DEFAULTS.timeLimitMs,
       memoryLimitMb: options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
       idleMs: options.idleMs ?? DEFAULTS.idleMs,
+      niceness: options.niceness ?? DEFAULTS.niceness,
     };
   }
 
@@ -120,7 +124,9 @@ export class ReadPool {
   }
 
   #spawn(): void {
-    const worker = startWorker(this.#limits.memoryLimitMb);
+    const worker = startWorker('read-worker', {
+      resourceLimits: { maxOldGenerationSizeMb: this.#limits.memoryLimitMb }, workerData: { niceness: this.#limits.niceness },
+    });
     const slot: Slot = { worker, ready: false };
     this.#slots.add(slot);
     worker.on('message', (message: ReadReply) => this.#onMessage(slot, message));
@@ -198,24 +204,4 @@ export class ReadPool {
     clearTimeout(slot.idle);
     this.#slots.delete(slot);
   }
-}
-
-/**
- * The worker entry beside this file, in this file's own form: read-worker.js once compiled (dist/), read-worker.ts
- * from source, where the worker first registers tsx's loader (a worker does not inherit the parent's loader hooks).
- */
-function startWorker(memoryLimitMb: number): Worker {
-  const ownExtension = extname(fileURLToPath(import.meta.url));
-  const entry = new URL(`./read-worker${ownExtension}`, import.meta.url);
-  const options = { resourceLimits: { maxOldGenerationSizeMb: memoryLimitMb } };
-  if (ownExtension !== '.ts') return new Worker(entry, options);
-  const loader = tsxApiUrl();
-  const bootstrap = `import(${JSON.stringify(loader)}).then(({ register }) => { register(); return import(${JSON.stringify(entry.href)}); })`;
-  return new Worker(bootstrap, { ...options, eval: true });
-}
-
-/** tsx's ESM register API (its CommonJS twin registers hooks that cannot find their module from a worker). */
-function tsxApiUrl(): string {
-  const resolved = createRequire(import.meta.url).resolve('tsx/esm/api');
-  return pathToFileURL(resolved.replace(/\.cjs$/, '.mjs')).href;
 }
