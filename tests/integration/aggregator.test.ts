@@ -69,7 +69,7 @@ describe('tributary end to end: fetch --once, then serve', () => {
     // From here every source fails: the service must serve what the store holds.
     for (const path of ['/world.xml', '/tech.atom', '/cn.xml']) fx.routes.set(path, { status: 503, body: 'down' });
     service = await startService(['--config', config, '--data', data]);
-  }, 40_000);
+  }, 120_000);
 
   afterAll(async () => {
     await service?.stop();

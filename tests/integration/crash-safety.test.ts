@@ -108,5 +108,5 @@ describe('kill -9 during ingest', () => {
     expect(backups.length).toBeGreaterThan(0);
     expect(backups.length).toBeLessThanOrEqual(3);
     for (const name of backups) expect(JSON.parse(readFileSync(join(data, 'backups', name), 'utf8')).version).toBe(2);
-  }, 40_000);
+  }, 120_000);
 });

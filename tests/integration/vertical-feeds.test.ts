@@ -188,5 +188,5 @@ describe('a rule change re-tags the items already stored', () => {
     } finally {
       await service.stop();
     }
-  }, 40_000);
+  }, 120_000);
 });
