@@ -12,6 +12,7 @@ const TIMED = [
   'tests/unit/render/filter-pass.test.ts',
   // the parser's time budget is wall time: documents that take a second here would pass it only on a quiet core
   'tests/unit/parse/hostile-xml.test.ts',
+  'tests/unit/store/store-open-yields.test.ts',
 ];
 
 export default defineConfig({

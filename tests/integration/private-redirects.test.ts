@@ -111,7 +111,8 @@ describe('a source URL with user:pass@', () => {
     try {
       const status = await until('the private source to be fetched', async () => {
         const s = await getJson(`${service.base}/status`);
-        return JSON.stringify(s).includes('lastSuccess') ? s : undefined;
+        // "lastSuccess": null is listed before the first fetch ends: wait for a time
+        return JSON.stringify(s).includes('"lastSuccess":"') ? s : undefined;
       });
       expect(seen.at(-1)).toBe(`Basic ${Buffer.from('editor:s3cr3t pass').toString('base64')}`);
       const shown = [
