@@ -13,7 +13,7 @@ export interface Migration {
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
-    name: 'items, story links, pruned keys, source states, change journal',
+    name: 'items, story links, source states, change journal',
     sql: `
 CREATE TABLE tributary_items (
   id             text PRIMARY KEY,
@@ -39,14 +39,8 @@ CREATE TABLE tributary_story_links (
 );
 CREATE INDEX tributary_story_links_item ON tributary_story_links (item_id);
 
--- Keys retention dropped, so that a source still listing an old story does not bring it back.
-CREATE TABLE tributary_pruned_keys (
-  source_id text NOT NULL,
-  key       text NOT NULL,
-  pruned_at timestamptz NOT NULL,
-  PRIMARY KEY (source_id, key)
-);
-
+-- A source's state as the embedded store keeps it (validators, counters, errors, and the bounded memory of keys
+-- retention dropped, so that a source still listing an old story does not bring it back).
 CREATE TABLE tributary_sources (
   source_id  text PRIMARY KEY,
   state      jsonb NOT NULL,
@@ -54,10 +48,13 @@ CREATE TABLE tributary_sources (
 );
 
 -- Every change to the items, in order: what renderers (in any instance) read to re-render only what changed.
+-- The item before and after the change, as ItemChange: a renderer takes a dropped or replaced item out of its feed
+-- lists by its old place. Trimmed by the store (tributary_changes older than what every reader has read).
 CREATE TABLE tributary_changes (
   seq     bigserial PRIMARY KEY,
-  kind    text NOT NULL CHECK (kind IN ('added', 'replaced', 'dropped')),
   item_id text NOT NULL,
+  before  jsonb,
+  after   jsonb,
   at      timestamptz NOT NULL DEFAULT now()
 );
 `,
