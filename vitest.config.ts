@@ -22,8 +22,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // compiled starts for every spawned CLI/service (see tests/setup/build-dist.ts)
-    globalSetup: ['tests/setup/build-dist.ts'],
+    // compiled starts for every spawned CLI/service (tests/setup/build-dist.ts); one throwaway PostgreSQL
+    // cluster for the PostgreSQL store's tests (tests/setup/postgres.ts)
+    globalSetup: ['tests/setup/build-dist.ts', 'tests/setup/postgres.ts'],
     projects: [
       {
         extends: true,

@@ -1,0 +1,106 @@
+// The PostgreSQL store's schema, as versioned migrations applied in order by migrate.ts. A released migration is
+// never edited: a change is a new version. Every table is prefixed `tributary_` so the schema can share a database.
+//
+// Why the dedupe lives in constraints: several instances write at once, and a read-then-write check ("is this link
+// stored?" then INSERT) lets two of them store the same story. A unique constraint decides it inside the database.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'items, story links, source states, change journal',
+    sql: `
+CREATE TABLE tributary_items (
+  id             text PRIMARY KEY,
+  source_id      text NOT NULL,
+  key            text NOT NULL,
+  canonical_link text,
+  fingerprint    text,
+  published      timestamptz NOT NULL,
+  first_seen     timestamptz NOT NULL,
+  updated        timestamptz NOT NULL,
+  item           jsonb NOT NULL,
+  UNIQUE (source_id, key)
+);
+CREATE INDEX tributary_items_published ON tributary_items (published DESC, id);
+CREATE INDEX tributary_items_source_published ON tributary_items (source_id, published DESC, id);
+CREATE INDEX tributary_items_fingerprint ON tributary_items (fingerprint) WHERE fingerprint IS NOT NULL;
+
+-- The first item stored with a canonical link claims it: a second source's item with that link is the same story
+-- (it joins alsoIn), decided by this primary key even when two instances insert at the same moment.
+CREATE TABLE tributary_story_links (
+  canonical_link text PRIMARY KEY,
+  item_id        text NOT NULL REFERENCES tributary_items (id) ON DELETE CASCADE
+);
+CREATE INDEX tributary_story_links_item ON tributary_story_links (item_id);
+
+-- A source's state as the embedded store keeps it (validators, counters, errors, and the bounded memory of keys
+-- retention dropped, so that a source still listing an old story does not bring it back).
+CREATE TABLE tributary_sources (
+  source_id  text PRIMARY KEY,
+  state      jsonb NOT NULL,
+  updated_at timestamptz NOT NULL
+);
+
+-- Every change to the items, in order: what renderers (in any instance) read to re-render only what changed.
+-- The item before and after the change, as ItemChange: a renderer takes a dropped or replaced item out of its feed
+-- lists by its old place. Trimmed by the store (tributary_changes older than what every reader has read).
+CREATE TABLE tributary_changes (
+  seq     bigserial PRIMARY KEY,
+  item_id text NOT NULL,
+  before  jsonb,
+  after   jsonb,
+  at      timestamptz NOT NULL DEFAULT now()
+);
+`,
+  },
+  {
+    version: 2,
+    name: 'fetch leases, shared host politeness, rendered documents, instances',
+    sql: `
+-- A due source is fetched by the instance holding its lease; a lease of a killed instance runs out and another
+-- instance takes the source (SELECT … FOR UPDATE SKIP LOCKED on this table).
+CREATE TABLE tributary_leases (
+  source_id   text PRIMARY KEY,
+  due_at      timestamptz NOT NULL,
+  holder      text,
+  expires_at  timestamptz,
+  taken_count bigint NOT NULL DEFAULT 0
+);
+CREATE INDEX tributary_leases_due ON tributary_leases (due_at);
+
+-- Per-host politeness shared by all instances: the next moment a request may start, and a Retry-After pause.
+CREATE TABLE tributary_hosts (
+  host         text PRIMARY KEY,
+  next_at      timestamptz NOT NULL DEFAULT now(),
+  paused_until timestamptz
+);
+
+-- Rendered documents, written by the one renderer and served from memory by every instance: the same bytes and
+-- ETag whichever instance answers.
+CREATE TABLE tributary_rendered (
+  name          text PRIMARY KEY,
+  etag          text NOT NULL,
+  content_type  text NOT NULL,
+  last_modified timestamptz NOT NULL,
+  body          bytea NOT NULL,
+  revision      bigint NOT NULL
+);
+
+CREATE TABLE tributary_instances (
+  id         text PRIMARY KEY,
+  role       text NOT NULL,
+  started_at timestamptz NOT NULL,
+  seen_at    timestamptz NOT NULL
+);
+`,
+  },
+];
+
+/** The newest schema version this code knows. */
+export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]!.version;

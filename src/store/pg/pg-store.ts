@@ -1,0 +1,326 @@
+// The PostgreSQL store: the same StoreBackend as the embedded one, for several instances sharing one database.
+//
+// Dedupe is decided in the database, not by a read-then-write: dedupe (merge.ts) runs against candidates() read
+// before the write, and write() checks again inside its transaction, where it cannot race another instance:
+// - same source and key, and same id: the table's unique constraints (INSERT … ON CONFLICT DO NOTHING);
+// - same canonical link from another source: the first item claims the link in tributary_story_links (its primary
+//   key); an item that finds the link claimed by another source's item is that item's story and joins its alsoIn;
+// - same title fingerprint from another source within the window: a transaction-scoped advisory lock per
+//   fingerprint serializes the check and the insert between instances.
+// A transaction that deadlocks with another (two batches claiming links in opposite orders) is retried.
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import type { StoredItems } from '../../dedupe/merge.ts';
+import type { Item, SourceState } from '../../model.ts';
+import { rememberPruned } from '../pruned-keys.ts';
+import type { RetentionPolicy } from '../retention.ts';
+import type { ItemChange, PruneReport, StoreBackend, WriteBatch, WriteResult } from '../store-api.ts';
+import { migrate, type MigrationReport } from './migrate.ts';
+
+export interface PgStoreOptions {
+  url: string;
+  /** connections in the pool (store.pool, default 10) */
+  pool?: number;
+  /** a statement running longer is cancelled (ms; default 30 s) */
+  statementTimeoutMs?: number;
+}
+
+/** Postgres error codes a transaction is retried after: deadlock_detected, serialization_failure. */
+const RETRYABLE = new Set(['40P01', '40001']);
+const MAX_ATTEMPTS = 5;
+/** Advisory lock namespace for title fingerprints (arbitrary, Tributary's). */
+const FINGERPRINT_LOCK_SEED = 0x66707274;
+
+type Client = pg.PoolClient;
+
+export class PgStore implements StoreBackend {
+  readonly kind = 'postgres' as const;
+  readonly pool: pg.Pool;
+  readonly migration: MigrationReport;
+
+  private constructor(pool: pg.Pool, migration: MigrationReport) {
+    this.pool = pool;
+    this.migration = migration;
+  }
+
+  /** Connects, and creates or migrates the schema (refused when the database is newer than this code). */
+  static async open(options: PgStoreOptions): Promise<PgStore> {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.pool ?? 10,
+      connectionTimeoutMillis: 10_000,
+      statement_timeout: options.statementTimeoutMs ?? 30_000,
+      application_name: 'tributary',
+    });
+    // An idle connection the server dropped must not crash the process: the pool replaces it.
+    pool.on('error', () => {});
+    try {
+      return new PgStore(pool, await migrate(pool));
+    } catch (error) {
+      await pool.end();
+      throw error;
+    }
+  }
+
+  async candidates(sourceId: string, fresh: readonly Item[]): Promise<StoredItems> {
+    const keys = fresh.map((i) => i.key);
+    const ids = fresh.map((i) => i.id);
+    const fingerprints = unique(fresh.map((i) => i.fingerprint));
+    const links = unique(fresh.map((i) => i.canonicalLink));
+    const { rows } = await this.pool.query<{ item: Item }>(
+      `SELECT item FROM tributary_items
+        WHERE (source_id = $1 AND key = ANY($2::text[])) OR id = ANY($3::text[]) OR fingerprint = ANY($4::text[])`,
+      [sourceId, keys, ids, fingerprints],
+    );
+    const owners = await this.pool.query<{ canonical_link: string; item: Item }>(
+      `SELECT l.canonical_link, i.item FROM tributary_story_links l JOIN tributary_items i ON i.id = l.item_id
+        WHERE l.canonical_link = ANY($1::text[])`,
+      [links],
+    );
+    return snapshotOf(rows.map((r) => r.item), owners.rows);
+  }
+
+  async write(batch: WriteBatch): Promise<WriteResult> {
+    return this.#transaction((client) => writeBatch(client, batch));
+  }
+
+  async prune(policy: RetentionPolicy, now: Date): Promise<PruneReport> {
+    const report: PruneReport = { byCount: 0, byAge: 0, purged: [] };
+    const { rows } = await this.pool.query<{ source_id: string }>('SELECT DISTINCT source_id FROM tributary_items ORDER BY 1');
+    for (const { source_id: sourceId } of rows) {
+      const rule = policy(sourceId);
+      await this.#transaction(async (client) => {
+        if (rule === 'purge') {
+          const dropped = await client.query<{ item: Item }>('DELETE FROM tributary_items WHERE source_id = $1 RETURNING item', [sourceId]);
+          await journal(client, dropped.rows.map((r) => ({ before: r.item })));
+          await client.query('DELETE FROM tributary_sources WHERE source_id = $1', [sourceId]);
+          report.purged.push(sourceId);
+          return;
+        }
+        const cutoff = rule.maxAgeDays === undefined ? null : new Date(now.getTime() - rule.maxAgeDays * 86_400_000).toISOString();
+        // Ranked newest first as newestFirst() does (published, then id), 1-based.
+        const dropped = await client.query<{ item: Item; by_count: boolean }>(
+          `WITH ranked AS (
+             SELECT id, published, row_number() OVER (ORDER BY published DESC, id COLLATE "C" ASC) AS rank
+               FROM tributary_items WHERE source_id = $1
+           )
+           DELETE FROM tributary_items i USING ranked r
+            WHERE i.id = r.id AND (r.rank > $2 OR (r.rank > $3 AND $4::timestamptz IS NOT NULL AND r.published < $4::timestamptz))
+            RETURNING i.item, r.rank > $2 AS by_count`,
+          [sourceId, rule.maxItems, rule.minItems ?? 0, cutoff],
+        );
+        if (dropped.rows.length === 0) return;
+        for (const row of dropped.rows) if (row.by_count) report.byCount++; else report.byAge++;
+        await journal(client, dropped.rows.map((r) => ({ before: r.item })));
+        // Remembered so that the source, still listing them, does not bring them back as new.
+        const state = await readState(client, sourceId, true);
+        const prunedKeys = rememberPruned(state.prunedKeys, dropped.rows.map((r) => r.item), now);
+        await saveState(client, prunedKeys ? { ...state, prunedKeys } : state);
+      });
+    }
+    return report;
+  }
+
+  async item(id: string): Promise<Item | undefined> {
+    const { rows } = await this.pool.query<{ item: Item }>('SELECT item FROM tributary_items WHERE id = $1', [id]);
+    return rows[0]?.item;
+  }
+
+  async count(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM tributary_items');
+    return Number(rows[0]!.n);
+  }
+
+  async countsBySource(): Promise<Map<string, number>> {
+    const { rows } = await this.pool.query<{ source_id: string; n: string }>('SELECT source_id, count(*) AS n FROM tributary_items GROUP BY 1 ORDER BY 1');
+    return new Map(rows.map((r) => [r.source_id, Number(r.n)]));
+  }
+
+  async sourceState(id: string): Promise<SourceState> {
+    const client = await this.pool.connect();
+    try {
+      return await readState(client, id, false);
+    } finally {
+      client.release();
+    }
+  }
+
+  async setSourceState(state: SourceState): Promise<void> {
+    const client = await this.pool.connect();
+    try {
+      await saveState(client, state);
+    } finally {
+      client.release();
+    }
+  }
+
+  async revision(): Promise<number> {
+    const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM tributary_changes');
+    return Number(rows[0]!.seq ?? 0);
+  }
+
+  async changesSince(revision: number): Promise<ItemChange[] | null> {
+    const current = await this.revision();
+    if (revision > current) return null;
+    const { rows } = await this.pool.query<{ before: Item | null; after: Item | null }>(
+      'SELECT before, after FROM tributary_changes WHERE seq > $1 ORDER BY seq', [revision],
+    );
+    return rows.map((r) => ({ ...(r.before ? { before: r.before } : {}), ...(r.after ? { after: r.after } : {}) }));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  async #transaction<T>(work: (client: Client) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        const result = await work(client);
+        await client.query('COMMIT');
+        return result;
+      } catch (error) {
+        await client.query('ROLLBACK').catch(() => {});
+        if (attempt < MAX_ATTEMPTS && RETRYABLE.has((error as { code?: string }).code ?? '')) continue;
+        throw error;
+      } finally {
+        client.release();
+      }
+    }
+  }
+}
+
+async function writeBatch(client: Client, batch: WriteBatch): Promise<WriteResult> {
+  const result: WriteResult = { added: [], updated: [], joined: [] };
+  // Fingerprint locks in one order in every instance, so two batches never wait on each other in a circle.
+  for (const fingerprint of unique(batch.added.map((i) => i.fingerprint)).sort()) {
+    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK_SEED, fingerprint]);
+  }
+  for (const fresh of batch.added) {
+    const sameTitle = fresh.fingerprint ? await storedSameTitle(client, batch.sourceId, fresh, batch.titleWindowMs) : undefined;
+    if (sameTitle) {
+      await join(client, sameTitle, batch.sourceId);
+      result.joined.push({ sourceItem: fresh, storedId: sameTitle.id });
+      continue;
+    }
+    let item = fresh;
+    let inserted = await insertItem(client, item);
+    if (!inserted) {
+      const sameKey = await selectItem(client, 'SELECT item FROM tributary_items WHERE source_id = $1 AND key = $2 FOR UPDATE', [item.sourceId, item.key]);
+      if (sameKey) {
+        // Another instance stored this very item since dedupe looked: an update if what a reader sees differs.
+        if (sameKey.hash !== item.hash) result.updated.push(await replaceItem(client, sameKey, { ...item, id: sameKey.id, firstSeen: sameKey.firstSeen }));
+        continue;
+      }
+      // The id is taken by another item (another source's guid that is the same IRI): a distinct id, as merge does.
+      item = { ...item, id: `${item.id}#${item.key.length}-${createHash('sha1').update(item.key).digest('hex').slice(0, 8)}` };
+      inserted = await insertItem(client, item);
+      if (!inserted) continue;
+    }
+    if (item.canonicalLink) {
+      const claimed = await client.query('INSERT INTO tributary_story_links (canonical_link, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING item_id', [item.canonicalLink, item.id]);
+      if (claimed.rowCount === 0) {
+        const owner = await selectItem(client, `SELECT i.item FROM tributary_story_links l JOIN tributary_items i ON i.id = l.item_id
+          WHERE l.canonical_link = $1 FOR UPDATE OF i`, [item.canonicalLink]);
+        if (owner && owner.sourceId !== item.sourceId) {
+          // Another source's item has this link: the same story, so this one is not stored.
+          await client.query('DELETE FROM tributary_items WHERE id = $1', [item.id]);
+          await join(client, owner, batch.sourceId);
+          result.joined.push({ sourceItem: item, storedId: owner.id });
+          continue;
+        }
+      }
+    }
+    await journal(client, [{ after: item }]);
+    result.added.push(item);
+  }
+  for (const next of batch.updated) {
+    const before = await selectItem(client, 'SELECT item FROM tributary_items WHERE id = $1 FOR UPDATE', [next.id]);
+    // Dropped by retention in another instance since dedupe looked: nothing to update.
+    if (before) result.updated.push(await replaceItem(client, before, next));
+  }
+  if (batch.state) await saveState(client, batch.state);
+  return result;
+}
+
+async function insertItem(client: Client, item: Item): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `INSERT INTO tributary_items (id, source_id, key, canonical_link, fingerprint, published, first_seen, updated, item)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
+    [item.id, item.sourceId, item.key, item.canonicalLink ?? null, item.fingerprint ?? null, item.published, item.firstSeen, item.updated, item],
+  );
+  return rowCount === 1;
+}
+
+async function replaceItem(client: Client, before: Item, after: Item): Promise<Item> {
+  await client.query(
+    `UPDATE tributary_items SET key = $2, canonical_link = $3, fingerprint = $4, published = $5, updated = $6, item = $7 WHERE id = $1`,
+    [after.id, after.key, after.canonicalLink ?? null, after.fingerprint ?? null, after.published, after.updated, after],
+  );
+  await journal(client, [{ before, after }]);
+  return after;
+}
+
+/** Adds a source to a stored item's alsoIn (the same story, carried by another source). */
+async function join(client: Client, stored: Item, sourceId: string): Promise<void> {
+  if (stored.sourceId === sourceId || stored.alsoIn.includes(sourceId)) return;
+  await replaceItem(client, stored, { ...stored, alsoIn: [...stored.alsoIn, sourceId].sort() });
+}
+
+async function storedSameTitle(client: Client, sourceId: string, fresh: Item, windowMs: number): Promise<Item | undefined> {
+  return selectItem(client,
+    `SELECT item FROM tributary_items
+      WHERE fingerprint = $1 AND source_id <> $2
+        AND published BETWEEN $3::timestamptz - $4 * interval '1 millisecond' AND $3::timestamptz + $4 * interval '1 millisecond'
+      ORDER BY first_seen, id LIMIT 1 FOR UPDATE`,
+    [fresh.fingerprint, sourceId, fresh.published, windowMs]);
+}
+
+async function selectItem(client: Client, sql: string, params: unknown[]): Promise<Item | undefined> {
+  const { rows } = await client.query<{ item: Item }>(sql, params);
+  return rows[0]?.item;
+}
+
+async function journal(client: Client, changes: ItemChange[]): Promise<void> {
+  for (const change of changes) {
+    await client.query('INSERT INTO tributary_changes (item_id, before, after) VALUES ($1, $2, $3)',
+      [(change.after ?? change.before)!.id, change.before ?? null, change.after ?? null]);
+  }
+}
+
+async function readState(client: Client, id: string, forUpdate: boolean): Promise<SourceState> {
+  const { rows } = await client.query<{ state: SourceState }>(`SELECT state FROM tributary_sources WHERE source_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  return rows[0]?.state ?? { id, consecutiveFailures: 0 };
+}
+
+async function saveState(client: Client, state: SourceState): Promise<void> {
+  await client.query(
+    `INSERT INTO tributary_sources (source_id, state, updated_at) VALUES ($1, $2, now())
+     ON CONFLICT (source_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+    [state.id, state],
+  );
+}
+
+function unique(values: readonly (string | undefined)[]): string[] {
+  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
+}
+
+/** The stored items dedupe asked about, with the lookups merge.ts makes, answered from memory. */
+function snapshotOf(items: readonly Item[], owners: readonly { canonical_link: string; item: Item }[]): StoredItems {
+  const byId = new Map(items.map((i) => [i.id, i]));
+  for (const { item } of owners) byId.set(item.id, item);
+  const bySourceKey = new Map([...byId.values()].map((i) => [`${i.sourceId}\u0000${i.key}`, i]));
+  const byLink = new Map(owners.map((o) => [o.canonical_link, o.item]));
+  const byFingerprint = new Map<string, Item[]>();
+  for (const item of byId.values()) {
+    if (!item.fingerprint) continue;
+    byFingerprint.set(item.fingerprint, [...(byFingerprint.get(item.fingerprint) ?? []), item]);
+  }
+  return {
+    bySourceKey: (sourceId, key) => bySourceKey.get(`${sourceId}\u0000${key}`),
+    byCanonicalLink: (link) => byLink.get(link),
+    byFingerprint: (fingerprint) => byFingerprint.get(fingerprint) ?? [],
+    hasId: (id) => byId.has(id),
+  };
+}
