@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult, SpawnOptions } from '../helpers/cli.ts';
+import { runBin, type CliResult, type SpawnOptions } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { rssFeed } from '../helpers/test-app.ts';
 
@@ -46,15 +46,7 @@ function checkoutCopy(name: string): string {
 }
 
 function run(root: string, args: string[], options: SpawnOptions = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bin', 'tributary.js'), ...args], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], ...options });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+  return runBin(join(root, 'bin', 'tributary.js'), args, { cwd: root, ...options });
 }
 
 /** A data directory the given user can write. */
