@@ -1,4 +1,4 @@
-// tributary serve | fetch --once | check | prune --now | import-opml | inspect — see README "Command line". Reads the
+// tributary serve | fetch --once | check | prune --now | import-opml | inspect | migrate-store — see README "Command line". Reads the
 // command line and hands it to the command's module; entry.ts runs it as a process.
 //
 // Each command's module is imported only when that command runs: importing them all loads the whole pipeline
@@ -37,6 +37,8 @@ export async function main(argv: string[]): Promise<number> {
       'select-summary': { type: 'string' },
       'select-date': { type: 'string' },
       'select-date-format': { type: 'string' },
+      to: { type: 'string' },
+      database: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
     allowPositionals: true,
@@ -66,6 +68,9 @@ export async function main(argv: string[]): Promise<number> {
     case 'import-opml':
       if (positionals.length !== 1) return usageError(`tributary import-opml needs one OPML file\n${USAGE}`);
       return (await import('./import-opml-command.ts')).importOpmlCommand(positionals[0]!, common);
+    case 'migrate-store':
+      if (positionals.length > 0) return usageError(`tributary migrate-store takes no FILE: ${positionals.join(' ')}\n${USAGE}`);
+      return (await import('./migrate-store.ts')).migrateStore(common, { to: values.to, database: values.database });
     case 'inspect':
       if (values.rules) {
         const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../app.ts')]);

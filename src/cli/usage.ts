@@ -11,6 +11,8 @@ export const USAGE = `usage:
   tributary inspect --rules FILE|URL [--config PATH] [--source ID]
   tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
                     [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
+  tributary migrate-store --to postgres://… [--data DIR]          (the embedded store into an empty database)
+  tributary migrate-store --to DIR [--database postgres://…]      (a PostgreSQL store into an empty data directory)
 PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
 

@@ -1,0 +1,247 @@
+// Rendered documents shared through PostgreSQL, so every instance behind a load balancer answers a feed with the
+// same bytes and the same ETag (a reader's If-None-Match gets 304 from whichever instance it reaches).
+//
+// - One renderer at a time: an instance renders only while it holds a session-level advisory lock
+//   (RenderLock). The others serve what it published.
+// - publish() writes the documents that changed and deletes those that no longer exist, in one transaction, and
+//   sends NOTIFY with the new revision; PostgreSQL delivers it on commit, so a listener never sees half a render.
+// - RenderedFollower keeps every document in memory (serving never queries the database) and follows changes:
+//   LISTEN for the notification, plus a periodic check for what a dropped connection missed. A check costs one
+//   query of names and revisions; bodies are read only for documents whose revision moved.
+import pg from 'pg';
+
+/** NOTIFY channel of published renders; the payload is the new revision. */
+export const RENDERED_CHANNEL = 'tributary_rendered';
+/** pg_advisory_lock key of the renderer: an arbitrary constant of Tributary's ("rndr" in ASCII). */
+const RENDER_LOCK = 0x726e6472;
+
+export interface SharedDoc {
+  body: Buffer;
+  etag: string;
+  contentType: string;
+  lastModified: string;
+}
+
+/** A render to publish: the documents made or changed, and the names that no longer exist. */
+export interface RenderedChanges {
+  changed: ReadonlyMap<string, SharedDoc>;
+  removed?: readonly string[];
+}
+
+/** Writes a render's documents and notifies every instance; returns the new revision. Call under RenderLock. */
+export async function publishRendered(pool: pg.Pool, changes: RenderedChanges): Promise<number> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    // One renderer holds the lock, so reading the highest revision and writing the next one cannot race.
+    const { rows } = await client.query<{ r: string }>('SELECT coalesce(max(revision), 0) + 1 AS r FROM tributary_rendered');
+    const revision = Number(rows[0]!.r);
+    for (const [name, doc] of changes.changed) {
+      await client.query(
+        `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
+         ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
+          WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
+        [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, revision],
+      );
+    }
+    if (changes.removed?.length) await client.query('DELETE FROM tributary_rendered WHERE name = ANY($1::text[])', [changes.removed]);
+    await client.query('SELECT pg_notify($1, $2)', [RENDERED_CHANNEL, String(revision)]);
+    await client.query('COMMIT');
+    return revision;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/**
+ * The renderer's lock: held on a connection of its own for as long as this instance renders. A killed instance's
+ * connection closes and the server releases the lock, so another instance becomes the renderer.
+ */
+export class RenderLock {
+  #client: pg.Client | undefined;
+  readonly #url: string;
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  get held(): boolean {
+    return this.#client !== undefined;
+  }
+
+  /** Takes the lock if no other instance holds it; true when this instance is (now) the renderer. */
+  async tryAcquire(): Promise<boolean> {
+    if (this.#client) return true;
+    const client = new pg.Client({ connectionString: this.#url, application_name: 'tributary renderer' });
+    client.on('error', () => { if (this.#client === client) this.#client = undefined; });
+    await client.connect();
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RENDER_LOCK]);
+    if (rows[0]!.ok) {
+      this.#client = client;
+      // The connection dropping (server restart, network) loses the lock: stop calling ourselves the renderer.
+      client.on('end', () => { if (this.#client === client) this.#client = undefined; });
+      return true;
+    }
+    await client.end();
+    return false;
+  }
+
+  async release(): Promise<void> {
+    const client = this.#client;
+    this.#client = undefined;
+    await client?.end().catch(() => {});
+  }
+}
+
+export interface FollowerOptions {
+  url: string;
+  /** the periodic check behind LISTEN/NOTIFY (ms; default 30 s) */
+  checkEveryMs?: number;
+  /** after a lost connection, the wait before connecting again (ms; default 1 s, doubling up to 30 s) */
+  reconnectMs?: number;
+  /** called after each change of the documents held, with the names that changed or went */
+  onChange?: (names: string[], revision: number) => void;
+  /** a problem that does not stop serving: the last documents stay served */
+  warn?: (message: string, err?: unknown) => void;
+}
+
+/** Every published document, in memory, kept up to date by LISTEN/NOTIFY and a periodic check. */
+export class RenderedFollower {
+  readonly #o: Required<Omit<FollowerOptions, 'onChange'>> & Pick<FollowerOptions, 'onChange'>;
+  readonly #docs = new Map<string, SharedDoc & { revision: number }>();
+  #revision = 0;
+  #listener: pg.Client | undefined;
+  #timer: NodeJS.Timeout | undefined;
+  #closed = false;
+  #refreshing: Promise<void> | undefined;
+  #again = false;
+  #reconnectWait: number;
+
+  private constructor(options: FollowerOptions) {
+    this.#o = { checkEveryMs: 30_000, reconnectMs: 1_000, warn: () => {}, ...options };
+    this.#reconnectWait = this.#o.reconnectMs;
+  }
+
+  /** Connects, loads every document, and follows changes from then on. */
+  static async open(options: FollowerOptions): Promise<RenderedFollower> {
+    const follower = new RenderedFollower(options);
+    await follower.#listen();
+    await follower.refresh();
+    follower.#timer = setInterval(() => void follower.refresh(), follower.#o.checkEveryMs);
+    follower.#timer.unref();
+    return follower;
+  }
+
+  /** the newest revision of the documents held */
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get size(): number {
+    return this.#docs.size;
+  }
+
+  /** whether the LISTEN connection is up (when not, the periodic check still brings changes) */
+  get listening(): boolean {
+    return this.#listener !== undefined;
+  }
+
+  get(name: string): SharedDoc | undefined {
+    return this.#docs.get(name);
+  }
+
+  names(): string[] {
+    return [...this.#docs.keys()];
+  }
+
+  /** Brings the documents up to date with the database; concurrent calls share one pass (and one more after it). */
+  refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#again = true;
+      return this.#refreshing;
+    }
+    this.#refreshing = this.#refreshOnce().finally(() => {
+      this.#refreshing = undefined;
+      if (this.#again && !this.#closed) {
+        this.#again = false;
+        void this.refresh();
+      }
+    });
+    return this.#refreshing;
+  }
+
+  async #refreshOnce(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#o.url, application_name: 'tributary follower' });
+    client.on('error', () => {});
+    try {
+      await client.connect();
+      const { rows } = await client.query<{ name: string; revision: string }>('SELECT name, revision FROM tributary_rendered');
+      const now = new Map(rows.map((r) => [r.name, Number(r.revision)]));
+      const stale = rows.filter((r) => (this.#docs.get(r.name)?.revision ?? -1) !== Number(r.revision)).map((r) => r.name);
+      const fresh = stale.length === 0 ? [] : (await client.query<{ name: string; etag: string; content_type: string; last_modified: Date; body: Buffer; revision: string }>(
+        'SELECT name, etag, content_type, last_modified, body, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
+        [stale],
+      )).rows;
+      const gone = [...this.#docs.keys()].filter((name) => !now.has(name));
+      // Applied all at once, after every query: a request never sees half of a render.
+      for (const name of gone) this.#docs.delete(name);
+      for (const r of fresh) {
+        this.#docs.set(r.name, { body: r.body, etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString(), revision: Number(r.revision) });
+      }
+      for (const revision of now.values()) this.#revision = Math.max(this.#revision, revision);
+      const changed = [...fresh.map((r) => r.name), ...gone];
+      if (changed.length > 0) this.#o.onChange?.(changed, this.#revision);
+    } catch (err) {
+      this.#o.warn('could not read the rendered documents from PostgreSQL; the last ones stay served', err);
+    } finally {
+      await client.end().catch(() => {});
+    }
+  }
+
+  async #listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.#o.url, application_name: 'tributary listener' });
+    const lost = (err?: unknown) => {
+      if (this.#listener !== client) return;
+      this.#listener = undefined;
+      if (this.#closed) return;
+      this.#o.warn('lost the LISTEN connection to PostgreSQL; connecting again', err);
+      this.#reconnectLater();
+    };
+    client.on('error', lost);
+    client.on('end', () => lost());
+    client.on('notification', (message) => {
+      if (message.channel === RENDERED_CHANNEL && Number(message.payload) > this.#revision) void this.refresh();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${RENDERED_CHANNEL}`);
+    this.#listener = client;
+    this.#reconnectWait = this.#o.reconnectMs;
+  }
+
+  #reconnectLater(): void {
+    const wait = this.#reconnectWait;
+    this.#reconnectWait = Math.min(this.#reconnectWait * 2, 30_000);
+    setTimeout(() => {
+      if (this.#closed) return;
+      this.#listen()
+        // What was published while the connection was down came with no notification: read it now.
+        .then(() => this.refresh())
+        .catch((err) => {
+          this.#o.warn('could not connect to PostgreSQL to LISTEN; trying again', err);
+          this.#reconnectLater();
+        });
+    }, wait).unref();
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    clearInterval(this.#timer);
+    const listener = this.#listener;
+    this.#listener = undefined;
+    await listener?.end().catch(() => {});
+    await this.#refreshing;
+  }
+}

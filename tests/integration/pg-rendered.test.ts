@@ -1,0 +1,111 @@
+// Rendered documents shared through a real PostgreSQL (tests/setup/postgres.ts): one renderer at a time, every
+// follower holding the same bytes and ETags, changes arriving by NOTIFY, and a periodic check catching up after
+// the LISTEN connection was cut.
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { PgStore } from '../../src/store/pg/pg-store.ts';
+import { publishRendered, RenderedFollower, RenderLock, type SharedDoc } from '../../src/store/pg/rendered.ts';
+import { freshDatabase } from '../helpers/pg.ts';
+import { until } from '../helpers/poll.ts';
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+function doc(text: string, modified = '2026-12-01T08:00:00Z'): SharedDoc {
+  const body = Buffer.from(text);
+  return { body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 27)}"`, contentType: 'application/atom+xml; charset=utf-8', lastModified: new Date(modified).toUTCString() };
+}
+
+async function setup(label: string) {
+  const url = await freshDatabase(label);
+  const store = await PgStore.open({ url, pool: 2 });
+  closers.push(() => store.close());
+  return { url, pool: store.pool };
+}
+
+async function follower(url: string, options: { checkEveryMs?: number; reconnectMs?: number } = {}) {
+  const changes: string[][] = [];
+  const f = await RenderedFollower.open({ url, checkEveryMs: options.checkEveryMs ?? 3_600_000, reconnectMs: options.reconnectMs ?? 100, onChange: (names) => changes.push(names) });
+  closers.push(() => f.close());
+  return { f, changes };
+}
+
+describe('rendered documents in PostgreSQL', () => {
+  it('a publish reaches every follower by NOTIFY, with the same bytes and ETags, changed and removed documents only', async () => {
+    const { url, pool } = await setup('rendered_notify');
+    const first = new Map([['latest.atom', doc('<feed>一</feed>')], ['tags/科技.atom', doc('<feed>科技</feed>')], ['sources/a.rss', doc('<rss/>')]]);
+    await publishRendered(pool, { changed: first });
+    // Followers started after the publish load everything at open.
+    const a = await follower(url);
+    const b = await follower(url);
+    for (const { f } of [a, b]) {
+      expect(f.names().sort()).toEqual([...first.keys()].sort());
+      expect(f.get('tags/科技.atom')!.body.equals(first.get('tags/科技.atom')!.body)).toBe(true);
+      expect(f.get('latest.atom')!.etag).toBe(first.get('latest.atom')!.etag);
+      expect(f.get('latest.atom')!.lastModified).toBe('Tue, 01 Dec 2026 08:00:00 GMT');
+    }
+    a.changes.length = 0;
+
+    // The periodic check is an hour away: only the notification can bring this change in time.
+    const next = doc('<feed>二</feed>', '2026-12-02T08:00:00Z');
+    const revision = await publishRendered(pool, { changed: new Map([['latest.atom', next], ['tags/科技.atom', first.get('tags/科技.atom')!]]), removed: ['sources/a.rss'] });
+    for (const { f } of [a, b]) {
+      await until('the follower', () => f.revision >= revision, 5_000);
+      expect(f.get('latest.atom')!.etag).toBe(next.etag);
+      expect(f.get('latest.atom')!.body.toString()).toBe('<feed>二</feed>');
+      expect(f.get('sources/a.rss')).toBeUndefined();
+      expect(f.size).toBe(2);
+    }
+    // The unchanged document was not read again: only what changed or went is reported.
+    expect(a.changes.flat().sort()).toEqual(['latest.atom', 'sources/a.rss']);
+  });
+
+  it('after its LISTEN connection is cut, a follower connects again and catches up with what it missed', async () => {
+    const { url, pool } = await setup('rendered_reconnect');
+    await publishRendered(pool, { changed: new Map([['latest.atom', doc('one')]]) });
+    const { f } = await follower(url, { reconnectMs: 200 });
+    expect(f.listening).toBe(true);
+    await pool.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary listener' AND datname = current_database()`);
+    await until('the follower', () => !f.listening, 5_000);
+    // Published while nobody listens: no notification reaches the follower.
+    const missed = doc('two');
+    await publishRendered(pool, { changed: new Map([['latest.atom', missed]]) });
+    await until('the follower', () => f.get('latest.atom')?.etag === missed.etag, 10_000);
+    await until('the follower', () => f.listening, 10_000);
+    // And it listens again: the next publish arrives by notification.
+    const after = doc('three');
+    await publishRendered(pool, { changed: new Map([['latest.atom', after]]) });
+    await until('the follower', () => f.get('latest.atom')?.etag === after.etag, 5_000);
+  });
+
+  it('the periodic check brings changes a follower was never notified of', async () => {
+    const { url, pool } = await setup('rendered_check');
+    const { f } = await follower(url, { checkEveryMs: 200 });
+    // Written without NOTIFY (as if the notification were lost): only the check can find it.
+    await pool.query(`INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ('index', '"x"', 'text/html', now(), $1, 7)`, [Buffer.from('<html>')]);
+    await until('the follower', () => f.get('index') !== undefined, 5_000);
+    expect(f.revision).toBe(7);
+  });
+
+  it('one renderer at a time: the lock passes to another instance when its holder goes away', async () => {
+    const { url } = await setup('rendered_lock');
+    const one = new RenderLock(url);
+    const two = new RenderLock(url);
+    closers.push(() => one.release(), () => two.release());
+    expect(await one.tryAcquire()).toBe(true);
+    expect(await two.tryAcquire()).toBe(false);
+    expect(await one.tryAcquire()).toBe(true);
+    // The holder's connection killed (as when its process is killed): the server frees the lock.
+    const admin = new pg.Client(url);
+    await admin.connect();
+    closers.push(() => admin.end());
+    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'tributary renderer' AND datname = current_database()`);
+    await until('the follower', () => !one.held, 5_000);
+    await until('the follower', () => two.tryAcquire(), 5_000);
+    expect(two.held).toBe(true);
+    expect(await one.tryAcquire()).toBe(false);
+  });
+});
