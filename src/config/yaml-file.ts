@@ -79,7 +79,7 @@ function problemsOf(issue: z.core.$ZodIssue, doc: Document, file: string, lineOf
 
 function suggestKey(path: (string | number)[]): string {
   const where = path.length === 0 ? 'at top level' : `under ${path.join('.')}`;
-  return ` ${where} (check its spelling against README's list of keys)`;
+  return ` ${where} (check its spelling against the list of keys in docs/configuration.md)`;
 }
 
 /** The offset of the deepest node that exists along path, so a missing key points at its parent. */

@@ -31,7 +31,7 @@ describe('tributary check', () => {
     const result = await runCli(['check', '--config', file]);
     expect(result.code).toBe(1);
     const lines = result.stderr.trim().split('\n');
-    expect(lines).toContain(`${file}:5: sources.0.shedule: unknown key "shedule" under sources.0 (check its spelling against README's list of keys)`);
+    expect(lines).toContain(`${file}:5: sources.0.shedule: unknown key "shedule" under sources.0 (check its spelling against the list of keys in docs/configuration.md)`);
     expect(lines.some((l) => l.startsWith(`${file}:7: sources.1.url: `))).toBe(true);
     expect(lines.some((l) => l.startsWith(`${file}:8: sources.1.schedule: `) && l.includes('cron'))).toBe(true);
     expect(lines.filter((l) => l.startsWith(`${file}:9: sources.2.id: duplicate source id "one"`))).toHaveLength(1);
