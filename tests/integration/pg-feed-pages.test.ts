@@ -71,7 +71,16 @@ function expected(items: Item[]): Record<string, string[]> {
 }
 
 function actual(pages: FeedPages): Record<string, string[]> {
-  return Object.fromEntries(heads.map((h) => [h.path, pages.page(h.path)!.map((i) => i.id)]));
+  return Object.fromEntries(heads.map((h) => [h.path, pages.page(h.path)!.items.map((i) => i.id)]));
+}
+
+function expectedCounts(items: Item[]): Record<string, number> {
+  const lists = feedLists(items, site, ruleTags);
+  return Object.fromEntries(heads.map((h) => [h.path, listOf(lists, h).length]));
+}
+
+function actualCounts(pages: FeedPages): Record<string, number> {
+  return Object.fromEntries(heads.map((h) => [h.path, pages.page(h.path)!.count]));
 }
 
 describe('feed pages from PostgreSQL', () => {
@@ -85,6 +94,8 @@ describe('feed pages from PostgreSQL', () => {
     expect(before['tags/deepseek']!.length).toBe(LIMIT);
     expect(before['sources/d']!.length).toBe(LIMIT);
     expect(actual(pages)).toEqual(before);
+    expect(actualCounts(pages)).toEqual(expectedCounts(await storedItems(store)));
+    expect(pages.page('latest')!.count).toBe(160);
 
     // Nothing changed: nothing to read again.
     expect(await pages.follow()).toEqual([]);
@@ -100,6 +111,7 @@ describe('feed pages from PostgreSQL', () => {
     expect(touched).toEqual(expect.arrayContaining(['latest', 'tags/科技', 'tags/ai', 'tags/deepseek', 'sources/a', 'sources/b', 'sources/c']));
     const after = expected(await storedItems(store));
     expect(actual(pages)).toEqual(after);
+    expect(actualCounts(pages)).toEqual(expectedCounts(await storedItems(store)));
     expect(after.latest![0]).toBe(moved.id);
     expect(after['tags/deepseek']![0]).toBe(moved.id);
   });
@@ -125,10 +137,10 @@ describe('feed pages from PostgreSQL', () => {
       await store.write({ sourceId: early.sourceId, added: [early], updated: [], titleWindowMs: 0, tags });
       // While A runs, B's change waits too: following past it would be following past A's lower number.
       expect(await pages.follow()).toEqual([]);
-      expect(pages.page('latest')!.map((i) => i.id)).not.toContain(early.id);
+      expect(pages.page('latest')!.items.map((i) => i.id)).not.toContain(early.id);
       await a.query('COMMIT');
       await pages.follow();
-      expect(pages.page('latest')!.map((i) => i.id).slice(0, 2)).toEqual([early.id, late.id]);
+      expect(pages.page('latest')!.items.map((i) => i.id).slice(0, 2)).toEqual([early.id, late.id]);
       expect(actual(pages)).toEqual(expected(await storedItems(store)));
     } finally {
       a.release();

@@ -25,9 +25,21 @@ export interface PageHead {
 /** Feeds read in one statement: enough to cost few round trips, few enough to keep each statement short. */
 const HEADS_PER_QUERY = 200;
 
-/** The first `limit` items of each feed, newest first, in one query (a LATERAL subquery per feed). */
-export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit: number): Promise<Map<string, Item[]>> {
-  const pages = new Map<string, Item[]>(heads.map((h) => [h.path, []]));
+/** Which rows a feed holds, for a head given as h.kind and h.name. */
+const FEED_ROWS = `h.kind = 'latest'
+               OR (h.kind = 'tag' AND i.tags @> ARRAY[h.name])
+               OR (h.kind = 'source' AND (i.source_id = h.name OR i.item->'alsoIn' ? h.name))`;
+
+export interface Page {
+  /** the newest `limit` items, newest first */
+  items: Item[];
+  /** all the items of the feed */
+  count: number;
+}
+
+/** The first `limit` items of each feed, newest first, and how many it has: two queries per 200 feeds. */
+export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit: number): Promise<Map<string, Page>> {
+  const pages = new Map<string, Page>(heads.map((h) => [h.path, { items: [], count: 0 }]));
   // One object per item, shared by every page that shows it (latest, its tags, its sources).
   const shared = new Map<string, Item>();
   for (let i = 0; i < heads.length; i += HEADS_PER_QUERY) {
@@ -37,9 +49,7 @@ export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit
          FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS h(path, kind, name, n)
          CROSS JOIN LATERAL (
            SELECT i.id, i.item, i.published FROM tributary_items i
-            WHERE h.kind = 'latest'
-               OR (h.kind = 'tag' AND i.tags @> ARRAY[h.name])
-               OR (h.kind = 'source' AND (i.source_id = h.name OR i.item->'alsoIn' ? h.name))
+            WHERE ${FEED_ROWS}
             ORDER BY i.published DESC, i.id COLLATE "C"
             LIMIT $4
          ) p
@@ -49,8 +59,14 @@ export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit
     for (const row of rows) {
       let item = shared.get(row.id);
       if (!item) shared.set(row.id, (item = row.item));
-      pages.get(row.path)!.push(item);
+      pages.get(row.path)!.items.push(item);
     }
+    const counts = await pool.query<{ path: string; n: string }>(
+      `SELECT h.path, c.n FROM unnest($1::text[], $2::text[], $3::text[]) AS h(path, kind, name)
+         CROSS JOIN LATERAL (SELECT count(*) AS n FROM tributary_items i WHERE ${FEED_ROWS}) c`,
+      [part.map((h) => h.path), part.map((h) => h.kind), part.map((h) => h.name)],
+    );
+    for (const row of counts.rows) pages.get(row.path)!.count = Number(row.n);
   }
   return pages;
 }
@@ -71,15 +87,15 @@ export class FeedPages {
   readonly #o: FeedPagesOptions;
   #heads = new Map<string, PageHead>();
   #limit = 0;
-  #pages = new Map<string, Item[]>();
+  #pages = new Map<string, Page>();
   #watermark = '0';
 
   constructor(options: FeedPagesOptions) {
     this.#o = options;
   }
 
-  /** the page of a feed (empty for a feed with no items; undefined for a feed not loaded) */
-  page(path: string): readonly Item[] | undefined {
+  /** the first page of a feed and its item count (undefined for a feed not loaded) */
+  page(path: string): Page | undefined {
     return this.#pages.get(path);
   }
 
