@@ -136,6 +136,12 @@ export class PgStore implements StoreBackend {
     return new Map(rows.map((r) => [r.source_id, Number(r.n)]));
   }
 
+  /** Every source's state, by id. */
+  async sourceStates(): Promise<Record<string, SourceState>> {
+    const { rows } = await this.pool.query<{ source_id: string; state: SourceState }>('SELECT source_id, state FROM tributary_sources');
+    return Object.fromEntries(rows.map((r) => [r.source_id, r.state]));
+  }
+
   async sourceState(id: string): Promise<SourceState> {
     const client = await this.pool.connect();
     try {
