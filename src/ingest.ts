@@ -32,6 +32,11 @@ export interface IngestContext {
   fetch: FetchOptions;
   store: StoredItems;
   /**
+   * what dedupe compares a source's fresh items with, when the store must be asked for them first (the PostgreSQL
+   * store reads only the stored items these could match); default `store`
+   */
+  storeFor?: (sourceId: string, fresh: readonly Item[]) => Promise<StoredItems>;
+  /**
    * applies a source's changes to the store at once (synchronously), so the next source dedupes against them;
    * returns the new items it refused (already past retention), whose keys the source then remembers as pruned
    */
@@ -119,7 +124,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     const fresh = withoutPruned(previous.prunedKeys, keyed, started, former);
     const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity: keyChoice.mode === 'guid' || keyChoice.mode === 'link' };
     // The source's filter drops items before dedupe, so they are never stored.
-    const changes = mergeItems(ctx.store, source.id, applySourceFilter(fresh.kept, source.filter), started, merge);
+    const candidates = applySourceFilter(fresh.kept, source.filter);
+    const stored = ctx.storeFor ? await ctx.storeFor(source.id, candidates) : ctx.store;
+    const changes = mergeItems(stored, source.id, candidates, started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
     const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
     const feedTitle = feedTitleOf(feed);

@@ -9,8 +9,8 @@ import type { FeedSpec } from './feed-specs.ts';
  * leads to older ones, so a reader that was away follows "next" until it meets entries it already has.
  * Throws FeedPageNotFoundError past the last page.
  */
-export function feedPage(spec: FeedSpec, items: readonly Item[], query: FeedQuery, pageSize: number, emptyUpdated: string): FeedDocument {
-  const pages = Math.max(1, Math.ceil(items.length / pageSize));
+export function feedPage(spec: FeedSpec, items: readonly Item[], query: FeedQuery, pageSize: number, emptyUpdated: string, count = items.length): FeedDocument {
+  const pages = Math.max(1, Math.ceil(count / pageSize));
   const page = query.page;
   if (page > pages) throw new FeedPageNotFoundError(spec.path, page, pages);
   const paging: PageLinks | undefined = pages === 1 ? undefined : {

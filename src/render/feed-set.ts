@@ -127,7 +127,7 @@ export class FeedSet {
       next.set(spec.path, old);
       return;
     }
-    const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE);
+    const doc = feedPage(spec, spec.all, { page: 1 }, pageSize, newestUpdated(spec.all) ?? EMPTY_FEED_DATE, spec.count);
     const signature = sig(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
     if (old && old.signature === signature) {
       next.set(spec.path, { signature, spec, formats: old.formats });

@@ -17,6 +17,11 @@ export interface FeedSpec {
   items: Item[];
   /** every stored item of the feed, newest first: older pages and filtered views are cut from it */
   all: Item[];
+  /**
+   * how many items the feed has, when `all` holds only its first page (the PostgreSQL store keeps no more in
+   * memory): page 1's links to the last page count them all
+   */
+  count?: number;
 }
 
 export interface SiteInfo {

@@ -82,3 +82,13 @@ export function shortestInterval(expression: string): number {
     void task.destroy();
   }
 }
+
+/** The next run of a cron expression after `after` (the shared store's fetch leases are due then). */
+export function nextRun(expression: string, after: Date): Date {
+  const task = cron.createTask(expression, () => {});
+  try {
+    return task.getNextRuns(8).find((d) => d.getTime() > after.getTime()) ?? new Date(after.getTime() + shortestInterval(expression) * 1000);
+  } finally {
+    void task.destroy();
+  }
+}

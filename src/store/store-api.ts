@@ -16,6 +16,11 @@ export interface WriteBatch {
   state?: SourceState;
   /** the window within which another source's item with the same title fingerprint is the same story */
   titleWindowMs: number;
+  /**
+   * the tags an item is shown under with the writer's config (render/feed-specs.ts itemTags): the PostgreSQL store
+   * keeps them with the item so that a tag feed is one indexed query; the embedded store sorts its feeds itself
+   */
+  tags?: (item: Item) => readonly string[];
 }
 
 export interface WriteResult {

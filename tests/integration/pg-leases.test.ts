@@ -93,8 +93,11 @@ describe('host politeness across instances', () => {
     const slots = await Promise.all(insts.flatMap((inst) => [0, 1, 2].map(() => inst.reserveHostSlot('news.example', 600))));
     const starts = slots.map((s) => s.startAt.getTime()).sort((x, y) => x - y);
     expect(starts).toHaveLength(9);
-    expect(slots.filter((s) => s.waitMs === 0)).toHaveLength(1);
-    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!, `slot ${i}`).toBe(100);
+    // The first asks waits for nothing; every later start is at least 100 ms after the one before it, exactly 100
+    // when the asks came together, more when a busy machine spread them (a slot is never reserved in the past).
+    expect(slots.filter((s) => s.waitMs === 0).length).toBeGreaterThanOrEqual(1);
+    for (let i = 1; i < starts.length; i++) expect(starts[i]! - starts[i - 1]!, `slot ${i}`).toBeGreaterThanOrEqual(100);
+    expect(starts[8]! - starts[0]!).toBeGreaterThanOrEqual(800);
     expect((await insts[0]!.reserveHostSlot('other.example', 600)).waitMs).toBe(0);
   });
 

@@ -100,6 +100,29 @@ CREATE TABLE tributary_instances (
 );
 `,
   },
+  {
+    version: 3,
+    name: 'tags of each item, alsoIn index, change journal by transaction, settings',
+    sql: `
+-- The tags an item is shown under (its source's, those of the sources it is also in, and the rule tags), as the
+-- writer's config gave them: a tag feed's first page is the newest rows holding its tag.
+ALTER TABLE tributary_items ADD COLUMN tags text[] NOT NULL DEFAULT '{}';
+CREATE INDEX tributary_items_tags ON tributary_items USING gin (tags);
+-- A source's items appear in its own feed and in the feeds of the sources they are also in.
+CREATE INDEX tributary_items_also_in ON tributary_items USING gin ((item->'alsoIn'));
+-- The transaction that wrote each change. Sequence numbers are taken in one order and committed in another, so a
+-- reader that followed seq alone could skip a change committed late with a lower seq. Readers follow the oldest
+-- transaction still running instead (pg_snapshot_xmin): every change of a transaction below it is visible.
+ALTER TABLE tributary_changes ADD COLUMN xid xid8 NOT NULL DEFAULT pg_current_xact_id();
+CREATE INDEX tributary_changes_xid ON tributary_changes (xid);
+-- What the tags of the stored items were computed from (sources' tags and rules), under 'tagging': when the
+-- config's differs, the tags are computed again.
+CREATE TABLE tributary_settings (
+  name  text PRIMARY KEY,
+  value text NOT NULL
+);
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

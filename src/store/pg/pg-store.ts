@@ -136,6 +136,12 @@ export class PgStore implements StoreBackend {
     return new Map(rows.map((r) => [r.source_id, Number(r.n)]));
   }
 
+  /** Every source's state, by id. */
+  async sourceStates(): Promise<Record<string, SourceState>> {
+    const { rows } = await this.pool.query<{ source_id: string; state: SourceState }>('SELECT source_id, state FROM tributary_sources');
+    return Object.fromEntries(rows.map((r) => [r.source_id, r.state]));
+  }
+
   async sourceState(id: string): Promise<SourceState> {
     const client = await this.pool.connect();
     try {
@@ -157,6 +163,27 @@ export class PgStore implements StoreBackend {
   async revision(): Promise<number> {
     const { rows } = await this.pool.query<{ seq: string | null }>('SELECT max(seq) AS seq FROM tributary_changes');
     return Number(rows[0]!.seq ?? 0);
+  }
+
+  /**
+   * The changes committed by transactions that began at or after `since` (a watermark this method returned before;
+   * '0' at first) and below the oldest transaction still running, in the order they were made; and the watermark
+   * to pass next time. Unlike a sequence number, the watermark never passes a transaction that is still running,
+   * so a change committed late is read late, never skipped.
+   */
+  /** Where changesAfter() would start to read now, without reading anything: before a full read of the items. */
+  async watermark(): Promise<string> {
+    const { rows: [mark] } = await this.pool.query<{ w: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS w');
+    return mark!.w;
+  }
+
+  async changesAfter(since: string): Promise<{ changes: ItemChange[]; watermark: string }> {
+    // Every transaction below this watermark has ended, so the next query (a later snapshot) sees all its rows.
+    const watermark = await this.watermark();
+    const { rows } = await this.pool.query<{ before: Item | null; after: Item | null }>(
+      'SELECT before, after FROM tributary_changes WHERE xid >= $1::xid8 AND xid < $2::xid8 ORDER BY seq', [since, watermark],
+    );
+    return { changes: rows.map((r) => ({ ...(r.before ? { before: r.before } : {}), ...(r.after ? { after: r.after } : {}) })), watermark };
   }
 
   async changesSince(revision: number): Promise<ItemChange[] | null> {
@@ -193,6 +220,10 @@ export class PgStore implements StoreBackend {
 
 async function writeBatch(client: Client, batch: WriteBatch): Promise<WriteResult> {
   const result: WriteResult = { added: [], updated: [], joined: [] };
+  const tags = batch.tags ?? noTags;
+  const insertItem = (c: Client, item: Item) => insertRow(c, item, tags(item));
+  const replaceItem = (c: Client, before: Item, after: Item) => replaceRow(c, before, after, tags(after));
+  const join = (c: Client, stored: Item, sourceId: string) => joinStory(c, stored, sourceId, tags);
   // Fingerprint locks in one order in every instance, so two batches never wait on each other in a circle.
   for (const fingerprint of unique(batch.added.map((i) => i.fingerprint)).sort()) {
     await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK_SEED, fingerprint]);
@@ -244,28 +275,31 @@ async function writeBatch(client: Client, batch: WriteBatch): Promise<WriteResul
   return result;
 }
 
-async function insertItem(client: Client, item: Item): Promise<boolean> {
+const noTags = (): readonly string[] => [];
+
+async function insertRow(client: Client, item: Item, tags: readonly string[]): Promise<boolean> {
   const { rowCount } = await client.query(
-    `INSERT INTO tributary_items (id, source_id, key, canonical_link, fingerprint, published, first_seen, updated, item)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT DO NOTHING`,
-    [item.id, item.sourceId, item.key, item.canonicalLink ?? null, item.fingerprint ?? null, item.published, item.firstSeen, item.updated, item],
+    `INSERT INTO tributary_items (id, source_id, key, canonical_link, fingerprint, published, first_seen, updated, item, tags)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
+    [item.id, item.sourceId, item.key, item.canonicalLink ?? null, item.fingerprint ?? null, item.published, item.firstSeen, item.updated, item, tags],
   );
   return rowCount === 1;
 }
 
-async function replaceItem(client: Client, before: Item, after: Item): Promise<Item> {
+async function replaceRow(client: Client, before: Item, after: Item, tags: readonly string[]): Promise<Item> {
   await client.query(
-    `UPDATE tributary_items SET key = $2, canonical_link = $3, fingerprint = $4, published = $5, updated = $6, item = $7 WHERE id = $1`,
-    [after.id, after.key, after.canonicalLink ?? null, after.fingerprint ?? null, after.published, after.updated, after],
+    `UPDATE tributary_items SET key = $2, canonical_link = $3, fingerprint = $4, published = $5, updated = $6, item = $7, tags = $8 WHERE id = $1`,
+    [after.id, after.key, after.canonicalLink ?? null, after.fingerprint ?? null, after.published, after.updated, after, tags],
   );
   await journal(client, [{ before, after }]);
   return after;
 }
 
 /** Adds a source to a stored item's alsoIn (the same story, carried by another source). */
-async function join(client: Client, stored: Item, sourceId: string): Promise<void> {
+async function joinStory(client: Client, stored: Item, sourceId: string, tags: (item: Item) => readonly string[]): Promise<void> {
   if (stored.sourceId === sourceId || stored.alsoIn.includes(sourceId)) return;
-  await replaceItem(client, stored, { ...stored, alsoIn: [...stored.alsoIn, sourceId].sort() });
+  const joined = { ...stored, alsoIn: [...stored.alsoIn, sourceId].sort() };
+  await replaceRow(client, stored, joined, tags(joined));
 }
 
 async function storedSameTitle(client: Client, sourceId: string, fresh: Item, windowMs: number): Promise<Item | undefined> {

@@ -1,0 +1,181 @@
+// One fetch pass of an instance sharing the PostgreSQL store with others: it leases the sources that are due and
+// nobody else holds (store/pg/leases.ts: FOR UPDATE SKIP LOCKED), fetches each through the same ingest code as the
+// embedded store's cycle (ingest.ts), writes each source's changes in a transaction of its own (dedupe decided in
+// the database, store/pg/pg-store.ts), and hands the lease back with the time the source is next due. A host's
+// perMinute spacing and Retry-After pauses are kept in the database, so they hold over all instances together.
+//
+// Differences from the embedded cycle (fetch-cycle.ts), by design: each source is written on its own (an instance
+// killed mid-pass loses at most the sources it was fetching, which another instance takes once their leases run
+// out); retention runs apart (prune), not in the same write; a source is next due at its schedule's next run after
+// the fetch (or later, when backoff, Retry-After or the feed's own freshness say so).
+import type { Agent } from 'undici';
+import type { Config, SourceConfig } from './config/types.ts';
+import type { MergeResult } from './dedupe/merge.ts';
+import { publicAddressesFromEnv } from './fetch/address-policy.ts';
+import { SourceHttpError } from './fetch/errors.ts';
+import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
+import { HostQueue, hostOf } from './fetch/host-queue.ts';
+import { RedirectGuards } from './fetch/redirect-guard.ts';
+import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
+import type { Logger } from './log.ts';
+import type { Item } from './model.ts';
+import { trackingParams } from './normalize/urls.ts';
+import { nextRun } from './schedule/scheduler.ts';
+import type { PgLeases } from './store/pg/leases.ts';
+import type { PgStore } from './store/pg/pg-store.ts';
+import type { WriteResult } from './store/store-api.ts';
+
+export interface SharedCycleOptions {
+  config: () => Config;
+  store: PgStore;
+  leases: PgLeases;
+  /** the tags an item is shown under with the config in force (shared-render.ts siteContext) */
+  tags: (item: Item) => readonly string[];
+  logger: Logger;
+  userAgent: () => string;
+  now?: () => Date;
+  signal?: AbortSignal;
+  /** how long a lease lasts without renewal (default 5 min): a killed instance's sources wait this long */
+  leaseMs?: number;
+  /** a test's fetch */
+  fetch?: FetchFunction;
+}
+
+export interface SharedSourceOutcome {
+  outcome: IngestOutcome;
+  written?: WriteResult;
+  /** the previous holder, when this instance took the source from one whose lease had run out */
+  stolenFrom?: string;
+}
+
+export interface SharedCycleReport {
+  sources: SharedSourceOutcome[];
+  added: number;
+  updated: number;
+  /** stories another source (in any instance) had stored: joined, not stored again */
+  joined: number;
+}
+
+const DEFAULT_LEASE_MS = 5 * 60_000;
+
+export class SharedCycle {
+  readonly #o: SharedCycleOptions;
+  readonly #agent: Agent;
+  readonly #guards: RedirectGuards;
+
+  constructor(options: SharedCycleOptions) {
+    this.#o = options;
+    const { fetch } = options.config();
+    this.#agent = createFetchAgent(fetch.connectTimeoutMs);
+    this.#guards = new RedirectGuards(fetch.connectTimeoutMs, publicAddressesFromEnv());
+  }
+
+  /** Fetches every source due now that no other instance holds, and stores what it finds. */
+  async run(): Promise<SharedCycleReport> {
+    const config = this.#o.config();
+    const now = this.#o.now ?? (() => new Date());
+    const leaseMs = this.#o.leaseMs ?? DEFAULT_LEASE_MS;
+    const enabled = config.sources.filter((s) => s.enabled);
+    const byId = new Map(enabled.map((s) => [s.id, s]));
+    await this.#o.leases.sync(enabled.map((s) => s.id));
+    const report: SharedCycleReport = { sources: [], added: 0, updated: 0, joined: 0 };
+    const queue = new HostQueue({ concurrency: config.fetch.concurrency, perHost: config.fetch.hostConcurrency });
+    const held = new Set<string>();
+    // Long fetches keep their leases: renewed at a third of their length, so a slow source is never stolen.
+    const renewal = setInterval(() => {
+      if (held.size > 0) void this.#o.leases.renew([...held], leaseMs).catch((err) => this.#o.logger.warn({ err }, 'could not renew fetch leases'));
+    }, Math.max(1_000, leaseMs / 3));
+    renewal.unref();
+    try {
+      // Leases are taken a batch at a time, so a thousand due sources are spread over the instances asking.
+      for (;;) {
+        if (this.#o.signal?.aborted) break;
+        const taken = await this.#o.leases.takeDue(config.fetch.concurrency, leaseMs);
+        if (taken.length === 0) break;
+        await Promise.all(taken.map(async (lease) => {
+          held.add(lease.sourceId);
+          try {
+            const source = byId.get(lease.sourceId);
+            if (!source) return;
+            const done = await this.#fetchOne(source, queue, config, now);
+            report.sources.push({ ...done, ...(lease.stolenFrom ? { stolenFrom: lease.stolenFrom } : {}) });
+            report.added += done.written?.added.length ?? 0;
+            report.updated += done.written?.updated.length ?? 0;
+            report.joined += done.written?.joined.length ?? 0;
+            await this.#o.leases.release(source.id, this.#nextDue(source, done.outcome, now()));
+          } catch (err) {
+            // The store could not be written: the lease runs out and this or another instance fetches it again.
+            this.#o.logger.error({ err, source: lease.sourceId }, `source ${lease.sourceId}: not stored (${(err as Error).message}); fetched again once its lease runs out`);
+          } finally {
+            held.delete(lease.sourceId);
+          }
+        }));
+      }
+    } finally {
+      clearInterval(renewal);
+    }
+    return report;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.#agent.close(), this.#guards.close()]);
+  }
+
+  async #fetchOne(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<Omit<SharedSourceOutcome, 'stolenFrom'>> {
+    const { store, leases } = this.#o;
+    const previous = await store.sourceState(source.id);
+    const url = fetchUrlOf(source, previous);
+    const host = hostOf(url);
+    return queue.run(host, async () => {
+      const perMinute = config.hosts[host]?.perMinute;
+      if (perMinute) {
+        const slot = await leases.reserveHostSlot(host, perMinute);
+        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+      }
+      let changes: MergeResult | undefined;
+      const outcome = await ingestSource(source, previous, this.#context(config, now, (c) => (changes = c)));
+      if (outcome.error instanceof SourceHttpError && outcome.error.retryAfter) await leases.pauseHost(host, outcome.error.retryAfter);
+      const written = await store.write({
+        sourceId: source.id, added: changes?.added ?? [], updated: changes?.updated ?? [], state: outcome.state,
+        titleWindowMs: config.dedupe.titleWindowHours * 3600_000, tags: this.#o.tags,
+      });
+      this.#o.logger.info({ source: source.id, status: outcome.status, added: written.added.length, updated: written.updated.length, joined: written.joined.length, ms: outcome.ms },
+        outcome.error ? `source ${source.id}: ${outcome.error.message}` : `source ${source.id}: ${written.added.length} new, ${written.updated.length} updated`);
+      return { outcome, written };
+    });
+  }
+
+  #context(config: Config, now: () => Date, keep: (changes: MergeResult) => void): IngestContext {
+    const guard = this.#guards.for(config.fetch.allowPrivateRedirects);
+    return {
+      fetch: {
+        timeoutMs: config.fetch.timeoutMs, connectTimeoutMs: config.fetch.connectTimeoutMs, maxBytes: config.fetch.maxBytes,
+        userAgent: this.#o.userAgent(), dispatcher: this.#agent,
+        ...(guard ? { redirectGuard: guard } : {}),
+        ...(this.#o.signal ? { signal: this.#o.signal } : {}),
+        ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
+      },
+      // Dedupe compares with what the database holds for these items; the write checks again in its transaction.
+      store: { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false },
+      storeFor: (sourceId, fresh) => this.#o.store.candidates(sourceId, fresh),
+      apply: (changes) => {
+        keep(changes);
+        return [];
+      },
+      now,
+      freshness: { minMs: config.fetch.minIntervalMs, maxMs: config.fetch.maxIntervalMs },
+      idAuthority: new URL(config.baseUrl).hostname,
+      dedupe: {
+        trackingParams: trackingParams(config.dedupe.trackingParams),
+        merge: { titleWindowMs: config.dedupe.titleWindowHours * 3600_000 },
+      },
+    };
+  }
+
+  /** The schedule's next run after this fetch, or later when backoff, Retry-After or the feed's freshness say so. */
+  #nextDue(source: SourceConfig, outcome: IngestOutcome, now: Date): Date {
+    const scheduled = nextRun(source.schedule, now);
+    const asked = outcome.state.nextFetch ? new Date(outcome.state.nextFetch) : undefined;
+    return asked && asked > scheduled ? asked : scheduled;
+  }
+}

@@ -1,0 +1,113 @@
+// Renders the site from the PostgreSQL store for every instance sharing it: the renderer (the instance holding
+// the render lock, store/pg/rendered.ts) reads each feed's first page from the database (store/pg/feed-pages.ts),
+// renders the feeds whose page changed with the same code and context as the embedded store's SiteRenderer
+// (site-render.ts), so the same items give the same bytes and ETags, and publishes them; every instance serves
+// what was published. Memory grows with the feeds, not with the stored items.
+import type { Config } from './config/types.ts';
+import type { Item, PlainText, SourceState } from './model.ts';
+import { toPlainText } from './normalize/plain-text.ts';
+import { errorItemsOf } from './render/error-items.ts';
+import { FeedSet } from './render/feed-set.ts';
+import { feedHeads, itemTags, sourceTagMap, withExtra, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
+import type { FeedFormat, RenderContext, SourceInfo } from './render/render-feed.ts';
+import { RuleTagging } from './rules/tagger.ts';
+import { FEED_STYLESHEET_PATH } from './serve/feed-style.ts';
+import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
+import type { PgStore } from './store/pg/pg-store.ts';
+import { publishRendered, type SharedDoc } from './store/pg/rendered.ts';
+
+const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
+
+export interface SharedRenderOptions {
+  config: () => Config;
+  store: PgStore;
+  /** WebSub hubs every feed advertises */
+  hubs: () => readonly string[];
+}
+
+export interface SharedRenderResult {
+  /** feeds rendered again (paths) */
+  changed: string[];
+  /** the published revision, when anything was published */
+  revision?: number;
+}
+
+/** What the feeds are rendered with, apart from their items: the site, the render context, the tags of an item. */
+export function siteContext(config: Config, states: Readonly<Record<string, SourceState>>, hubs: readonly string[], tagging: RuleTagging) {
+  const titles: Record<string, PlainText> = {};
+  const sources = new Map<string, SourceInfo>();
+  for (const s of config.sources) {
+    const state = states[s.id];
+    titles[s.id] = s.title ?? state?.feedTitle ?? toPlainText(s.id, 'plain');
+    sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
+      ...(state?.feedImage ? { image: state.feedImage } : {}) });
+  }
+  const { title, baseUrl, description, defaults, sources: configured } = config;
+  const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
+    ...(description ? { description } : {}),
+    ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
+  const tagger = tagging.forRules(config.rules ?? []);
+  const tagsOf = sourceTagMap(site);
+  const ctx: RenderContext = { baseUrl, sources, tagsOf, hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf };
+  const contextKey = `${JSON.stringify([...sources])}\0${JSON.stringify(configured.map((s) => [s.id, s.tags]))}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
+  const tags = (item: Item) => itemTags(item, tagsOf, tagger.tagsOf);
+  const failing = errorItemsOf(config.sources, states, titles, new URL(baseUrl).hostname);
+  return { site, titles, ctx, contextKey, tags, failing, tagger };
+}
+
+/** The renderer of the shared store. Call render() while holding the render lock. */
+export class SharedRenderer {
+  readonly #o: SharedRenderOptions;
+  readonly #feeds = new FeedSet();
+  readonly #tagging = new RuleTagging();
+  #pages: FeedPages | undefined;
+  /** what the pages were loaded for: the feeds, the page size and the tagging; when it changes they are read again */
+  #loadedFor = '';
+
+  constructor(options: SharedRenderOptions) {
+    this.#o = options;
+  }
+
+  /** the feeds as last rendered, for a test or the instance's own serving */
+  get feeds(): FeedSet {
+    return this.#feeds;
+  }
+
+  async render(): Promise<SharedRenderResult> {
+    const config = this.#o.config();
+    const states = await this.#o.store.sourceStates();
+    const { site, titles, ctx, contextKey, tags, failing, tagger } = siteContext(config, states, this.#o.hubs(), this.#tagging);
+    const heads = feedHeads(site, titles);
+    const pageHeads: PageHead[] = heads.map(({ path, kind, name }) => ({ path, kind, name }));
+    const loadFor = JSON.stringify([pageHeads, site.limit, contextKey]);
+    if (!this.#pages || loadFor !== this.#loadedFor) {
+      this.#pages = new FeedPages({ store: this.#o.store, tags });
+      await this.#pages.load(pageHeads, site.limit);
+      this.#loadedFor = loadFor;
+    } else {
+      await this.#pages.follow();
+    }
+    const pages = this.#pages;
+    const specs: FeedSpec[] = heads.map((head) => {
+      const page = pages.page(head.path)!;
+      const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
+      const all = head.kind === 'source' ? withExtra(page.items, extra) : page.items;
+      return { ...head, items: all.slice(0, site.limit), all, count: page.count + (extra ? 1 : 0) };
+    });
+    const before = new Set(this.#feeds.specs().map((s) => s.path));
+    const changed = this.#feeds.update(specs, ctx, site.limit, contextKey);
+    tagger.endPass();
+    const docs = new Map<string, SharedDoc>();
+    for (const path of changed) {
+      for (const format of FORMATS) {
+        const doc = this.#feeds.get(path, format)!;
+        docs.set(`${path}.${format}`, { body: doc.body, etag: doc.etag, contentType: doc.contentType, lastModified: doc.lastModified });
+      }
+    }
+    const now = new Set(specs.map((s) => s.path));
+    const removed = [...before].filter((path) => !now.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
+    if (docs.size === 0 && removed.length === 0) return { changed };
+    const revision = await publishRendered(this.#o.store.pool, { changed: docs, removed });
+    return { changed, revision };
+  }
+}

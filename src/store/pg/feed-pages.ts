@@ -1,0 +1,142 @@
+// The first page of every feed, read from PostgreSQL and followed as the items change: what a renderer on the
+// shared store renders from. Memory grows with feeds × items per page, never with the stored items (the
+// embedded store keeps every item in memory; with a million stored this holds a thousand feeds × 50).
+//
+// A feed's page is the newest `limit` items in the embedded store's order (newest published first, then id in
+// code-unit order: store/retention.ts newestFirst), of:
+//   latest          every item
+//   tags/<tag>      items whose tags (kept with each row by the writer, see store-api.ts WriteBatch.tags) hold it
+//   sources/<id>    items of the source, and items of other sources that it also carries (alsoIn)
+// Following the store: the changes committed since the last look (PgStore.changesAfter) name the feeds they touch,
+// and those pages are read again, all in one query. Reading a page again costs one indexed LIMIT query; keeping
+// pages up to date by hand would need an older item whenever one leaves a full page, which is a query anyway.
+import type pg from 'pg';
+import type { Item } from '../../model.ts';
+import type { ItemChange } from '../store-api.ts';
+import type { PgStore } from './pg-store.ts';
+
+export interface PageHead {
+  /** latest, tags/<tag>, sources/<id> */
+  path: string;
+  kind: 'latest' | 'tag' | 'source';
+  name: string;
+}
+
+/** Feeds read in one statement: enough to cost few round trips, few enough to keep each statement short. */
+const HEADS_PER_QUERY = 200;
+
+/** Which rows a feed holds, for a head given as h.kind and h.name. */
+const FEED_ROWS = `h.kind = 'latest'
+               OR (h.kind = 'tag' AND i.tags @> ARRAY[h.name])
+               OR (h.kind = 'source' AND (i.source_id = h.name OR i.item->'alsoIn' ? h.name))`;
+
+export interface Page {
+  /** the newest `limit` items, newest first */
+  items: Item[];
+  /** all the items of the feed */
+  count: number;
+}
+
+/** The first `limit` items of each feed, newest first, and how many it has: two queries per 200 feeds. */
+export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit: number): Promise<Map<string, Page>> {
+  const pages = new Map<string, Page>(heads.map((h) => [h.path, { items: [], count: 0 }]));
+  // One object per item, shared by every page that shows it (latest, its tags, its sources).
+  const shared = new Map<string, Item>();
+  for (let i = 0; i < heads.length; i += HEADS_PER_QUERY) {
+    const part = heads.slice(i, i + HEADS_PER_QUERY);
+    const { rows } = await pool.query<{ path: string; id: string; item: Item }>(
+      `SELECT h.path, p.id, p.item
+         FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS h(path, kind, name, n)
+         CROSS JOIN LATERAL (
+           SELECT i.id, i.item, i.published FROM tributary_items i
+            WHERE ${FEED_ROWS}
+            ORDER BY i.published DESC, i.id COLLATE "C"
+            LIMIT $4
+         ) p
+        ORDER BY h.n, p.published DESC, p.id COLLATE "C"`,
+      [part.map((h) => h.path), part.map((h) => h.kind), part.map((h) => h.name), limit],
+    );
+    for (const row of rows) {
+      let item = shared.get(row.id);
+      if (!item) shared.set(row.id, (item = row.item));
+      pages.get(row.path)!.items.push(item);
+    }
+    const counts = await pool.query<{ path: string; n: string }>(
+      `SELECT h.path, c.n FROM unnest($1::text[], $2::text[], $3::text[]) AS h(path, kind, name)
+         CROSS JOIN LATERAL (SELECT count(*) AS n FROM tributary_items i WHERE ${FEED_ROWS}) c`,
+      [part.map((h) => h.path), part.map((h) => h.kind), part.map((h) => h.name)],
+    );
+    for (const row of counts.rows) pages.get(row.path)!.count = Number(row.n);
+  }
+  return pages;
+}
+
+/** The paths of the feeds an item is (or was) on, given its tags. */
+export function feedsOf(item: Item, tags: readonly string[]): string[] {
+  return ['latest', ...tags.map((t) => `tags/${t}`), `sources/${item.sourceId}`, ...item.alsoIn.map((id) => `sources/${id}`)];
+}
+
+export interface FeedPagesOptions {
+  store: PgStore;
+  /** the tags an item is shown under with the config in force (as the writers compute them) */
+  tags: (item: Item) => readonly string[];
+}
+
+/** Every feed's first page, in memory, following the store. */
+export class FeedPages {
+  readonly #o: FeedPagesOptions;
+  #heads = new Map<string, PageHead>();
+  #limit = 0;
+  #pages = new Map<string, Page>();
+  #watermark = '0';
+
+  constructor(options: FeedPagesOptions) {
+    this.#o = options;
+  }
+
+  /** the first page of a feed and its item count (undefined for a feed not loaded) */
+  page(path: string): Page | undefined {
+    return this.#pages.get(path);
+  }
+
+  get watermark(): string {
+    return this.#watermark;
+  }
+
+  /**
+   * Reads every page of these feeds from scratch (at start, and when the feeds, the page size or the tagging
+   * changed); returns every path. Changes made from now on are followed by follow().
+   */
+  async load(heads: readonly PageHead[], limit: number): Promise<string[]> {
+    // The watermark first: a change committed while the pages are read is then read again by follow(), never lost.
+    const watermark = await this.#o.store.watermark();
+    this.#pages = await readPages(this.#o.store.pool, heads, limit);
+    this.#heads = new Map(heads.map((h) => [h.path, h]));
+    this.#limit = limit;
+    this.#watermark = watermark;
+    return heads.map((h) => h.path);
+  }
+
+  /** Reads again the pages the changes committed since the last look touch; returns their paths. */
+  async follow(): Promise<string[]> {
+    const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
+    const touched = this.#touched(changes);
+    if (touched.length > 0) {
+      const pages = await readPages(this.#o.store.pool, touched.map((path) => this.#heads.get(path)!), this.#limit);
+      for (const [path, page] of pages) this.#pages.set(path, page);
+    }
+    this.#watermark = watermark;
+    return touched;
+  }
+
+  #touched(changes: readonly ItemChange[]): string[] {
+    const paths = new Set<string>();
+    for (const change of changes) {
+      for (const item of [change.before, change.after]) {
+        if (!item) continue;
+        for (const path of feedsOf(item, this.#o.tags(item))) if (this.#heads.has(path)) paths.add(path);
+      }
+    }
+    return [...paths];
+  }
+}

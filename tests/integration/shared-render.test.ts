@@ -1,0 +1,134 @@
+// The same items give the same feeds, byte for byte and ETag for ETag, whichever store holds them: the embedded
+// store rendered by SiteRenderer, and PostgreSQL (a real server, tests/setup/postgres.ts) rendered by
+// SharedRenderer, published, and read back by an instance following the database (RenderedFollower). A reader
+// moved from one kind of installation to the other, or between instances, keeps getting 304.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../src/config/load.ts';
+import type { Item, SourceState } from '../../src/model.ts';
+import { ComposedFeeds } from '../../src/render/composed-feeds.ts';
+import { FeedSet } from '../../src/render/feed-set.ts';
+import { RuleTagging } from '../../src/rules/tagger.ts';
+import { siteContext, SharedRenderer } from '../../src/shared-render.ts';
+import { SiteRenderer } from '../../src/site-render.ts';
+import { PgStore } from '../../src/store/pg/pg-store.ts';
+import { RenderedFollower } from '../../src/store/pg/rendered.ts';
+import { ItemStore } from '../../src/store/store.ts';
+import { plain } from '../helpers/plain-text.ts';
+import { freshDatabase } from '../helpers/pg.ts';
+import { until } from '../helpers/poll.ts';
+import { sampleItem } from '../helpers/sample-items.ts';
+
+const CONFIG = parseConfig(`title: 新闻聚合
+baseUrl: http://tributary.test
+defaults:
+  limit: 4
+rules:
+  - tag: deepseek
+    match: [DeepSeek]
+sources:
+  - id: world
+    url: https://world.example.com/rss
+    tags: [world, 新闻]
+  - id: tech
+    url: https://tech.example.com/atom
+    tags: [科技]
+  - id: down
+    url: https://down.example.com/rss
+    tags: [新闻]
+    errorItems: true
+`, 'sources.yaml');
+
+const closers: (() => Promise<unknown>)[] = [];
+afterEach(async () => {
+  await Promise.all(closers.splice(0).map((close) => close()));
+});
+
+function item(n: number, sourceId: string, fields: Partial<Item> = {}): Item {
+  const day = new Date(Date.UTC(2026, 11, 1) + (n % 9) * 3_600_000).toISOString();
+  return sampleItem(n, {
+    id: `tag:tributary.test,2026:${sourceId}/${n}`, sourceId, key: `k${n}`, published: day, updated: day, firstSeen: day,
+    title: plain(n % 4 === 0 ? `DeepSeek 新模型 ${n}` : `今日新闻 ${n} <b>&</b>`),
+    link: `https://${sourceId}.example.com/${n}`, ...fields,
+  });
+}
+
+const STATES: SourceState[] = [
+  { id: 'world', consecutiveFailures: 0, feedTitle: plain('World Wire'), feedLink: 'https://world.example.com/' },
+  { id: 'down', consecutiveFailures: 4, lastError: 'source down (https://down.example.com/rss): HTTP 500', lastFetch: '2026-12-01T06:00:00.000Z', failingSince: '2026-12-01T00:00:00.000Z' },
+];
+
+async function bothStores() {
+  const dir = await mkdtemp(join(tmpdir(), 'tributary-shared-render-'));
+  closers.push(() => rm(dir, { recursive: true, force: true }));
+  const embedded = await ItemStore.open(dir);
+  const feeds = new FeedSet();
+  const siteRenderer = new SiteRenderer({ config: () => CONFIG, store: embedded, feeds, composed: new ComposedFeeds(), hubs: () => [] });
+  const pg = await PgStore.open({ url: await freshDatabase('shared_render'), pool: 3 });
+  closers.push(() => pg.close());
+  const tags = siteContext(CONFIG, {}, [], new RuleTagging()).tags;
+  const write = async (added: Item[], updated: Item[] = []) => {
+    embedded.apply(added, updated);
+    for (const sourceId of new Set([...added, ...updated].map((i) => i.sourceId))) {
+      await pg.write({ sourceId, added: added.filter((i) => i.sourceId === sourceId), updated: updated.filter((i) => i.sourceId === sourceId), titleWindowMs: 0, tags });
+    }
+  };
+  for (const state of STATES) {
+    embedded.setSourceState(state);
+    await pg.setSourceState(state);
+  }
+  return { embedded, feeds, siteRenderer, pg, write };
+}
+
+describe('SharedRenderer (PostgreSQL) against SiteRenderer (embedded)', () => {
+  it('renders and publishes the same bytes and ETags for the same items, then only the feeds a change touches', async () => {
+    const { feeds, siteRenderer, pg, write } = await bothStores();
+    const items = [
+      ...Array.from({ length: 9 }, (_, i) => item(i + 1, 'world')),
+      ...Array.from({ length: 6 }, (_, i) => item(i + 20, 'tech', i === 2 ? { alsoIn: ['world'] } : {})),
+    ];
+    await write(items);
+    siteRenderer.render();
+    const shared = new SharedRenderer({ config: () => CONFIG, store: pg, hubs: () => [] });
+    const first = await shared.render();
+    const paths = feeds.specs().map((s) => s.path);
+    expect(paths).toEqual(['latest', 'tags/world', 'tags/新闻', 'tags/科技', 'tags/deepseek', 'sources/world', 'sources/tech', 'sources/down']);
+    expect(first.changed.sort()).toEqual([...paths].sort());
+
+    const follower = await RenderedFollower.open({ url: pg.pool.options.connectionString!, checkEveryMs: 3_600_000 });
+    closers.push(() => follower.close());
+    const compare = () => {
+      for (const path of paths) {
+        for (const format of ['atom', 'rss', 'json'] as const) {
+          const want = feeds.get(path, format)!;
+          const got = follower.get(`${path}.${format}`);
+          expect(got, `${path}.${format}`).toBeDefined();
+          expect(got!.body.toString(), `${path}.${format}`).toBe(want.body.toString());
+          expect(got!.etag).toBe(want.etag);
+          expect(got!.lastModified).toBe(want.lastModified);
+          expect(got!.contentType).toBe(want.contentType);
+        }
+      }
+    };
+    compare();
+    // page 1 of a feed with more items than fit links its last page, counted in the database
+    expect(follower.get('latest.atom')!.body.toString()).toContain('?page=4');
+    // the failing source's error item is in its own feed only
+    expect(follower.get('sources/down.atom')!.body.toString()).toContain('HTTP 500');
+
+    // Nothing changed: nothing is rendered or published.
+    expect(await shared.render()).toEqual({ changed: [] });
+
+    // One new item of tech, tagged by the rule: latest, tags/科技, tags/deepseek and sources/tech change; the rest not.
+    const fresh = item(40, 'tech', { published: '2026-12-05T00:00:00.000Z', updated: '2026-12-05T00:00:00.000Z', title: plain('DeepSeek 发布') });
+    await write([fresh]);
+    const embeddedChanged = siteRenderer.render();
+    const second = await shared.render();
+    expect(second.changed.sort()).toEqual([...embeddedChanged].sort());
+    expect(second.changed.sort()).toEqual(['latest', 'sources/tech', 'tags/deepseek', 'tags/科技']);
+    await until('the follower to read the new render', () => follower.revision >= second.revision!, 5_000);
+    compare();
+  });
+});
