@@ -15,6 +15,7 @@ import { createFeedServer } from '../serve/server.ts';
 import { startingSite } from '../starting-site.ts';
 import type { OpenReport } from '../store/store.ts';
 import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
+import { ListenError } from './start-error.ts';
 
 export interface ServeOptions {
   /** a config file or directory */
@@ -117,7 +118,9 @@ async function listenFirst(options: ServeOptions, config: Config): Promise<{ app
  */
 async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
+    server.once('error', (err: NodeJS.ErrnoException) => {
+      reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new ListenError(host, port, err.code) : err);
+    });
     server.listen(port, host, () => resolve());
   });
   return server.address() as AddressInfo;

@@ -11,39 +11,56 @@ import { USAGE, usageError } from './usage.ts';
 /** Runs one command line (without node and the script); resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: rest,
-    options: {
-      config: { type: 'string' },
-      data: { type: 'string' },
-      port: { type: 'string' },
-      host: { type: 'string' },
-      once: { type: 'boolean' },
-      now: { type: 'boolean' },
-      force: { type: 'boolean' },
-      source: { type: 'string', multiple: true },
-      discover: { type: 'string' },
-      recover: { type: 'boolean' },
-      purge: { type: 'boolean' },
-      'shutdown-timeout': { type: 'string' },
-      url: { type: 'string' },
-      'content-type': { type: 'string' },
-      timezone: { type: 'string' },
-      rules: { type: 'boolean' },
-      html: { type: 'string' },
-      'select-item': { type: 'string' },
-      'select-title': { type: 'string' },
-      'select-link': { type: 'string' },
-      'select-summary': { type: 'string' },
-      'select-date': { type: 'string' },
-      'select-date-format': { type: 'string' },
-      to: { type: 'string' },
-      database: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    allowPositionals: true,
-    strict: true,
-  });
+  // --version, --help and -h work before or after any command (everything after `--` is an argument, not an option).
+  const options = argv.slice(0, argv.includes('--') ? argv.indexOf('--') : argv.length);
+  if (options.includes('--version')) {
+    process.stdout.write(`tributary ${await version()}\n`);
+    return 0;
+  }
+  if (command === '--help' || command === '-h') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      options: {
+        config: { type: 'string' },
+        data: { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        once: { type: 'boolean' },
+        now: { type: 'boolean' },
+        force: { type: 'boolean' },
+        source: { type: 'string', multiple: true },
+        discover: { type: 'string' },
+        recover: { type: 'boolean' },
+        purge: { type: 'boolean' },
+        'shutdown-timeout': { type: 'string' },
+        url: { type: 'string' },
+        'content-type': { type: 'string' },
+        timezone: { type: 'string' },
+        rules: { type: 'boolean' },
+        html: { type: 'string' },
+        'select-item': { type: 'string' },
+        'select-title': { type: 'string' },
+        'select-link': { type: 'string' },
+        'select-summary': { type: 'string' },
+        'select-date': { type: 'string' },
+        'select-date-format': { type: 'string' },
+        to: { type: 'string' },
+        database: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    // node:util's message names the option ("Unknown option '--prot'"); its advice about `--` is for positionals.
+    return usageError(`${(err as Error).message.replace(/\. To specify a positional argument.*$/s, '')}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
   const common = commonOptions(values);
   if (values.help || !command) {
     process.stdout.write(USAGE);
@@ -80,4 +97,10 @@ export async function main(argv: string[]): Promise<number> {
     default:
       return usageError(`unknown command "${command}"\n${USAGE}`);
   }
+}
+
+/** This package's version, from its package.json (two levels above both src/cli/ and dist/cli/). */
+async function version(): Promise<string> {
+  const { readFile } = await import('node:fs/promises');
+  return (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -13,6 +13,7 @@ export const USAGE = `usage:
                     [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
   tributary migrate-store --to postgres://… [--data DIR]          (the embedded store into an empty database)
   tributary migrate-store --to DIR [--database postgres://…]      (a PostgreSQL store into an empty data directory)
+  tributary --help | -h | --version      (also after any command)
 PATH is a config file or a directory of *.yaml and *.opml files (default: the feeds/ directory).
 `;
 
