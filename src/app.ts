@@ -41,7 +41,8 @@ export interface AppOptions {
   sleep?: (ms: number) => Promise<void>;
   /** keep every render's documents there, for the next start to serve while its store loads (serve does) */
   renderedDocs?: RenderedDocs;
-  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults), or a pool to share */
+  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults),
+   * or a pool to share (tests: see FetchCycleOptions.readers) */
   readers?: ReadPoolOptions | ReadPool;
   /** the worker thread that renders the feeds after a cycle (workers/render-thread.ts); false renders on this thread, yielding */
   renderer?: RenderThreadOptions | false;

@@ -1,5 +1,5 @@
-// One read pool for every App the test files of a worker open. Each App would otherwise start its own read worker at its first
-// cycle, and a worker's start (a fresh isolate loading the parser, cheerio and sanitize-html, under vitest through
+// One read pool for every App the test files of a vitest worker open. Each App would otherwise start its own read
+// worker at its first cycle, and a worker's start (a fresh isolate loading the parser, cheerio and sanitize-html, under vitest through
 // tsx) costs about two CPU-seconds: more than most tests' own work. Documents are still read on a worker thread,
 // as the service reads them; a test that is about the pool's size or limits passes its own `readers`.
 import { ReadPool } from '../../src/workers/read-pool.ts';
