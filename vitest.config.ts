@@ -49,6 +49,10 @@ export default defineConfig({
           // its own, on either core), so more files than cores run at once (3: at 4, on a machine
           // busy with other work, several tests' service starts ran past their timeout).
           maxWorkers: 3,
+          // One module graph per worker process too: each file would otherwise load src/ and its packages anew (about
+          // two CPU-seconds a file), and the read pool of tests/helpers/shared-readers.ts then serves every file of a
+          // worker. The files share no module state: each starts its own fixture servers, App and data directory.
+          isolate: false,
           sequence: { groupOrder: 0 },
         },
       },

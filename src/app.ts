@@ -18,7 +18,7 @@ import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
 import { SiteRenderer, sourceStatuses } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
-import type { ReadPoolOptions } from './workers/read-pool.ts';
+import type { ReadPool, ReadPoolOptions } from './workers/read-pool.ts';
 import { RenderThread, type RenderThreadOptions } from './workers/render-thread.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
@@ -41,8 +41,9 @@ export interface AppOptions {
   sleep?: (ms: number) => Promise<void>;
   /** keep every render's documents there, for the next start to serve while its store loads (serve does) */
   renderedDocs?: RenderedDocs;
-  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults) */
-  readers?: ReadPoolOptions;
+  /** the worker threads that read fetched documents: size and per-document limits (workers/read-pool.ts defaults),
+   * or a pool to share (tests: see FetchCycleOptions.readers) */
+  readers?: ReadPoolOptions | ReadPool;
   /** the worker thread that renders the feeds after a cycle (workers/render-thread.ts); false renders on this thread, yielding */
   renderer?: RenderThreadOptions | false;
 }

@@ -66,9 +66,10 @@ export interface FetchCycleOptions {
   sleep: (ms: number) => Promise<void>;
   /**
    * the worker threads that parse and normalize fetched documents (size, per-document time and memory limits);
-   * false reads on this thread, as a bare cycle in a test may
+   * false reads on this thread, as a bare cycle in a test may; a pool given is shared (tests: one per file, as a
+   * worker's start costs a second of CPU) and left open by close()
    */
-  readers?: ReadPoolOptions | false;
+  readers?: ReadPoolOptions | ReadPool | false;
 }
 
 /** Runs fetch cycles; the caller makes sure that only one runs at a time. */
@@ -82,6 +83,7 @@ export class FetchCycle {
   readonly #rate: HostRate;
   /** parses fetched documents off the serving thread; workers start with the first document */
   readonly #readers: ReadPool | undefined;
+  readonly #ownsReaders: boolean;
   /** sources of a cycle whose write failed: fetched again by the next cycle */
   readonly #retry = new Set<string>();
   #storeError: { message: string; at: string } | undefined;
@@ -96,7 +98,9 @@ export class FetchCycle {
     this.#queue = new HostQueue({ concurrency: fetch.concurrency, perHost: fetch.hostConcurrency });
     this.#pauses = new HostPauses((host) => options.config().hosts[host] ?? {});
     this.#rate = new HostRate({ perMinute: (host) => options.config().hosts[host]?.perMinute, now: options.now, sleep: options.sleep });
-    this.#readers = options.readers === false ? undefined : new ReadPool(options.readers ?? {});
+    const { readers } = options;
+    this.#ownsReaders = !(readers instanceof ReadPool);
+    this.#readers = readers === false ? undefined : readers instanceof ReadPool ? readers : new ReadPool(readers ?? {});
   }
 
   /** when the last cycle ended (ISO date) */
@@ -154,7 +158,7 @@ export class FetchCycle {
 
   /** Closes the connection pool and stops the read workers; after the last cycle. */
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#guards.close(), this.#readers?.close()]);
+    await Promise.all([this.#agent.close(), this.#guards.close(), this.#ownsReaders ? this.#readers?.close() : undefined]);
   }
 
   #sourcesToFetch(ids: string[] | undefined, options: CycleOptions, report: CycleReport): SourceConfig[] {

@@ -7,6 +7,7 @@ import { App, type AppOptions } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FixtureServer } from './fixture-server.ts';
+import { sharedReaders } from './shared-readers.ts';
 
 const FIXTURES = new URL('../fixtures/feeds/', import.meta.url);
 export const fixture = (name: string): Buffer => readFileSync(new URL(name, FIXTURES));
@@ -56,7 +57,7 @@ export interface SampleSite {
 export async function startSampleSite(configText: string, options: Partial<AppOptions> = {}, dataDir?: string): Promise<SampleSite> {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'tributary-site-'));
   writeFileSync(join(dir, 'sources.yaml'), configText);
-  const app = await App.open({ config: parseConfig(configText, 'sources.yaml'), dataDir: dir, logger: silentLogger(), ...options });
+  const app = await App.open({ config: parseConfig(configText, 'sources.yaml'), dataDir: dir, logger: silentLogger(), readers: sharedReaders(), ...options });
   const address = await app.listen(0, '127.0.0.1');
   const base = `http://127.0.0.1:${address.port}`;
   return { app, dataDir: dir, base, local: (url) => (url.startsWith(SITE_BASE) ? base + url.slice(SITE_BASE.length) : url) };

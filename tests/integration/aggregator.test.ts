@@ -9,6 +9,7 @@ import { silentLogger } from '../../src/log.ts';
 import { runCli, startService, type RunningService } from '../helpers/cli.ts';
 import { atomEntries, lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const FIXTURES = new URL('../fixtures/feeds/', import.meta.url);
 const fixture = (name: string) => readFileSync(new URL(name, FIXTURES));
@@ -197,7 +198,7 @@ describe('fetch cycles in one process', () => {
     serveFixtures(fx);
     dataDir = mkdtempSync(join(tmpdir(), 'tributary-cycle-'));
     const config = parseConfig(readFileSync(writeConfig(dataDir, fx), 'utf8'), 'sources.yaml');
-    app = await App.open({ config, dataDir, logger: silentLogger() });
+    app = await App.open({ config, dataDir, logger: silentLogger(), readers: sharedReaders() });
   });
 
   afterAll(async () => {
@@ -237,7 +238,7 @@ describe('fetch cycles in one process', () => {
 
   it('keeps at most retention.maxItemsPerSource items per source, newest first', async () => {
     const small = parseConfig(readFileSync(join(dataDir, 'sources.yaml'), 'utf8').replace('defaults:', 'retention:\n  maxItemsPerSource: 2\ndefaults:'), 'sources.yaml');
-    const pruned = await App.open({ config: small, dataDir: mkdtempSync(join(tmpdir(), 'tributary-prune-')), logger: silentLogger() });
+    const pruned = await App.open({ config: small, dataDir: mkdtempSync(join(tmpdir(), 'tributary-prune-')), logger: silentLogger(), readers: sharedReaders() });
     await pruned.runCycle();
     const world = pruned.store.items().filter((i) => i.sourceId === 'world').map((i) => i.title);
     expect(world).toHaveLength(2);

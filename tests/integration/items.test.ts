@@ -8,6 +8,7 @@ import { parseConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const fixture = (dir: string, name: string) => readFileSync(new URL(`../fixtures/${dir}/${name}`, import.meta.url));
 const xml = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '@', textNodeName: '#text', isArray: (name) => ['entry', 'link', 'category', 'author', 'item'].includes(name) });
@@ -45,7 +46,7 @@ sources:
   - { id: xxe-http, url: "${fx.url('/xxe-http.xml')}", tags: [news] }
 `, 'sources.yaml');
     // One source at a time, so "first stored" is the order of the config.
-    app = await App.open({ config, dataDir: mkdtempSync(join(tmpdir(), 'tributary-items-')), logger: silentLogger() });
+    app = await App.open({ config, dataDir: mkdtempSync(join(tmpdir(), 'tributary-items-')), logger: silentLogger(), readers: sharedReaders() });
     await app.runCycle();
   });
 

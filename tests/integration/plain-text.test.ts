@@ -12,6 +12,7 @@ import { App } from '../../src/app.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { silentLogger } from '../../src/log.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const SITE = 'Test Wire';
 const RSS_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>';
@@ -173,7 +174,7 @@ describe('source markup never reaches a reader as markup', () => {
     writeFileSync(join(dir, 'reader.opml'), `<?xml version="1.0" encoding="utf-8"?><opml version="2.0"><head><title>x</title></head><body>
 <outline text="probe"><outline type="rss" text="Wire &amp;lt;img src=x onerror=alert(1)&amp;gt;" xmlUrl="${fx.url('/wire.rss')}"/></outline></body></opml>`);
     const config = await loadConfig(dir);
-    app = await App.open({ config, dataDir: mkdtempSync(join(tmpdir(), 'tributary-plain-data-')), logger: silentLogger() });
+    app = await App.open({ config, dataDir: mkdtempSync(join(tmpdir(), 'tributary-plain-data-')), logger: silentLogger(), readers: sharedReaders() });
     base = `http://127.0.0.1:${(await app.listen(0, '127.0.0.1')).port}`;
     await app.runCycle();
   });
@@ -258,7 +259,7 @@ describe('items stored before the plain-text gate', () => {
       old: { id: 'old', feedTitle: 'Old <img src=x onerror=alert(1)>feed', consecutiveFailures: 0 },
     } }));
     writeFileSync(join(dir, 'sources.yaml'), `title: ${SITE}\nbaseUrl: http://tributary.test\nsources:\n  - id: old\n    url: ${fx.url('/old.rss')}\n    tags: [probe]\n`);
-    app = await App.open({ config: await loadConfig(join(dir, 'sources.yaml')), dataDir: data, logger: silentLogger() });
+    app = await App.open({ config: await loadConfig(join(dir, 'sources.yaml')), dataDir: data, logger: silentLogger(), readers: sharedReaders() });
     base = `http://127.0.0.1:${(await app.listen(0, '127.0.0.1')).port}`;
   });
 

@@ -10,6 +10,7 @@ import { startService } from '../helpers/cli.ts';
 import { atomEntries } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { until } from '../helpers/poll.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const FIXTURES = new URL('../fixtures/feeds/', import.meta.url);
 const TECH = readFileSync(new URL('tech-blog.atom.xml', FIXTURES));
@@ -54,7 +55,7 @@ describe('stopping the service', () => {
     prepared = join(dir, 'prepared');
     const worldOnly = join(dir, 'world-only.yaml');
     writeFileSync(worldOnly, `title: Stop\nsources:\n  - id: world\n    url: ${fx.url('/world.xml')}\n`);
-    const app = await App.open({ config: await loadConfig(worldOnly), dataDir: prepared, logger: silentLogger() });
+    const app = await App.open({ config: await loadConfig(worldOnly), dataDir: prepared, logger: silentLogger(), readers: sharedReaders() });
     await app.runCycle();
     await app.close();
   });

@@ -9,6 +9,7 @@ import { runCli, startService } from '../helpers/cli.ts';
 import { atomEntries } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { getJson } from '../helpers/poll.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const FIXTURES = new URL('../fixtures/feeds/', import.meta.url);
 
@@ -27,7 +28,7 @@ describe('a store file that cannot be read at start', () => {
     // Two cycles that change items: store.json is generation 2, backups/ holds generation 1. (A cycle whose
     // items did not change does not rewrite store.json at all.)
     prepared = join(dir, 'prepared');
-    const app = await App.open({ config: await loadConfig(config), dataDir: prepared, logger: silentLogger() });
+    const app = await App.open({ config: await loadConfig(config), dataDir: prepared, logger: silentLogger(), readers: sharedReaders() });
     await app.runCycle();
     const edited = readFileSync(new URL('world-news.rss.xml', FIXTURES), 'utf8').replace('Storm warning for the coast', 'Storm warning for the whole coast');
     fx.routes.set('/world.xml', { headers: { 'content-type': 'application/rss+xml' }, body: edited });

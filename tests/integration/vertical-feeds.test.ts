@@ -9,6 +9,7 @@ import { runCli, startService } from '../helpers/cli.ts';
 import { atomEntries, lintAtom, lintJsonFeed, lintRss } from '../helpers/feed-lint.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { configText, fixture, RULES, serveFixtures } from '../helpers/vertical-fixtures.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const tagPath = (name: string) => `/feeds/tags/${name.split(/([+,])/).map((t) => (/^[+,]$/.test(t) ? t : encodeURIComponent(t))).join('')}.atom`;
 
@@ -27,7 +28,7 @@ describe('vertical feeds: rules, source filters and composed tags through the re
     await fx.start();
     serveFixtures(fx);
     const dataDir = mkdtempSync(join(tmpdir(), 'tributary-vertical-'));
-    app = await App.open({ config: parseConfig(configText(fx), 'sources.yaml'), dataDir, logger: silentLogger() });
+    app = await App.open({ config: parseConfig(configText(fx), 'sources.yaml'), dataDir, logger: silentLogger(), readers: sharedReaders() });
     const address = await app.listen(0, '127.0.0.1');
     base = `http://127.0.0.1:${address.port}`;
     const report = await app.runCycle();

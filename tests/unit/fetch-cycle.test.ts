@@ -11,6 +11,7 @@ import { FetchCycle } from '../../src/fetch-cycle.ts';
 import { StoreWriteError } from '../../src/store/errors.ts';
 import { ItemStore } from '../../src/store/store.ts';
 import { rssFeed, TestClock } from '../helpers/test-app.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 let dir: string;
 let server: Server;
@@ -73,7 +74,7 @@ sources:
         events.push(`publish ${topics.join(' ')}`);
       },
     },
-    purge: false, signal: abort.signal, isStopping: () => false, sleep: async (ms) => clock.advance(ms),
+    purge: false, signal: abort.signal, isStopping: () => false, sleep: async (ms) => clock.advance(ms), readers: sharedReaders(),
   });
   return { cycle, store, events, logs, failWrite: (fail: boolean) => (failWrite = fail) };
 }
