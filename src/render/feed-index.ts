@@ -3,7 +3,7 @@ import type { RuleTags } from '../rules/tagger.ts';
 import { runAtOnce, type Steps } from '../store/slices.ts';
 import type { ItemChange } from '../store/store.ts';
 import {
-  allTags, feedHeads, feedLists, itemTags, listOf, sourceTagMap, withExtra, type FeedHead, type FeedLists, type FeedSpec, type SiteInfo,
+  allTags, feedHeads, feedListsSteps, itemTags, listOf, sourceTagMap, withExtra, type FeedHead, type FeedLists, type FeedSpec, type SiteInfo,
 } from './feed-specs.ts';
 import { editedSteps, FEW } from './sorted-lists.ts';
 
@@ -118,7 +118,7 @@ export class FeedIndex {
       this.#shape = shape;
       this.#ruleTags = ruleTags;
       this.#tagsOf = sourceTagMap(site);
-      this.#lists = feedLists(store.items(), site, ruleTags);
+      this.#lists = yield* feedListsSteps(store.items(), site, ruleTags);
       indexLists.add(this.#lists.latest);
       for (const list of this.#lists.byTag.values()) indexLists.add(list);
       for (const list of this.#lists.bySource.values()) indexLists.add(list);

@@ -296,6 +296,8 @@ export class ItemStore implements StoredItems {
       const state = this.sourceState(sourceId);
       const prunedKeys = rememberPruned(state.prunedKeys, items, now);
       if (prunedKeys) this.setSourceState({ ...state, prunedKeys });
+      // a hash per key: 20k dropped items took ~40 ms
+      yield;
     }
     this.#db.data.items = this.#db.data.items.filter((item) => !drop.has(item));
     this.#changed();
