@@ -20,7 +20,8 @@ import { topicUrls } from './serve/websub/topics.ts';
 import type { WebSub } from './serve/websub/websub.ts';
 import { StoreWriteError } from './store/errors.ts';
 import { admitNew, type RetentionPolicy } from './store/retention.ts';
-import { describeRule, settleRetention } from './store/retention-changes.ts';
+import { describeRule, settleRetention, settleRetentionSteps, type SettledRetention } from './store/retention-changes.ts';
+import { runInSlices } from './store/slices.ts';
 import type { ItemStore, PruneReport } from './store/store.ts';
 import { ReadPool, type ReadPoolOptions } from './workers/read-pool.ts';
 
@@ -123,7 +124,7 @@ export class FetchCycle {
     if (this.#options.isStopping()) return report;
     const { store, metrics, signal } = this.#options;
     const sources = this.#sourcesToFetch(ids, options, report);
-    const policy = this.settleRetention();
+    const policy = await this.#settleRetentionInSlices();
     const ctx = this.#ingestContext(policy, report);
     await Promise.all(sources.map((source) => {
       const url = fetchUrlOf(source, store.sourceState(source.id));
@@ -147,10 +148,11 @@ export class FetchCycle {
         this.#logOutcome(outcome);
       });
     }));
-    report.pruned = store.prune(policy, this.#options.now());
+    // Pruning looks at every stored item, and settling at every source: both between requests (issue 15).
+    report.pruned = await store.pruneInSlices(policy, this.#options.now());
     if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
     // Records the rule of sources whose first items this cycle stored, so that an edit from now on waits too.
-    this.settleRetention();
+    await this.#settleRetentionInSlices();
     await this.#commit(sources, report);
     this.#lastCycle = this.#options.now().toISOString();
     return report;
@@ -278,7 +280,15 @@ export class FetchCycle {
    * (store/retention-changes.ts). Records and logs what changed; the next commit writes it.
    */
   settleRetention(): RetentionPolicy {
-    const settled = settleRetention(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now());
+    return this.#logSettled(settleRetention(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now()));
+  }
+
+  /** settleRetention() between requests, as a cycle settles (1,000 sources: 20–35 ms of work). */
+  async #settleRetentionInSlices(): Promise<RetentionPolicy> {
+    return this.#logSettled(await runInSlices(settleRetentionSteps(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now())));
+  }
+
+  #logSettled(settled: SettledRetention): RetentionPolicy {
     for (const c of settled.deferred) {
       this.#log.warn({ source: c.sourceId, from: c.from, to: c.to, due: c.due },
         `retention of ${c.sourceId} becomes stricter (${describeRule(c.from)} -> ${describeRule(c.to)}): the items it would drop are kept until ${c.due}, so the edit can still be reverted; "tributary prune --now${c.to === 'purge' ? ' --purge' : ''}" applies it at once`);

@@ -13,6 +13,7 @@ import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed, SourceInfo 
 import { renderStaticDoc } from './render/static-doc.ts';
 import { renderFeedsYielding } from './render/yielding-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
+import { runAtOnce, runInSlices, type Steps } from './store/slices.ts';
 import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import type { ItemStore } from './store/store.ts';
@@ -77,9 +78,9 @@ export class SiteRenderer {
 
   /** Re-renders the feeds whose items changed, at once; returns their paths. For a CLI command or a test. */
   render(): string[] {
-    const pass = this.#prepare();
+    const pass = runAtOnce(this.#prepare());
     if (!pass) return [];
-    return this.#finish(pass, this.#options.feeds.update(pass.specs, pass.ctx, pass.limit, pass.contextKey));
+    return runAtOnce(this.#finish(pass, this.#options.feeds.update(pass.specs, pass.ctx, pass.limit, pass.contextKey)));
   }
 
   /**
@@ -87,14 +88,16 @@ export class SiteRenderer {
    * compressed off the loop (render/yielding-render.ts). The service renders so after each cycle and config change.
    */
   async renderYielding(): Promise<string[]> {
-    const pass = this.#prepare();
+    // Following a big cycle's changes (20k new items over 100k) and what comes after the render are done in
+    // slices too: each held the serving thread 50–200 ms in one go (issue 15).
+    const pass = await runInSlices(this.#prepare());
     if (!pass) return [];
     const changed = await this.#options.feeds.updateAsync(pass.specs, pass.ctx, pass.limit, pass.contextKey, this.#options.renderDocs ?? renderFeedsYielding);
-    return this.#finish(pass, changed);
+    return runInSlices(this.#finish(pass, changed));
   }
 
   /** What a render renders from, or undefined when nothing changed since the last (the index and OPML are then checked). */
-  #prepare(): RenderPass | undefined {
+  *#prepare(): Steps<RenderPass | undefined> {
     const started = performance.now();
     const { store } = this.#options;
     const config = this.#options.config();
@@ -118,7 +121,7 @@ export class SiteRenderer {
     const hubs = this.#options.hubs();
     const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing], config.rules ?? null, config.tags ?? null, hubs])}`;
     if (from === this.#renderedFrom) {
-      this.#renderPages(config);
+      yield* this.#renderPages(config);
       return undefined;
     }
     this.#renderedFrom = from;
@@ -133,14 +136,14 @@ export class SiteRenderer {
     // Everything of the context a feed's bytes depend on, apart from its items: equal keys let FeedSet keep
     // the feeds whose specs did not change without signing them.
     const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
-    const specs = this.#index.specs(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
+    const specs = yield* this.#index.specSteps(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
     return { started, config, site, ctx, contextKey, specs, limit: site.limit, endPass: () => tagger.endPass() };
   }
 
-  #finish(pass: RenderPass, changed: string[]): string[] {
+  *#finish(pass: RenderPass, changed: string[]): Steps<string[]> {
     this.#options.composed.refresh({ items: this.#index.latest(), sorted: true, site: pass.site, ctx: pass.ctx });
     pass.endPass();
-    this.#renderPages(pass.config);
+    yield* this.#renderPages(pass.config);
     this.#options.observe?.(performance.now() - pass.started, changed.length);
     return changed;
   }
@@ -149,10 +152,11 @@ export class SiteRenderer {
    * The index shows each source's status, so it may change every cycle; the OPML only when the feeds' list,
    * titles or newest item do. Each is written again only when what it shows changed, and only when requested.
    */
-  #renderPages(config: Config): void {
+  *#renderPages(config: Config): Steps<void> {
     const { store, feeds } = this.#options;
     const specs = feeds.specs();
     const statuses = sourceStatuses(config, store);
+    yield;
     const summary: SiteSummary = {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
       feeds: specs, sources: statuses,
@@ -163,7 +167,7 @@ export class SiteRenderer {
     if (!previous || !sameIndex(previous, summary)) {
       this.#pending.index = { text: () => renderIndexPage(summary), contentType: 'text/html; charset=utf-8', at };
     }
-    const dateCreated = this.#newestFeedDate(specs);
+    const dateCreated = yield* this.#newestFeedDate(specs);
     if (!previous || !sameFeedList(previous, summary) || dateCreated !== this.#opmlDate) {
       this.#pending.opml = { text: () => renderOpml(summary, dateCreated), contentType: 'text/x-opml; charset=utf-8', at };
       this.#opmlDate = dateCreated;
@@ -172,9 +176,10 @@ export class SiteRenderer {
   }
 
   /** The newest item shown on page 1 of any feed, as the OPML dates itself. */
-  #newestFeedDate(specs: readonly FeedSpec[]): string {
+  *#newestFeedDate(specs: readonly FeedSpec[]): Steps<string> {
     let newest = '1970-01-01T00:00:00.000Z';
-    for (const spec of specs) {
+    for (const [n, spec] of specs.entries()) {
+      if (n % 64 === 63) yield;
       let own = this.#newest.get(spec);
       if (own === undefined) {
         own = newestUpdated(spec.items) ?? '';

@@ -1,9 +1,11 @@
 import type { Item, PlainText } from '../model.ts';
 import type { RuleTags } from '../rules/tagger.ts';
-import { newestFirst, type ItemChange } from '../store/store.ts';
+import { runAtOnce, type Steps } from '../store/slices.ts';
+import type { ItemChange } from '../store/store.ts';
 import {
-  allTags, feedHeads, feedLists, itemTags, listOf, sourceTagMap, withExtra, type FeedLists, type FeedSpec, type SiteInfo,
+  allTags, feedHeads, feedListsSteps, itemTags, listOf, sourceTagMap, withExtra, type FeedHead, type FeedLists, type FeedSpec, type SiteInfo,
 } from './feed-specs.ts';
+import { editedSteps, FEW } from './sorted-lists.ts';
 
 /** What the index reads from the store: its items, and what changed since a revision when it can tell. */
 export interface IndexedItems {
@@ -19,9 +21,6 @@ export interface FeedIndexInput {
   /** items shown in one source's feed and nowhere else (a failing source's error item) */
   sourceOnly?: ReadonlyMap<string, Item>;
 }
-
-/** Past this many edits of one list, merging beats inserting one by one (and this many changes are always followed). */
-const FEW = 16;
 
 /**
  * The newest `updated` of each list the index made (undefined for an empty list; absent until known). Its lists
@@ -67,24 +66,39 @@ export class FeedIndex {
    * error item did not change keeps its spec object, so FeedSet can tell it needs no look.
    */
   specs(store: IndexedItems, input: FeedIndexInput): FeedSpec[] {
+    return runAtOnce(this.specSteps(store, input));
+  }
+
+  /**
+   * specs() as Steps (store/slices.ts), for the service to follow a big cycle's changes between requests: the
+   * store must not change until they end (cycles and config changes run one at a time, and render after them).
+   */
+  *specSteps(store: IndexedItems, input: FeedIndexInput): Steps<FeedSpec[]> {
     const { site, sourceTitles, sourceOnly = new Map<string, Item>() } = input;
-    const touched = this.#sync(store, site, input.ruleTags);
+    const touched = yield* this.#syncSteps(store, site, input.ruleTags);
     const lists = this.#lists!;
     const sameLimit = site.limit === this.#limit;
     this.#limit = site.limit;
-    const specs = feedHeads(site, sourceTitles).map((head): FeedSpec => {
-      const extra = head.kind === 'source' ? sourceOnly.get(head.name) : undefined;
-      const extraText = extra ? JSON.stringify(extra) : '';
-      const old = this.#specs.get(head.path);
-      if (old && sameLimit && !touched(head.path) && old.kind === head.kind && old.title === head.title
-        && old.description === head.description && (this.#extras.get(head.path) ?? '') === extraText) return old;
-      if (extraText) this.#extras.set(head.path, extraText);
-      else this.#extras.delete(head.path);
-      const all = head.kind === 'source' ? withExtra(listOf(lists, head), extra) : listOf(lists, head);
-      return { ...head, items: all.slice(0, site.limit), all };
-    });
+    const specs: FeedSpec[] = [];
+    for (const head of feedHeads(site, sourceTitles)) {
+      specs.push(this.#specOf(head, lists, site.limit, sameLimit, touched, sourceOnly));
+      if (specs.length % 64 === 0) yield;
+    }
     this.#specs = new Map(specs.map((spec) => [spec.path, spec]));
     return specs;
+  }
+
+  #specOf(head: FeedHead, lists: FeedLists, limit: number, sameLimit: boolean, touched: (path: string) => boolean,
+    sourceOnly: ReadonlyMap<string, Item>): FeedSpec {
+    const extra = head.kind === 'source' ? sourceOnly.get(head.name) : undefined;
+    const extraText = extra ? JSON.stringify(extra) : '';
+    const old = this.#specs.get(head.path);
+    if (old && sameLimit && !touched(head.path) && old.kind === head.kind && old.title === head.title
+      && old.description === head.description && (this.#extras.get(head.path) ?? '') === extraText) return old;
+    if (extraText) this.#extras.set(head.path, extraText);
+    else this.#extras.delete(head.path);
+    const all = head.kind === 'source' ? withExtra(listOf(lists, head), extra) : listOf(lists, head);
+    return { ...head, items: all.slice(0, limit), all };
   }
 
   /** Every stored item, newest first: the latest feed's list (no copy; never changed in place). */
@@ -93,7 +107,7 @@ export class FeedIndex {
   }
 
   /** Brings the lists up to date; returns which lists are new arrays. */
-  #sync(store: IndexedItems, site: SiteInfo, ruleTags: RuleTags | undefined): (path: string) => boolean {
+  *#syncSteps(store: IndexedItems, site: SiteInfo, ruleTags: RuleTags | undefined): Steps<(path: string) => boolean> {
     const shape = JSON.stringify([site.sources.map((s) => [s.id, s.tags]), allTags(site)]);
     const sameShape = this.#lists !== undefined && shape === this.#shape && ruleTags === this.#ruleTags;
     const told = sameShape ? store.changesSince(this.#revision) : null;
@@ -104,7 +118,7 @@ export class FeedIndex {
       this.#shape = shape;
       this.#ruleTags = ruleTags;
       this.#tagsOf = sourceTagMap(site);
-      this.#lists = feedLists(store.items(), site, ruleTags);
+      this.#lists = yield* feedListsSteps(store.items(), site, ruleTags);
       indexLists.add(this.#lists.latest);
       for (const list of this.#lists.byTag.values()) indexLists.add(list);
       for (const list of this.#lists.bySource.values()) indexLists.add(list);
@@ -120,7 +134,9 @@ export class FeedIndex {
       if (!found) edits.set(path, (found = { adds: new Map(), removes: new Set() }));
       return found;
     };
-    for (const { before, after } of changes) {
+    for (let n = 0; n < changes.length; n++) {
+      const { before, after } = changes[n]!;
+      if (n % 256 === 255) yield;
       if (before) {
         for (const path of this.#pathsOf(before)) {
           const { adds, removes } = edit(path);
@@ -140,11 +156,12 @@ export class FeedIndex {
     for (const [path, { adds: counted, removes }] of edits) {
       const adds = [...counted].flatMap(([item, count]) => (count === 1 ? [item] : Array<Item>(count).fill(item)));
       const old = this.#listAt(path);
-      const list = edited(old, adds, removes);
+      const list = yield* editedSteps(old, adds, removes);
       indexLists.add(list);
       const newest = newestAfter(old, adds, removes);
       if (newest !== null) newestOfList.set(list, newest);
       this.#setList(path, list);
+      yield;
     }
     return (path) => edits.has(path);
   }
@@ -182,57 +199,4 @@ function newestAfter(old: readonly Item[], adds: readonly Item[], removes: Reado
   let newest = before;
   for (const item of adds) if (newest === undefined || item.updated > newest) newest = item.updated;
   return newest;
-}
-
-/** A new list: `list` without `removes`, then with `adds` in their places. */
-function edited(list: readonly Item[], adds: Item[], removes: ReadonlySet<Item>): Item[] {
-  let next: Item[];
-  if (removes.size === 0) next = list.slice();
-  else if (removes.size <= FEW) {
-    next = list.slice();
-    for (const item of removes) removeFrom(next, item);
-  } else next = list.filter((item) => !removes.has(item));
-  if (adds.length <= FEW) {
-    for (const item of adds) next.splice(firstAfter(next, item), 0, item);
-    return next;
-  }
-  return merged(next, adds.sort(newestFirst));
-}
-
-/** Index of the first item that sorts after `item` (so equal ones stay in the order they came). */
-function firstAfter(list: readonly Item[], item: Item): number {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (newestFirst(list[mid]!, item) <= 0) low = mid + 1;
-    else high = mid;
-  }
-  return low;
-}
-
-/** Removes every occurrence of `item` (found by its place in the order, then by identity). */
-function removeFrom(list: Item[], item: Item): void {
-  let low = 0;
-  let high = list.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if (newestFirst(list[mid]!, item) < 0) low = mid + 1;
-    else high = mid;
-  }
-  for (let i = low; i < list.length && newestFirst(list[i]!, item) === 0;) {
-    if (list[i] === item) list.splice(i, 1);
-    else i++;
-  }
-}
-
-function merged(a: readonly Item[], b: readonly Item[]): Item[] {
-  const out = new Array<Item>(a.length + b.length);
-  let i = 0;
-  let j = 0;
-  let k = 0;
-  while (i < a.length && j < b.length) out[k++] = newestFirst(b[j]!, a[i]!) < 0 ? b[j++]! : a[i++]!;
-  while (i < a.length) out[k++] = a[i++]!;
-  while (j < b.length) out[k++] = b[j++]!;
-  return out;
 }

@@ -20,3 +20,32 @@ export async function eachInSlices<T>(items: readonly T[], step: (item: T, index
     }
   }
 }
+
+/**
+ * Work written once as a generator that yields wherever it may pause (every few hundred cheap steps, or after each
+ * costly one), and run either at once (runAtOnce: a CLI command, a test) or in slices of the event loop
+ * (runInSlices: the service, between requests). The generator must not rely on anything changing while paused.
+ */
+export type Steps<T> = Generator<void, T, void>;
+
+/** Runs the steps to their end without pausing. */
+export function runAtOnce<T>(steps: Steps<T>): T {
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/** Runs the steps, giving the event loop its turn whenever a slice has run `sliceMs` (at a yield of the steps). */
+export async function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promise<T> {
+  let sliceStart = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - sliceStart > sliceMs) {
+      await yieldToLoop();
+      sliceStart = performance.now();
+    }
+  }
+}
+

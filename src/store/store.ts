@@ -6,11 +6,11 @@ import type { Item, SourceState } from '../model.ts';
 import { BackupSet, recoverStore, type Recovery } from './backups.ts';
 import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
 import { StoreCorruptError, StoreWriteError } from './errors.ts';
-import { eachInSlices } from './slices.ts';
+import { eachInSlices, runAtOnce, runInSlices, type Steps } from './slices.ts';
 import { withoutDuplicates } from './stored-items.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
 import { rememberPruned } from './pruned-keys.ts';
-import { selectPruning, type RetentionPolicy } from './retention.ts';
+import { selectPruningSteps, type RetentionPolicy } from './retention.ts';
 
 export { STORE_VERSION, type SourceStateData, type StoreData };
 export { newestFirst } from './retention.ts';
@@ -266,21 +266,38 @@ export class ItemStore implements StoredItems {
 
   /** Drops what retention says to drop: beyond a source's count, past its age, or of a purged source. */
   prune(policy: RetentionPolicy, now: Date): PruneReport {
-    const { drop, byCount, byAge, purged } = selectPruning(this.#db.data.items, policy, now);
+    return runAtOnce(this.#pruneSteps(policy, now));
+  }
+
+  /** prune() in slices between requests, as the service prunes after each cycle (it looks at every stored item). */
+  pruneInSlices(policy: RetentionPolicy, now: Date): Promise<PruneReport> {
+    return runInSlices(this.#pruneSteps(policy, now));
+  }
+
+  *#pruneSteps(policy: RetentionPolicy, now: Date): Steps<PruneReport> {
+    const { drop, byCount, byAge, purged } = yield* selectPruningSteps(this.#db.data.items, policy, now);
     for (const id of purged) delete this.#states.data.sources[id];
     if (purged.length > 0) this.#statesDirty = true;
     if (drop.size === 0) return { byCount, byAge, purged };
     const bySource = new Map<string, Item[]>();
+    let n = 0;
     for (const item of drop) {
       this.#unindex(item);
       this.#record({ before: item });
-      if (!purged.includes(item.sourceId)) bySource.set(item.sourceId, [...(bySource.get(item.sourceId) ?? []), item]);
+      if (!purged.includes(item.sourceId)) {
+        const list = bySource.get(item.sourceId);
+        if (list) list.push(item);
+        else bySource.set(item.sourceId, [item]);
+      }
+      if (++n % 256 === 0) yield;
     }
     // Remembered so that the source, still listing them, does not bring them back as new.
     for (const [sourceId, items] of bySource) {
       const state = this.sourceState(sourceId);
       const prunedKeys = rememberPruned(state.prunedKeys, items, now);
       if (prunedKeys) this.setSourceState({ ...state, prunedKeys });
+      // a hash per key: 20k dropped items took ~40 ms
+      yield;
     }
     this.#db.data.items = this.#db.data.items.filter((item) => !drop.has(item));
     this.#changed();

@@ -80,7 +80,7 @@ export class RenderThread {
     const pass = ++this.#pass;
     const { ruleTags, ...crossed } = ctx;
     this.#post(worker, { type: 'context', pass, ctx: crossed, hasRuleTags: ruleTags !== undefined });
-    const batches: Promise<CrossedFeed[]>[] = [];
+    const batches: Promise<Record<FeedFormat, RenderedFeed>[]>[] = [];
     const inFlight = new Set<Promise<unknown>>();
     try {
       for (let i = 0; i < docs.length; i += BATCH_DOCS) {
@@ -91,11 +91,11 @@ export class RenderThread {
         const done = new Promise<CrossedFeed[]>((resolve, reject) => this.#pending.set(batch, { resolve, reject }));
         const tracked = done.then(() => undefined, () => undefined).finally(() => inFlight.delete(tracked));
         inFlight.add(tracked);
-        batches.push(done);
+        // Each batch's bytes are taken in as it comes back, not all 3,000 documents' at the end in one go.
+        batches.push(done.then((feeds) => feeds.map(uncrossFeed)));
         this.#post(worker, { type: 'render', pass, batch, docs: docs.slice(i, i + BATCH_DOCS).map((doc) => crossDoc(doc, ruleTags)) });
       }
-      const rendered = await Promise.all(batches);
-      return rendered.flat().map(uncrossFeed);
+      return (await Promise.all(batches)).flat();
     } finally {
       // Whatever happened, no batch of this pass is waited for any more.
       await Promise.allSettled(batches);
