@@ -56,6 +56,8 @@ export interface IngestOutcome {
   url: string;
   /** set when this fetch met a permanent redirect: the URL the next fetch will use */
   movedTo?: string;
+  /** warnings of the document read that the source's previous state did not carry: to log, once each */
+  warnings?: string[];
   /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
   keySwitch?: Required<KeyChoice>;
   bytes: number;
@@ -121,7 +123,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     // The source's filter drops items before dedupe, so they are never stored.
     const changes = mergeItems(ctx.store, source.id, applySourceFilter(fresh.kept, source.filter), started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
-    const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
+    const { prunedKeys: _old, dedupeKey: _key, warnings: _warnings, ...kept } = base;
+    const warnings = feed.warnings ?? [];
+    const newWarnings = warnings.filter((w) => !previous.warnings?.includes(w));
     const feedTitle = feedTitleOf(feed);
     const state = succeeded({
       ...kept,
@@ -132,6 +136,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       itemsSeen: items.length,
       ...(feedTitle ? { feedTitle } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     }, started);
     const image = resolveUrl(feed.image, result.url);
     if (image) state.feedImage = image;
@@ -146,6 +151,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     keepFresh(state, source, { ...feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
     return {
       ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
+      ...(newWarnings.length > 0 ? { warnings: newWarnings } : {}),
       ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
     };
   } catch (err) {

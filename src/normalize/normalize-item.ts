@@ -20,6 +20,8 @@ export interface NormalizeContext {
   idAuthority: string;
   /** query parameters dropped from canonical links (config dedupe.trackingParams) */
   trackingParams?: TrackingParams;
+  /** told of a date zone the reader does not know (the date is read in `timezone`) */
+  onUnknownZone?: (zone: string) => void;
 }
 
 const MAX_TITLE = 500;
@@ -40,7 +42,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
     || toPlainText(summary ?? content ?? '', 'html', 80) || toPlainText('(untitled)', 'plain');
 
   const nowIso = ctx.now.toISOString();
-  const dateCtx = { timezone: ctx.timezone };
+  const dateCtx = { timezone: ctx.timezone, ...(ctx.onUnknownZone ? { onUnknownZone: ctx.onUnknownZone } : {}) };
   const absolute = parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx);
   // "3分钟前" means something only at the fetch time; such an item keeps the date of its first reading (merge).
   const relative = absolute ? undefined : parseRelativeDate(raw.published ?? raw.updated, { ...dateCtx, now: ctx.now });

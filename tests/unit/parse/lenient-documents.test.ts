@@ -51,7 +51,7 @@ describe('parseFeed: no raw JavaScript error reaches the operator', () => {
     expect((error as Error & { cause: unknown }).cause).toBeInstanceOf(TypeError);
   });
 
-  // A sweep of odd shapes: the first three threw a TypeError before; the rest are guards.
+  // A sweep of odd shapes: the first three and <feed>text</feed> threw a TypeError before; the rest are guards.
   const shapes = ['<rss version="2.0"/>', '<rss version="0.91">x</rss>', `<rdf:RDF ${RDF}>x</rdf:RDF>`, '<rss><channel/></rss>',
     '<feed>text</feed>', '<feed><entry>x</entry><link>x</link></feed>', '<rss version="2.0"><channel><item/><item>x</item><image>x</image></channel></rss>',
     '<rss version="2.0"><channel><item><media:group>x</media:group><enclosure/><guid/><source/></item></channel></rss>'];
