@@ -316,6 +316,8 @@ export class FetchCycle {
       this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },
         `dedupe key switched from ${switchedFrom.mode} to ${mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}`);
     }
+    // Kept on the source (/status) while they hold; logged when they first appear, not at every fetch.
+    for (const warning of o.warnings ?? []) this.#log.warn({ source: o.sourceId, url: o.url, warning }, `source ${o.sourceId}: ${warning}`);
     if (o.error) this.#log.warn({ ...fields, error: o.error.message }, `fetch failed: ${o.error.message}${moved}`);
     else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
     else this.#log.info(fields, 'fetched');

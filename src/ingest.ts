@@ -61,6 +61,8 @@ export interface IngestOutcome {
   url: string;
   /** set when this fetch met a permanent redirect: the URL the next fetch will use */
   movedTo?: string;
+  /** warnings of the document read that the source's previous state did not carry: to log, once each */
+  warnings?: string[];
   /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
   keySwitch?: Required<KeyChoice>;
   bytes: number;
@@ -128,7 +130,9 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     const stored = ctx.storeFor ? await ctx.storeFor(source.id, candidates) : ctx.store;
     const changes = mergeItems(stored, source.id, candidates, started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
-    const { prunedKeys: _old, dedupeKey: _key, ...kept } = base;
+    const { prunedKeys: _old, dedupeKey: _key, warnings: _warnings, ...kept } = base;
+    const warnings = feed.warnings ?? [];
+    const newWarnings = warnings.filter((w) => !previous.warnings?.includes(w));
     const feedTitle = feedTitleOf(feed);
     const state = succeeded({
       ...kept,
@@ -139,6 +143,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       itemsSeen: items.length,
       ...(feedTitle ? { feedTitle } : {}),
       ...(feed.link ? { feedLink: feed.link } : {}),
+      ...(warnings.length > 0 ? { warnings } : {}),
     }, started);
     const image = resolveUrl(feed.image, result.url);
     if (image) state.feedImage = image;
@@ -153,6 +158,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     keepFresh(state, source, { ...feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
     return {
       ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
+      ...(newWarnings.length > 0 ? { warnings: newWarnings } : {}),
       ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
     };
   } catch (err) {

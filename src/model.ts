@@ -96,6 +96,11 @@ export interface SourceState {
    * link+date+title, chosen because too many of its guids were blank or repeated
    */
   dedupeKey?: 'link' | 'link+date' | 'link+date+title';
+  /**
+   * what the last document read left the operator to know, though it was read: a document cut off at its end
+   * (its complete items kept), a date zone nobody knows read in the source's timezone; absent when none
+   */
+  warnings?: string[];
   /** the retention rule this source's items are kept under, and a stricter one waiting; see store/retention-changes.ts */
   retention?: RetentionRecord;
 }

@@ -28,7 +28,10 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
     const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
     throw new SourceParseError(ctx.sourceId, ctx.url, err, discovered);
   });
+  // A date zone nobody knows is read in the source's zone, never as UTC; the operator hears of it once per zone.
+  const unknownZones = new Set<string>();
   const normalizeCtx = {
+    onUnknownZone: (zone: string) => unknownZones.add(zone),
     sourceId: ctx.sourceId,
     feedUrl: ctx.documentUrl,
     ...(feed.link ? { feedLink: feed.link } : {}),
@@ -37,5 +40,8 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
     idAuthority: ctx.idAuthority,
     trackingParams: ctx.trackingParams,
   };
-  return { feed, items: feed.items.map((raw) => normalizeItem(raw, normalizeCtx)) };
+  const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
+  const warnings = [...feed.warnings ?? [], ...[...unknownZones].map((zone) =>
+    `dates with the unknown zone "${zone}" are read in the source's timezone (${ctx.timezone}); set the source's timezone if that is not theirs`)];
+  return { feed: { ...feed, ...(warnings.length > 0 ? { warnings } : {}) }, items };
 }

@@ -213,7 +213,7 @@ export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[]
       id: s.id, title: s.title ?? state.feedTitle ?? toPlainText(s.id, 'plain'), url: s.url, enabled: s.enabled, items: store.countOf(s.id),
       lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
       itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
-      lastError: state.lastError ?? null, movedTo: moved,
+      lastError: state.lastError ?? null, movedTo: moved, warnings: state.warnings ?? [],
     };
   });
 }

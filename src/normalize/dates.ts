@@ -1,6 +1,8 @@
 // One reader for every date form met in feeds: RFC 822 / RFC 1123 (named and numeric zones, with or without
 // weekday, comments, 12-hour clocks), RFC 3339 / ISO 8601, JavaScript's Date.toString(), zone-less forms read in
-// the source's time zone, Chinese forms (2025年3月9日 18:42, 2025-3-9 8:05), and Unix timestamps.
+// the source's time zone, Chinese forms (2025年3月9日 18:42, 2025-3-9 8:05), asctime and Twitter/Ruby forms
+// (year last), IANA zone names after the time (Etc/GMT), reduced-precision W3C-DTF (2003-12, 2003), and Unix
+// timestamps. README's table of date forms lists each with the zone it is read in.
 
 const MONTHS: Record<string, number> = {
   jan: 1, feb: 2, mar: 3, apr: 4, may: 5, jun: 6, jul: 7, aug: 8, sep: 9, oct: 10, nov: 11, dec: 12,
@@ -12,11 +14,37 @@ const NAMED_ZONES: Record<string, number> = {
   MSK: 180, PKT: 300, NPT: 345, WIB: 420, ICT: 420, SGT: 480, HKT: 480, PHT: 480, AWST: 480, BJT: 480, JST: 540,
   KST: 540, ACST: 570, AEST: 600, AEDT: 660, NZST: 720, NZDT: 780, HST: -600, AKST: -540, AKDT: -480,
   EST: -300, EDT: -240, CDT: -300, MST: -420, MDT: -360, PST: -480, PDT: -420, AST: -240, ADT: -180, NST: -210,
+  NDT: -150, HDT: -540,
+  // RFC 822 §5.1 military zones, with RFC 822's signs: A-I are -1..-9 h, K-M -10..-12 h, N-Y +1..+12 h. RFC 1123
+  // §5.2.14 notes these signs are the reverse of military usage, so the letters are unreliable; a feed that writes
+  // one follows RSS 2.0's date spec (RFC 822), so RFC 822's table is the reading, as mature feed readers do.
+  ...militaryZones(),
 };
+
+/**
+ * North-American generic zones ("16:31 ET"): the wall clock of that region, standard or daylight time as the date
+ * falls, read through the IANA zone of its largest city.
+ */
+const GENERIC_ZONES: Record<string, string> = {
+  ET: 'America/New_York', CT: 'America/Chicago', MT: 'America/Denver', PT: 'America/Los_Angeles',
+  AT: 'America/Halifax', AKT: 'America/Anchorage', HT: 'Pacific/Honolulu', NT: 'America/St_Johns',
+};
+
+function militaryZones(): Record<string, number> {
+  const zones: Record<string, number> = {};
+  [...'ABCDEFGHIKLM'].forEach((letter, i) => { zones[letter] = -60 * (i + 1); });
+  [...'NOPQRSTUVWXY'].forEach((letter, i) => { zones[letter] = 60 * (i + 1); });
+  return zones;
+}
 
 export interface DateContext {
   /** IANA zone for dates that carry none; also decides what CST and IST mean */
   timezone: string;
+  /**
+   * told of a zone name the reader does not know ("XYZ"): such a date is read as zone-less, in `timezone`, never
+   * as UTC; the caller says so once per source
+   */
+  onUnknownZone?: (zone: string) => void;
 }
 
 /** Longer text is no date; the bound also keeps every pattern below cheap on hostile input. */
@@ -27,7 +55,8 @@ export function parseDate(text: string | undefined, ctx: DateContext): Date | un
   if (!text || text.length > MAX_LENGTH) return undefined;
   const value = text.normalize('NFKC').trim().replace(/\s+/g, ' ');
   if (!value) return undefined;
-  const date = readEpoch(value) ?? toDate(readIso(value, ctx) ?? readRfc822(value, ctx) ?? readChinese(value), ctx);
+  const date = readEpoch(value)
+    ?? toDate(readIso(value, ctx) ?? readRfc822(value, ctx) ?? readYearLast(value, ctx) ?? readReduced(value) ?? readChinese(value), ctx);
   // 1970-01-01T00:00:00Z is what CMSs print for "no date" (in UTC or in their local zone).
   return date && date.getTime() !== 0 ? date : undefined;
 }
@@ -36,13 +65,15 @@ interface DateParts {
   year: number; month: number; day: number; hour: number; minute: number; second: number; ms: number;
   /** minutes east of UTC; undefined: the text named no zone; null: it named an impossible one */
   offsetMinutes: number | undefined | null;
+  /** an IANA zone the text named (Etc/GMT, or ET read as America/New_York): its wall clock, not the source's */
+  zone?: string;
 }
 
 function toDate(parts: DateParts | undefined, ctx: DateContext): Date | undefined {
   if (!parts || parts.offsetMinutes === null || !isValidParts(parts)) return undefined;
   const { year, month, day, hour, minute, second, ms, offsetMinutes } = parts;
   const utc = Date.UTC(year, month - 1, day, hour, minute, second, ms);
-  const date = offsetMinutes === undefined ? new Date(zonedToUtc(utc, ctx.timezone)) : new Date(utc - offsetMinutes * 60_000);
+  const date = offsetMinutes === undefined ? new Date(zonedToUtc(utc, parts.zone ?? ctx.timezone)) : new Date(utc - offsetMinutes * 60_000);
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
@@ -63,9 +94,10 @@ function readEpoch(value: string): Date | undefined {
   return undefined;
 }
 
-// Shared pieces: a time of day with optional seconds, fraction and AM/PM; a zone after it.
-const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{1,2})(?:[.,](\d+))?)?(?:\s*([AaPp])\.?[Mm]\.?)?`;
-const ZONE = String.raw`(Z|(?:GMT|UTC|UT)?\s*[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]{1,5})`;
+// Shared pieces: a time of day with optional seconds, fraction and AM/PM (a whole word: "America/…" is a zone); a zone after it.
+const TIME = String.raw`(\d{1,2}):(\d{2})(?::(\d{1,2})(?:[.,](\d+))?)?(?:\s*([AaPp])\.?[Mm]\.?(?![A-Za-z]))?`;
+// An IANA name ("Etc/GMT", "America/New_York") is one or more "/"-separated parts, so the pattern stays linear.
+const ZONE = String.raw`(Z|(?:GMT|UTC|UT)?\s*[+-]\d{1,2}(?::?\d{2})?|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+|[A-Za-z]{1,5})`;
 const COMMENT = String.raw`(?:\s*\([^()]*\))?`;
 
 // "2025-03-09T18:42:02+08:00", "2025-03-09 18:42:02", "2025/3/9 8:05", "2025.03.09", "2025-03-09T18:42:02.123Z"
@@ -74,11 +106,16 @@ const ISO = new RegExp(String.raw`^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[Tt ]\s
 const RFC822 = new RegExp(String.raw`^(?:[A-Za-z]+\.?,?\s*)?(\d{1,2})[\s-]+([A-Za-z]{3,})\.?,?[\s-]+(\d{2}|\d{4})(?:,?\s+${TIME})?\s*${ZONE}?${COMMENT}$`);
 // "Mar 9, 2025 18:42:02 +0800", "March 9th, 2025", "Sun Mar 09 2025 18:42:02 GMT+0800 (China Standard Time)"
 const US = new RegExp(String.raw`^(?:[A-Za-z]+\.?,?\s*)?([A-Za-z]{3,})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})(?:,?\s+(?:at\s+)?${TIME})?\s*${ZONE}?${COMMENT}$`);
+// The year last: C's asctime() "Sun Jan  4 16:29:06 2004", Unix date(1) "… 16:29:06 PST 2004",
+// Twitter's and Ruby's "Sun Jul 15 01:16:00 +0000 2012".
+const YEAR_LAST = new RegExp(String.raw`^(?:[A-Za-z]+\.?,?\s+)?([A-Za-z]{3,})\.?\s+(\d{1,2}),?\s+${TIME}(?:\s+${ZONE})?\s+(\d{4})$`);
+// W3C-DTF (the profile of ISO 8601 Atom 0.3 and Dublin Core use) allows a year, or a year and month, alone.
+const REDUCED = /^(\d{4})(?:-(\d{2}))?$/;
 
 function readIso(value: string, ctx: DateContext): DateParts | undefined {
   const m = value.match(ISO);
   if (!m) return undefined;
-  return { year: +m[1]!, month: +m[2]!, day: +m[3]!, ...timeOf(m, 4), offsetMinutes: zoneOffset(m[9], ctx) };
+  return { year: +m[1]!, month: +m[2]!, day: +m[3]!, ...timeOf(m, 4), ...zoneOf(m[9], ctx) };
 }
 
 function readRfc822(value: string, ctx: DateContext): DateParts | undefined {
@@ -90,7 +127,21 @@ function readRfc822(value: string, ctx: DateContext): DateParts | undefined {
   if (!month) return undefined;
   // RFC 822 two-digit years; RFC 2822 §4.3 reads 00-49 as 20xx.
   const y = year.length === 2 ? +year + (+year < 50 ? 2000 : 1900) : +year;
-  return { year: y, month, day: +day, ...timeOf(m, 4), offsetMinutes: zoneOffset(m[9], ctx) };
+  return { year: y, month, day: +day, ...timeOf(m, 4), ...zoneOf(m[9], ctx) };
+}
+
+function readYearLast(value: string, ctx: DateContext): DateParts | undefined {
+  const m = value.match(YEAR_LAST);
+  const month = m && MONTHS[m[1]!.slice(0, 3).toLowerCase()];
+  if (!m || !month) return undefined;
+  return { year: +m[9]!, month, day: +m[2]!, ...timeOf(m, 3), ...zoneOf(m[8], ctx) };
+}
+
+/** "2003-12" and "2003": the first instant of that month or year, in the source's zone. */
+function readReduced(value: string): DateParts | undefined {
+  const m = value.match(REDUCED);
+  if (!m) return undefined;
+  return { year: +m[1]!, month: m[2] ? +m[2] : 1, day: 1, hour: 0, minute: 0, second: 0, ms: 0, offsetMinutes: undefined };
 }
 
 // "2025年3月9日 18:42", "2025年03月09日 星期日 18时42分30秒", "2025年3月9日 下午6:42", "… (北京时间)"
@@ -123,17 +174,35 @@ function timeOf(m: RegExpMatchArray, at: number): Pick<DateParts, 'hour' | 'minu
   };
 }
 
-/** Minutes east of UTC for a zone designator; undefined when there is none or it is unknown; null when impossible. */
-function zoneOffset(zone: string | undefined, ctx: DateContext): number | undefined | null {
-  if (!zone) return undefined;
+/**
+ * What a zone designator says: a fixed offset in minutes east of UTC, an IANA zone whose wall clock the time is,
+ * nothing (offsetMinutes undefined: no zone, or one the reader does not know, read in the source's zone), or an
+ * impossible offset (null).
+ */
+function zoneOf(zone: string | undefined, ctx: DateContext): Pick<DateParts, 'offsetMinutes' | 'zone'> {
+  if (!zone) return { offsetMinutes: undefined };
   const numeric = zone.match(/^(?:GMT|UTC|UT)?\s*([+-])(\d{1,2}?)(?::?(\d{2}))?$/i);
   if (numeric) {
     const hours = +numeric[2]!;
     const minutes = numeric[3] ? +numeric[3] : 0;
-    if (hours > 14 || minutes > 59) return null;
-    return (numeric[1] === '-' ? -1 : 1) * (hours * 60 + minutes);
+    if (hours > 14 || minutes > 59) return { offsetMinutes: null };
+    return { offsetMinutes: (numeric[1] === '-' ? -1 : 1) * (hours * 60 + minutes) };
   }
-  return namedOffset(zone.toUpperCase(), ctx);
+  const name = zone.toUpperCase();
+  const iana = GENERIC_ZONES[name] ?? (zone.includes('/') ? ianaZone(zone) : undefined);
+  if (iana) return { offsetMinutes: undefined, zone: iana };
+  const offset = namedOffset(name, ctx);
+  if (offset === undefined) ctx.onUnknownZone?.(zone);
+  return { offsetMinutes: offset };
+}
+
+/** The zone's canonical IANA name when the runtime knows it ("etc/gmt" → "Etc/GMT"), else undefined. */
+function ianaZone(name: string): string | undefined {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
 }
 
 /**

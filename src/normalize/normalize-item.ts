@@ -20,6 +20,8 @@ export interface NormalizeContext {
   idAuthority: string;
   /** query parameters dropped from canonical links (config dedupe.trackingParams) */
   trackingParams?: TrackingParams;
+  /** told of a date zone the reader does not know (the date is read in `timezone`) */
+  onUnknownZone?: (zone: string) => void;
 }
 
 const MAX_TITLE = 500;
@@ -40,7 +42,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
     || toPlainText(summary ?? content ?? '', 'html', 80) || toPlainText('(untitled)', 'plain');
 
   const nowIso = ctx.now.toISOString();
-  const dateCtx = { timezone: ctx.timezone };
+  const dateCtx = { timezone: ctx.timezone, ...(ctx.onUnknownZone ? { onUnknownZone: ctx.onUnknownZone } : {}) };
   const absolute = parseDate(raw.published, dateCtx) ?? parseDate(raw.updated, dateCtx);
   // "3分钟前" means something only at the fetch time; such an item keeps the date of its first reading (merge).
   const relative = absolute ? undefined : parseRelativeDate(raw.published ?? raw.updated, { ...dateCtx, now: ctx.now });
@@ -119,15 +121,18 @@ function itemKey(raw: RawItem, canonicalLink: string | undefined, title: string,
   return `h:${sha1(`${title}\n${published?.toISOString() ?? ''}`).slice(0, 20)}`;
 }
 
-/** The source's guid when it is already a permanent absolute IRI, else a tag: URI (RFC 4151). */
+/**
+ * The source's guid when it is already a permanent absolute IRI, else a tag: URI (RFC 4151). An id is an opaque
+ * string (RFC 4287 §4.2.6.1): it is kept exactly as given, trimmed; "http://www.EXAMPLE.org/x" stays so (links are
+ * normalized, ids never). Only a URL with characters an IRI may not hold ({, |, ^, …) gets the WHATWG form, escaped.
+ * Items stored under the normalized ids of earlier versions keep them: dedupe finds an item by its key, which
+ * never held the normalized form, and an update keeps the stored id (dedupe/merge.ts).
+ */
 function itemId(raw: RawItem, key: string, ctx: NormalizeContext): string {
   const guid = raw.guid?.trim();
   if (guid && /^(https?:\/\/[^\s<>"]+|urn:[a-z0-9][a-z0-9-]{0,31}:[^\s<>"]+|tag:[^\s<>"]+)$/i.test(guid)) {
-    try {
-      return new URL(guid).href;
-    } catch {
-      // falls through to a tag: URI
-    }
+    if (!/^https?:/i.test(guid)) return guid;
+    if (URL.canParse(guid)) return /[{}|\\^`]/.test(guid) ? new URL(guid).href : guid;
   }
   return tagUri(ctx, key);
 }

@@ -66,18 +66,38 @@ export interface TextValue {
 
 /**
  * An Atom text construct: type text | html | xhtml (1.0), or a MIME type with mode escaped | xml | base64 (0.3).
- * Out-of-line content (src="…") and non-text media types have no text to show.
+ * An empty type is text, its default. Out-of-line content (src="…") has no text to show; nor has content of an
+ * XML media type (child elements), nor base64 bytes that are not UTF-8 text.
  */
 export function textConstruct(node: unknown, markup: string | undefined): TextValue | undefined {
   if (node === undefined || attrOf(node, 'src')) return undefined;
   if (markup !== undefined) return { value: markup, isHtml: true };
-  const type = (attrOf(node, 'type') ?? 'text').trim().toLowerCase();
+  const type = attrOf(node, 'type')?.trim().toLowerCase() || 'text';
   let text = textOf(node);
   if (text === undefined) return undefined;
   if (attrOf(node, 'mode')?.trim().toLowerCase() === 'base64') text = Buffer.from(text, 'base64').toString('utf8');
   if (['html', 'xhtml', 'text/html', 'application/xhtml+xml'].includes(type)) return { value: text, isHtml: true };
   if (type === 'text' || type.startsWith('text/')) return { value: text, isHtml: false };
-  return undefined;
+  if (type.endsWith('+xml') || type.endsWith('/xml')) return undefined;
+  // Any other media type is base64 (RFC 4287 §4.1.3.3 rule 5): generators label HTML application/octet-stream.
+  const decoded = base64Text(text);
+  return decoded === undefined ? undefined : { value: decoded, isHtml: HTML_TAG.test(decoded) };
+}
+
+const BASE64 = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+// Controls other than tab and line breaks: bytes that decode as UTF-8 but are no text.
+const BINARY = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+const HTML_TAG = /<\/?[a-z][a-z0-9]*(?:\s[^<>]*)?\/?>/i;
+
+/** The text that base64 encodes, when it is UTF-8 text; undefined for binary (an image) or no base64 at all. */
+function base64Text(encoded: string): string | undefined {
+  if (!encoded.trim() || !BASE64.test(encoded)) return undefined;
+  try {
+    const text = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.from(encoded, 'base64'));
+    return BINARY.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
 }
 
 function asHtml(text: TextValue | undefined): string | undefined {

@@ -36,6 +36,17 @@ export class XmlEntityError extends FeedParseError {
   }
 }
 
+/**
+ * The reader failed on a document it should have read or refused with a reason: a shape of the element tree no
+ * branch expected. The operator sees which kind of document it was, not the JavaScript error (kept as cause).
+ */
+export class UnexpectedShapeError extends FeedParseError {
+  constructor(root: string, cause: unknown) {
+    super(`unexpected document shape: Tributary's reader cannot map this <${root}> document to a feed; please report it with the document`, { cause });
+    this.name = 'UnexpectedShapeError';
+  }
+}
+
 /** The document passed a structural bound (nesting depth or parse time) that no real feed comes near. */
 export class XmlLimitError extends FeedParseError {
   readonly limit: 'depth' | 'time';

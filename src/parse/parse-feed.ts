@@ -1,12 +1,13 @@
 import Parser from 'rss-parser';
 import { atomAuthor, atomEntry, textConstruct, type TextValue } from './atom-entry.ts';
-import { FeedParseError, NotAFeedError, XmlLimitError } from './errors.ts';
+import { FeedParseError, NotAFeedError, UnexpectedShapeError, XmlLimitError } from './errors.ts';
 import { parseJsonFeed } from './json-feed.ts';
 import { prepareXml } from './prepare-xml.ts';
 import { rssItem } from './rss-item.ts';
 import type { ParsedFeed, RawItem } from './types.ts';
 import { DEFAULT_XML_LIMITS, scanXml, startClock, type XmlLimits, type XmlScan } from './xml-scan.ts';
 import { attrOf, baseInside, childOf, childText, childrenOf, isNode, textOf, type XmlNode } from './xml-node.ts';
+import { withItems } from './rss-shape.ts';
 
 export interface ParseOptions {
   /** URL the document was read from: what relative xml:base values resolve against */
@@ -39,16 +40,21 @@ class FeedReader extends Parser<Loose, Loose> {
     return { ...base.buildAtomFeed.call(this, xml), format: 'atom', root: xml.feed };
   }
 
+  // rss-parser reads <rss><channel><item> and <rdf:RDF><item> only, and throws a TypeError on a document without
+  // a <channel>; withItems (rss-shape.ts) gives it a channel and the items where readers also find them.
   buildRSS2(xml: Loose): Loose {
-    return { ...base.buildRSS2.call(this, xml), format: 'rss', root: xml.rss, channel: xml.rss.channel[0] };
+    const shape = withItems(xml.rss, 'rss');
+    return { ...base.buildRSS2.call(this, { rss: shape.root }), format: 'rss', ...shape };
   }
 
   buildRSS0_9(xml: Loose): Loose {
-    return { ...base.buildRSS0_9.call(this, xml), format: 'rss', root: xml.rss, channel: xml.rss.channel[0] };
+    const shape = withItems(xml.rss, 'rss');
+    return { ...base.buildRSS0_9.call(this, { rss: shape.root }), format: 'rss', ...shape };
   }
 
   buildRSS1(xml: Loose): Loose {
-    return { ...base.buildRSS1.call(this, xml), format: 'rdf', root: xml['rdf:RDF'], channel: xml['rdf:RDF'].channel[0] };
+    const shape = withItems(xml['rdf:RDF'], 'rdf');
+    return { ...base.buildRSS1.call(this, { 'rdf:RDF': shape.root }), format: 'rdf', ...shape };
   }
 }
 
@@ -63,17 +69,33 @@ function readerFor(tick: () => void): FeedReader {
 
 /**
  * Text of a feed document (RSS 0.91/0.92/2.0, RSS 1.0, Atom 0.3/1.0, JSON Feed 1.0/1.1) to a ParsedFeed.
- * Throws FeedParseError (XmlEntityError, XmlLimitError for hostile XML) with what the body looked like.
+ * Throws FeedParseError (XmlEntityError, XmlLimitError for hostile XML) with what the body looked like, and
+ * only FeedParseError: an exception of the reader itself becomes UnexpectedShapeError, never a raw TypeError.
  */
 export async function parseFeed(text: string, options: ParseOptions = {}): Promise<ParsedFeed> {
+  try {
+    return await readFeed(text, options);
+  } catch (err) {
+    if (err instanceof FeedParseError) throw err;
+    throw new UnexpectedShapeError(rootName(text), err);
+  }
+}
+
+async function readFeed(text: string, options: ParseOptions): Promise<ParsedFeed> {
   const head = text.slice(0, 1024).replace(/^\uFEFF/, '').trimStart();
   if (head.startsWith('{') || head.startsWith('[')) return parseJsonFeed(text);
   if (!head.startsWith('<')) throw new NotAFeedError('text', `not a feed: the body starts with ${JSON.stringify(head.slice(0, 40))}`);
   if (looksLikeHtml(head)) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
-  const xml = prepareXml(text);
-  // One time budget for both passes over the document: the sax scan and xml2js inside rss-parser.
+  let xml = prepareXml(text);
+  // One time budget for every pass over the document: the sax scans and xml2js inside rss-parser.
   const clock = startClock({ ...DEFAULT_XML_LIMITS, ...options.limits });
-  const scan = scanXml(xml, { ...options, tick: clock });
+  let scan = scanXml(xml, { ...options, tick: clock });
+  const cut = scan.cut;
+  if (cut) {
+    // A document cut off at its end is read up to its last complete item, closed as it would have been.
+    xml = xml.slice(0, cut.end) + cut.open.map((name) => `</${name}>`).reverse().join('');
+    scan = scanXml(xml, { ...options, tick: clock });
+  }
   let output: Loose;
   try {
     output = await readerFor(clock).parseString(xml);
@@ -81,9 +103,17 @@ export async function parseFeed(text: string, options: ParseOptions = {}): Promi
     if (err instanceof XmlLimitError) throw err;
     // A page that opens with something else (a BOM-less XHTML prolog, a <head>) is still a page.
     if (/<html[\s>]/i.test(text.slice(0, 4096))) throw new NotAFeedError('html', 'not a feed: the body is an HTML page');
+    // The sax scan passed, so xml2js (the same tokenizer) has nothing to object to: anything but rss-parser's
+    // own "Feed not recognized" is the reader failing on the shape of the tree.
+    if (err instanceof Error && err.constructor !== Error) throw err;
     throw new FeedParseError(`unparsable XML: ${firstLine((err as Error).message)}`, { cause: err });
   }
-  return output.format === 'atom' ? atomFeed(output, scan, options) : rssFeed(output, scan, options);
+  const feed = output.format === 'atom' ? atomFeed(output, scan, options) : rssFeed(output, scan, options);
+  if (cut) {
+    const kept = feed.items.length === 1 ? 'the 1 complete item' : `the ${feed.items.length} complete items`;
+    feed.warnings = [`the document is cut off before its end (${cut.reason}); read ${kept} before the cut`];
+  }
+  return feed;
 }
 
 function atomFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFeed {
@@ -109,10 +139,11 @@ function rssFeed(output: Loose, scan: XmlScan, options: ParseOptions): ParsedFee
     ...optional('base', baseInside(channel, outer, options.documentUrl)),
     ...optional('language', language || undefined),
   };
-  const items = (output.items as Loose[]).map((item, i) => rssItem(item.node, scan.items[i] ?? {}, context));
+  const markup = output.loose ? scan.looseItems : scan.items;
+  const items = (output.items as Loose[]).map((item, i) => rssItem(item.node, markup[i] ?? {}, context));
   // Elements inside the channel's <title> are HTML pasted in unescaped; entities alone are the usual RSS text.
-  const markup = scan.feed.title;
-  const title = markup !== undefined ? { value: markup, isHtml: true } : optionalText(textOf(childOf(channel, 'title')));
+  const titleMarkup = scan.feed.title;
+  const title = titleMarkup !== undefined ? { value: titleMarkup, isHtml: true } : optionalText(textOf(childOf(channel, 'title')));
   return feedOf(output.format, output, context, items, title);
 }
 
@@ -166,6 +197,11 @@ function looksLikeHtml(head: string): boolean {
 
 function optional<K extends string, V>(key: K, value: V | undefined): { [P in K]?: V } {
   return (value === undefined ? {} : { [key]: value }) as { [P in K]?: V };
+}
+
+/** The document's root element name, for an operator message; "?" when there is none to see. */
+function rootName(text: string): string {
+  return text.replace(/^\uFEFF/, '').match(/^\s*(?:<\?[^>]*\?>\s*|<!--[\s\S]*?-->\s*|<!DOCTYPE[^>[]*(?:\[[\s\S]*?\])?\s*>\s*)*<([A-Za-z_][\w:.-]{0,40})/)?.[1] ?? '?';
 }
 
 function firstLine(message: string): string {

@@ -60,5 +60,10 @@ export interface ParsedFeed {
   ttl?: number;
   updatePeriod?: string;
   updateFrequency?: number;
+  /**
+   * what the operator should know of how this document was read (a cut-off document read up to its last complete
+   * item; read-document.ts adds date zones read as the source's): recorded on the source, shown in /status
+   */
+  warnings?: string[];
   items: RawItem[];
 }

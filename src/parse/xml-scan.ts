@@ -19,8 +19,32 @@ export type ItemMarkup = Record<string, string>;
 export interface XmlScan {
   /** per item (rss/channel/item, rdf:RDF/item or feed/entry), in document order: the order rss-parser lists them */
   items: ItemMarkup[];
+  /**
+   * per item where a lenient reader looks when the usual place holds none: <rss><item> with no <channel>, and
+   * RDF items written inside the RDF <channel> instead of beside it
+   */
+  looseItems: ItemMarkup[];
   /** the feed's own <title> when it holds elements (Atom xhtml, HTML pasted into an RSS channel title) */
   feed: ItemMarkup;
+  /** set when the document ends before its root element does (a cut-off download), and a complete item came first */
+  cut?: XmlCut;
+}
+
+/** Where a cut-off document can be closed: after the last element that ended outside any item. */
+export interface XmlCut {
+  /** offset just after that element's end tag */
+  end: number;
+  /** the elements still open there, outermost first: what closing the document needs */
+  open: string[];
+  /** what the XML parser said at the end of the text, and where */
+  reason: string;
+}
+
+/** Thrown inside sax's close() so that the end-of-text error can be told from an error in the middle. */
+class EndedEarly extends Error {
+  constructor(readonly error: FeedParseError) {
+    super(error.message);
+  }
 }
 
 const MARKUP_FIELDS = new Set(['title', 'summary', 'content', 'description', 'content:encoded']);
@@ -43,10 +67,15 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
   const parser = sax.parser(true, { trim: false, normalize: false, position: true });
   const stack: Open[] = [];
   const items: ItemMarkup[] = [];
+  const looseItems: ItemMarkup[] = [];
   const feed: ItemMarkup = {};
   let itemDepth = 0;
   let channels = 0;
   let capture: { into: ItemMarkup; field: string; depth: number; writer: HtmlWriter } | undefined;
+  let item: ItemMarkup | undefined;
+  let ending = false;
+  // The last point outside any item, with the items complete by then: where a cut-off document is closed.
+  let safe: { end: number; open: string[]; complete: number } | undefined;
 
   parser.onopentag = (tag) => {
     tick();
@@ -60,12 +89,14 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
       capture.writer.open(tag.name, attributes, base);
       return;
     }
-    if (depth === 2 && stack[0]!.name === 'rss' && tag.name === 'channel') channels++;
-    if (isItem(stack, channels)) {
-      items.push({});
+    if (depth === 2 && (stack[0]!.name === 'rss' || stack[0]!.name === 'rdf:RDF') && tag.name === 'channel') channels++;
+    const place = itemPlace(stack, channels);
+    if (place) {
+      item = {};
+      (place === 'usual' ? items : looseItems).push(item);
       itemDepth = depth;
-    } else if (itemDepth && depth === itemDepth + 1 && MARKUP_FIELDS.has(tag.name)) {
-      capture = { into: items[items.length - 1]!, field: tag.name, depth, writer: new HtmlWriter() };
+    } else if (itemDepth && item && depth === itemDepth + 1 && MARKUP_FIELDS.has(tag.name)) {
+      capture = { into: item, field: tag.name, depth, writer: new HtmlWriter() };
     } else if (!itemDepth && tag.name === 'title' && isFeedHead(stack, channels)) {
       capture = { into: feed, field: tag.name, depth, writer: new HtmlWriter() };
     }
@@ -79,6 +110,7 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
       if (html !== undefined) capture.into[capture.field] ??= html;
       capture = undefined;
     } else if (depth === itemDepth) itemDepth = 0;
+    if (!capture && !itemDepth) safe = { end: parser.position, open: stack.map((o) => o.name), complete: items.length + looseItems.length };
   };
   parser.ontext = parser.oncdata = (text) => {
     tick();
@@ -86,10 +118,21 @@ export function scanXml(xml: string, options: { documentUrl?: string; limits?: P
   };
   parser.onerror = (err) => {
     const [what, line, column] = err.message.split('\n');
-    throw new FeedParseError(`unparsable XML: ${what} (${[line, column].filter(Boolean).join(', ').toLowerCase()})`, { cause: err });
+    const error = new FeedParseError(`unparsable XML: ${what} (${[line, column].filter(Boolean).join(', ').toLowerCase()})`, { cause: err });
+    throw ending ? new EndedEarly(error) : error;
   };
-  parser.write(xml).close();
-  return { items, feed };
+  parser.write(xml);
+  ending = true;
+  try {
+    parser.close();
+  } catch (err) {
+    if (!(err instanceof EndedEarly)) throw err;
+    // Cut off at its end (an interrupted download, a CMS that died mid-write): what came complete is kept, as
+    // readers do; with nothing complete there is nothing to keep.
+    if (!safe?.complete) throw new FeedParseError(`${err.error.message}: the document is cut off before its first complete item`, { cause: err.error.cause });
+    return { items, looseItems, feed, cut: { end: safe.end, open: safe.open, reason: err.error.message.replace(/^unparsable XML: /, '').toLowerCase() } };
+  }
+  return { items, looseItems, feed };
 }
 
 /**
@@ -106,12 +149,19 @@ export function startClock(limits: XmlLimits): () => void {
   };
 }
 
-function isItem(stack: Open[], channels: number): boolean {
+/** Whether the element just opened is an item in the usual place, one in the lenient place, or no item. */
+function itemPlace(stack: Open[], channels: number): 'usual' | 'loose' | undefined {
   const root = stack[0]!.name;
   const name = stack[stack.length - 1]!.name;
-  if (stack.length === 2) return (root === 'feed' && name === 'entry') || (root === 'rdf:RDF' && name === 'item');
+  if (name !== 'item' && name !== 'entry') return undefined;
+  if (stack.length === 2) {
+    if ((root === 'feed' && name === 'entry') || (root === 'rdf:RDF' && name === 'item')) return 'usual';
+    return root === 'rss' && name === 'item' ? 'loose' : undefined;
+  }
+  if (stack.length !== 3 || stack[1]!.name !== 'channel' || name !== 'item') return undefined;
   // rss-parser reads the items of the first <channel> only.
-  return stack.length === 3 && root === 'rss' && stack[1]!.name === 'channel' && channels === 1 && name === 'item';
+  if (root === 'rss') return channels === 1 ? 'usual' : undefined;
+  return root === 'rdf:RDF' && channels === 1 ? 'loose' : undefined;
 }
 
 /** Whether the element just opened is a child of the feed itself: Atom <feed>, the first RSS <channel>, RDF's <channel>. */

@@ -22,6 +22,8 @@ export interface SourceStatus {
   lastError: string | null;
   /** the URL fetched instead of url since a permanent redirect */
   movedTo: string | null;
+  /** what the last document read left to know (cut off at its end, a date zone read as the source's); [] for none */
+  warnings: string[];
 }
 
 export interface SiteSummary {
@@ -63,7 +65,7 @@ export function renderIndexPage(site: SiteSummary): string {
   const sources = site.sources.map((s) => `<tr${s.consecutiveFailures > 0 ? ' class="failing"' : ''}><td>${esc(s.id)}</td>`
     + `<td><a href="${esc(s.url)}">${esc(s.title)}</a>${s.movedTo ? `<br>moved to <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}</td>`
     + `<td>${s.items}</td><td>${esc(s.lastFetch ?? 'never')}</td><td>${esc(s.lastSuccess ?? 'never')}</td><td>${s.httpStatus ?? ''}</td>`
-    + `<td>${s.itemsSeen ?? ''}</td><td>${s.consecutiveFailures}</td><td>${esc(s.nextFetch ?? '')}</td><td>${esc(s.lastError ?? '')}</td></tr>`).join('\n');
+    + `<td>${s.itemsSeen ?? ''}</td><td>${s.consecutiveFailures}</td><td>${esc(s.nextFetch ?? '')}</td><td>${esc([s.lastError, ...s.warnings].filter(Boolean).join('; '))}</td></tr>`).join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -64,7 +64,35 @@ const rows: DateRow[] = [
   { text: '2025年03月09日 18时42分05秒', timezone: SH, expected: '2025-03-09T10:42:05.000Z', why: 'a Chinese date with 时分秒' },
   { text: '２０２５年３月９日 １８：４２', timezone: SH, expected: '2025-03-09T10:42:00.000Z', why: 'full-width digits and colon' },
   { text: '2024-02-29', timezone: UTC, expected: '2024-02-29T00:00:00.000Z', why: 'a leap day' },
+  // issue 17: North-American generic zones, military zones, year-last forms, IANA names, reduced W3C-DTF.
+  // AKDT, Z, XYZ-in-Shanghai and the two rejections below were read so before: kept as guards.
+  { text: 'Mon, 26 January 2004 16:31:00 ET', timezone: UTC, expected: '2004-01-26T21:31:00.000Z', why: 'ET in winter is Eastern Standard Time (-05:00)' },
+  { text: 'Mon, 26 July 2004 16:31:00 ET', timezone: UTC, expected: '2004-07-26T20:31:00.000Z', why: 'ET in summer is Eastern Daylight Time (-04:00)' },
+  { text: 'Mon, 26 January 2004 16:31:00 CT', timezone: UTC, expected: '2004-01-26T22:31:00.000Z', why: 'CT is US Central time' },
+  { text: 'Mon, 26 January 2004 16:31:00 MT', timezone: UTC, expected: '2004-01-26T23:31:00.000Z', why: 'MT is US Mountain time' },
+  { text: 'Mon, 26 January 2004 16:31:00 PT', timezone: UTC, expected: '2004-01-27T00:31:00.000Z', why: 'PT is US Pacific time' },
+  { text: 'Mon, 26 January 2004 16:31:00 AT', timezone: UTC, expected: '2004-01-26T20:31:00.000Z', why: 'AT is Atlantic time (-04:00 in winter)' },
+  { text: 'Mon, 26 January 2004 16:31:00 pt', timezone: SH, expected: '2004-01-27T00:31:00.000Z', why: 'a lower-case generic zone, whatever the source zone' },
+  { text: 'Mon, 26 July 2004 16:31:00 AKDT', timezone: UTC, expected: '2004-07-27T00:31:00.000Z', why: 'AKDT is -08:00' },
+  { text: 'Mon, 26 January 2004 16:31:00 Z', timezone: SH, expected: '2004-01-26T16:31:00.000Z', why: 'military Z is UTC' },
+  { text: 'Mon, 26 January 2004 16:31:00 A', timezone: UTC, expected: '2004-01-26T17:31:00.000Z', why: "military A is -01:00 by RFC 822's table" },
+  { text: 'Mon, 26 January 2004 16:31:00 M', timezone: UTC, expected: '2004-01-27T04:31:00.000Z', why: "military M is -12:00 by RFC 822's table" },
+  { text: 'Mon, 26 January 2004 16:31:00 N', timezone: UTC, expected: '2004-01-26T15:31:00.000Z', why: "military N is +01:00 by RFC 822's table" },
+  { text: 'Mon, 26 January 2004 16:31:00 Y', timezone: UTC, expected: '2004-01-26T04:31:00.000Z', why: "military Y is +12:00 by RFC 822's table" },
+  { text: 'Mon, 26 January 2004 16:31:00 XYZ', timezone: SH, expected: '2004-01-26T08:31:00.000Z', why: 'an unknown zone is read as zone-less, in the source zone, not as UTC' },
+  { text: 'Sun Jan  4 16:29:06 2004', timezone: UTC, expected: '2004-01-04T16:29:06.000Z', why: 'asctime' },
+  { text: 'Sun Jan  4 16:29:06 2004', timezone: SH, expected: '2004-01-04T08:29:06.000Z', why: 'asctime carries no zone: the source zone' },
+  { text: 'Sun Jan 4 16:29:06 PST 2004', timezone: UTC, expected: '2004-01-05T00:29:06.000Z', why: 'Unix date(1) with a zone before the year' },
+  { text: 'Sun Jul 15 01:16:00 +0000 2012', timezone: SH, expected: '2012-07-15T01:16:00.000Z', why: 'Twitter/Ruby with an offset before the year' },
+  { text: 'Thu, 01 Jan 2004 19:48:21 Etc/GMT', timezone: SH, expected: '2004-01-01T19:48:21.000Z', why: 'an IANA Etc/GMT zone' },
+  { text: 'Thu, 01 Jan 2004 19:48:21 Etc/GMT+5', timezone: UTC, expected: '2004-01-02T00:48:21.000Z', why: 'Etc/GMT+5 is -05:00 (POSIX signs)' },
+  { text: '2004-07-01 12:00:00 America/New_York', timezone: UTC, expected: '2004-07-01T16:00:00.000Z', why: 'an IANA zone name after an ISO date' },
+  { text: '2003-12', timezone: UTC, expected: '2003-12-01T00:00:00.000Z', why: 'a W3C-DTF year and month is its first instant' },
+  { text: '2003-12', timezone: SH, expected: '2003-11-30T16:00:00.000Z', why: 'a W3C-DTF year and month in the source zone' },
+  { text: '2003', timezone: UTC, expected: '2003-01-01T00:00:00.000Z', why: 'a W3C-DTF year alone' },
   // not dates
+  { text: '2003-13', timezone: UTC, expected: undefined, why: 'a reduced date with month 13' },
+  { text: '1899', timezone: UTC, expected: undefined, why: 'a year before 1970' },
   { text: '2025-02-30', timezone: UTC, expected: undefined, why: 'February 30th' },
   { text: '2025-02-29', timezone: UTC, expected: undefined, why: 'February 29th of a common year' },
   { text: '2025-13-01', timezone: UTC, expected: undefined, why: 'month 13' },
@@ -99,6 +127,17 @@ describe('parseDate', () => {
   // become undated; only the month-first Date.toString() form accepts GMT before the offset.
   it('reads RFC 822 with "GMT+0800": "Sun, 09 Mar 2025 18:42:02 GMT+0800" in UTC', () => {
     expect(parseDate('Sun, 09 Mar 2025 18:42:02 GMT+0800', { timezone: UTC })?.toISOString()).toBe('2025-03-09T10:42:02.000Z');
+  });
+});
+
+describe('parseDate: unknown zones', () => {
+  it('tells the caller of a zone it does not know, and of no other', () => {
+    const unknown: string[] = [];
+    const ctx = { timezone: 'Europe/Paris', onUnknownZone: (zone: string) => unknown.push(zone) };
+    expect(parseDate('Mon, 26 January 2004 16:31:00 XYZ', ctx)?.toISOString()).toBe('2004-01-26T15:31:00.000Z');
+    for (const known of ['Mon, 26 January 2004 16:31:00 ET', 'Mon, 26 January 2004 16:31:00 GMT', '2004-01-26 16:31', 'Sun Jan  4 16:29:06 2004']) parseDate(known, ctx);
+    expect(parseDate('Thu, 01 Jan 2004 19:48:21 Mars/Olympus', ctx)?.toISOString()).toBe('2004-01-01T18:48:21.000Z');
+    expect(unknown).toEqual(['XYZ', 'Mars/Olympus']);
   });
 });
 

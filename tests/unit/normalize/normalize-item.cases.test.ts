@@ -59,6 +59,37 @@ const keyRows: { why: string; raw: RawItem; key: RegExp | string; id: RegExp | s
     key: 'g:https://e.example/a b',
     id: TAG_ID,
   },
+  // issue 17: an id is opaque (RFC 4287 §4.2.6.1): stored exactly as given, trimmed; only links are normalized
+  {
+    why: 'keeps the case of an http id\'s host as given',
+    raw: raw({ guid: ' http://www.EXAMPLE.org/thing ', title: 'case', link: 'http://www.EXAMPLE.org/thing' }),
+    key: 'g:http://www.EXAMPLE.org/thing',
+    id: 'http://www.EXAMPLE.org/thing',
+  },
+  {
+    why: 'keeps an upper-case scheme and a default port in an id',
+    raw: raw({ guid: 'HTTP://www.example.org:80/a/../thing', title: 'scheme' }),
+    key: 'g:HTTP://www.example.org:80/a/../thing',
+    id: 'HTTP://www.example.org:80/a/../thing',
+  },
+  {
+    why: 'keeps a non-ASCII IRI id as written',
+    raw: raw({ guid: 'https://例子.example/文章/1', title: 'iri' }),
+    key: 'g:https://例子.example/文章/1',
+    id: 'https://例子.example/文章/1',
+  },
+  {
+    why: 'keeps the case of a urn: id',
+    raw: raw({ guid: 'URN:UUID:6E8BC430-9C3A-11D9-9669-0800200C9A66', title: 'urn case' }),
+    key: 'g:URN:UUID:6E8BC430-9C3A-11D9-9669-0800200C9A66',
+    id: 'URN:UUID:6E8BC430-9C3A-11D9-9669-0800200C9A66',
+  },
+  {
+    why: 'escapes only what an IRI may not hold (a guard: escaped before too)',
+    raw: raw({ guid: 'https://e.example/a{1}|b', title: 'braces' }),
+    key: 'g:https://e.example/a{1}|b',
+    id: 'https://e.example/a%7B1%7D|b',
+  },
   {
     why: 'keys on the canonical link when there is no guid',
     raw: raw({ title: '国产大模型', link: 'http://WWW.chinanews.example.cn:80/cj/1.shtml?spm=1.2&id=7#top' }),
