@@ -22,7 +22,7 @@ export interface IngestOptions {
 
 export const INGEST_PROFILES: Record<'full' | 'quick', IngestOptions> = {
   full: { sizes: [500, 1000], items: 20, runs: 3 },
-  quick: { sizes: [100], items: 20, runs: 1 },
+  quick: { sizes: [50], items: 20, runs: 1 },
 };
 
 interface CycleResult {

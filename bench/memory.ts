@@ -24,7 +24,7 @@ export interface MemoryOptions {
 
 export const MEMORY_PROFILES: Record<'full' | 'quick', MemoryOptions> = {
   full: { serveItems: 100_000, sources: 1000, fetchSources: 1000, fetchStored: 10_000 },
-  quick: { serveItems: 10_000, sources: 1000, fetchSources: 200, fetchStored: 2_000 },
+  quick: { serveItems: 5_000, sources: 500, fetchSources: 100, fetchStored: 1_000 },
 };
 
 /** The goals of issue 15, in MiB, at the full sizes. */

@@ -1,7 +1,7 @@
 // npm run bench [-- [--quick] [serve] [ingest] [render] [store] [memory] [start]]: runs the benchmark modules (all by default, in
 // that order), prints a table and writes bench/results.json (git-ignored). --quick runs smaller sizes and
 // shorter loads: a minute or two instead of about ten, for a first look; its figures are not the README's.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -48,11 +48,16 @@ const selected = positionals.length > 0 ? Object.keys(MODULES).filter((name) => 
 const machine = describeMachine();
 const started = performance.now();
 const rows: BenchRow[] = [];
+const modules: { name: string; seconds: number; cpuSeconds: number | null; loadAverage: number }[] = [];
 for (const name of selected) {
   const moduleStart = performance.now();
+  const cpuStart = cpuSeconds();
   process.stderr.write(`running ${name} (${profile})…\n`);
   rows.push(...await MODULES[name]!(profile));
-  process.stderr.write(`${name} took ${((performance.now() - moduleStart) / 1000).toFixed(0)} s\n`);
+  const cpuEnd = cpuSeconds();
+  const spent = { name, seconds: (performance.now() - moduleStart) / 1000, cpuSeconds: cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart, loadAverage: loadavg()[0]! };
+  modules.push(spent);
+  process.stderr.write(`${name} took ${spent.seconds.toFixed(0)} s${spent.cpuSeconds === null ? '' : ` (${spent.cpuSeconds.toFixed(0)} s of CPU)`}, load average ${spent.loadAverage.toFixed(2)}\n`);
 }
 const seconds = Math.round((performance.now() - started) / 1000);
 const args = process.argv.slice(2);
@@ -62,5 +67,21 @@ process.stdout.write(formatTable(rows));
 process.stdout.write(`\n${machine.cores} x ${machine.cpu}, ${machine.memoryGiB} GiB, Node ${machine.node}, ${machine.platform}; `
   + `load average ${machine.loadAverage} at the start, ${loadavg()[0]!.toFixed(2)} at the end; ${command} took ${seconds} s\n`);
 const out = fileURLToPath(new URL('./results.json', import.meta.url));
-writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), command, profile, seconds, machine, loadAverageAtEnd: loadavg()[0], rows }, null, 2)}\n`);
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), command, profile, seconds, machine, loadAverageAtEnd: loadavg()[0], modules, rows }, null, 2)}\n`);
 process.stdout.write(`written ${out}\n`);
+
+/**
+ * CPU seconds this process and every child it has reaped have used (Linux: /proc/self/stat; null elsewhere). Every
+ * module waits for its children, so the difference over a module is its CPU time: unlike its wall time, it hardly
+ * moves when other work shares the machine: beside the wall time it tells a slow machine from a slow module.
+ */
+function cpuSeconds(): number | null {
+  try {
+    // Fields after the command name (in parentheses): utime, stime, cutime, cstime are 14-17 of the whole line.
+    const stat = readFileSync('/proc/self/stat', 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields.slice(11, 15).reduce((sum, ticks) => sum + Number(ticks), 0) / 100;
+  } catch {
+    return null;
+  }
+}

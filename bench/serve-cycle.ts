@@ -29,7 +29,7 @@ export interface ServeCycleOptions {
 
 export const SERVE_CYCLE_PROFILES: Record<'full' | 'quick', ServeCycleOptions> = {
   full: { sources: 1000, items: 20, stored: 100_000, connections: 50, idleSeconds: 8, warmupSeconds: 2 },
-  quick: { sources: 200, items: 20, stored: 10_000, connections: 50, idleSeconds: 2, warmupSeconds: 0.5 },
+  quick: { sources: 100, items: 20, stored: 5_000, connections: 50, idleSeconds: 1, warmupSeconds: 0.25 },
 };
 
 const PATH = '/feeds/latest.atom';

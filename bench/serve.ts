@@ -31,7 +31,7 @@ export interface ServeOptions {
 
 export const SERVE_PROFILES: Record<'full' | 'quick', ServeOptions> = {
   full: { seconds: 10, turns: 5, connections: 50, warmupSeconds: 2, cycle: SERVE_CYCLE_PROFILES.full },
-  quick: { seconds: 2, turns: 1, connections: 50, warmupSeconds: 0.5, cycle: SERVE_CYCLE_PROFILES.quick },
+  quick: { seconds: 1, turns: 1, connections: 50, warmupSeconds: 0.25, cycle: SERVE_CYCLE_PROFILES.quick },
 };
 
 /** Items of full articles (~3 KB of content besides the summary), so that 50 of them make a ~200 KB Atom feed. */

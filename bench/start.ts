@@ -27,7 +27,7 @@ export interface StartOptions {
 
 export const START_PROFILES: Record<'full' | 'quick', StartOptions> = {
   full: { sizes: [0, 10_000, 100_000], sources: 1000, starts: 5, checks: 5 },
-  quick: { sizes: [0, 10_000], sources: 500, starts: 2, checks: 5 },
+  quick: { sizes: [0, 5_000], sources: 500, starts: 1, checks: 3 },
 };
 
 const BIN = fileURLToPath(new URL('../bin/tributary.js', import.meta.url));

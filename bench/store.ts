@@ -18,7 +18,7 @@ export interface StoreOptions {
 
 export const STORE_PROFILES: Record<'full' | 'quick', StoreOptions> = {
   full: { sizes: [10_000, 100_000, 300_000], sources: 1000, cycles: 5 },
-  quick: { sizes: [10_000], sources: 500, cycles: 3 },
+  quick: { sizes: [5_000], sources: 250, cycles: 2 },
 };
 
 /** The goal: a store of 100k items held in under 400 MB (decimal) of RSS. */

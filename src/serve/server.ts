@@ -59,21 +59,13 @@ const sites = new WeakMap<Server, { site: ServedSite }>();
 export function createFeedServer(site: ServedSite): Server {
   const slot = { site };
   const server = createServer((req, res) => {
-    const fail = (err: Error) => {
-      if (res.headersSent) return res.destroy();
-      if (err instanceof StoreLoadingError) {
-        res.setHeader('retry-after', String(err.retryAfterSeconds));
-        return sendText(res, 503, `${err.message}\n`);
-      }
-      sendText(res, 500, `internal error: ${err.message}\n`);
-    };
-    // Synchronous for feeds and pages (no promise per request on the hot path); only the hub, /metrics and a
-    // filtered view being made wait.
+    // Synchronous for feeds and pages (no promise and no closure per request on the hot path); only the hub,
+    // /metrics and a filtered view being made wait.
     try {
       const pending = route(slot.site, req, res);
-      if (pending instanceof Promise) pending.catch(fail);
+      if (pending instanceof Promise) pending.catch((err: Error) => failRequest(res, err));
     } catch (err) {
-      fail(err as Error);
+      failRequest(res, err as Error);
     }
   });
   sites.set(server, slot);
@@ -81,6 +73,19 @@ export function createFeedServer(site: ServedSite): Server {
   server.headersTimeout = 10_000;
   server.keepAliveTimeout = 5_000;
   return server;
+}
+
+/** A request whose answer threw: 503 while the store loads, else 500; a response already begun is cut off. */
+function failRequest(res: ServerResponse, err: Error): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  if (err instanceof StoreLoadingError) {
+    res.setHeader('retry-after', String(err.retryAfterSeconds));
+    return sendText(res, 503, `${err.message}\n`);
+  }
+  sendText(res, 500, `internal error: ${err.message}\n`);
 }
 
 /** From now on `server` answers for `site`; requests already being answered finish with the old one. */
@@ -92,11 +97,18 @@ export function useSite(server: Server, site: ServedSite): void {
 
 function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Promise<void> | void {
   const url = req.url ?? '/';
+  const method = req.method;
+  // What readers do all day: GET a feed URL they asked for before, without a query. A known URL is a feed path
+  // (none of the fixed paths below matches FEED_PATH), so it needs none of the checks below.
+  if (method === 'GET' || method === 'HEAD') {
+    const known = feedTargets.get(url);
+    if (known) return answerFeed(site, req, res, known, url, '');
+  }
   const mark = url.indexOf('?');
   const rawPath = mark < 0 ? url : url.slice(0, mark);
   const rawQuery = mark < 0 ? '' : url.slice(mark + 1);
   if (rawPath === HUB_PATH && site.hub) return hubRequest(site.hub, req, res);
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
+  if (method !== 'GET' && method !== 'HEAD') {
     res.setHeader('allow', 'GET, HEAD');
     return sendText(res, 405, 'method not allowed\n');
   }
@@ -109,12 +121,15 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Pro
   const target = feedTarget(rawPath);
   if (target === undefined) return notFound(site, res, rawPath);
   if (target === null) return sendText(res, 400, 'bad percent-encoding in URL\n');
-  const { path, format, label } = target;
+  return answerFeed(site, req, res, target, rawPath, rawQuery);
+}
+
+function answerFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, target: FeedTarget, rawPath: string, rawQuery: string): Promise<void> | void {
   let feed: RenderedFeed | Promise<RenderedFeed | undefined> | undefined;
   try {
     // Most requests carry no query at all: no URLSearchParams for them.
     const query = rawQuery === '' ? undefined : parseFeedQuery(new URLSearchParams(rawQuery));
-    feed = query ? site.view(path, format, query) : site.feed(path, format);
+    feed = query ? site.view(target.path, target.format, query) : site.feed(target.path, target.format);
   } catch (err) {
     return refuseView(site, res, target, err);
   }
@@ -122,23 +137,27 @@ function route(site: ServedSite, req: IncomingMessage, res: ServerResponse): Pro
   sendFeed(site, req, res, feed, target, rawPath);
 }
 
-function sendFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, feed: RenderedFeed | undefined, { format, label }: FeedTarget, rawPath: string): void {
+function sendFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, feed: RenderedFeed | undefined, target: FeedTarget, rawPath: string): void {
   if (!feed) return notFound(site, res, rawPath);
-  const browser = format !== 'json' && isBrowserNavigation(req.headers.accept);
-  sendRendered(site, req, res, feed, label, site.maxAgeSeconds(), browser ? BROWSER_XML_TYPE : undefined);
+  const browser = target.format !== 'json' && isBrowserNavigation(req.headers.accept);
+  sendRendered(site, req, res, feed, target.label, site.maxAgeSeconds(), target.vary, browser ? BROWSER_XML_TYPE : undefined);
 }
 
 function sendPage(site: ServedSite, req: IncomingMessage, res: ServerResponse, name: 'index' | 'opml' | 'stylesheet', maxAge: number): Promise<void> | void {
   const doc = site.page(name);
-  if (doc instanceof Promise) return doc.then((read) => sendRendered(site, req, res, read, name, maxAge));
-  sendRendered(site, req, res, doc, name, maxAge);
+  if (doc instanceof Promise) return doc.then((read) => sendRendered(site, req, res, read, name, maxAge, VARY_ENCODING));
+  sendRendered(site, req, res, doc, name, maxAge, VARY_ENCODING);
 }
 
 /** Answers a query the feed cannot serve: 400 for the query, 404 past the last page, 503 when too busy. */
 function refuseView(site: ServedSite, res: ServerResponse, { path, format, label }: FeedTarget, err: unknown): void {
   if (err instanceof StoreLoadingError) throw err;
   // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
-  const counted = site.feed(path, format) ? label : 'not-found';
+  const known = site.feed(path, format);
+  // While the service starts, a feed is a read of its kept file; if that read fails, this request answers for
+  // it (500 below), and the second look must not leave an unhandled rejection behind (Node exits on one).
+  if (known instanceof Promise) known.catch(() => undefined);
+  const counted = known ? label : 'not-found';
   if (err instanceof FeedQueryError) return refuse(site, res, counted, 400, err.message);
   if (err instanceof FeedPageNotFoundError) return refuse(site, res, counted, 404, err.message);
   if (err instanceof FilterBusyError) {
@@ -153,7 +172,11 @@ interface FeedTarget {
   format: FeedFormat;
   /** path.format, the feed's name in logs and metrics */
   label: string;
+  /** Atom and RSS also vary on Accept: a browser gets them as application/xml (see negotiate.ts) */
+  vary: string;
 }
+
+const VARY_ENCODING = 'Accept-Encoding';
 
 /**
  * Feed URLs already read: readers poll the same few hundred all day, so the match, the decoding and the label
@@ -176,7 +199,7 @@ function feedTarget(rawPath: string): FeedTarget | undefined | null {
     return null;
   }
   const format = match[2] as FeedFormat;
-  const target = { path, format, label: `${path}.${format}` };
+  const target = { path, format, label: `${path}.${format}`, vary: format === 'json' ? VARY_ENCODING : 'Accept-Encoding, Accept' };
   if (feedTargets.size < MAX_FEED_TARGETS) feedTargets.set(rawPath, target);
   return target;
 }
@@ -187,10 +210,10 @@ async function sendMetrics(metrics: NonNullable<ServedSite['metrics']>, req: Inc
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
-function sendRendered(site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number, contentType?: string): void {
+function sendRendered(
+  site: ServedSite, req: IncomingMessage, res: ServerResponse, doc: RenderedFeed | undefined, name: string, maxAge: number, vary: string, contentType?: string,
+): void {
   if (!doc) return notFound(site, res, name);
-  // Atom and RSS also vary on Accept: a browser gets them as application/xml (see negotiate.ts).
-  const vary = name.endsWith('.atom') || name.endsWith('.rss') ? 'Accept-Encoding, Accept' : 'Accept-Encoding';
   const headers = headersOf(doc, maxAge, contentType ?? doc.contentType, vary);
   if (isNotModified(req.headers, doc.etag, doc.lastModified)) {
     site.onRequest?.(name, 304);

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { gzipSync, brotliCompressSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RenderedFeed } from '../../../src/render/render-feed.ts';
-import { createFeedServer, type ServedSite } from '../../../src/serve/server.ts';
+import { createFeedServer, StoreLoadingError, type ServedSite } from '../../../src/serve/server.ts';
 
 function doc(text: string, etag: string): RenderedFeed {
   const body = Buffer.from(text);
@@ -98,6 +98,43 @@ describe('feed server routing', () => {
     const known = await fetch(`${base}/feeds/latest.atom?page=zero`);
     expect(known.status).toBe(400);
     expect(seen).toEqual([['not-found', 400], ['latest.atom', 400]]);
+  });
+
+  it('answers a feed URL asked before as it answered it first: methods, queries, Vary and counting unchanged', async () => {
+    const queries: string[] = [];
+    const { site, seen } = recordingSite({
+      view: (path, _format, query) => {
+        queries.push(`${path} ${JSON.stringify(query)}`);
+        return doc('<feed>page 2</feed>', '"p2"');
+      },
+    });
+    const base = await serve(site);
+    const answer = async (path: string, init: RequestInit = {}) => {
+      const res = await fetch(`${base}${path}`, init);
+      return [res.status, res.headers.get('vary'), res.headers.get('allow'), await res.text()];
+    };
+    for (const format of ['atom', 'json']) {
+      // The first request reads the URL; the next ones find it known (server.ts answers them before any other check).
+      const vary = format === 'json' ? 'Accept-Encoding' : 'Accept-Encoding, Accept';
+      for (let i = 0; i < 2; i++) expect(await answer(`/feeds/latest.${format}`, { headers: { 'accept-encoding': 'identity' } })).toEqual([200, vary, null, '<feed>latest</feed>']);
+      expect(await answer(`/feeds/latest.${format}`, { method: 'POST' })).toEqual([405, null, 'GET, HEAD', 'method not allowed\n']);
+      expect(await answer(`/feeds/latest.${format}`, { method: 'HEAD' })).toEqual([200, vary, null, '']);
+      expect(await answer(`/feeds/latest.${format}?page=2`, { headers: { 'accept-encoding': 'identity' } })).toEqual([200, vary, null, '<feed>page 2</feed>']);
+    }
+    expect(queries).toHaveLength(2);
+    expect(seen).toEqual([...['atom', 'json'].flatMap((f) => Array.from({ length: 4 }, () => [`latest.${f}`, 200]))]);
+  });
+
+  it('answers 503 with Retry-After while a feed read from disk waits for the store, and 500 when the read fails, leaving no unhandled rejection', async () => {
+    let failure: Error = new StoreLoadingError('this feed', 2);
+    const { site } = recordingSite({ feed: () => Promise.reject(failure) });
+    const base = await serve(site);
+    const loading = await fetch(`${base}/feeds/latest.atom`);
+    expect([loading.status, loading.headers.get('retry-after'), await loading.text()])
+      .toEqual([503, '2', 'this feed is answered once the store is loaded (the service is starting); retry in 2 s\n']);
+    failure = new Error('disk gone');
+    const broken = await fetch(`${base}/feeds/latest.atom`);
+    expect([broken.status, broken.headers.get('retry-after'), await broken.text()]).toEqual([500, null, 'internal error: disk gone\n']);
   });
 
   it('answers 500 when a page lookup throws, and keeps serving', async () => {
