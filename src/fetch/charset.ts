@@ -20,6 +20,8 @@ export interface DecodedText {
   charset: string;
   /** where it came from: 'prolog' is the byte shape of a BOM-less UTF-16/32 document, 'guess' the detector's */
   from: 'bom' | 'prolog' | 'http' | 'xml' | 'meta' | 'override' | 'guess' | 'default';
+  /** set when from is 'guess': the detector's name for the charset (GB18030, Big5, …), a label `encoding:` takes */
+  guessedLabel?: string;
   /** set when from is 'guess': the detector's confidence, 0–100 */
   confidence?: number;
 }
@@ -50,7 +52,7 @@ export function decodeBody(bytes: Uint8Array, hints: CharsetHints = {}): Decoded
   const utf8 = decodedAs(buf, 'utf-8', 'default');
   if (isUtf8(buf) || !isMostlyReplaced(utf8.text)) return utf8;
   const guess = guessCharset(buf, (label) => canonicalCharset(label) !== undefined);
-  return guess ? { ...decodedAs(buf, canonicalCharset(guess.label)!, 'guess'), confidence: guess.confidence } : utf8;
+  return guess ? { ...decodedAs(buf, canonicalCharset(guess.label)!, 'guess'), guessedLabel: guess.label, confidence: guess.confidence } : utf8;
 }
 
 /**
