@@ -253,10 +253,10 @@ export class App {
         config: this.configStatus,
         store: { loading: false, ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
         sources: sourceStatuses(this.config, this.store).map((status) => {
-          const { etag, lastModified, feedTitle, feedLink, dedupeKey } = this.store.sourceState(status.id);
+          const { etag, lastModified, feedTitle, feedLink, dedupeKey, charsetGuess } = this.store.sourceState(status.id);
           return {
             ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
-            dedupeKey: dedupeKey ?? 'guid',
+            dedupeKey: dedupeKey ?? 'guid', charsetGuess: charsetGuess ?? null,
           };
         }),
         retention: this.#retentionStatus(),

@@ -311,6 +311,11 @@ export class FetchCycle {
       ...(o.state.nextFetch ? { nextFetch: o.state.nextFetch, failures: o.state.consecutiveFailures } : {}),
     };
     const moved = o.movedTo ? `; moved permanently to ${o.movedTo} (fetched from there from now on; update its url in the config)` : '';
+    if (o.charsetGuess) {
+      const { label, confidence } = o.charsetGuess;
+      this.#log.warn({ source: o.sourceId, charset: label, confidence },
+        `charset of ${o.sourceId} guessed as ${label} (confidence ${confidence}/100): the body names none and is not UTF-8; set "encoding: ${label}" on the source if that is right, or the charset it is in`);
+    }
     if (o.keySwitch) {
       const { mode, switchedFrom } = o.keySwitch;
       this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },

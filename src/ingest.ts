@@ -2,7 +2,7 @@
 // itself is written by the cycle (fetch-cycle.ts), once for all sources.
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
-import { chooseKeyMode, keyItems, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
+import { keyForSource, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
@@ -63,6 +63,8 @@ export interface IngestOutcome {
   movedTo?: string;
   /** warnings of the document read that the source's previous state did not carry: to log, once each */
   warnings?: string[];
+  /** set when this fetch's body declared no charset and the guess differs from the last one: to be logged */
+  charsetGuess?: { label: string; confidence: number };
   /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
   keySwitch?: Required<KeyChoice>;
   bytes: number;
@@ -118,19 +120,18 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     }, source.type === 'html' ? source.select : undefined);
-    // A page list has no guids: its items are keyed, and identified, by their canonical link by design.
-    const keyChoice: KeyChoice = source.type === 'html' ? { mode: 'guid' } : chooseKeyMode(items, previous.dedupeKey ?? 'guid');
-    const keyed = keyItems(items, keyChoice.mode, { idAuthority: ctx.idAuthority, sourceId: source.id, now: started });
+    const { choice: keyChoice, keyed, linkIsIdentity } = keyForSource(items, previous.dedupeKey ?? 'guid',
+      { idAuthority: ctx.idAuthority, sourceId: source.id, now: started, isPage: source.type === 'html' });
     // Items retention dropped earlier are not new again while the source keeps listing them.
     const former = keyChoice.switchedFrom ? items.map((item) => keyUnder(item, keyChoice.switchedFrom!.mode)) : undefined;
     const fresh = withoutPruned(previous.prunedKeys, keyed, started, former);
-    const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity: keyChoice.mode === 'guid' || keyChoice.mode === 'link' };
+    const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity };
     // The source's filter drops items before dedupe, so they are never stored.
     const candidates = applySourceFilter(fresh.kept, source.filter);
     const stored = ctx.storeFor ? await ctx.storeFor(source.id, candidates) : ctx.store;
     const changes = mergeItems(stored, source.id, candidates, started, merge);
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
-    const { prunedKeys: _old, dedupeKey: _key, warnings: _warnings, ...kept } = base;
+    const { prunedKeys: _old, dedupeKey: _key, warnings: _warnings, charsetGuess: _guess, ...kept } = base;
     const warnings = feed.warnings ?? [];
     const newWarnings = warnings.filter((w) => !previous.warnings?.includes(w));
     const feedTitle = feedTitleOf(feed);
@@ -138,6 +139,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...kept,
       ...(prunedKeys ? { prunedKeys } : {}),
       ...(keyChoice.mode !== 'guid' ? { dedupeKey: keyChoice.mode } : {}),
+      ...(result.charsetGuess ? { charsetGuess: result.charsetGuess.label } : {}),
       ...moved,
       httpStatus: result.status,
       itemsSeen: items.length,
@@ -160,6 +162,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
       ...(newWarnings.length > 0 ? { warnings: newWarnings } : {}),
       ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
+      ...(result.charsetGuess && result.charsetGuess.label !== previous.charsetGuess ? { charsetGuess: result.charsetGuess } : {}),
     };
   } catch (err) {
     const error = err as Error & { status?: number };

@@ -101,6 +101,11 @@ export interface SourceState {
    * (its complete items kept), a date zone nobody knows read in the source's timezone; absent when none
    */
   warnings?: string[];
+  /**
+   * the charset a detector guessed at the last full fetch, when the body declared none and was not UTF-8
+   * (fetch/charset-guess.ts); kept so that the guess is logged once, not at every fetch
+   */
+  charsetGuess?: string;
   /** the retention rule this source's items are kept under, and a stricter one waiting; see store/retention-changes.ts */
   retention?: RetentionRecord;
 }

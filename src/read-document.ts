@@ -2,6 +2,7 @@
 // (read-page.ts) for feeds. Runs on a read worker (workers/read-worker.ts) in the service, in-thread in the CLI's
 // inspect; either way it takes and returns plain data only.
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { spacedUndated } from './normalize/undated-order.ts';
 import type { TrackingParams } from './normalize/urls.ts';
 import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
@@ -40,7 +41,7 @@ export async function readDocument(text: string, ctx: DocumentContext): Promise<
     idAuthority: ctx.idAuthority,
     trackingParams: ctx.trackingParams,
   };
-  const items = feed.items.map((raw) => normalizeItem(raw, normalizeCtx));
+  const items = spacedUndated(feed.items.map((raw) => normalizeItem(raw, normalizeCtx)), ctx.now);
   const warnings = [...feed.warnings ?? [], ...[...unknownZones].map((zone) =>
     `dates with the unknown zone "${zone}" are read in the source's timezone (${ctx.timezone}); set the source's timezone if that is not theirs`)];
   return { feed: { ...feed, ...(warnings.length > 0 ? { warnings } : {}) }, items };

@@ -5,6 +5,7 @@ import type { PageSelectors } from './config/selector.ts';
 import type { DocumentContext } from './ingest.ts';
 import type { Item } from './model.ts';
 import { normalizeItem } from './normalize/normalize-item.ts';
+import { spacedUndated } from './normalize/undated-order.ts';
 import { parsePageDate } from './normalize/page-dates.ts';
 import { SourceParseError } from './parse/errors.ts';
 import { parseHtmlPage } from './parse/html-page.ts';
@@ -44,5 +45,5 @@ export function readPage(text: string, select: PageSelectors, ctx: DocumentConte
     // A page list has no guid: the story's own address is its identity.
     return item.canonicalLink ? { ...item, id: item.canonicalLink } : item;
   });
-  return { feed: page, items };
+  return { feed: page, items: spacedUndated(items, ctx.now) };
 }

@@ -51,7 +51,7 @@ export async function inspectCommand(positionals: string[], flags: InspectFlags)
     return reportStartError(err);
   }
   try {
-    const { feed, items } = await inspectDocument({
+    const { feed, items, charsetGuess, keySwitch } = await inspectDocument({
       target, config, userAgent: config.fetch.userAgent ?? USER_AGENT,
       ...(flags.url !== undefined ? { url: flags.url } : {}),
       ...(flags['content-type'] !== undefined ? { contentType: flags['content-type'] } : {}),
@@ -63,6 +63,14 @@ export async function inspectCommand(positionals: string[], flags: InspectFlags)
     // The title as the feeds would show it: a source's markup or escape codes never reach the terminal.
     const title = feedTitleOf(feed);
     process.stderr.write(`${target}: ${kind}${title ? ` "${title}"` : ''}, ${items.length} items\n`);
+    // The notes the service would log for this document, so the operator sees why items look as they do.
+    if (charsetGuess) {
+      process.stderr.write(`${target}: charset guessed as ${charsetGuess.label} (confidence ${charsetGuess.confidence}/100): the document names none and is not UTF-8; set "encoding: ${charsetGuess.label}" on the source if that is right\n`);
+    }
+    if (keySwitch) {
+      const { mode, switchedFrom } = keySwitch;
+      process.stderr.write(`${target}: dedupe key ${mode}, not ${switchedFrom.mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}\n`);
+    }
     return 0;
   } catch (err) {
     if (err instanceof SourceParseError || err instanceof SourceFetchError) {

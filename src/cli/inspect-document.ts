@@ -7,6 +7,7 @@ import { pathToFileURL } from 'node:url';
 import { selectorProblem, toPageSelectors, type PageSelectInput, type PageSelectors } from '../config/selector.ts';
 import type { Config } from '../config/types.ts';
 import { mergeItems, type StoredItems } from '../dedupe/merge.ts';
+import { keyForSource, type KeyChoice } from '../dedupe/source-key.ts';
 import { decodeBody } from '../fetch/charset.ts';
 import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
 import { readDocument } from '../ingest.ts';
@@ -67,16 +68,25 @@ export class InspectError extends Error {
 
 const NOTHING_STORED: StoredItems = { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false };
 
+export interface Inspection {
+  feed: ParsedFeed;
+  items: InspectedItem[];
+  /** the body declared no charset and was not UTF-8: the detector's guess, as the service logs it */
+  charsetGuess?: { label: string; confidence: number };
+  /** the document's keys made a new source leave the guid key, as the service would (dedupe/source-key.ts) */
+  keySwitch?: Required<KeyChoice>;
+}
+
 /**
- * Reads the document and returns what the service would store from it, in document order.
+ * Reads the document and returns what the service would store from it for a new source, in document order.
  * Throws InspectError, SourceFetchError or SourceParseError.
  */
-export async function inspectDocument(req: InspectRequest): Promise<{ feed: ParsedFeed; items: InspectedItem[] }> {
+export async function inspectDocument(req: InspectRequest): Promise<Inspection> {
   const timezone = req.timezone ?? req.config.defaults.timezone;
   if (!isTimeZone(timezone)) throw new InspectError(req.target, `--timezone ${timezone} is not an IANA time zone name (e.g. Asia/Shanghai, UTC)`);
   if (req.url !== undefined && !isHttpUrl(req.url)) throw new InspectError(req.target, `--url ${req.url} is not an absolute http:// or https:// URL`);
   const select = req.select ? checkedSelectors(req.target, req.select) : undefined;
-  const { text, documentUrl } = isHttpUrl(req.target) ? await fetchTarget(req) : await readTarget(req);
+  const { text, documentUrl, charsetGuess } = isHttpUrl(req.target) ? await fetchTarget(req) : await readTarget(req);
   const now = req.now ?? new Date();
   const documentCtx = {
     sourceId: INSPECT_SOURCE_ID,
@@ -88,12 +98,24 @@ export async function inspectDocument(req: InspectRequest): Promise<{ feed: Pars
     trackingParams: trackingParams(req.config.dedupe.trackingParams),
   };
   const { feed, items } = select ? readPage(text, select, documentCtx) : await readDocument(text, documentCtx);
-  // Against an empty store, so entries repeated within the document collapse exactly as they would when stored.
-  const { added } = mergeItems(NOTHING_STORED, INSPECT_SOURCE_ID, items, now, { titleWindowMs: req.config.dedupe.titleWindowHours * 3600_000 });
-  return { feed, items: added.map(inspected) };
+  // Keyed as the service keys a new source's first fetch, and merged against an empty store, so entries repeated
+  // within the document collapse, or stay apart under a switched key, exactly as they would when stored.
+  const { choice, keyed, linkIsIdentity } = keyForSource(items, 'guid', { ...documentCtx, isPage: select !== undefined });
+  const { added } = mergeItems(NOTHING_STORED, INSPECT_SOURCE_ID, keyed, now, { titleWindowMs: req.config.dedupe.titleWindowHours * 3600_000, linkIsIdentity });
+  return {
+    feed, items: added.map(inspected),
+    ...(charsetGuess ? { charsetGuess } : {}),
+    ...(choice.switchedFrom ? { keySwitch: choice as Required<KeyChoice> } : {}),
+  };
 }
 
-async function fetchTarget(req: InspectRequest): Promise<{ text: string; documentUrl: string }> {
+interface ReadTarget {
+  text: string;
+  documentUrl: string;
+  charsetGuess?: { label: string; confidence: number };
+}
+
+async function fetchTarget(req: InspectRequest): Promise<ReadTarget> {
   if (req.contentType !== undefined) {
     throw new InspectError(req.target, '--content-type applies to a FILE; a URL is decoded by the Content-Type its server sends');
   }
@@ -105,10 +127,10 @@ async function fetchTarget(req: InspectRequest): Promise<{ text: string; documen
   });
   // No validators were sent, so a 304 can only come from a broken server.
   if (result.kind === 'not-modified') throw new InspectError(req.target, 'the server answered 304 Not Modified to a plain GET');
-  return { text: result.text, documentUrl: result.url };
+  return { text: result.text, documentUrl: result.url, ...(result.charsetGuess ? { charsetGuess: result.charsetGuess } : {}) };
 }
 
-async function readTarget(req: InspectRequest): Promise<{ text: string; documentUrl: string }> {
+async function readTarget(req: InspectRequest): Promise<ReadTarget> {
   const path = resolve(req.target);
   let bytes: Buffer;
   try {
@@ -119,17 +141,19 @@ async function readTarget(req: InspectRequest): Promise<{ text: string; document
   if (bytes.byteLength > req.config.fetch.maxBytes) {
     throw new InspectError(req.target, `${req.target} has ${bytes.byteLength} bytes, more than fetch.maxBytes (${req.config.fetch.maxBytes})`);
   }
-  const text = decodeBody(bytes, { contentType: req.contentType ?? null, ...(req.select ? { document: 'html' as const } : {}) }).text;
+  const decoded = decodeBody(bytes, { contentType: req.contentType ?? null, ...(req.select ? { document: 'html' as const } : {}) });
+  const { text } = decoded;
+  const guess = decoded.guessedLabel !== undefined ? { charsetGuess: { label: decoded.guessedLabel, confidence: decoded.confidence ?? 0 } } : {};
   if (req.select) {
     // A saved page names its address in <link rel="canonical"> or og:url, when it does.
     const named = req.url === undefined ? pageOwnUrl(text) : undefined;
-    return { text, documentUrl: named && isHttpUrl(named) ? named : pathToFileURL(path).href };
+    return { text, documentUrl: named && isHttpUrl(named) ? named : pathToFileURL(path).href, ...guess };
   }
   // A saved feed was read from somewhere: the address it names as its own is where its relative links point.
   // An unreadable document is reported by the real read that follows.
   const probe = req.url === undefined ? await parseFeed(text).catch(() => undefined) : undefined;
   const named = [probe?.selfUrl, probe?.link].find((u) => u !== undefined && isHttpUrl(u));
-  return { text, documentUrl: named ?? pathToFileURL(path).href };
+  return { text, documentUrl: named ?? pathToFileURL(path).href, ...guess };
 }
 
 /** The --select-… flags, checked as the config checks select.*. */

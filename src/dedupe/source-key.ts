@@ -29,6 +29,25 @@ export function chooseKeyMode(items: readonly Item[], current: KeyMode): KeyChoi
   return mode === current ? { mode } : { mode, switchedFrom: { mode: current, badShare: first } };
 }
 
+export interface SourceKeying {
+  choice: KeyChoice;
+  /** the items under the chosen key, ids following it */
+  keyed: Item[];
+  /** MergeOptions.linkIsIdentity: a link tells items apart only while the key is a guid or the link itself */
+  linkIsIdentity: boolean;
+}
+
+/**
+ * One fetch's items keyed as they will be stored: the mode chosen from the source's current one, the items
+ * re-keyed under it. The service (ingest.ts) and `inspect` (cli/inspect-document.ts) both go through here, so
+ * inspect shows what the service stores. A page list (`type: html`) has no guids: its items are keyed, and
+ * identified, by their canonical link by design, and never switch.
+ */
+export function keyForSource(items: readonly Item[], current: KeyMode, ctx: { idAuthority: string; sourceId: string; now: Date; isPage?: boolean }): SourceKeying {
+  const choice: KeyChoice = ctx.isPage ? { mode: 'guid' } : chooseKeyMode(items, current);
+  return { choice, keyed: keyItems(items, choice.mode, ctx), linkIsIdentity: choice.mode === 'guid' || choice.mode === 'link' };
+}
+
 /** Items re-keyed for a mode other than guid; their ids follow the key (a repeated guid cannot be an id). */
 export function keyItems(items: readonly Item[], mode: KeyMode, ctx: { idAuthority: string; sourceId: string; now: Date }): Item[] {
   if (mode === 'guid') return [...items];

@@ -1,4 +1,8 @@
 import iconv from 'iconv-lite';
+import { isUtf8 } from 'node:buffer';
+import { byteOrderOf } from './byte-order.ts';
+import { withWindows1252ForC1 } from './c1-controls.ts';
+import { guessCharset } from './charset-guess.ts';
 import { metaCharset } from './meta-charset.ts';
 
 export interface CharsetHints {
@@ -14,21 +18,26 @@ export interface DecodedText {
   text: string;
   /** the label that was used, normalised */
   charset: string;
-  /** where it came from */
-  from: 'bom' | 'http' | 'xml' | 'meta' | 'override' | 'default';
+  /** where it came from: 'prolog' is the byte shape of a BOM-less UTF-16/32 document, 'guess' the detector's */
+  from: 'bom' | 'prolog' | 'http' | 'xml' | 'meta' | 'override' | 'guess' | 'default';
+  /** set when from is 'guess': the detector's name for the charset (GB18030, Big5, …), a label `encoding:` takes */
+  guessedLabel?: string;
+  /** set when from is 'guess': the detector's confidence, 0–100 */
+  confidence?: number;
 }
 
 /**
- * Bytes to text in the order feeds need: BOM, HTTP charset, XML declaration, override, UTF-8. A web page
- * (document: 'html') has a <meta> charset where a feed has its XML declaration, found as browsers find it.
- * Labels iconv-lite does not know are skipped, so a typo in a server header falls through to the next hint.
- * Invalid byte sequences become U+FFFD where they stand: the multi-byte decoders resynchronise on the next
+ * Bytes to text in the order feeds need: BOM, the byte shape of UTF-16/32 (XML 1.0 Appendix F), HTTP charset,
+ * XML declaration, override, UTF-8, and for bytes that are not UTF-8 and declare nothing, a statistical guess.
+ * A web page (document: 'html') has a <meta> charset where a feed has its XML declaration, found as browsers
+ * find it. Labels iconv-lite does not know are skipped, so a typo in a server header falls through to the next
+ * hint. Invalid byte sequences become U+FFFD where they stand: the multi-byte decoders resynchronise on the next
  * ASCII byte, so one bad character costs that character, never the markup after it.
  */
 export function decodeBody(bytes: Uint8Array, hints: CharsetHints = {}): DecodedText {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const bom = bomCharset(buf);
-  if (bom) return { text: iconv.decode(buf, bom), charset: bom, from: 'bom' };
+  const order = byteOrderOf(buf);
+  if (order) return decodedAs(buf, order.charset, order.from);
   const candidates: [string | undefined, DecodedText['from']][] = [
     [httpCharset(hints.contentType), 'http'],
     hints.document === 'html' ? [pageCharset(buf), 'meta'] : [asciiCompatible(xmlDeclaredCharset(buf)), 'xml'],
@@ -36,16 +45,37 @@ export function decodeBody(bytes: Uint8Array, hints: CharsetHints = {}): Decoded
   ];
   for (const [label, from] of candidates) {
     const charset = label === undefined ? undefined : canonicalCharset(label);
-    if (charset) return { text: iconv.decode(buf, charset), charset, from };
+    if (charset) return decodedAs(buf, charset, from);
   }
-  return { text: iconv.decode(buf, 'utf-8'), charset: 'utf-8', from: 'default' };
+  // Nothing readable was declared. UTF-8 is the default; bytes that are not UTF-8 would come out as U+FFFD,
+  // so a detector names the likeliest charset instead (logged once per source with a hint to set encoding:).
+  const utf8 = decodedAs(buf, 'utf-8', 'default');
+  if (isUtf8(buf) || !isMostlyReplaced(utf8.text)) return utf8;
+  const guess = guessCharset(buf, (label) => canonicalCharset(label) !== undefined);
+  return guess ? { ...decodedAs(buf, canonicalCharset(guess.label)!, 'guess'), guessedLabel: guess.label, confidence: guess.confidence } : utf8;
 }
 
-function bomCharset(buf: Buffer): string | undefined {
-  if (buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) return 'utf-8';
-  if (buf[0] === 0xfe && buf[1] === 0xff) return 'utf-16be';
-  if (buf[0] === 0xff && buf[1] === 0xfe) return 'utf-16le';
-  return undefined;
+/**
+ * Whether a UTF-8 reading lost more non-ASCII characters than it read. A UTF-8 feed with one stray byte (a
+ * title cut mid-character by the CMS) stays UTF-8 with one U+FFFD: a detector, which sees only invalid UTF-8,
+ * would turn all its other text into mojibake. GBK or windows-1252 bytes almost never form valid UTF-8.
+ */
+function isMostlyReplaced(text: string): boolean {
+  let replaced = 0;
+  let read = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 0xfffd) replaced++;
+    else if (code > 0x7f) read++;
+  }
+  return replaced > read;
+}
+
+function decodedAs(buf: Buffer, charset: string, from: DecodedText['from']): DecodedText {
+  const text = iconv.decode(buf, charset);
+  // Only UTF-8 can carry C1 controls that were meant as windows-1252 (an ISO-8859-1 label already decodes as
+  // windows-1252); other charsets have their own characters at those bytes.
+  return { text: charset === 'utf-8' ? withWindows1252ForC1(text) : text, charset, from };
 }
 
 export function httpCharset(contentType: string | null | undefined): string | undefined {
@@ -61,12 +91,12 @@ export function xmlDeclaredCharset(buf: Buffer): string | undefined {
 }
 
 /**
- * A declaration we could read as ASCII cannot be UTF-16 (that would have needed a BOM); such a label is a
- * copy-paste error in the feed's template, and the bytes are in fact ASCII-compatible (the HTML standard
- * treats a UTF-16 <meta charset> the same way).
+ * A declaration we could read as ASCII cannot be UTF-16 or UTF-32 (byteOrderOf would have seen its NULs);
+ * such a label is a copy-paste error in the feed's template, and the bytes are in fact ASCII-compatible (the
+ * HTML standard treats a UTF-16 <meta charset> the same way).
  */
 function asciiCompatible(label: string | undefined): string | undefined {
-  return label && /^utf-?16/i.test(label.trim()) ? 'utf-8' : label;
+  return label && /^(utf-?16|utf-?32|ucs-?[24])/i.test(label.trim()) ? 'utf-8' : label;
 }
 
 /** A page's <meta> label as the HTML standard reads it after the prescan (§13.2.3.2, step "get an attribute"). */

@@ -74,6 +74,8 @@ export interface FetchedFeed extends Fetched {
   status: number;
   text: string;
   charset: DecodedText['charset'];
+  /** set when the body declared no charset and was not UTF-8: the detector's label and confidence (0–100) */
+  charsetGuess?: { label: string; confidence: number };
   /** decompressed body size */
   bytes: number;
   contentType?: string;
@@ -192,6 +194,7 @@ export async function fetchSource(request: FetchRequest, options: FetchOptions):
     status: response.status,
     text: decoded.text,
     charset: decoded.charset,
+    ...optional('charsetGuess', decoded.guessedLabel !== undefined ? { label: decoded.guessedLabel, confidence: decoded.confidence ?? 0 } : undefined),
     bytes: body.byteLength,
     ...optional('contentType', contentType),
     ...fetched,

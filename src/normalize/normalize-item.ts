@@ -11,7 +11,7 @@ export interface NormalizeContext {
   sourceId: string;
   /** URL the feed was fetched from, base for relative links */
   feedUrl: string;
-  /** the feed's own home page, fallback link for items without one */
+  /** the feed's own home page (channel link), fallback link for items without one */
   feedLink?: string;
   timezone: string;
   /** the fetch time */
@@ -57,7 +57,7 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
     sourceId: ctx.sourceId,
     key,
     title,
-    link: link ?? resolveUrl(ctx.feedLink, ctx.feedUrl) ?? ctx.feedUrl,
+    link: link ?? homePageOf(ctx),
     published: publishedIso,
     updated: updatedIso,
     firstSeen: nowIso,
@@ -83,6 +83,15 @@ export function normalizeItem(raw: RawItem, ctx: NormalizeContext): Item {
   if (language) item.language = language;
   item.hash = contentHash(item);
   return item;
+}
+
+/**
+ * Where an item without a link points: the feed's home page, else its site's root. Never the feed URL itself: a
+ * reader opening it gets XML, not the story (some channels name their own feed as their link).
+ */
+function homePageOf(ctx: NormalizeContext): string {
+  const home = resolveUrl(ctx.feedLink, ctx.feedUrl);
+  return home && home !== new URL(ctx.feedUrl).href ? home : new URL('/', ctx.feedUrl).href;
 }
 
 /** The feed's own title as plain text (a source's name in the feeds and the index); undefined when it has none. */

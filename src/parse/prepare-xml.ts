@@ -1,4 +1,5 @@
 import { decodeHTMLStrict } from 'entities';
+import { replaceCodePoint } from 'entities/decode';
 import { FeedParseError, XmlEntityError } from './errors.ts';
 
 // XML 1.0 forbids C0 controls but tab, LF and CR, and U+FFFE/U+FFFF; feeds from CMS exports carry them anyway.
@@ -162,7 +163,8 @@ function rewriteReferences(xml: string, entities: Map<string, string>): string {
 function referenceFor(ref: string | undefined, entities: Map<string, string>): string | undefined {
   // A "&" that starts no well-formed reference: bare ampersands in URLs are the commonest XML error in news feeds.
   if (ref === undefined) return '&amp;';
-  if (ref.startsWith('#')) return isLegalCharRef(ref) ? undefined : '';
+  // &#146; means what HTML parsers read it as (’): the windows-1252 character of that byte, never a C1 control.
+  if (ref.startsWith('#')) return !isLegalCharRef(ref) ? '' : windows1252Ref(ref);
   const name = ref.slice(0, -1);
   if (XML_ENTITIES.has(name)) return undefined;
   const declared = entities.get(name);
@@ -172,8 +174,18 @@ function referenceFor(ref: string | undefined, entities: Map<string, string>): s
   return [...decoded].map((c) => `&#${c.codePointAt(0)};`).join('');
 }
 
+function windows1252Ref(ref: string): string | undefined {
+  const code = charRefCode(ref);
+  const mapped = replaceCodePoint(code);
+  return mapped === code ? undefined : `&#${mapped};`;
+}
+
+function charRefCode(ref: string): number {
+  return ref[1] === 'x' ? parseInt(ref.slice(2, -1), 16) : parseInt(ref.slice(1, -1), 10);
+}
+
 function isLegalCharRef(ref: string): boolean {
-  const code = ref[1] === 'x' ? parseInt(ref.slice(2, -1), 16) : parseInt(ref.slice(1, -1), 10);
+  const code = charRefCode(ref);
   return code === 0x9 || code === 0xa || code === 0xd || (code >= 0x20 && code <= 0xd7ff)
     || (code >= 0xe000 && code <= 0xfffd) || (code >= 0x10000 && code <= 0x10ffff);
 }

@@ -17,6 +17,7 @@ export function renderAtom(doc: FeedDocument, ctx: RenderContext): string {
   for (const item of doc.items) {
     feed.addItem({
       ...commonFields(item),
+      ...textualContent(item, ctx),
       // Atom title type="html": the text must be escaped once more to read as text.
       title: cdataSafe(escapeText(xmlText(item.title))),
       category: categoriesOf(item, ctx).map((term) => ({ term, name: term })),
@@ -26,6 +27,17 @@ export function renderAtom(doc: FeedDocument, ctx: RenderContext): string {
   xml = withFeedLinks(xml, feedLinks(doc, ctx), doc.spec.path);
   const language = sharedLanguage(doc.items);
   return language ? xml.replace(ROOT, `${ROOT.slice(0, -1)} xml:lang="${language}">`) : xml;
+}
+
+/**
+ * An entry with neither summary nor content gets its title as summary (or, failing that, its source's name):
+ * RFC 4287 §4.1.2 wants an alternate link or content, and validators warn of an entry with no text
+ * (MissingTextualContent). Atom only: RSS and JSON Feed have no such rule, and a reader would see the title twice.
+ */
+function textualContent(item: Item, ctx: RenderContext): { description?: string } {
+  if (item.summary || item.content) return {};
+  const text = item.title || ctx.sources.get(item.sourceId)?.title;
+  return text ? { description: cdataSafe(escapeText(xmlText(text))) } : {};
 }
 
 function feedLinks(doc: FeedDocument, ctx: RenderContext): string[] {
