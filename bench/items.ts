@@ -70,12 +70,15 @@ function articleHtml(n: number, chars: number): string {
   return paragraph.repeat(Math.ceil(chars / paragraph.length)).slice(0, chars).replace(/<[^>]*$/, '');
 }
 
-/** The config file of a benchmark site: these sources, all on one (never fetched) host unless urlOf says. */
-export function benchConfigYaml(sources: BenchSource[], urlOf = (id: string) => `http://127.0.0.1:9/${id}.xml`): string {
+/**
+ * The config file of a benchmark site: these sources, all on one (never fetched) host unless urlOf says, keeping
+ * up to maxItemsPerSource items each (500 unless a bigger store needs more, which would otherwise be pruned).
+ */
+export function benchConfigYaml(sources: BenchSource[], urlOf = (id: string) => `http://127.0.0.1:9/${id}.xml`, maxItemsPerSource = 500): string {
   return stringify({
     title: 'Bench',
     baseUrl: 'http://127.0.0.1:8080',
-    retention: { maxItemsPerSource: 500 },
+    retention: { maxItemsPerSource },
     sources: sources.map((s) => ({ id: s.id, url: urlOf(s.id), tags: s.tags })),
   });
 }

@@ -2,6 +2,7 @@
 // stop cleanly on SIGTERM/SIGINT.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { App } from '../app.ts';
 import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
@@ -15,6 +16,7 @@ import { createFeedServer } from '../serve/server.ts';
 import { startingSite } from '../starting-site.ts';
 import type { OpenReport } from '../store/store.ts';
 import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
+import { StoreTooLargeError, watchHeapLimit, type HeapUse } from './heap-limit.ts';
 import { ListenError } from './start-error.ts';
 
 export interface ServeOptions {
@@ -40,17 +42,26 @@ export async function runService(options: ServeOptions, config: Config): Promise
   // Listening from the start, so a signal during startup also ends in a clean stop rather than a kill.
   const stopRequested = firstSignal();
   const lock = await lockDataDir(options.dataDir, 'serve');
+  const loading = { abandoned: false };
   try {
-    return await serveWith(options, config, stopRequested, lock);
+    return await serveWith(options, config, stopRequested, lock, loading);
   } finally {
     lock.release();
+    // A load given up on a stop signal goes on in the background: reading cannot be cancelled, and
+    // nothing it did needs saving. Ending the process is what stops it, once the exit code is set.
+    if (loading.abandoned) setImmediate(() => process.exit());
   }
 }
 
-async function serveWith(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, lock: WriterLock): Promise<number> {
+async function serveWith(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, lock: WriterLock, loading: { abandoned: boolean }): Promise<number> {
   const { logger } = options;
   if (!lock.held) logger.warn({ file: lock.file }, `could not create ${lock.file} (the data directory is not writable): another process may write the store meanwhile`);
-  const { app, address } = await listenFirst(options, config);
+  const opened = await listenFirst(options, config, stopRequested, loading);
+  if ('stoppedBy' in opened) {
+    logger.info({ signal: opened.stoppedBy }, 'stopped while the store was loading (nothing was written)');
+    return 0;
+  }
+  const { app, address } = opened;
   logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${options.host}:${address.port}/`);
   app.startSchedule();
   app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
@@ -79,8 +90,11 @@ async function serveWith(options: ServeOptions, config: Config, stopRequested: P
  * Listens before the store is loaded, answering from the documents the last run kept in data/rendered/ (when they
  * match the config and the store files as they are now), then loads and renders the store and hands the server
  * over to the app. Logs "listening" once requests are answered and "store loaded" once the store answers them.
+ * A stop signal while the store loads ends the start at once (a 1M-item load takes minutes, and a restart would
+ * wait for it); a store the heap cannot hold ends it with StoreTooLargeError before V8 aborts the process.
  */
-async function listenFirst(options: ServeOptions, config: Config): Promise<{ app: App; address: { address: string; port: number } }> {
+async function listenFirst(options: ServeOptions, config: Config, stopRequested: Promise<NodeJS.Signals>, loading: { abandoned: boolean }):
+  Promise<{ app: App; address: { address: string; port: number } } | { stoppedBy: NodeJS.Signals }> {
   const { logger, dataDir } = options;
   const since = new Date();
   const started = performance.now();
@@ -93,23 +107,61 @@ async function listenFirst(options: ServeOptions, config: Config): Promise<{ app
   const loadedAt = since.toISOString();
   const server = createFeedServer(startingSite({ config, docs, storeFile, since, configStatus: () => ({ files: config.files, loadedAt }) }));
   const address = await listen(server, options.port, options.host);
-  logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}) },
+  logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}), cpuMs: cpuMs() },
     `listening on http://${options.host}:${address.port}/ while the store loads: ${docs.count} rendered document(s) served from ${docs.dir}`);
+  const stopWatching = watchHeapLimit((heap) => storeTooLarge(storeFile, heap));
+  // The pipeline (fetch, parse, store, render: most of the modules and packages) is imported only now, while
+  // the kept documents are already being served: importing it first held the port closed for a second.
+  const opening = import('../app.ts').then(({ App }) => App.open({ config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs }));
   let app: App;
   try {
-    // The pipeline (fetch, parse, store, render: most of the modules and packages) is imported only now, while
-    // the kept documents are already being served: importing it first held the port closed for a second.
-    const { App } = await import('../app.ts');
-    app = await App.open({ config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs });
+    const outcome = await Promise.race([opening.then((opened) => ({ app: opened })), stopRequested.then((signal) => ({ signal }))]);
+    if ('signal' in outcome) {
+      loading.abandoned = true;
+      opening.catch(() => {});
+      await closeServer(server);
+      return { stoppedBy: outcome.signal };
+    }
+    app = outcome.app;
   } catch (err) {
-    await new Promise<void>((resolve) => server.close(() => resolve()));
-    server.closeAllConnections();
+    await closeServer(server);
     throw err;
+  } finally {
+    stopWatching();
   }
   logOpened(logger, app.store.file, app.store.opened);
   app.adopt(server);
-  logger.info({ items: app.store.size, ms: Math.round(performance.now() - started) }, 'store loaded');
+  logger.info({ items: app.store.size, ms: Math.round(performance.now() - started), cpuMs: cpuMs() }, 'store loaded');
   return { app, address };
+}
+
+/**
+ * Ends the process with StoreTooLargeError's message, at once: V8 aborts it soon after the heap fills, too soon for
+ * an orderly stop, and the load has written nothing. The data directory's lock is released on exit.
+ */
+function storeTooLarge(storeFile: string, heap: HeapUse): never {
+  let bytes = 0;
+  try {
+    bytes = statSync(storeFile).size;
+  } catch {
+    // the size is only told
+  }
+  process.stderr.write(`${new StoreTooLargeError(storeFile, bytes, heap).message}\n`);
+  process.exit(1);
+}
+
+async function closeServer(server: Server): Promise<void> {
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeAllConnections();
+}
+
+/**
+ * CPU time (user + system, every thread) the process has used so far, in ms: on a busy machine the wall time of a
+ * start says more about the neighbours than about the start; this says what the start itself cost.
+ */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return Math.round((user + system) / 1000);
 }
 
 /**
