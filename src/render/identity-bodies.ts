@@ -17,6 +17,24 @@ const bodies = new LRUCache<object, Buffer>({
   sizeCalculation: (body) => body.length || 1,
 });
 
+/** Documents whose body is made from their gzip form on request (registered by render-feed.ts compressedFeed). */
+const madeOnRequest = new WeakSet<object>();
+
+/** `doc` keeps only its compressed forms; its `body` is identityBody(doc, gzip). */
+export function bodyMadeOnRequest(doc: object): void {
+  madeOnRequest.add(doc);
+}
+
+/**
+ * The uncompressed body of `doc` without keeping it in the LRU: for a caller that needs each body once (keeping every
+ * document on disk after a render, rendered-docs.ts), which would otherwise fill the LRU with bodies no reader asked
+ * for, and push out the ones readers did.
+ */
+export function bodyOnce(doc: { readonly body: Buffer; readonly gzip: Buffer }): Buffer {
+  if (!madeOnRequest.has(doc)) return doc.body;
+  return bodies.get(doc) ?? gunzipSync(doc.gzip);
+}
+
 /** The uncompressed body of `doc` (any object standing for one document), from its gzip form when not kept. */
 export function identityBody(doc: object, gzip: Buffer): Buffer {
   let body = bodies.get(doc);
@@ -25,4 +43,9 @@ export function identityBody(doc: object, gzip: Buffer): Buffer {
     bodies.set(doc, body);
   }
   return body;
+}
+
+/** Bytes of uncompressed bodies kept now (at most IDENTITY_CACHE_BYTES). */
+export function keptIdentityBytes(): number {
+  return bodies.calculatedSize;
 }

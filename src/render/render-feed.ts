@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib';
 import { renderAtom } from './atom.ts';
-import { identityBody } from './identity-bodies.ts';
+import { bodyMadeOnRequest, identityBody } from './identity-bodies.ts';
 import { documentUpdated, type FeedDocument, type FeedFormat, type RenderContext } from './feed-document.ts';
 import { renderJson } from './json-feed.ts';
 import { renderRss } from './rss.ts';
@@ -52,11 +52,14 @@ export function renderFormat(doc: FeedDocument, ctx: RenderContext, format: Feed
 /**
  * renderFormat, with both compressions done in libuv's thread pool instead of on the event loop: for a view
  * made while other requests wait (a filtered view), where compressing a page of long items took up to 30 ms.
+ * `keep` 'compressed' (a feed kept for serving until the next render) keeps only the compressed forms, as
+ * renderFormat does; 'all' keeps the body too (a view, kept in a byte-bounded LRU, rendered once per request).
  */
-export async function renderFormatAsync(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): Promise<RenderedFeed> {
+export async function renderFormatAsync(doc: FeedDocument, ctx: RenderContext, format: FeedFormat, keep: 'all' | 'compressed' = 'all'): Promise<RenderedFeed> {
   const body = Buffer.from(RENDERERS[format](doc, ctx), 'utf8');
   const [gzipped, brotli] = (await Promise.all([gzipAsync(body), brotliAsync(body, BROTLI_OPTIONS(body.length))])).map(exactSize) as [Buffer, Buffer];
-  return { body, bytes: body.length, gzip: gzipped, brotli, etag: strongEtag(body), lastModified: documentUpdated(doc).toUTCString(), contentType: CONTENT_TYPES[format] };
+  const fields = { bytes: body.length, etag: strongEtag(body), lastModified: documentUpdated(doc).toUTCString(), contentType: CONTENT_TYPES[format] };
+  return keep === 'compressed' ? compressedFeed(fields, gzipped, brotli) : { ...fields, body, gzip: gzipped, brotli };
 }
 
 const gzipAsync = promisify(gzip);
@@ -78,7 +81,7 @@ export function prepared(body: Buffer, etag: string, contentType: string, modifi
   const makeGzip = () => exactSize(gzipSync(body));
   const makeBrotli = () => exactSize(brotliCompressSync(body, BROTLI_OPTIONS(body.length)));
   const fields = { etag, lastModified: modified.toUTCString(), contentType, bytes: body.length };
-  if (compress === 'now') return compressedOnly(fields, makeGzip(), makeBrotli());
+  if (compress === 'now') return compressedFeed(fields, makeGzip(), makeBrotli());
   let gzip: Buffer | undefined;
   let brotli: Buffer | undefined;
   return {
@@ -93,14 +96,19 @@ export function prepared(body: Buffer, etag: string, contentType: string, modifi
   };
 }
 
-/** Made apart from prepared(): a getter written there would keep `body` alive through the closures it shares. */
-function compressedOnly(fields: Omit<RenderedFeed, 'body' | 'gzip' | 'brotli'>, gzip: Buffer, brotli: Buffer): RenderedFeed {
+/**
+ * A document kept by its compressed forms only, its body made again from `gzip` when asked for (identity-bodies.ts):
+ * what every feed kept for serving is, whichever thread rendered it. Made apart from prepared(): a getter written
+ * there would keep `body` alive through the closures it shares.
+ */
+export function compressedFeed(fields: Omit<RenderedFeed, 'body' | 'gzip' | 'brotli'>, gzip: Buffer, brotli: Buffer): RenderedFeed {
   const doc: RenderedFeed = {
     ...fields, gzip, brotli,
     get body() {
       return identityBody(doc, gzip);
     },
   };
+  bodyMadeOnRequest(doc);
   return doc;
 }
 

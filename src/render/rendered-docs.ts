@@ -15,6 +15,7 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/types.ts';
 import { writeFileAtomic } from '../store/durable-file.ts';
+import { bodyOnce } from './identity-bodies.ts';
 import { prepared, strongEtag, type RenderedFeed } from './render-feed.ts';
 
 /** Bump when what a manifest means changes: older manifests are then ignored, never misread. */
@@ -208,7 +209,8 @@ export class RenderedDocs {
       if (!DOC_FILE.test(file)) continue;
       // Named by content: a file already there holds these very bytes (a torn one never got its name).
       if (!this.#onDisk.has(file)) {
-        await writeFileAtomic(join(this.dir, file), doc.body.toString('utf8'));
+        // Not doc.body: each body is needed once here, and keeping 3,000 of them in the LRU served no reader.
+        await writeFileAtomic(join(this.dir, file), bodyOnce(doc));
         this.#onDisk.add(file);
       }
       docs[name] = { file, etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.bytes };

@@ -41,6 +41,6 @@ export async function renderFeedsYielding(docs: readonly FeedDocument[], ctx: Re
 
 async function renderDocument(doc: FeedDocument, ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>> {
   // Each format's text is made now (renderFormatAsync renders before its first await); then all compress together.
-  const formats = await Promise.all(FEED_FORMATS.map((format) => renderFormatAsync(doc, ctx, format)));
+  const formats = await Promise.all(FEED_FORMATS.map((format) => renderFormatAsync(doc, ctx, format, 'compressed')));
   return Object.fromEntries(FEED_FORMATS.map((format, i) => [format, formats[i]!])) as Record<FeedFormat, RenderedFeed>;
 }

@@ -6,6 +6,7 @@ import type { Item, SourceState } from '../model.ts';
 import { BackupSet, recoverStore, type Recovery } from './backups.ts';
 import { DurableJsonFile, removeStaleTemps } from './durable-file.ts';
 import { StoreCorruptError, StoreWriteError } from './errors.ts';
+import { SharedValues, shareWithin } from './shared-values.ts';
 import { eachInSlices, runAtOnce, runInSlices, type Steps } from './slices.ts';
 import { withoutDuplicates } from './stored-items.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
@@ -149,7 +150,11 @@ export class ItemStore implements StoredItems {
     });
     states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
     store = new ItemStore(db, states, file, backups, opened, options);
-    await eachInSlices(db.data.items, (item) => store!.#index(item));
+    const shared = new SharedValues();
+    await eachInSlices(db.data.items, (item) => {
+      shared.share(item);
+      store!.#index(item);
+    });
     if (from !== undefined && from < STORE_VERSION) {
       store.#dirty = true;
       store.#statesDirty = true;
@@ -257,6 +262,7 @@ export class ItemStore implements StoredItems {
       }
     }
     for (const item of added) {
+      shareWithin(item);
       items.push(item);
       this.#index(item);
       this.#record({ after: item });

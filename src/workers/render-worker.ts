@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Item } from '../model.ts';
 import { renderFeed, type FeedFormat, type RenderContext } from '../render/render-feed.ts';
 import { lowerPriority } from './priority.ts';
-import type { CrossedContext, CrossedFeed, RenderReply, RenderRequest } from './render-task.ts';
+import { crossFeed, type CrossedContext, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker.ts runs as a worker thread (workers/render-thread.ts starts it)');
@@ -29,10 +29,7 @@ port.on('message', (request: RenderRequest) => {
       const ctx: RenderContext = { ...context!.ctx, ...(context!.hasRuleTags ? { ruleTags: (item: Item) => tags.get(item) ?? [] } : {}) };
       const rendered = renderFeed(doc, ctx);
       const out = {} as CrossedFeed;
-      for (const format of Object.keys(rendered) as FeedFormat[]) {
-        const { body, gzip, brotli, ...validators } = rendered[format];
-        out[format] = { ...validators, body: compact(body, transfer), gzip: compact(gzip, transfer), brotli: compact(brotli, transfer) };
-      }
+      for (const format of Object.keys(rendered) as FeedFormat[]) out[format] = crossFeed(rendered[format], transfer);
       return out;
     });
     reply({ type: 'rendered', batch: request.batch, feeds }, transfer);
@@ -40,13 +37,6 @@ port.on('message', (request: RenderRequest) => {
     reply({ type: 'failed', batch: request.batch, message: (err as Error).message });
   }
 });
-
-/** A copy of exactly these bytes (a Buffer may be a view into a larger pool), whose memory is then transferred. */
-function compact(bytes: Buffer, transfer: ArrayBuffer[]): Uint8Array {
-  const copy = new Uint8Array(bytes);
-  transfer.push(copy.buffer);
-  return copy;
-}
 
 function reply(message: RenderReply, transfer: ArrayBuffer[] = []): void {
   port!.postMessage(message, transfer);

@@ -1,0 +1,41 @@
+// Items read from a store file each carry their own copy of values that many items hold alike: JSON.parse makes a
+// new string for every "sourceId", category and language, three for dates that are mostly equal (published,
+// updated and firstSeen of an item seen once), and a new empty array for every item without enclosures or other
+// sources. At 100k items that was 14 MiB of the 114 MiB the parsed items held. Here equal values become one value:
+// nothing an item says changes (the file written back is byte for byte the same), only how many copies of it exist.
+import type { Item, PlainText } from '../model.ts';
+
+/** One empty list for every item that has none; frozen, since items are replaced, never mutated. */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
+/** The table of one store's open: strings kept once, dropped with it once the store is loaded. */
+export class SharedValues {
+  readonly #strings = new Map<string, string>();
+
+  /** Makes `item` hold shared copies of its repeated values, in place (it was just parsed, nobody else holds it). */
+  share(item: Item): void {
+    item.sourceId = this.#string(item.sourceId);
+    if (typeof item.language === 'string') item.language = this.#string(item.language);
+    if (Array.isArray(item.categories)) {
+      item.categories = item.categories.length === 0 ? NONE : item.categories.map((c) => this.#string(c) as PlainText);
+    }
+    shareWithin(item);
+  }
+
+  #string(value: string): string {
+    if (typeof value !== 'string') return value;
+    const known = this.#strings.get(value);
+    if (known !== undefined) return known;
+    this.#strings.set(value, value);
+    return value;
+  }
+}
+
+/** What needs no table: the item's equal dates as one string, its empty lists as the shared one. */
+export function shareWithin(item: Item): void {
+  if (item.updated === item.published) item.updated = item.published;
+  if (item.firstSeen === item.published) item.firstSeen = item.published;
+  else if (item.firstSeen === item.updated) item.firstSeen = item.updated;
+  if (Array.isArray(item.enclosures) && item.enclosures.length === 0) item.enclosures = NONE;
+  if (Array.isArray(item.alsoIn) && item.alsoIn.length === 0) item.alsoIn = NONE;
+}
