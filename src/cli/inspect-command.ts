@@ -67,6 +67,8 @@ export async function inspectCommand(positionals: string[], flags: InspectFlags)
     if (charsetGuess) {
       process.stderr.write(`${target}: charset guessed as ${charsetGuess.label} (confidence ${charsetGuess.confidence}/100): the document names none and is not UTF-8; set "encoding: ${charsetGuess.label}" on the source if that is right\n`);
     }
+    // What the service would record on the source as its warnings (a document cut off at its end, unknown zones).
+    for (const warning of feed.warnings ?? []) process.stderr.write(`${target}: warning: ${warning}\n`);
     if (keySwitch) {
       const { mode, switchedFrom } = keySwitch;
       process.stderr.write(`${target}: dedupe key ${mode}, not ${switchedFrom.mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}\n`);
