@@ -149,6 +149,9 @@ export class FetchCycle {
       });
     }));
     // Pruning looks at every stored item, and settling at every source: both between requests (issue 15).
+    // Every document of the cycle is read: the read workers' heaps go now, not 30 s into the render and the write.
+    // A pool shared with others (tests) is left as it is.
+    if (this.#ownsReaders) await this.#readers?.stopIdle();
     report.pruned = await store.pruneInSlices(policy, this.#options.now());
     if (report.pruned.byCount + report.pruned.byAge + report.pruned.purged.length > 0) this.#log.info(report.pruned, 'retention pruned items');
     // Records the rule of sources whose first items this cycle stored, so that an edit from now on waits too.

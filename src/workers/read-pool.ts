@@ -91,6 +91,17 @@ export class ReadPool {
     });
   }
 
+  /**
+   * Stops the workers that have nothing to read now, instead of after idleMs: a fetch cycle calls it once every
+   * document is read, so their heaps are not held beside the render that follows. Later reads start workers again.
+   */
+  async stopIdle(): Promise<void> {
+    // Documents still waiting: the workers (started or starting) are about to take them.
+    if (this.#queue.length > 0) return;
+    const idle = [...this.#slots].filter((slot) => !slot.task);
+    await Promise.all(idle.map((slot) => this.#retire(slot)));
+  }
+
   /** Stops every worker; documents not yet read are rejected. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -151,6 +162,8 @@ export class ReadPool {
   }
 
   #onMessage(slot: Slot, message: ReadReply): void {
+    // A worker stopped while it was starting (stopIdle) may still say it is ready: it takes nothing.
+    if (!this.#slots.has(slot)) return;
     if (message.type === 'ready') {
       slot.ready = true;
       this.#idle(slot);
