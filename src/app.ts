@@ -242,12 +242,19 @@ export class App {
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => this.websub.hub!.request(form, client) } : {}),
       maxAgeSeconds: () => this.#maxAge,
-      health: () => ({
-        status: 'ok',
-        sources: this.enabledSources().length,
-        items: this.store.size,
-        lastFetch: this.#lastCycle ?? null,
-      }),
+      health: () => {
+        const enabled = this.enabledSources();
+        // Failing: its last attempt failed. Every source failing is worth a monitor's attention (nothing new can
+        // arrive) but not a restart: the stored feeds are still served, so the answer stays 200.
+        const failing = enabled.filter((s) => this.store.sourceState(s.id).consecutiveFailures > 0).length;
+        return {
+          status: enabled.length > 0 && failing === enabled.length ? 'degraded' : 'ok',
+          sources: enabled.length,
+          failing,
+          items: this.store.size,
+          lastFetch: this.#lastCycle ?? null,
+        };
+      },
       status: () => ({
         lastCycle: this.#lastCycle ?? null,
         config: this.configStatus,
