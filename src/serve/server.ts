@@ -312,8 +312,32 @@ function sendJson(res: ServerResponse, req: IncomingMessage, status: number, val
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
+/** An answer in words: plain text, or for a browser navigating here (Accept: text/html) a page linking the index. */
 function sendText(res: ServerResponse, status: number, text: string): void {
+  if (status >= 400 && isBrowserNavigation(res.req?.headers.accept)) return sendErrorPage(res, status, text.trim());
   const body = Buffer.from(text);
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length });
+  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...(status >= 400 ? { vary: 'Accept' } : {}) });
   res.end(body);
+}
+
+const STATUS_WORDS: Record<number, string> = {
+  400: 'Bad request', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type', 500: 'Internal error', 503: 'Not available yet',
+};
+
+function sendErrorPage(res: ServerResponse, status: number, message: string): void {
+  const words = STATUS_WORDS[status] ?? 'Error';
+  const body = Buffer.from(`<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${status} ${words}</title>
+<style>body{font:16px/1.5 system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
+code{word-break:break-all}a{color:#0b57d0}</style></head>
+<body><h1>${status} · ${words}</h1><p><code>${escapeHtml(message)}</code></p>
+<p><a href="/">All feeds of this service</a></p></body></html>
+`);
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, vary: 'Accept' });
+  res.end(body);
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }

@@ -117,7 +117,7 @@ describe('feed server routing', () => {
       // The first request reads the URL; the next ones find it known (server.ts answers them before any other check).
       const vary = format === 'json' ? 'Accept-Encoding' : 'Accept-Encoding, Accept';
       for (let i = 0; i < 2; i++) expect(await answer(`/feeds/latest.${format}`, { headers: { 'accept-encoding': 'identity' } })).toEqual([200, vary, null, '<feed>latest</feed>']);
-      expect(await answer(`/feeds/latest.${format}`, { method: 'POST' })).toEqual([405, null, 'GET, HEAD', 'method not allowed\n']);
+      expect(await answer(`/feeds/latest.${format}`, { method: 'POST' })).toEqual([405, 'Accept', 'GET, HEAD', 'method not allowed\n']);
       expect(await answer(`/feeds/latest.${format}`, { method: 'HEAD' })).toEqual([200, vary, null, '']);
       expect(await answer(`/feeds/latest.${format}?page=2`, { headers: { 'accept-encoding': 'identity' } })).toEqual([200, vary, null, '<feed>page 2</feed>']);
     }
