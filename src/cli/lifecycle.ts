@@ -62,6 +62,8 @@ async function serveWith(options: ServeOptions, config: Config, stopRequested: P
     return 0;
   }
   const { app, address } = opened;
+  // Before "serving on", which scripts wait for: whoever reads up to that line has read the warning.
+  warnOfBaseUrlPort(config.baseUrl, address.port, logger);
   logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${options.host}:${address.port}/`);
   app.startSchedule();
   app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
@@ -253,4 +255,17 @@ export function logOpened(logger: Logger, file: string, opened: OpenReport): voi
       r.restoredFrom ? `recovered: unreadable store moved to ${r.movedTo}; continuing from backup ${r.restoredFrom}`
         : `recovered: unreadable store moved to ${r.movedTo}; no readable backup, starting empty`);
   }
+}
+
+/**
+ * A loopback baseUrl (the default is http://127.0.0.1:8080) naming another port than the one listened on: every link
+ * of the feeds, the index and the OPML leads to a port where this service is not. Said once at start; a public
+ * baseUrl is behind a proxy by design and says nothing of the port here.
+ */
+export function warnOfBaseUrlPort(baseUrl: string, port: number, logger: Logger): void {
+  const url = new URL(baseUrl);
+  const loopback = url.hostname === 'localhost' || url.hostname === '[::1]' || /^127\./.test(url.hostname);
+  const named = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  if (!loopback || named === port) return;
+  logger.warn({ baseUrl, port }, `baseUrl ${baseUrl} names port ${named}, but the service listens on ${port}: the links of every feed, the index and the OPML lead to port ${named}; set baseUrl to this service's address`);
 }
