@@ -4,14 +4,11 @@
 // (site-render.ts), so the same items give the same bytes and ETags, and publishes them; every instance serves
 // what was published. Memory grows with the feeds, not with the stored items.
 import type { Config } from './config/types.ts';
-import type { Item, PlainText, SourceState } from './model.ts';
-import { toPlainText } from './normalize/plain-text.ts';
-import { errorItemsOf } from './render/error-items.ts';
 import { FeedSet } from './render/feed-set.ts';
-import { feedHeads, itemTags, sourceTagMap, withExtra, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
-import type { FeedFormat, RenderContext, SourceInfo } from './render/render-feed.ts';
+import { feedHeads, withExtra, type FeedSpec } from './render/feed-specs.ts';
+import type { FeedFormat } from './render/render-feed.ts';
 import { RuleTagging } from './rules/tagger.ts';
-import { FEED_STYLESHEET_PATH } from './serve/feed-style.ts';
+import { siteContext } from './site-context.ts';
 import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 import { publishRendered, type SharedDoc } from './store/pg/rendered.ts';
@@ -30,29 +27,6 @@ export interface SharedRenderResult {
   changed: string[];
   /** the published revision, when anything was published */
   revision?: number;
-}
-
-/** What the feeds are rendered with, apart from their items: the site, the render context, the tags of an item. */
-export function siteContext(config: Config, states: Readonly<Record<string, SourceState>>, hubs: readonly string[], tagging: RuleTagging) {
-  const titles: Record<string, PlainText> = {};
-  const sources = new Map<string, SourceInfo>();
-  for (const s of config.sources) {
-    const state = states[s.id];
-    titles[s.id] = s.title ?? state?.feedTitle ?? toPlainText(s.id, 'plain');
-    sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
-      ...(state?.feedImage ? { image: state.feedImage } : {}) });
-  }
-  const { title, baseUrl, description, defaults, sources: configured } = config;
-  const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
-    ...(description ? { description } : {}),
-    ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
-  const tagger = tagging.forRules(config.rules ?? []);
-  const tagsOf = sourceTagMap(site);
-  const ctx: RenderContext = { baseUrl, sources, tagsOf, hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf };
-  const contextKey = `${JSON.stringify([...sources])}\0${JSON.stringify(configured.map((s) => [s.id, s.tags]))}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
-  const tags = (item: Item) => itemTags(item, tagsOf, tagger.tagsOf);
-  const failing = errorItemsOf(config.sources, states, titles, new URL(baseUrl).hostname);
-  return { site, titles, ctx, contextKey, tags, failing, tagger };
 }
 
 /** The renderer of the shared store. Call render() while holding the render lock. */

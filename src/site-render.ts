@@ -2,19 +2,18 @@
 // each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
 import type { Config } from './config/types.ts';
 import { fetchUrlOf } from './ingest.ts';
-import type { PlainText } from './model.ts';
 import { toPlainText } from './normalize/plain-text.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
-import { errorItemsOf } from './render/error-items.ts';
 import { FeedIndex, newestUpdated } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
-import { sourceTagMap, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
-import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed, SourceInfo } from './render/render-feed.ts';
+import type { FeedSpec, SiteInfo } from './render/feed-specs.ts';
+import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { renderFeedsYielding } from './render/yielding-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { runAtOnce, runInSlices, type Steps } from './store/slices.ts';
-import { FEED_STYLESHEET_PATH, feedStylesheet } from './serve/feed-style.ts';
+import { feedStylesheet } from './serve/feed-style.ts';
+import { siteContext } from './site-context.ts';
 import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import type { ItemStore } from './store/store.ts';
 
@@ -101,41 +100,19 @@ export class SiteRenderer {
     const started = performance.now();
     const { store } = this.#options;
     const config = this.#options.config();
-    const states = store.sourceStates();
-    const titles: Record<string, PlainText> = {};
-    const sources = new Map<string, SourceInfo>();
-    for (const s of config.sources) {
-      const state = states[s.id];
-      titles[s.id] = s.title ?? state?.feedTitle ?? toPlainText(s.id, 'plain');
-      sources.set(s.id, { title: titles[s.id]!, url: s.url, ...(state?.feedLink ? { link: state.feedLink } : {}),
-        ...(state?.feedImage ? { image: state.feedImage } : {}) });
-    }
     // When neither the items nor the sources' titles changed there is nothing to render, which is the common
     // case (most sources answer 304 most of the time). revision moves with every change of the items in memory
     // (written or not); the config part catches hot reloads, rules, tag titles and hubs included (a reload of
     // only those must serve what a restart would).
-    const { title, baseUrl, description, defaults, sources: configured } = config;
-    const failing = errorItemsOf(config.sources, states, titles, new URL(config.baseUrl).hostname);
-    const sourcesText = JSON.stringify([...sources]);
-    const tagsText = JSON.stringify(configured.map((s) => [s.id, s.tags]));
     const hubs = this.#options.hubs();
+    const { site, titles, ctx, contextKey, sourcesText, tagsText, failing, tagger } = siteContext(config, store.sourceStates(), hubs, this.#tagging);
+    const { title, baseUrl, description, defaults } = config;
     const from = `${store.revision}\0${sourcesText}\0${tagsText}\0${JSON.stringify([title, baseUrl, description, defaults.limit, [...failing], config.rules ?? null, config.tags ?? null, hubs])}`;
     if (from === this.#renderedFrom) {
       yield* this.#renderPages(config);
       return undefined;
     }
     this.#renderedFrom = from;
-    const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
-      ...(description ? { description } : {}),
-      ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
-    // Rule tags come from the rules in force at each render, so a new config re-tags stored items by itself.
-    const tagger = this.#tagging.forRules(config.rules ?? []);
-    const ctx: RenderContext = {
-      baseUrl, sources, tagsOf: sourceTagMap(site), hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf,
-    };
-    // Everything of the context a feed's bytes depend on, apart from its items: equal keys let FeedSet keep
-    // the feeds whose specs did not change without signing them.
-    const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
     const specs = yield* this.#index.specSteps(store, { site, sourceTitles: titles, ruleTags: tagger.tagsOf, sourceOnly: failing });
     return { started, config, site, ctx, contextKey, specs, limit: site.limit, endPass: () => tagger.endPass() };
   }

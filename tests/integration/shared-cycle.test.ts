@@ -8,7 +8,7 @@ import { createLogger } from '../../src/log.ts';
 import type { Item } from '../../src/model.ts';
 import { RuleTagging } from '../../src/rules/tagger.ts';
 import { SharedCycle } from '../../src/shared-cycle.ts';
-import { siteContext } from '../../src/shared-render.ts';
+import { siteContext } from '../../src/site-context.ts';
 import { PgLeases } from '../../src/store/pg/leases.ts';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
