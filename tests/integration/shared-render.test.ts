@@ -126,7 +126,13 @@ describe('SharedRenderer (PostgreSQL) against SiteRenderer (embedded)', () => {
     const fresh = item(40, 'tech', { published: '2026-12-05T00:00:00.000Z', updated: '2026-12-05T00:00:00.000Z', title: plain('DeepSeek 发布') });
     await write([fresh]);
     const embeddedChanged = siteRenderer.render();
-    const second = await shared.render();
+    // The renderer follows changes up to the oldest transaction still running in the cluster (pg_snapshot_xmin,
+    // cluster-wide: other test files' transactions count too), so the change may take a pass or two to be seen.
+    let second = await shared.render();
+    for (let pass = 0; second.changed.length === 0 && pass < 100; pass++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      second = await shared.render();
+    }
     expect(second.changed.sort()).toEqual([...embeddedChanged].sort());
     expect(second.changed.sort()).toEqual(['latest', 'sources/tech', 'tags/deepseek', 'tags/科技']);
     await until('the follower to read the new render', () => follower.revision >= second.revision!, 5_000);
