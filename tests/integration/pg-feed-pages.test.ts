@@ -2,6 +2,7 @@
 // embedded store's feed lists give for the same items (render/feed-specs.ts feedLists): same items, same order,
 // ties on the date broken by id, tags from sources, from the sources an item is also in, and from rules. And it
 // must follow the store: new, updated and pruned items, and a transaction that commits after a later one.
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Item, PlainText } from '../../src/model.ts';
 import { allTags, feedHeads, feedLists, itemTags, listOf, sourceTagMap, type SiteInfo } from '../../src/render/feed-specs.ts';
@@ -144,6 +145,41 @@ describe('feed pages from PostgreSQL', () => {
       expect(actual(pages)).toEqual(expected(await storedItems(store)));
     } finally {
       a.release();
+    }
+  });
+
+  it('a long transaction in another database of the same server does not hold the pages back', async () => {
+    const store = await setup('feed_pages_other_db');
+    await writeAll(store, [makeItem(1)]);
+    const pages = new FeedPages({ store, tags });
+    await pages.load(heads, LIMIT);
+    // A transaction with an id of its own, held open in another database on the same cluster.
+    const other = new pg.Client(await freshDatabase('feed_pages_elsewhere'));
+    await other.connect();
+    try {
+      await other.query('BEGIN');
+      await other.query('SELECT pg_current_xact_id()');
+      const fresh = { ...makeItem(5), published: '2026-12-05T00:00:00.000Z' };
+      await store.write({ sourceId: fresh.sourceId, added: [fresh], updated: [], titleWindowMs: 0, tags });
+      expect(await pages.follow()).toContain('latest');
+      expect(pages.page('latest')!.items[0]!.id).toBe(fresh.id);
+      // One held open in this database still holds the watermark back (the case above, from outside the store).
+      const own = await store.pool.connect();
+      try {
+        await own.query('BEGIN');
+        await own.query('SELECT pg_current_xact_id()');
+        const later = { ...makeItem(9), published: '2026-12-06T00:00:00.000Z' };
+        await store.write({ sourceId: later.sourceId, added: [later], updated: [], titleWindowMs: 0, tags });
+        expect(await pages.follow()).toEqual([]);
+        await own.query('COMMIT');
+        await pages.follow();
+        expect(pages.page('latest')!.items[0]!.id).toBe(later.id);
+      } finally {
+        own.release();
+      }
+    } finally {
+      await other.query('ROLLBACK');
+      await other.end();
     }
   });
 });

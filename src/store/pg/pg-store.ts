@@ -171,9 +171,23 @@ export class PgStore implements StoreBackend {
    * to pass next time. Unlike a sequence number, the watermark never passes a transaction that is still running,
    * so a change committed late is read late, never skipped.
    */
-  /** Where changesAfter() would start to read now, without reading anything: before a full read of the items. */
+  /**
+   * Where changesAfter() would start to read now, without reading anything: before a full read of the items.
+   * The oldest transaction still running in this database (or the next transaction id when none runs). A
+   * snapshot's own xmin is the oldest of the whole cluster: a long transaction in another database on the same
+   * server held every render back. Transactions that pg_stat_activity shows in another database are left out;
+   * any other (this database's, or one whose backend is not shown to this user) still holds the watermark back,
+   * so a change is never skipped.
+   */
   async watermark(): Promise<string> {
-    const { rows: [mark] } = await this.pool.query<{ w: string }>('SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS w');
+    const { rows: [mark] } = await this.pool.query<{ w: string }>(
+      `WITH snap AS (SELECT pg_current_snapshot() AS s)
+       SELECT coalesce(
+         (SELECT min(x) FROM snap, pg_snapshot_xip(snap.s) AS x
+           WHERE NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                              WHERE a.backend_xid = xid(x) AND a.datname IS DISTINCT FROM current_database())),
+         (SELECT pg_snapshot_xmax(s) FROM snap))::text AS w`,
+    );
     return mark!.w;
   }
 
