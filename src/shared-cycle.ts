@@ -62,6 +62,8 @@ export class SharedCycle {
   readonly #o: SharedCycleOptions;
   readonly #agent: Agent;
   readonly #guards: RedirectGuards;
+  /** the sources this instance holds a lease on now (fetching them) */
+  readonly #held = new Set<string>();
 
   constructor(options: SharedCycleOptions) {
     this.#o = options;
@@ -80,7 +82,7 @@ export class SharedCycle {
     await this.#o.leases.sync(enabled.map((s) => s.id));
     const report: SharedCycleReport = { sources: [], added: 0, updated: 0, joined: 0 };
     const queue = new HostQueue({ concurrency: config.fetch.concurrency, perHost: config.fetch.hostConcurrency });
-    const held = new Set<string>();
+    const held = this.#held;
     // Long fetches keep their leases: renewed at a third of their length, so a slow source is never stolen.
     const renewal = setInterval(() => {
       if (held.size > 0) void this.#o.leases.renew([...held], leaseMs).catch((err) => this.#o.logger.warn({ err }, 'could not renew fetch leases'));
@@ -115,6 +117,11 @@ export class SharedCycle {
       clearInterval(renewal);
     }
     return report;
+  }
+
+  /** the sources this instance is fetching under a lease now */
+  get holding(): string[] {
+    return [...this.#held].sort();
   }
 
   async close(): Promise<void> {

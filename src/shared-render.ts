@@ -5,8 +5,11 @@
 // what was published. Memory grows with the feeds, not with the stored items.
 import type { Config } from './config/types.ts';
 import { FeedSet } from './render/feed-set.ts';
+import { newestUpdated } from './render/feed-index.ts';
 import { feedHeads, withExtra, type FeedSpec } from './render/feed-specs.ts';
-import type { FeedFormat } from './render/render-feed.ts';
+import { strongEtag, type FeedFormat } from './render/render-feed.ts';
+import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts';
+import { sourceStatusesOf } from './site-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
@@ -32,11 +35,14 @@ export interface SharedRenderResult {
 /** The renderer of the shared store. Call render() while holding the render lock. */
 export class SharedRenderer {
   readonly #o: SharedRenderOptions;
-  readonly #feeds = new FeedSet();
+  #feeds = new FeedSet();
   readonly #tagging = new RuleTagging();
   #pages: FeedPages | undefined;
   /** what the pages were loaded for: the feeds, the page size and the tagging; when it changes they are read again */
   #loadedFor = '';
+  /** the source states the index was last written from, as text, and the index and OPML as published */
+  #statesText = '';
+  #published: { index?: string; opml?: string } = {};
 
   constructor(options: SharedRenderOptions) {
     this.#o = options;
@@ -78,10 +84,59 @@ export class SharedRenderer {
         docs.set(`${path}.${format}`, { body: doc.body, etag: doc.etag, contentType: doc.contentType, lastModified: doc.lastModified });
       }
     }
+    const statesText = JSON.stringify(states);
+    let written: { index?: string; opml?: string } = {};
+    if (changed.length > 0 || statesText !== this.#statesText || !this.#published.index) {
+      this.#statesText = statesText;
+      written = await this.#sitePages(config, states, docs);
+    }
     const now = new Set(specs.map((s) => s.path));
     const removed = [...before].filter((path) => !now.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
     if (docs.size === 0 && removed.length === 0) return { changed };
-    const revision = await publishRendered(this.#o.store.pool, { changed: docs, removed });
+    let revision: number;
+    try {
+      revision = await publishRendered(this.#o.store.pool, { changed: docs, removed });
+    } catch (err) {
+      // Not published (the database is down?): the next render starts afresh and publishes everything again.
+      this.#statesText = '';
+      this.#feeds = new FeedSet();
+      this.#pages = undefined;
+      throw err;
+    }
+    this.#published = { ...this.#published, ...written };
     return { changed, revision };
+  }
+
+  /**
+   * The index and the OPML, from the feeds just rendered and the sources' states, published as documents like the
+   * feeds (names `index` and `opml`) when their text changed: every instance serves the same pages, and none
+   * queries the database to answer one.
+   */
+  async #sitePages(config: Config, states: Awaited<ReturnType<PgStore['sourceStates']>>, docs: Map<string, SharedDoc>): Promise<{ index?: string; opml?: string }> {
+    const counts = await this.#o.store.countsBySource();
+    const specs = this.#feeds.specs();
+    const summary: SiteSummary = {
+      title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
+      feeds: specs, sources: sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0),
+    };
+    let newest = '1970-01-01T00:00:00.000Z';
+    for (const spec of specs) {
+      const own = newestUpdated(spec.items);
+      if (own && own > newest) newest = own;
+    }
+    const pages = {
+      index: { text: renderIndexPage(summary), contentType: 'text/html; charset=utf-8' },
+      opml: { text: renderOpml(summary, new Date(newest).toUTCString()), contentType: 'text/x-opml; charset=utf-8' },
+    };
+    const at = new Date().toUTCString();
+    const written: { index?: string; opml?: string } = {};
+    for (const name of ['index', 'opml'] as const) {
+      const { text, contentType } = pages[name];
+      if (text === this.#published[name]) continue;
+      const body = Buffer.from(text, 'utf8');
+      docs.set(name, { body, etag: strongEtag(body), contentType, lastModified: at });
+      written[name] = text;
+    }
+    return written;
   }
 }

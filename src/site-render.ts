@@ -1,6 +1,7 @@
 // Renders the site from the store: every output feed, the index page and the OPML. app.ts calls render() after
 // each cycle and config change; what a render costs when little changed is measured by bench/render.ts.
 import type { Config } from './config/types.ts';
+import type { SourceState } from './model.ts';
 import { fetchUrlOf } from './ingest.ts';
 import { toPlainText } from './normalize/plain-text.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
@@ -182,12 +183,16 @@ interface RenderPass {
 
 /** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */
 export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[] {
-  const states = store.sourceStates();
+  return sourceStatusesOf(config, store.sourceStates(), (id) => store.countOf(id));
+}
+
+/** sourceStatuses() from states and counts as any store gives them (the PostgreSQL store's come by query). */
+export function sourceStatusesOf(config: Config, states: Readonly<Record<string, SourceState>>, countOf: (id: string) => number): SourceStatus[] {
   return config.sources.map((s) => {
     const state = states[s.id] ?? { id: s.id, consecutiveFailures: 0 };
     const moved = fetchUrlOf(s, state) !== s.url ? fetchUrlOf(s, state) : null;
     return {
-      id: s.id, title: s.title ?? state.feedTitle ?? toPlainText(s.id, 'plain'), url: s.url, enabled: s.enabled, items: store.countOf(s.id),
+      id: s.id, title: s.title ?? state.feedTitle ?? toPlainText(s.id, 'plain'), url: s.url, enabled: s.enabled, items: countOf(s.id),
       lastFetch: state.lastFetch ?? null, lastSuccess: state.lastSuccess ?? null, httpStatus: state.httpStatus ?? null,
       itemsSeen: state.itemsSeen ?? null, consecutiveFailures: state.consecutiveFailures, nextFetch: state.nextFetch ?? null,
       lastError: state.lastError ?? null, movedTo: moved, warnings: state.warnings ?? [],

@@ -170,7 +170,7 @@ function cpuMs(): number {
  * Resolves with the address once `server` listens. app.ts has the same (listenOn), but importing it would load
  * the whole pipeline before the port opens.
  */
-async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
+export async function listen(server: Server, port: number, host: string): Promise<AddressInfo> {
   await new Promise<void>((resolve, reject) => {
     server.once('error', (err: NodeJS.ErrnoException) => {
       reject(err.code === 'EADDRINUSE' || err.code === 'EACCES' ? new ListenError(host, port, err.code) : err);
@@ -212,7 +212,7 @@ async function reloadConfig(app: App, path: string, logger: Logger): Promise<voi
 }
 
 /** One run at a time; calls arriving meanwhile collapse into one more run afterwards. */
-function serialized(run: () => Promise<void>, onError: (err: unknown) => void): () => void {
+export function serialized(run: () => Promise<void>, onError: (err: unknown) => void): () => void {
   let running = false;
   let again = false;
   const loop = async () => {
@@ -229,7 +229,7 @@ function serialized(run: () => Promise<void>, onError: (err: unknown) => void): 
   };
 }
 
-function firstSignal(): Promise<NodeJS.Signals> {
+export function firstSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
     const on = (signal: NodeJS.Signals) => {
       process.off('SIGINT', on);

@@ -51,6 +51,7 @@ export async function main(argv: string[]): Promise<number> {
         'select-date-format': { type: 'string' },
         to: { type: 'string' },
         database: { type: 'string' },
+        role: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       allowPositionals: true,
@@ -71,7 +72,8 @@ export async function main(argv: string[]): Promise<number> {
       const grace = Number(values['shutdown-timeout'] ?? process.env.TRIBUTARY_SHUTDOWN_TIMEOUT ?? '10');
       if (!Number.isFinite(grace) || grace < 0) return usageError(`invalid --shutdown-timeout "${values['shutdown-timeout']}" (seconds)`);
       const { serve } = await import('./serve.ts');
-      return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1', grace * 1000);
+      return serve(common, values.port ?? process.env.PORT ?? '8080', values.host ?? process.env.HOST ?? '127.0.0.1', grace * 1000,
+        { database: values.database, role: values.role });
     }
     case 'fetch':
       if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');

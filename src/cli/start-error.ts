@@ -12,9 +12,17 @@ export class ListenError extends Error {
   }
 }
 
+/** The PostgreSQL store cannot be used: the database does not answer, refuses the login, or is of a newer release. */
+export class DatabaseStartError extends Error {
+  constructor(maskedUrl: string, cause: Error) {
+    super(`cannot use the PostgreSQL store at ${maskedUrl}: ${cause.message}`);
+    this.name = 'DatabaseStartError';
+  }
+}
+
 /** Problems an operator fixes (config, store file, port) print as plain lines and exit 1; anything else is a bug. */
 export function reportStartError(err: unknown): number {
-  if (err instanceof ListenError || err instanceof ConfigError || err instanceof StoreCorruptError || err instanceof StoreReadError || err instanceof StoreLockedError) {
+  if (err instanceof ListenError || err instanceof DatabaseStartError || err instanceof ConfigError || err instanceof StoreCorruptError || err instanceof StoreReadError || err instanceof StoreLockedError) {
     process.stderr.write(`${err.message}\n`);
     return 1;
   }

@@ -2,6 +2,7 @@
 
 export const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
+                  [--database postgres://…] [--role all|fetch|serve]   (the PostgreSQL store, shared by instances)
   tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
   tributary check [--config PATH]
   tributary prune --now [--config PATH] [--data DIR] [--purge]

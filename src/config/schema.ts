@@ -198,9 +198,15 @@ export const configSchema = z.strictObject({
     honorRetryAfter: z.boolean().optional(),
   })).default({}),
   store: z.strictObject({
-    /** how many previous store files data/backups/ keeps */
+    /** how many previous store files data/backups/ keeps (embedded store) */
     backups: z.number().int().min(0).max(100).default(3),
-  }).default({ backups: 3 }),
+    /** lowdb: the embedded store under data/ (default); postgres: a database shared by several instances */
+    kind: z.enum(['lowdb', 'postgres']).default('lowdb'),
+    /** the database (kind: postgres); TRIBUTARY_DATABASE_URL or --database take precedence and keep a password out of the file */
+    url: z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
+    /** connections each instance keeps to the database */
+    pool: z.number().int().min(2).max(200).default(10),
+  }).default({ backups: 3, kind: 'lowdb', pool: 10 }),
   websub: z.strictObject({
     // a WebSub hub (e.g. https://pubsubhubbub.appspot.com/) that every feed names and that is pinged on change
     hub: httpUrl.optional(),

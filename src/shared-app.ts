@@ -1,0 +1,352 @@
+// The service on the PostgreSQL store, one of several instances sharing a database (the embedded store's service
+// is app.ts). Each instance, by its role:
+//   fetch (roles all, fetch)  passes over the sources every few seconds, fetching those that are due and that no
+//                             other instance holds (shared-cycle.ts: leases, host spacing in the database);
+//   render (every role)       the instance holding the render lock renders the feeds whose items changed and
+//                             publishes them with the index and the OPML (shared-render.ts); the others try to take
+//                             the lock now and then, so a killed renderer is replaced;
+//   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/rendered.ts),
+//                             and answers from memory only: no request queries the database.
+// A database outage pauses fetching and rendering (each pass fails, is counted and logged, and the next one tries
+// again); serving goes on from memory and /healthz says degraded until the database answers again.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Counter, Gauge } from 'prom-client';
+import { USER_AGENT, type ConfigStatus } from './app.ts';
+import type { Config } from './config/types.ts';
+import type { FetchFunction } from './fetch/fetch-source.ts';
+import type { Logger } from './log.ts';
+import type { Item, SourceState } from './model.ts';
+import { prepared, type RenderedFeed } from './render/render-feed.ts';
+import { renderStaticDoc } from './render/static-doc.ts';
+import { ServiceMetrics } from './serve/metrics.ts';
+import { feedStylesheet } from './serve/feed-style.ts';
+import { FeedQueryError } from './render/errors.ts';
+import { StoreLoadingError, type ServedSite } from './serve/server.ts';
+import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
+import { SharedRenderer } from './shared-render.ts';
+import { siteContext } from './site-context.ts';
+import { sourceStatusesOf } from './site-render.ts';
+import { cacheMaxAge } from './starting-site.ts';
+import { RuleTagging } from './rules/tagger.ts';
+import { PgLeases } from './store/pg/leases.ts';
+import { PgStore } from './store/pg/pg-store.ts';
+import { RenderedFollower, RenderLock, type SharedDoc } from './store/pg/rendered.ts';
+
+export type InstanceRole = 'all' | 'fetch' | 'serve';
+export const INSTANCE_ROLES: readonly InstanceRole[] = ['all', 'fetch', 'serve'];
+
+export interface SharedAppOptions {
+  config: Config;
+  databaseUrl: string;
+  role: InstanceRole;
+  logger: Logger;
+  /** this instance's name in leases, /status and /metrics (default: host name, process id and a random suffix) */
+  instanceId?: string;
+  fetch?: FetchFunction;
+  now?: () => Date;
+  /** a fetch lease's length without renewal (default 5 min): a killed instance's sources wait this long */
+  leaseMs?: number;
+  /** the wait between two fetch passes (default 10 s) */
+  passEveryMs?: number;
+  /** the wait between two looks for changes to render (default 5 s) */
+  renderEveryMs?: number;
+  /** the wait between two reads of the sources' states for /status, /healthz and /metrics (default 10 s) */
+  statusEveryMs?: number;
+  /** the follower's periodic check behind LISTEN/NOTIFY (default 30 s) */
+  followEveryMs?: number;
+}
+
+interface DatabaseHealth {
+  ok: boolean;
+  errors: number;
+  lastError?: string;
+  lastErrorAt?: string;
+}
+
+export class SharedApp {
+  readonly instanceId: string;
+  readonly role: InstanceRole;
+  readonly store: PgStore;
+  configStatus: ConfigStatus;
+  readonly metrics: ServiceMetrics;
+  #config: Config;
+  readonly #o: SharedAppOptions;
+  readonly #log: Logger;
+  readonly #now: () => Date;
+  readonly #lock: RenderLock;
+  readonly #renderer: SharedRenderer;
+  readonly #cycle: SharedCycle | undefined;
+  #follower: RenderedFollower | undefined;
+  readonly #abort = new AbortController();
+  #stopping = false;
+  readonly #timers: NodeJS.Timeout[] = [];
+  #passing: Promise<void> = Promise.resolve();
+  #rendering: Promise<void> | undefined;
+  #renderAgain = false;
+  readonly #db: DatabaseHealth = { ok: true, errors: 0 };
+  #steals = 0;
+  #lastCycle: string | undefined;
+  #states: Record<string, SourceState> = {};
+  #counts = new Map<string, number>();
+  readonly #served = new WeakMap<SharedDoc, RenderedFeed>();
+  readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
+  readonly #stealCounter: Counter;
+  readonly #dbErrors: Counter;
+  readonly #tagging = new RuleTagging();
+  #tags: { config: Config; tags: (item: Item) => readonly string[] } | undefined;
+
+  private constructor(options: SharedAppOptions, store: PgStore) {
+    this.#o = options;
+    this.#config = options.config;
+    this.#log = options.logger;
+    this.#now = options.now ?? (() => new Date());
+    this.store = store;
+    this.role = options.role;
+    this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
+    this.metrics = new ServiceMetrics(() => ({ total: sum(this.#counts), bySource: this.#counts }));
+    const registers = [this.metrics.registry];
+    const labels = { instance: this.instanceId, role: this.role };
+    this.#stealCounter = new Counter({ name: 'tributary_lease_steals_total', help: 'Sources this instance took over from an instance whose lease had run out', registers });
+    this.#dbErrors = new Counter({ name: 'tributary_database_errors_total', help: 'Failed database operations (fetch passes, renders, reads of the published documents)', registers });
+    new Gauge({ name: 'tributary_instance', help: 'This instance (always 1), labelled with its id and role', labelNames: ['instance', 'role'], registers,
+      collect() { this.set(labels, 1); } });
+    const cycle = () => this.#cycle;
+    new Gauge({ name: 'tributary_leases_held', help: 'Fetch leases this instance holds now', registers,
+      collect() { this.set(cycle()?.holding.length ?? 0); } });
+    const lock = () => this.#lock;
+    new Gauge({ name: 'tributary_renderer', help: '1 while this instance holds the render lock', registers,
+      collect() { this.set(lock().held ? 1 : 0); } });
+    const database = this.#db;
+    new Gauge({ name: 'tributary_database_up', help: '1 when the last database operation succeeded', registers,
+      collect() { this.set(database.ok ? 1 : 0); } });
+    this.#lock = new RenderLock(options.databaseUrl);
+    this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => (this.#config.websub.hub ? [this.#config.websub.hub] : []) });
+    this.#cycle = options.role === 'serve' ? undefined : new SharedCycle({
+      config: () => this.#config, store, leases: new PgLeases(store.pool, this.instanceId),
+      tags: (item) => this.#itemTags()(item),
+      logger: this.#log, userAgent: () => this.#config.fetch.userAgent ?? USER_AGENT, now: this.#now, signal: this.#abort.signal,
+      ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+  }
+
+  /** the tags an item is written with (kept in its row for the tag feeds' queries), for the config in force */
+  #itemTags(): (item: Item) => readonly string[] {
+    if (this.#tags?.config !== this.#config) this.#tags = { config: this.#config, tags: siteContext(this.#config, {}, [], this.#tagging).tags };
+    return this.#tags.tags;
+  }
+
+  /** Connects (migrating the schema), loads the published documents (roles all and serve) and the sources' states. */
+  static async open(options: SharedAppOptions): Promise<SharedApp> {
+    const store = await PgStore.open({ url: options.databaseUrl, pool: options.config.store.pool });
+    const app = new SharedApp(options, store);
+    try {
+      if (options.role !== 'fetch') {
+        app.#follower = await RenderedFollower.open({
+          url: options.databaseUrl, ...(options.followEveryMs ? { checkEveryMs: options.followEveryMs } : {}),
+          warn: (message, err) => app.#failed(message, err),
+        });
+      }
+      await app.#readStatus();
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
+    return app;
+  }
+
+  get config(): Config {
+    return this.#config;
+  }
+
+  /** Starts the loops: fetch passes (roles all and fetch), renders under the lock, the status reads. */
+  start(): void {
+    const every = (ms: number, run: () => Promise<void>) => {
+      const loop = () => {
+        if (this.#stopping) return;
+        run().finally(() => {
+          if (!this.#stopping) this.#timers.push(setTimeout(loop, ms).unref());
+        });
+      };
+      loop();
+    };
+    if (this.#cycle) every(this.#o.passEveryMs ?? 10_000, () => (this.#passing = this.#pass()));
+    every(this.#o.renderEveryMs ?? 5_000, () => this.render());
+    every(this.#o.statusEveryMs ?? 10_000, () => this.#readStatus().catch((err) => this.#failed('could not read the sources\' states', err)));
+  }
+
+  /** Switches to a validated config: the next pass fetches by it and the next render renders by it. */
+  async useConfig(next: Config): Promise<void> {
+    this.#config = next;
+    await this.render();
+  }
+
+  /**
+   * Renders what changed if this instance holds (or can take) the render lock; calls meanwhile share one more
+   * render after the current one.
+   */
+  render(): Promise<void> {
+    if (this.#rendering) {
+      this.#renderAgain = true;
+      return this.#rendering;
+    }
+    this.#rendering = this.#renderOnce().finally(() => {
+      this.#rendering = undefined;
+      if (this.#renderAgain && !this.#stopping) {
+        this.#renderAgain = false;
+        void this.render();
+      }
+    });
+    return this.#rendering;
+  }
+
+  async #renderOnce(): Promise<void> {
+    if (this.#stopping) return;
+    try {
+      if (!(await this.#lock.tryAcquire())) return;
+      const started = performance.now();
+      const result = await this.#renderer.render();
+      this.#ok();
+      if (result.changed.length > 0) this.metrics.observeRender(performance.now() - started, result.changed.length);
+      // This instance serves what it published at once, not at the notification's return.
+      if (result.revision !== undefined) await this.#follower?.refresh();
+    } catch (err) {
+      this.#failed('render failed; the published feeds stay served, and the next render tries again', err);
+    }
+  }
+
+  async #pass(): Promise<void> {
+    const started = performance.now();
+    let report: SharedCycleReport;
+    try {
+      report = await this.#cycle!.run();
+      this.#ok();
+    } catch (err) {
+      this.#failed('fetch pass failed; fetching resumes once the database answers', err);
+      return;
+    }
+    if (report.sources.length === 0) return;
+    this.#lastCycle = this.#now().toISOString();
+    const failed = report.sources.filter((s) => s.outcome.error);
+    for (const source of report.sources) {
+      this.metrics.observeFetch(source.outcome);
+      if (source.stolenFrom) {
+        this.#steals++;
+        this.#stealCounter.inc();
+      }
+    }
+    const failures = failed.slice(0, 3).map((s) => `${s.outcome.sourceId}: ${s.outcome.error!.message}`).join(', ');
+    this.#log.info({ sources: report.sources.length, failed: failed.length, added: report.added, updated: report.updated, joined: report.joined, instance: this.instanceId },
+      `cycle: ${report.sources.length} sources, ${report.sources.length - failed.length} ok, ${failed.length} failed${failed.length ? ` (${failures}${failed.length > 3 ? ', …' : ''})` : ''}, ` +
+      `${report.added} new, ${report.updated} updated, ${report.joined} joined, ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    await this.#readStatus().catch((err) => this.#failed('could not read the sources\' states', err));
+    await this.render();
+  }
+
+  async #readStatus(): Promise<void> {
+    const [states, counts] = await Promise.all([this.store.sourceStates(), this.store.countsBySource()]);
+    this.#states = states;
+    this.#counts = counts;
+    this.#ok();
+  }
+
+  #ok(): void {
+    if (!this.#db.ok) this.#log.info('the database answers again');
+    this.#db.ok = true;
+  }
+
+  #failed(message: string, err: unknown): void {
+    this.#db.ok = false;
+    this.#db.errors++;
+    this.#db.lastError = err instanceof Error ? err.message : String(err);
+    this.#db.lastErrorAt = this.#now().toISOString();
+    this.#dbErrors.inc();
+    this.#log.warn({ err }, `${message}: ${this.#db.lastError}`);
+  }
+
+  /** A published document as served: compressed on the first request that asks, once per revision. */
+  #doc(name: string, what: string): RenderedFeed | undefined {
+    const follower = this.#follower;
+    if (!follower) return undefined;
+    const doc = follower.get(name);
+    if (!doc) {
+      // Nothing published yet (a new database): the feeds come with the first render.
+      if (follower.size === 0) throw new StoreLoadingError(what, 5);
+      return undefined;
+    }
+    let served = this.#served.get(doc);
+    if (!served) this.#served.set(doc, (served = prepared(doc.body, doc.etag, doc.contentType, new Date(doc.lastModified), 'on-request')));
+    return served;
+  }
+
+  #enabledFailing(): { sources: number; failing: number } {
+    const enabled = this.#config.sources.filter((s) => s.enabled);
+    return { sources: enabled.length, failing: enabled.filter((s) => (this.#states[s.id]?.consecutiveFailures ?? 0) > 0).length };
+  }
+
+  site(): ServedSite {
+    return {
+      feed: (path, format) => this.#doc(`${path}.${format}`, `feed ${path}.${format}`),
+      view: (path, format, query) => {
+        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
+        throw new FeedQueryError('page', 'older pages and filtered views (?page, ?limit, ?filter, ?filterout, ?since) are not served on the PostgreSQL store yet');
+      },
+      page: (name) => (name === 'stylesheet' ? this.#stylesheet : this.#doc(name, name === 'index' ? 'the index page' : 'the OPML')),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
+      onRequest: (route, status) => this.metrics.observeRequest(route, status),
+      maxAgeSeconds: () => cacheMaxAge(this.#config),
+      health: () => {
+        const { sources, failing } = this.#enabledFailing();
+        return {
+          status: !this.#db.ok || (sources > 0 && failing === sources) ? 'degraded' : 'ok',
+          sources, failing, items: sum(this.#counts), lastFetch: this.#lastCycle ?? null,
+          store: 'postgres', database: this.#db.ok ? 'ok' : 'unreachable', instance: this.instanceId, role: this.role,
+        };
+      },
+      status: () => ({
+        lastCycle: this.#lastCycle ?? null,
+        config: this.configStatus,
+        instance: { id: this.instanceId, role: this.role, renderer: this.#lock.held },
+        store: {
+          kind: 'postgres', items: sum(this.#counts), schemaVersion: this.store.migration.to,
+          ...(this.#follower ? { published: { revision: this.#follower.revision, documents: this.#follower.size, listening: this.#follower.listening } } : {}),
+        },
+        database: { ...this.#db },
+        leases: { held: this.#cycle?.holding ?? [], steals: this.#steals },
+        sources: sourceStatusesOf(this.#config, this.#states, (id) => this.#counts.get(id) ?? 0).map((status) => ({
+          ...status, charsetGuess: this.#states[status.id]?.charsetGuess ?? null,
+        })),
+      }),
+    };
+  }
+
+  /**
+   * Stops the loops; fetches in flight get `graceMs` to finish (their sources are written, their leases handed
+   * back), then are aborted (their leases run out and another instance fetches them again). Then closes every
+   * connection; the render lock is released with its connection.
+   */
+  async close(graceMs = 10_000): Promise<void> {
+    this.#stopping = true;
+    for (const timer of this.#timers.splice(0)) clearTimeout(timer);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.#passing.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), graceMs))),
+    ]);
+    clearTimeout(timer);
+    if (!finished) {
+      this.#abort.abort();
+      await this.#passing;
+    }
+    await this.#rendering;
+    await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release()]);
+    await this.store.close();
+  }
+}
+
+function sum(counts: ReadonlyMap<string, number>): number {
+  let total = 0;
+  for (const n of counts.values()) total += n;
+  return total;
+}

@@ -1,0 +1,185 @@
+// `tributary serve` on the PostgreSQL store, as an operator runs it: three real service processes on one real
+// database (tests/setup/postgres.ts), selected three ways (--database, TRIBUTARY_DATABASE_URL, store: in the
+// config), two fetching and one serving replica (--role serve), with real sources on 127.0.0.1. Every source is
+// fetched once, every instance serves every feed with the same bytes and ETag (a reader's If-None-Match gets 304
+// from another instance), /status, /healthz and /metrics name the instance and its role, and a database that
+// stops answering leaves the feeds served while /healthz says degraded, until it answers again.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli, startService, type RunningService } from '../helpers/cli.ts';
+import { FixtureServer } from '../helpers/fixture-server.ts';
+import { generatedRss } from '../helpers/generated-feed.ts';
+import { freshDatabase } from '../helpers/pg.ts';
+
+const SOURCES = 6;
+const ITEMS = 4;
+let dir: string;
+let server: FixtureServer;
+let database: string;
+const services: RunningService[] = [];
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'tributary-shared-serve-'));
+  server = await new FixtureServer().start();
+  for (let i = 0; i < SOURCES; i++) {
+    server.routes.set(`/s${i}.xml`, { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body: generatedRss(`s${i}`, ITEMS) });
+  }
+  database = await freshDatabase('shared_serve');
+});
+
+afterAll(async () => {
+  await Promise.all(services.map((s) => s.stop()));
+  await server.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function configText(store = ''): string {
+  return `title: 共享 Shared
+baseUrl: http://tributary.test
+fetch:
+  allowPrivateRedirects: true
+${store}sources:
+${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}\n    tags: [${i % 2 ? '科技' : 'finance'}]`).join('\n')}
+`;
+}
+
+async function poll<T>(what: string, read: () => Promise<T | undefined>, ms = 30_000): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await read().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const json = async (url: string) => (await fetch(url)).json() as Promise<Record<string, any>>;
+
+describe('serve on the PostgreSQL store', () => {
+  it('three instances: each source fetched once, the same bytes and ETags everywhere, roles and instance ids shown', async () => {
+    const plain = join(dir, 'sources.yaml');
+    await writeFile(plain, configText());
+    const withStore = join(dir, 'with-store.yaml');
+    await writeFile(withStore, configText(`store:\n  kind: postgres\n  url: ${database}\n  pool: 4\n`));
+
+    const a = await startService(['--config', plain, '--data', join(dir, 'a'), '--database', database]);
+    services.push(a);
+    const b = await startService(['--config', plain, '--data', join(dir, 'b')], { TRIBUTARY_DATABASE_URL: database });
+    services.push(b);
+    const c = await startService(['--config', withStore, '--data', join(dir, 'c'), '--role', 'serve']);
+    services.push(c);
+    for (const s of [a, b, c]) expect(s.stderr()).toMatch(/serving on [^\n]*PostgreSQL store/);
+
+    const all = SOURCES * ITEMS;
+    // Every instance ends up serving the whole latest feed, whoever fetched and whoever rendered.
+    for (const s of [a, b, c]) {
+      await poll(`${s.base} to serve ${all} items`, async () => {
+        const res = await fetch(`${s.base}/feeds/latest.json`);
+        if (res.status !== 200) return undefined;
+        const body = await res.json() as { items: unknown[] };
+        return body.items.length >= Math.min(all, 50) ? true : undefined;
+      });
+    }
+    // Each source fetched exactly once, by one of the two fetching instances.
+    const fetched = server.requests.map((r) => r.path).sort();
+    expect(fetched).toEqual(Array.from({ length: SOURCES }, (_, i) => `/s${i}.xml`).sort());
+
+    const paths = ['/feeds/latest.atom', '/feeds/latest.rss', '/feeds/latest.json', `/feeds/tags/${encodeURIComponent('科技')}.atom`,
+      '/feeds/tags/finance.rss', '/feeds/sources/s3.json', '/', '/feeds.opml'];
+    for (const path of paths) {
+      // The index shows the sources' states, which the renderer may publish anew between two reads: read it settled.
+      const answers = await poll(`${path} to agree`, async () => {
+        const read = await Promise.all([a, b, c].map(async (s) => {
+          const res = await fetch(`${s.base}${path}`);
+          return { status: res.status, etag: res.headers.get('etag'), body: Buffer.from(await res.arrayBuffer()) };
+        }));
+        return read.every((r) => r.status === 200 && r.etag === read[0]!.etag && r.body.equals(read[0]!.body)) ? read : undefined;
+      });
+      expect(answers[0]!.etag).toMatch(/^"/);
+      // A reader that got the feed from one instance gets 304 from the others.
+      for (const s of [b, c]) {
+        const res = await fetch(`${s.base}${path}`, { headers: { 'if-none-match': answers[0]!.etag! } });
+        expect(res.status, `${path} from ${s.base}`).toBe(304);
+      }
+    }
+    // Compressed answers too (made on request from the published bytes).
+    const gz = await fetch(`${c.base}/feeds/latest.atom`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gz.headers.get('content-encoding')).toBe('gzip');
+
+    const statuses = await Promise.all([a, b, c].map((s) => json(`${s.base}/status`)));
+    expect(statuses.map((s) => s.instance.role)).toEqual(['all', 'all', 'serve']);
+    expect(new Set(statuses.map((s) => s.instance.id)).size).toBe(3);
+    expect(statuses.filter((s) => s.instance.renderer)).toHaveLength(1);
+    expect(statuses[2]!.leases).toEqual({ held: [], steals: 0 });
+    expect(statuses[0]!.store).toMatchObject({ kind: 'postgres', items: all });
+    expect(statuses[0]!.sources.map((s: { id: string; items: number }) => [s.id, s.items])).toEqual(Array.from({ length: SOURCES }, (_, i) => [`s${i}`, ITEMS]));
+    // The serving replica never fetched: no cycle line in its log.
+    expect(c.stderr()).not.toContain('"msg":"cycle:');
+    expect(a.stderr() + b.stderr()).toContain('"msg":"cycle:');
+
+    const health = await json(`${c.base}/healthz`);
+    expect(health).toMatchObject({ status: 'ok', store: 'postgres', database: 'ok', role: 'serve', instance: statuses[2]!.instance.id });
+    const metrics = await (await fetch(`${a.base}/metrics`)).text();
+    expect(metrics).toContain(`tributary_instance{instance="${statuses[0]!.instance.id}",role="all"} 1`);
+    expect(metrics).toMatch(/tributary_lease_steals_total 0/);
+    expect(metrics).toMatch(/tributary_database_up 1/);
+    expect(metrics).toMatch(/tributary_items_stored 24/);
+
+    // An older page is not served from the database yet: a clear 400, not a wrong page.
+    const page2 = await fetch(`${a.base}/feeds/latest.atom?page=2`);
+    expect(page2.status).toBe(400);
+    expect(await page2.text()).toContain('PostgreSQL store');
+  });
+
+  it('a database that stops answering: feeds still served, /healthz degraded, and back to ok once it answers', async () => {
+    const [a] = services;
+    const admin = new pg.Client(inject('pgClusterUrl'));
+    await admin.connect();
+    const name = new URL(database).pathname.slice(1);
+    const before = await fetch(`${a!.base}/feeds/latest.atom`);
+    const etag = before.headers.get('etag');
+    try {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS false`);
+      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [name]);
+      const degraded = await poll('/healthz to say degraded', async () => {
+        const h = await json(`${a!.base}/healthz`);
+        return h.status === 'degraded' ? h : undefined;
+      });
+      expect(degraded.database).toBe('unreachable');
+      const during = await fetch(`${a!.base}/feeds/latest.atom`);
+      expect(during.status).toBe(200);
+      expect(during.headers.get('etag')).toBe(etag);
+      const status = await json(`${a!.base}/status`);
+      expect(status.database.ok).toBe(false);
+      expect(status.database.errors).toBeGreaterThan(0);
+      expect(status.database.lastError).toBeTruthy();
+    } finally {
+      await admin.query(`ALTER DATABASE ${name} ALLOW_CONNECTIONS true`);
+      await admin.end();
+    }
+    await poll('/healthz to be ok again', async () => ((await json(`${a!.base}/healthz`)).status === 'ok' ? true : undefined));
+  });
+
+  it('refuses what it cannot run, in one line', async () => {
+    const plain = join(dir, 'sources.yaml');
+    const role = await runCli(['serve', '--config', plain, '--data', join(dir, 'x'), '--role', 'serve', '--port', '0']);
+    expect(role.code).toBe(2);
+    expect(role.stderr).toContain('--role serve needs the PostgreSQL store');
+    const bad = await runCli(['serve', '--config', plain, '--role', 'both']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('invalid --role "both"');
+    const noUrl = join(dir, 'no-url.yaml');
+    await writeFile(noUrl, configText('store:\n  kind: postgres\n'));
+    const missing = await runCli(['serve', '--config', noUrl, '--port', '0'], { TRIBUTARY_DATABASE_URL: '' });
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('store.kind is postgres but no database is named');
+    const down = await runCli(['serve', '--config', plain, '--port', '0', '--database', 'postgres://tributary:secret@127.0.0.1:9/none']);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('cannot use the PostgreSQL store at postgres://tributary:***@127.0.0.1:9/none');
+    expect(down.stderr).not.toContain('secret');
+    expect(down.stderr.trim().split('\n').filter((l) => !l.startsWith('{'))).toHaveLength(1);
+  });
+});
