@@ -113,9 +113,11 @@ export class ItemStore implements StoredItems {
     const now = options.now ?? (() => new Date());
     const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
     let store: ItemStore | undefined;
+    const shared = new SharedValues();
     const adapter = new DurableJsonFile<StoreData>(file, {
       beforeReplace: (current) => store!.#preserve(current),
       itemLines: true,
+      eachItem: (item) => shared.shareStrings(item),
     });
     const db = new Low<StoreData>(adapter, emptyStore());
     const stateFile = join(dir, 'sources.json');
@@ -150,7 +152,6 @@ export class ItemStore implements StoredItems {
     });
     states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
     store = new ItemStore(db, states, file, backups, opened, options);
-    const shared = new SharedValues();
     await eachInSlices(db.data.items, (item) => {
       shared.share(item);
       store!.#index(item);
