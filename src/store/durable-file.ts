@@ -86,12 +86,14 @@ let seq = 0;
  * the new, never a mix. The temp file is created with `mode`, so a file of secrets is never readable by others,
  * not even between the rename and a chmod.
  */
-export async function writeFileAtomic(file: string, text: string | Buffer | Iterable<string>, beforeReplace?: (file: string) => Promise<void>, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  file: string, text: string | Buffer | Iterable<string> | AsyncIterable<Buffer>, beforeReplace?: (file: string) => Promise<void>, mode = 0o644,
+): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
   const handle = await open(temp, 'w', mode);
   try {
     // On an open handle, each writeFile continues where the last one ended.
-    for (const piece of typeof text === 'string' || Buffer.isBuffer(text) ? [text] : text) await handle.writeFile(piece, 'utf8');
+    for await (const piece of typeof text === 'string' || Buffer.isBuffer(text) ? [text] : text) await handle.writeFile(piece, 'utf8');
     await handle.sync();
     await handle.close();
     await beforeReplace?.(file);
