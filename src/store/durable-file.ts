@@ -15,6 +15,8 @@ export interface DurableFileOptions {
    * (src/store/item-lines.ts); for data/store.json, the one big file
    */
   itemLines?: boolean;
+  /** with itemLines, given each item of a file of that layout as it is parsed (see readItemLines) */
+  eachItem?: (item: unknown) => void;
   /** the new file's permission bits (before the umask); default 0o644 */
   mode?: number;
 }
@@ -34,7 +36,7 @@ export class DurableJsonFile<T> implements Adapter<T> {
 
   async read(): Promise<T | null> {
     try {
-      return (await readJsonFile(this.file, { itemLines: this.#options.itemLines })) as T;
+      return (await readJsonFile(this.file, { itemLines: this.#options.itemLines, eachItem: this.#options.eachItem })) as T;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
       throw err;
@@ -52,11 +54,13 @@ export class DurableJsonFile<T> implements Adapter<T> {
  * by line; any other is read whole, as before, so a file of an older release (or a damaged one) reads, or
  * fails with the parse error, exactly as it always did.
  */
-export async function readJsonFile(file: string, options: { itemLines?: boolean | undefined } = {}): Promise<object> {
+export async function readJsonFile(
+  file: string, options: { itemLines?: boolean | undefined; eachItem?: ((item: unknown) => void) | undefined } = {},
+): Promise<object> {
   let streamed: Record<string, unknown> | undefined;
   let text: string;
   try {
-    streamed = options.itemLines ? await readItemLines(file) : undefined;
+    streamed = options.itemLines ? await readItemLines(file, options.eachItem) : undefined;
     if (streamed) return streamed;
     text = await readFile(file, 'utf8');
   } catch (err) {
@@ -82,12 +86,14 @@ let seq = 0;
  * the new, never a mix. The temp file is created with `mode`, so a file of secrets is never readable by others,
  * not even between the rename and a chmod.
  */
-export async function writeFileAtomic(file: string, text: string | Buffer | Iterable<string>, beforeReplace?: (file: string) => Promise<void>, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(
+  file: string, text: string | Buffer | Iterable<string> | AsyncIterable<Buffer>, beforeReplace?: (file: string) => Promise<void>, mode = 0o644,
+): Promise<void> {
   const temp = join(dirname(file), `.${basename(file)}.${process.pid}.${++seq}.tmp`);
   const handle = await open(temp, 'w', mode);
   try {
     // On an open handle, each writeFile continues where the last one ended.
-    for (const piece of typeof text === 'string' || Buffer.isBuffer(text) ? [text] : text) await handle.writeFile(piece, 'utf8');
+    for await (const piece of typeof text === 'string' || Buffer.isBuffer(text) ? [text] : text) await handle.writeFile(piece, 'utf8');
     await handle.sync();
     await handle.close();
     await beforeReplace?.(file);

@@ -22,6 +22,22 @@ export class SharedValues {
     shareWithin(item);
   }
 
+  /**
+   * The strings share() shares, as a line of the file is parsed (store.ts): the copies die young there, and what
+   * share() then finds is already the shared value. Strings only: lists stay the item's own until the file is
+   * migrated and checked, and nothing here assumes the line is a valid item.
+   */
+  shareStrings(value: unknown): void {
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+    const item = value as Partial<Record<'sourceId' | 'language' | 'published' | 'updated' | 'firstSeen', unknown>> & { categories?: unknown };
+    if (typeof item.sourceId === 'string') item.sourceId = this.#string(item.sourceId);
+    if (typeof item.language === 'string') item.language = this.#string(item.language);
+    if (Array.isArray(item.categories)) for (let i = 0; i < item.categories.length; i++) item.categories[i] = this.#string(item.categories[i] as string);
+    if (item.updated === item.published) item.updated = item.published;
+    if (item.firstSeen === item.published) item.firstSeen = item.published;
+    else if (item.firstSeen === item.updated) item.firstSeen = item.updated;
+  }
+
   #string(value: string): string {
     if (typeof value !== 'string') return value;
     const known = this.#strings.get(value);

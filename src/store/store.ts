@@ -76,9 +76,14 @@ export class ItemStore implements StoredItems {
   readonly #now: () => Date;
   readonly #warn: (message: string, err: unknown) => void;
   readonly #byId = new Map<string, Item>();
-  readonly #bySourceKey = new Map<string, Item>();
+  /**
+   * per source, its items by dedupe key. Nested rather than keyed by "source\0key": those 100k made keys were
+   * ~6 MiB of strings at 100k items (issue 15, goal 3).
+   */
+  readonly #bySourceKey = new Map<string, Map<string, Item>>();
   readonly #byLink = new Map<string, Item>();
-  readonly #byFingerprint = new Map<string, Item[]>();
+  /** the item of a fingerprint, or its items when several share it: most are alone, and a list each was ~5 MiB at 100k */
+  readonly #byFingerprint = new Map<string, Item | Item[]>();
   readonly #countBySource = new Map<string, number>();
   #committed: Snapshot;
   /** savedAt of the file on disk, which names its backup when it is replaced */
@@ -113,9 +118,11 @@ export class ItemStore implements StoredItems {
     const now = options.now ?? (() => new Date());
     const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
     let store: ItemStore | undefined;
+    const shared = new SharedValues();
     const adapter = new DurableJsonFile<StoreData>(file, {
       beforeReplace: (current) => store!.#preserve(current),
       itemLines: true,
+      eachItem: (item) => shared.shareStrings(item),
     });
     const db = new Low<StoreData>(adapter, emptyStore());
     const stateFile = join(dir, 'sources.json');
@@ -150,7 +157,6 @@ export class ItemStore implements StoredItems {
     });
     states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
     store = new ItemStore(db, states, file, backups, opened, options);
-    const shared = new SharedValues();
     await eachInSlices(db.data.items, (item) => {
       shared.share(item);
       store!.#index(item);
@@ -205,7 +211,7 @@ export class ItemStore implements StoredItems {
   }
 
   bySourceKey(sourceId: string, key: string): Item | undefined {
-    return this.#bySourceKey.get(`${sourceId}\u0000${key}`);
+    return this.#bySourceKey.get(sourceId)?.get(key);
   }
 
   byCanonicalLink(link: string): Item | undefined {
@@ -213,7 +219,8 @@ export class ItemStore implements StoredItems {
   }
 
   byFingerprint(fingerprint: string): readonly Item[] {
-    return this.#byFingerprint.get(fingerprint) ?? [];
+    const found = this.#byFingerprint.get(fingerprint);
+    return found === undefined ? [] : Array.isArray(found) ? found : [found];
   }
 
   /** items stored under this source */
@@ -414,12 +421,15 @@ export class ItemStore implements StoredItems {
   #index(item: Item): void {
     this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) + 1);
     this.#byId.set(item.id, item);
-    this.#bySourceKey.set(`${item.sourceId}\u0000${item.key}`, item);
+    let keys = this.#bySourceKey.get(item.sourceId);
+    if (!keys) this.#bySourceKey.set(item.sourceId, keys = new Map());
+    keys.set(item.key, item);
     if (item.canonicalLink && !this.#byLink.has(item.canonicalLink)) this.#byLink.set(item.canonicalLink, item);
     if (item.fingerprint) {
-      const list = this.#byFingerprint.get(item.fingerprint);
-      if (list) list.push(item);
-      else this.#byFingerprint.set(item.fingerprint, [item]);
+      const found = this.#byFingerprint.get(item.fingerprint);
+      if (found === undefined) this.#byFingerprint.set(item.fingerprint, item);
+      else if (Array.isArray(found)) found.push(item);
+      else this.#byFingerprint.set(item.fingerprint, [found, item]);
     }
   }
 
@@ -428,13 +438,16 @@ export class ItemStore implements StoredItems {
       this.#byId.delete(item.id);
       this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) - 1);
     }
-    const sk = `${item.sourceId}\u0000${item.key}`;
-    if (this.#bySourceKey.get(sk) === item) this.#bySourceKey.delete(sk);
+    const keys = this.#bySourceKey.get(item.sourceId);
+    if (keys?.get(item.key) === item) {
+      keys.delete(item.key);
+      if (keys.size === 0) this.#bySourceKey.delete(item.sourceId);
+    }
     if (item.canonicalLink && this.#byLink.get(item.canonicalLink) === item) this.#byLink.delete(item.canonicalLink);
     if (item.fingerprint) {
-      const list = this.#byFingerprint.get(item.fingerprint)?.filter((other) => other !== item) ?? [];
-      if (list.length > 0) this.#byFingerprint.set(item.fingerprint, list);
-      else this.#byFingerprint.delete(item.fingerprint);
+      const list = this.byFingerprint(item.fingerprint).filter((other) => other !== item);
+      if (list.length === 0) this.#byFingerprint.delete(item.fingerprint);
+      else this.#byFingerprint.set(item.fingerprint, list.length === 1 ? list[0]! : list);
     }
   }
 }

@@ -93,6 +93,18 @@ describe('readItemLines', () => {
     expect(await readItemLines(file)).toEqual(data);
   });
 
+  it('hands each item to eachItem as it is parsed, in file order, and returns what it left', async () => {
+    const data = store([item(1), null, 'x', item(2)]);
+    const file = await fileOf([...itemLines(data)].join(''));
+    const seen: unknown[] = [];
+    const read = await readItemLines(file, (value) => {
+      seen.push(structuredClone(value));
+      if (typeof value === 'object' && value !== null) (value as { seen?: boolean }).seen = true;
+    });
+    expect(seen).toEqual(data.items);
+    expect(read!.items).toEqual([{ ...item(1), seen: true }, null, 'x', { ...item(2), seen: true }]);
+  });
+
   it('keeps the order of the file, the items last', async () => {
     const file = await fileOf([...itemLines(store([item(1)]))].join(''));
     expect(Object.keys((await readItemLines(file))!)).toEqual(['version', 'generation', 'savedAt', 'items']);

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Item } from '../../../src/model.ts';
+import { SharedValues } from '../../../src/store/shared-values.ts';
 import { ItemStore } from '../../../src/store/store.ts';
 import { sampleItems } from '../../helpers/sample-items.ts';
 
@@ -47,5 +48,22 @@ describe('values the items of an opened store share', () => {
     expect(after.slice(0, before.length)).toEqual(before);
     expect(after).toHaveLength(before.length + 1);
     expect(JSON.parse(after.at(-1)!)).toMatchObject({ id: 'tag:new', alsoIn: [], enclosures: [] });
+  });
+});
+
+describe('SharedValues.shareStrings, given each line of the file as it is parsed', () => {
+  it('changes no value of an item, and leaves alone what is not an item', () => {
+    const shared = new SharedValues();
+    const [a, b] = sampleItems(2, () => ({ categories: ['news' as Item['categories'][number]], language: 'en' }))
+      .map((item) => JSON.parse(JSON.stringify(item)) as Item);
+    const before = structuredClone([a, b]);
+    shared.shareStrings(a);
+    shared.shareStrings(b);
+    expect([a, b]).toEqual(before);
+    for (const line of [null, 1, 'x', [1, 2], { categories: 'news', sourceId: 7 }]) {
+      const copy = structuredClone(line);
+      shared.shareStrings(line);
+      expect(line).toEqual(copy);
+    }
   });
 });
