@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { benchFile, runChild } from './child.ts';
+import { benchCommand, runChild } from './child.ts';
 import type { ParseFloor } from './parse-floor.ts';
 import { median, type BenchRow } from './report.ts';
 
@@ -43,7 +43,7 @@ interface CycleResult {
 const TAGS = ['world', 'china', 'tech', 'science', 'business', 'sport', 'culture', 'health', 'local', 'opinion'];
 
 export async function run(options: IngestOptions): Promise<BenchRow[]> {
-  const server = spawn(process.execPath, ['--import', 'tsx', benchFile('fixture-server.ts')], {
+  const server = spawn(process.execPath, await benchCommand('fixture-server.ts'), {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_ITEMS: String(options.items) },
   });
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-'));

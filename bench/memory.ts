@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { benchFile, runChild } from './child.ts';
+import { benchCommand, benchFile, runChild } from './child.ts';
 import { benchConfigYaml, benchSources } from './items.ts';
 import type { BenchRow } from './report.ts';
 import { benchRetention, prepareBenchStore } from './store-file.ts';
@@ -77,7 +77,7 @@ async function serveRow(dir: string, options: MemoryOptions): Promise<BenchRow> 
 }
 
 async function fetchRow(dir: string, options: MemoryOptions): Promise<BenchRow> {
-  const server = spawn(process.execPath, ['--import', 'tsx', benchFile('fixture-server.ts')], {
+  const server = spawn(process.execPath, await benchCommand('fixture-server.ts'), {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_ITEMS: '20' },
   });
   try {

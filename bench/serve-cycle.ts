@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Item } from '../src/model.ts';
 import { ItemStore } from '../src/store/store.ts';
-import { benchFile } from './child.ts';
+import { benchCommand } from './child.ts';
 import { benchConfigYaml, benchItem, benchSources } from './items.ts';
 import type { BenchRow } from './report.ts';
 import type { CycleRun } from './serve-cycle-target.ts';
@@ -125,8 +125,8 @@ async function prepareStore(dataDir: string, sourceIds: string[], stored: number
 }
 
 /** bench/fixture-server.ts: source n's feed of `items` items, the same every time. */
-function startFixtureServer(items: number, children: ChildProcess[]): Promise<number> {
-  const server = spawn(process.execPath, ['--import', 'tsx', benchFile('fixture-server.ts')], {
+async function startFixtureServer(items: number, children: ChildProcess[]): Promise<number> {
+  const server = spawn(process.execPath, await benchCommand('fixture-server.ts'), {
     stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_ITEMS: String(items) },
   });
   children.push(server);
@@ -143,10 +143,10 @@ interface Service {
   cycle(): Promise<CycleRun>;
 }
 
-function startService(config: string, data: string, children: ChildProcess[]): Promise<Service> {
+async function startService(config: string, data: string, children: ChildProcess[]): Promise<Service> {
   // BENCH_SERVICE_ARGS: node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see what holds its loop
   const nodeArgs = process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', benchFile('serve-cycle-target.ts'), config, data], {
+  const child = spawn(process.execPath, [...nodeArgs, ...(await benchCommand('serve-cycle-target.ts')), config, data], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   children.push(child);

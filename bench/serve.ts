@@ -169,7 +169,10 @@ function combine(turns: Load[]): Load {
 
 async function load(server: ServerChild, path: string, headers: Record<string, string>, status: number, connections: number, seconds: number): Promise<Load> {
   const before = await server.cpuMs();
-  const result = await autocannon({ url: `http://127.0.0.1:${server.port}${path}`, connections, duration: seconds, headers });
+  // autocannon checks whether its duration has passed only once per sample (1 s by default): a turn shorter than a
+  // second would last a whole second without a shorter sample interval.
+  const sampleInt = Math.min(1000, seconds * 1000);
+  const result = await autocannon({ url: `http://127.0.0.1:${server.port}${path}`, connections, duration: seconds, sampleInt, headers });
   const after = await server.cpuMs();
   const codes = Object.keys(result.statusCodeStats ?? {});
   if (result.errors > 0 || result.timeouts > 0 || codes.some((code) => Number(code) !== status)) {
@@ -180,7 +183,8 @@ async function load(server: ServerChild, path: string, headers: Record<string, s
     seconds: result.duration,
     turns: [Math.round(requests / result.duration)],
     requestsPerSecond: requests / result.duration,
-    bytesPerSecond: result.throughput.average,
+    // throughput.average is bytes per sample, and a sample is no longer always a second
+    bytesPerSecond: result.throughput.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
     cpuUsPerRequest: ((after.cpuMs - before.cpuMs) * 1000) / requests,

@@ -80,7 +80,7 @@ function rowsOf(ours: StorePass, floor: StorePass, options: StoreOptions): Bench
       ratio: ours.peakRssMiB / floor.peakRssMiB,
       ...rssGoal,
       peakRssMiB: ours.peakRssMiB,
-      notes: `${common}: peak RSS of the process that opened the store and ran the cycles (Node and tsx included), `
+      notes: `${common}: peak RSS of the process that opened the store and ran the cycles (Node included), `
         + `${Math.round(ours.openPeakRssMiB)} MiB of it reached by opening (reading and parsing the file); `
         + `${((ours.peakRssMiB * 2 ** 20) / ours.items / 1024).toFixed(1)} KiB per stored item; the file is ${(ours.bytesPerCycle / 2 ** 20).toFixed(0)} MiB; `
         + `the floor reached ${Math.round(floor.openPeakRssMiB)} MiB parsing it`,

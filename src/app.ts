@@ -20,10 +20,11 @@ import { SiteRenderer, sourceStatuses } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import type { ReadPool, ReadPoolOptions } from './workers/read-pool.ts';
 import { RenderThread, type RenderThreadOptions } from './workers/render-thread.ts';
+import { USER_AGENT } from './fetch/user-agent.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
 
-export const USER_AGENT = 'Tributary/0.1 (self-hosted feed aggregator; +https://github.com/tributary-aggregator)';
+export { USER_AGENT };
 
 export interface AppOptions {
   config: Config;

@@ -1,6 +1,6 @@
 // `tributary check --discover URL`: is this URL a feed, or a page that links one?
 import { existsSync } from 'node:fs';
-import { USER_AGENT } from '../app.ts';
+import { USER_AGENT } from '../fetch/user-agent.ts';
 import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { SourceFetchError } from '../fetch/errors.ts';

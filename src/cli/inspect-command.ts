@@ -1,6 +1,6 @@
 // `tributary inspect FILE|URL` and `inspect --html FILE|URL --select-…`: checks the flags, runs inspectDocument
 // (inspect-document.ts) and prints the items.
-import { USER_AGENT } from '../app.ts';
+import { USER_AGENT } from '../fetch/user-agent.ts';
 import { defaultConfig, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { SourceFetchError } from '../fetch/errors.ts';

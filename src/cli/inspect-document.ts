@@ -14,10 +14,8 @@ import { readDocument } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { trackingParams } from '../normalize/urls.ts';
 import { dateFormatProblem } from '../normalize/page-dates.ts';
-import { pageOwnUrl } from '../parse/html-page.ts';
 import { parseFeed } from '../parse/parse-feed.ts';
 import type { ParsedFeed } from '../parse/types.ts';
-import { readPage } from '../read-page.ts';
 
 export const INSPECT_SOURCE_ID = 'inspect';
 
@@ -97,7 +95,8 @@ export async function inspectDocument(req: InspectRequest): Promise<Inspection> 
     idAuthority: new URL(req.config.baseUrl).hostname,
     trackingParams: trackingParams(req.config.dedupe.trackingParams),
   };
-  const { feed, items } = select ? readPage(text, select, documentCtx) : await readDocument(text, documentCtx);
+  // The page reader (cheerio) is loaded only for a page: most inspections are of feeds.
+  const { feed, items } = select ? (await import('../read-page.ts')).readPage(text, select, documentCtx) : await readDocument(text, documentCtx);
   // Keyed as the service keys a new source's first fetch, and merged against an empty store, so entries repeated
   // within the document collapse, or stay apart under a switched key, exactly as they would when stored.
   const { choice, keyed, linkIsIdentity } = keyForSource(items, 'guid', { ...documentCtx, isPage: select !== undefined });
@@ -146,7 +145,7 @@ async function readTarget(req: InspectRequest): Promise<ReadTarget> {
   const guess = decoded.guessedLabel !== undefined ? { charsetGuess: { label: decoded.guessedLabel, confidence: decoded.confidence ?? 0 } } : {};
   if (req.select) {
     // A saved page names its address in <link rel="canonical"> or og:url, when it does.
-    const named = req.url === undefined ? pageOwnUrl(text) : undefined;
+    const named = req.url === undefined ? (await import('../parse/html-page.ts')).pageOwnUrl(text) : undefined;
     return { text, documentUrl: named && isHttpUrl(named) ? named : pathToFileURL(path).href, ...guess };
   }
   // A saved feed was read from somewhere: the address it names as its own is where its relative links point.

@@ -92,7 +92,7 @@ export async function main(argv: string[]): Promise<number> {
       return (await import('./migrate-store.ts')).migrateStore(common, { to: values.to, database: values.database });
     case 'inspect':
       if (values.rules) {
-        const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../app.ts')]);
+        const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../fetch/user-agent.ts')]);
         return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
       }
       return (await import('./inspect-command.ts')).inspectCommand(positionals, values);
