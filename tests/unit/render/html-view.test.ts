@@ -103,3 +103,15 @@ describe('relativeTime', () => {
     expect(relativeTime(new Date(NOW - 8 * 86_400_000).toISOString(), NOW, en)).toBeUndefined();
   });
 });
+
+describe('the page script and the Content-Security-Policy', () => {
+  it('allows exactly the script the page carries, and the script is valid JavaScript', async () => {
+    const { createHash } = await import('node:crypto');
+    const { PAGE_CSP } = await import('../../../src/render/page-style.ts');
+    const html = renderHtmlView(docOf(), sampleContext({ now: NOW }));
+    const script = /<script>([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(PAGE_CSP).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}'`);
+    expect(() => new Function(script)).not.toThrow();
+    expect(PAGE_CSP).not.toMatch(/script-src[^;]*unsafe-inline/);
+  });
+});
