@@ -42,7 +42,7 @@ export function siteContext(config: Config, states: Readonly<Record<string, Sour
   }
   const { title, baseUrl, description, defaults, sources: configured } = config;
   const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
-    ...(description ? { description } : {}),
+    ...(description ? { description } : {}), ...(config.language ? { language: config.language } : {}),
     ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
   const tagger = tagging.forRules(config.rules ?? []);
   const tagsOf = sourceTagMap(site);

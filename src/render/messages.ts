@@ -29,7 +29,11 @@ export interface Messages {
     itemsSeen: string, failures: string, nextFetch: string, lastError: string];
   status: Record<number, string>;
   error: string;
-  /** "3 minutes ago"; units: s, min, h, d */
+  /** the descriptions of feeds that have none configured */
+  latestDescription: (sources: number) => string;
+  tagDescription: (tag: string) => string;
+  sourceDescription: (title: string) => string;
+  /** "3 minutes ago" */
   ago: (count: number, unit: RelativeUnit) => string;
   justNow: string;
 }
@@ -65,6 +69,9 @@ const EN: Messages = {
     503: 'Not available yet',
   },
   error: 'Error',
+  latestDescription: (n) => `Latest news from ${n} sources`,
+  tagDescription: (tag) => `Latest items tagged ${tag}`,
+  sourceDescription: (title) => `Items of ${title}`,
   ago: (n, unit) => `${n} ${unit}${n === 1 ? '' : 's'} ago`,
   justNow: 'just now',
 };
@@ -95,6 +102,9 @@ const ZH: Messages = {
   sourceHealth: ['ID', '来源', '条目', '上次抓取', '上次成功', 'HTTP', '读到条目', '连续失败', '下次抓取', '最近错误'],
   status: { 400: '请求有误', 404: '未找到', 405: '不支持的方法', 413: '内容过大', 415: '不支持的类型', 500: '内部错误', 503: '暂不可用' },
   error: '错误',
+  latestDescription: (n) => `来自 ${n} 个来源的最新条目`,
+  tagDescription: (tag) => `标签“${tag}”的最新条目`,
+  sourceDescription: (title) => `${title} 的条目`,
   ago: (n, unit) => `${n} ${{ minute: '分钟', hour: '小时', day: '天' }[unit]}前`,
   justNow: '刚刚',
 };

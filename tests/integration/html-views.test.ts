@@ -71,6 +71,8 @@ describe('HTML views of the feeds, in the configured language', () => {
   it('speaks Chinese on the page and links the tags, sources, subscribe URLs and OPML', async () => {
     const html = await (await get('/feeds/sources/world.html')).text();
     expect(html).toContain('>订阅</h2>');
+    expect(html).toContain('<p class="desc">World Wire 的条目</p>');
+    expect(await (await get('/feeds/latest.html')).text()).toContain('<p class="desc">来自 4 个来源的最新条目</p>');
     expect(html).toContain(`value="${SITE_BASE}/feeds/sources/world.atom"`);
     expect(html).toContain(`value="${SITE_BASE}/feeds/sources/world.rss"`);
     expect(html).toContain(`value="${SITE_BASE}/feeds/sources/world.json"`);
