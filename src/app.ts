@@ -243,6 +243,7 @@ export class App {
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => this.websub.hub!.request(form, client) } : {}),
       maxAgeSeconds: () => this.#maxAge,
+      language: () => this.config.language,
       health: () => {
         const enabled = this.enabledSources();
         // Failing: its last attempt failed. Every source failing is worth a monitor's attention (nothing new can

@@ -16,7 +16,7 @@ import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 import { publishRendered, type SharedDoc } from './store/pg/rendered.ts';
 
-const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
+const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
 
 export interface SharedRenderOptions {
   config: () => Config;

@@ -42,14 +42,15 @@ export function siteContext(config: Config, states: Readonly<Record<string, Sour
   }
   const { title, baseUrl, description, defaults, sources: configured } = config;
   const site: SiteInfo = { title, baseUrl, limit: defaults.limit, sources: configured,
-    ...(description ? { description } : {}),
+    ...(description ? { description } : {}), ...(config.language ? { language: config.language } : {}),
     ...(config.rules ? { rules: config.rules } : {}), ...(config.tags ? { tags: config.tags } : {}) };
   const tagger = tagging.forRules(config.rules ?? []);
   const tagsOf = sourceTagMap(site);
-  const ctx: RenderContext = { baseUrl, sources, tagsOf, hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf };
+  const ctx: RenderContext = { baseUrl, sources, tagsOf, hubs, stylesheet: FEED_STYLESHEET_PATH, ruleTags: tagger.tagsOf,
+    timezone: defaults.timezone, ...(config.language ? { language: config.language } : {}) };
   const sourcesText = JSON.stringify([...sources]);
   const tagsText = JSON.stringify(configured.map((s) => [s.id, s.tags]));
-  const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version])}`;
+  const contextKey = `${sourcesText}\0${tagsText}\0${JSON.stringify([baseUrl, hubs, FEED_STYLESHEET_PATH, tagger.version, config.language, defaults.timezone])}`;
   return {
     site, titles, ctx, contextKey, sourcesText, tagsText, tagger,
     tags: (item) => itemTags(item, tagsOf, tagger.tagsOf),

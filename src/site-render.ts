@@ -137,7 +137,7 @@ export class SiteRenderer {
     yield;
     const summary: SiteSummary = {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
-      feeds: specs, sources: statuses,
+      ...(config.language ? { language: config.language } : {}), feeds: specs, sources: statuses,
     };
     const previous = this.#shown;
     this.#shown = summary;
@@ -202,7 +202,7 @@ export function sourceStatusesOf(config: Config, states: Readonly<Record<string,
 
 /** Whether the feeds listed (paths and titles) and the site's names are the same: what the OPML shows. */
 function sameFeedList(a: SiteSummary, b: SiteSummary): boolean {
-  if (a.title !== b.title || a.description !== b.description || a.baseUrl !== b.baseUrl || a.feeds.length !== b.feeds.length) return false;
+  if (a.title !== b.title || a.description !== b.description || a.baseUrl !== b.baseUrl || a.language !== b.language || a.feeds.length !== b.feeds.length) return false;
   return a.feeds.every((spec, i) => spec === b.feeds[i] || (spec.path === b.feeds[i]!.path && spec.title === b.feeds[i]!.title));
 }
 

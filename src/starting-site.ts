@@ -55,6 +55,7 @@ export function startingSite(options: StartingSiteOptions): ServedSite {
     metrics: () => Promise.reject(loading('/metrics')),
     ...(config.websub.builtin ? { hub: () => ({ status: 503, message: loading('the WebSub hub').message, retryAfterSeconds: LOADING_RETRY_SECONDS }) } : {}),
     maxAgeSeconds: () => maxAge,
+    language: () => config.language,
     health: () => ({
       status: 'ok',
       loading: true,

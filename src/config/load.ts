@@ -150,6 +150,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
     files,
     title: toPlainText(data.title, 'plain'),
     ...(data.description !== undefined ? { description: toPlainText(data.description, 'plain') } : {}),
+    ...(data.language !== undefined ? { language: canonicalTag(data.language) } : {}),
     baseUrl: data.baseUrl.replace(/\/+$/, ''),
     defaults: data.defaults,
     fetch: {
@@ -220,4 +221,13 @@ function duplicateIdProblems(parsed: ParsedYamlFile[]): ConfigProblem[] {
 
 function sortProblems(problems: ConfigProblem[], files: string[]): ConfigProblem[] {
   return problems.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line);
+}
+
+/** zh-cn → zh-CN: the case RFC 5646 recommends, which is what the pages and feeds then say. */
+function canonicalTag(tag: string): string {
+  try {
+    return Intl.getCanonicalLocales(tag)[0] ?? tag;
+  } catch {
+    return tag;
+  }
 }

@@ -34,6 +34,9 @@ const timezone = z.string().refine(
   { message: 'is not an IANA time zone name (e.g. Asia/Shanghai, UTC)' },
 );
 
+// BCP 47 in the shape browsers and feed validators accept: a 2–3 letter language, then subtags (zh-CN, zh-Hant-TW).
+const languageTag = z.string().regex(/^[a-z]{2,3}(-[a-z0-9]{2,8})*$/i, 'must be a language tag such as en, zh-CN or zh-Hant-TW (BCP 47)');
+
 const tag = z.string().trim().min(1, 'must not be empty').max(64, 'must be at most 64 characters')
   .refine((t) => !/[/\\?#%+,]/.test(t), { message: 'must not contain / \\ ? # % + or ,' });
 
@@ -157,6 +160,8 @@ export const sourceSchema = z.strictObject({
 export const configSchema = z.strictObject({
   title: z.string().min(1).default('Tributary'),
   description: z.string().optional(),
+  /** the language of the pages' own words, their lang attribute and every feed's language; pages default to en */
+  language: languageTag.optional(),
   baseUrl: httpUrl.default('http://127.0.0.1:8080'),
   defaults: z.strictObject({
     schedule: cronExpression.default('*/15 * * * *'),

@@ -45,6 +45,8 @@ export interface Config {
   files: string[];
   title: PlainText;
   description?: PlainText;
+  /** `language:` (BCP 47), canonical case; absent when the file names none (pages then speak English) */
+  language?: string;
   baseUrl: string;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: {

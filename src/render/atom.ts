@@ -5,7 +5,7 @@ import { js2xml } from 'xml-js';
 import type { Item } from '../model.ts';
 import { FeedRenderError } from './errors.ts';
 import {
-  baseFeed, canonicalLanguage, categoriesOf, commonFields, enclosureType, feedUrl, sharedLanguage,
+  baseFeed, canonicalLanguage, categoriesOf, commonFields, enclosureType, feedLanguage, feedUrl,
   type FeedDocument, type RenderContext,
 } from './feed-document.ts';
 import { attr, cdataSafe, escapeAttr, escapeText, xmlText } from './xml-text.ts';
@@ -23,9 +23,9 @@ export function renderAtom(doc: FeedDocument, ctx: RenderContext): string {
       category: categoriesOf(item, ctx).map((term) => ({ term, name: term })),
     });
   }
-  let xml = withEntryExtras(feed.atom1(), doc.items, ctx, sharedLanguage(doc.items));
+  const language = feedLanguage(doc, ctx);
+  let xml = withEntryExtras(feed.atom1(), doc.items, ctx, language);
   xml = withFeedLinks(xml, feedLinks(doc, ctx), doc.spec.path);
-  const language = sharedLanguage(doc.items);
   return language ? xml.replace(ROOT, `${ROOT.slice(0, -1)} xml:lang="${language}">`) : xml;
 }
 

@@ -8,6 +8,7 @@ import { signer, type Signer } from './feed-set.ts';
 import { newestUpdated } from './feed-index.ts';
 import { allTags, itemTags, type FeedSpec, type SiteInfo } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
+import { messages } from './messages.ts';
 import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
 import { describeTagQuery, matchesTagQuery, parseTagQuery, queryTags, type TagQuery } from './tag-query.ts';
 
@@ -106,7 +107,7 @@ export class ComposedFeeds {
     return { entry, snapshot };
   }
 
-  /** How many times a composed feed was rendered (in all three formats). */
+  /** How many times a composed feed was rendered (in all four formats). */
   get renderCount(): number {
     return this.#renders;
   }
@@ -133,7 +134,7 @@ function composedSpec(query: TagQuery, snapshot: Snapshot): FeedSpec {
     path: `tags/${query.key}`, kind: 'tag', name: query.key,
     // The query comes from a reader's URL: it is text in the titles, never markup.
     title: toPlainText(`${site.title} · ${query.key}`, 'plain'),
-    description: toPlainText(`Latest items tagged ${describeTagQuery(query)}`, 'plain'),
+    description: toPlainText(messages(site.language).tagDescription(describeTagQuery(query)), 'plain'),
     items: all.slice(0, site.limit),
     all,
   };

@@ -6,9 +6,13 @@ import type { RuleTags } from '../rules/tagger.ts';
 import { itemTags, type FeedSpec } from './feed-specs.ts';
 import { cdataSafe, htmlText, xmlText } from './xml-text.ts';
 
-export type FeedFormat = 'atom' | 'rss' | 'json';
+/** the three syndication formats, and the page a person reads (html-view.ts): four renderings of one document */
+export type FeedFormat = 'atom' | 'rss' | 'json' | 'html';
 
-export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json'];
+export const FEED_FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
+
+/** what a reader subscribes to: WebSub topics, the index's and the OPML's links */
+export const SYNDICATION_FORMATS: readonly Exclude<FeedFormat, 'html'>[] = ['atom', 'rss', 'json'];
 
 export interface SourceInfo {
   title: PlainText;
@@ -30,6 +34,12 @@ export interface RenderContext {
   stylesheet?: string;
   /** tags that config rules give an item; they are categories like source tags */
   ruleTags?: RuleTags;
+  /** `language:` of the config: every feed's language, and the HTML view's lang and words (default: English) */
+  language?: string;
+  /** the zone the HTML view shows times in (defaults.timezone); UTC when absent */
+  timezone?: string;
+  /** the HTML view's "now" for its relative times, in ms; the render's clock when absent (tests fix it) */
+  now?: number;
 }
 
 /** RFC 5005 links between the pages of a feed, each a query string ('' is the feed itself). */
@@ -73,6 +83,11 @@ export function documentUpdated(doc: FeedDocument): Date {
   return new Date(newest || doc.emptyUpdated);
 }
 
+/** A feed's own language: the configured one, else the one every item shares, else none. */
+export function feedLanguage(doc: FeedDocument, ctx: RenderContext): string | undefined {
+  return canonicalLanguage(ctx.language) ?? sharedLanguage(doc.items);
+}
+
 /** The language of every item when they all share one well-formed tag (xml:lang, RSS <language>). */
 export function sharedLanguage(items: readonly Item[]): string | undefined {
   const first = items[0]?.language;
@@ -98,7 +113,7 @@ export function isLanguageTag(value: string): boolean {
 
 export function baseFeed(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): Feed {
   const { spec } = doc;
-  const language = sharedLanguage(doc.items);
+  const language = feedLanguage(doc, ctx);
   const image = spec.kind === 'source' ? ctx.sources.get(spec.name)?.image : undefined;
   // RSS readers render the channel's title and description as HTML as often as not (rss.ts, htmlText);
   // Atom says its titles are text, and JSON Feed's are strings.
@@ -107,7 +122,8 @@ export function baseFeed(doc: FeedDocument, ctx: RenderContext, format: FeedForm
     id: feedUrl(ctx.baseUrl, spec.path, 'atom') + doc.idQuery,
     title: text(spec.title),
     description: text(spec.description),
-    link: `${ctx.baseUrl}/`,
+    // The feed's web page is its HTML view (Atom rel="alternate", RSS <link>, JSON Feed home_page_url).
+    link: feedUrl(ctx.baseUrl, spec.path, 'html') + doc.idQuery,
     // Atom needs an author on the feed unless every entry has one; the aggregator itself signs the feed.
     author: { name: xmlText(spec.title), link: `${ctx.baseUrl}/` },
     updated: documentUpdated(doc),

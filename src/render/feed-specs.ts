@@ -4,6 +4,7 @@ import { toPlainText } from '../normalize/plain-text.ts';
 import type { RuleTags } from '../rules/tagger.ts';
 import { runAtOnce, type Steps } from '../store/slices.ts';
 import { newestFirst } from '../store/store.ts';
+import { messages } from './messages.ts';
 import { sortedSteps } from './sorted-lists.ts';
 
 /** One output feed before rendering: what it is called and which items it holds, newest first. */
@@ -34,6 +35,8 @@ export interface SiteInfo {
   sources: { id: string; url: string; title?: PlainText; tags: string[]; enabled: boolean }[];
   /** tag rules: each rule's tag gets its feeds even before an item matches */
   rules?: readonly { tag: string }[];
+  /** `language:` of the config: the words of the descriptions no config gives */
+  language?: string;
   /** configured titles and descriptions of tag feeds */
   tags?: Record<string, TagInfo>;
 }
@@ -99,22 +102,23 @@ export function listOf(lists: FeedLists, head: Pick<FeedHead, 'kind' | 'name'>):
 export function feedHeads(site: SiteInfo, sourceTitles: Record<string, PlainText>): FeedHead[] {
   // Joins of plain texts are plain text; passing them through the gate again keeps the type honest.
   const text = (value: string) => toPlainText(value, 'plain');
+  const words = messages(site.language);
   const heads: FeedHead[] = [{
     path: 'latest', kind: 'latest', name: 'latest', title: site.title,
-    description: site.description ?? text(`Latest news from ${site.sources.length} sources`),
+    description: site.description ?? text(words.latestDescription(site.sources.length)),
   }];
   for (const tag of allTags(site)) {
     const info = site.tags?.[tag];
     heads.push({
       path: `tags/${tag}`, kind: 'tag', name: tag,
-      title: info?.title ?? text(`${site.title} · ${tag}`), description: info?.description ?? text(`Latest items tagged ${tag}`),
+      title: info?.title ?? text(`${site.title} · ${tag}`), description: info?.description ?? text(words.tagDescription(tag)),
     });
   }
   for (const source of site.sources) {
     const title = sourceTitles[source.id] ?? source.title ?? source.id;
     heads.push({
       path: `sources/${source.id}`, kind: 'source', name: source.id, title: text(`${site.title} · ${title}`),
-      description: text(`Items of ${title}`),
+      description: text(words.sourceDescription(title)),
     });
   }
   return heads;

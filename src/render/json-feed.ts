@@ -2,7 +2,7 @@
 // language, hubs, next_url for paging, attachments with their media types.
 import type { Item } from '../model.ts';
 import {
-  baseFeed, canonicalLanguage, categoriesOf, commonFields, enclosureType, feedUrl, sharedLanguage,
+  baseFeed, canonicalLanguage, categoriesOf, commonFields, enclosureType, feedLanguage, feedUrl,
   type FeedDocument, type RenderContext,
 } from './feed-document.ts';
 import { plainText } from './plain-text.ts';
@@ -27,7 +27,7 @@ export function renderJson(doc: FeedDocument, ctx: RenderContext): string {
     if (key === 'author') out.authors = [value];
     else out[key] = value;
   }
-  const language = sharedLanguage(doc.items);
+  const language = feedLanguage(doc, ctx);
   if (language) out.language = language;
   if (doc.paging?.next !== undefined) out.next_url = feedUrl(ctx.baseUrl, doc.spec.path, 'json') + doc.paging.next;
   if (ctx.hubs.length > 0) out.hubs = ctx.hubs.map((url) => ({ type: 'WebSub', url }));

@@ -2,17 +2,19 @@ import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, brotliCompressSync, constants as zlib, gzip, gzipSync } from 'node:zlib';
 import { renderAtom } from './atom.ts';
+import { renderHtmlView } from './html-view.ts';
 import { bodyMadeOnRequest, identityBody } from './identity-bodies.ts';
 import { documentUpdated, type FeedDocument, type FeedFormat, type RenderContext } from './feed-document.ts';
 import { renderJson } from './json-feed.ts';
 import { renderRss } from './rss.ts';
 
-export { feedUrl, FEED_FORMATS, type FeedDocument, type FeedFormat, type PageLinks, type RenderContext, type SourceInfo } from './feed-document.ts';
+export { feedUrl, FEED_FORMATS, SYNDICATION_FORMATS, type FeedDocument, type FeedFormat, type PageLinks, type RenderContext, type SourceInfo } from './feed-document.ts';
 
 export const CONTENT_TYPES: Record<FeedFormat, string> = {
   atom: 'application/atom+xml; charset=utf-8',
   rss: 'application/rss+xml; charset=utf-8',
   json: 'application/feed+json; charset=utf-8',
+  html: 'text/html; charset=utf-8',
 };
 
 /** A feed ready to serve: bytes, precompressed variants and validators, computed once per render. */
@@ -32,14 +34,16 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument, ctx: RenderContext) => s
   atom: renderAtom,
   rss: renderRss,
   json: renderJson,
+  html: renderHtmlView,
 };
 
-/** Renders one document in the three formats. Pure: the same document and context give the same bytes. */
+/** Renders one document in the four formats. Pure: the same document and context give the same bytes. */
 export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
   return {
     atom: renderFormat(doc, ctx, 'atom'),
     rss: renderFormat(doc, ctx, 'rss'),
     json: renderFormat(doc, ctx, 'json'),
+    html: renderFormat(doc, ctx, 'html'),
   };
 }
 

@@ -23,7 +23,7 @@ const MANIFEST_VERSION = 1;
 const MANIFEST = 'manifest.json';
 /** <the ETag's hash>.<extension>: all a manifest may name, so a tampered manifest cannot reach other files */
 const DOC_FILE = /^[A-Za-z0-9_-]{16,64}\.(atom|rss|json|html|opml)$/;
-const EXTENSIONS: Record<string, string> = { atom: 'atom', rss: 'rss', json: 'json', index: 'html', opml: 'opml' };
+const EXTENSIONS: Record<string, string> = { atom: 'atom', rss: 'rss', json: 'json', html: 'html', index: 'html', opml: 'opml' };
 
 interface DocEntry {
   file: string;

@@ -1,5 +1,7 @@
 import type { PlainText } from '../model.ts';
 import type { FeedSpec } from '../render/feed-specs.ts';
+import { messages, pageLang } from '../render/messages.ts';
+import { PAGE_STYLE } from '../render/page-style.ts';
 import { feedUrl, type FeedFormat } from '../render/render-feed.ts';
 
 /** A source's fetch health as /status and the index show it; null where there is nothing to tell yet. */
@@ -30,6 +32,8 @@ export interface SiteSummary {
   title: PlainText;
   description?: PlainText;
   baseUrl: string;
+  /** `language:` of the config: the page's lang and words (English when absent) */
+  language?: string;
   feeds: FeedSpec[];
   sources: SourceStatus[];
 }
@@ -47,48 +51,52 @@ type FeedLine = 'discovery' | 'row' | 'outline';
  * keeps the same object for a feed that did not change, so a page written again after a cycle rewrites only
  * the lines of the feeds that changed.
  */
-const feedLines = new WeakMap<FeedSpec, { baseUrl: string } & Partial<Record<FeedLine, string>>>();
+const feedLines = new WeakMap<FeedSpec, { baseUrl: string; language: string | undefined } & Partial<Record<FeedLine, string>>>();
 
-function feedLine(spec: FeedSpec, baseUrl: string, line: FeedLine, make: () => string): string {
+function feedLine(spec: FeedSpec, site: Pick<SiteSummary, 'baseUrl' | 'language'>, line: FeedLine, make: () => string): string {
+  const { baseUrl, language } = site;
   let lines = feedLines.get(spec);
-  if (!lines || lines.baseUrl !== baseUrl) feedLines.set(spec, (lines = { baseUrl }));
+  if (!lines || lines.baseUrl !== baseUrl || lines.language !== language) feedLines.set(spec, (lines = { baseUrl, language }));
   return (lines[line] ??= make());
 }
 
-/** The HTML index: every output feed, with autodiscovery links, and each source's health. */
+/** The HTML index: every output feed (its web page and its three formats), with autodiscovery links, and each source's health. */
 export function renderIndexPage(site: SiteSummary): string {
+  const words = messages(site.language);
   const main = site.feeds.filter((f) => f.kind !== 'source');
-  const discovery = main.map((spec) => feedLine(spec, site.baseUrl, 'discovery', () => FORMATS.map(([format, type, label]) =>
+  const discovery = main.map((spec) => feedLine(spec, site, 'discovery', () => FORMATS.map(([format, type, label]) =>
     `<link rel="alternate" type="${type}" title="${esc(`${spec.title} (${label})`)}" href="${esc(feedUrl(site.baseUrl, spec.path, format))}">`).join('\n')));
-  const row = (spec: FeedSpec) => feedLine(spec, site.baseUrl, 'row', () => `<li><strong>${esc(spec.title)}</strong> (${spec.items.length} items): ${FORMATS.map(([format, , label]) =>
+  const row = (spec: FeedSpec) => feedLine(spec, site, 'row', () => `<li><a href="${esc(feedUrl(site.baseUrl, spec.path, 'html'))}" data-feed-page="${esc(spec.path)}"><strong>${esc(spec.title)}</strong></a>`
+    + ` (${esc(words.items(spec.items.length))}): ${FORMATS.map(([format, , label]) =>
     `<a href="${esc(feedUrl(site.baseUrl, spec.path, format))}">${label}</a>`).join(' · ')}</li>`);
   const sources = site.sources.map((s) => `<tr${s.consecutiveFailures > 0 ? ' class="failing"' : ''}><td>${esc(s.id)}</td>`
-    + `<td><a href="${esc(s.url)}">${esc(s.title)}</a>${s.movedTo ? `<br>moved to <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}</td>`
-    + `<td>${s.items}</td><td>${esc(s.lastFetch ?? 'never')}</td><td>${esc(s.lastSuccess ?? 'never')}</td><td>${s.httpStatus ?? ''}</td>`
+    + `<td><a href="${esc(s.url)}">${esc(s.title)}</a>${s.movedTo ? `<br>${esc(words.movedTo)} <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}</td>`
+    + `<td>${s.items}</td><td>${esc(s.lastFetch ?? words.never)}</td><td>${esc(s.lastSuccess ?? words.never)}</td><td>${s.httpStatus ?? ''}</td>`
     + `<td>${s.itemsSeen ?? ''}</td><td>${s.consecutiveFailures}</td><td>${esc(s.nextFetch ?? '')}</td><td>${esc([s.lastError, ...s.warnings].filter(Boolean).join('; '))}</td></tr>`).join('\n');
   return `<!doctype html>
-<html lang="en">
+<html lang="${esc(pageLang(site.language))}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${esc(site.title)}</title>
 ${discovery.join('\n')}
-<style>body{font:16px/1.5 system-ui,sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}tr.failing td{background:#fff3f0}</style>
+<style>${PAGE_STYLE}
+table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}tr.failing td{background:#fff3f0}</style>
 </head>
 <body>
 <h1>${esc(site.title)}</h1>
 ${site.description ? `<p>${esc(site.description)}</p>` : ''}
-<h2>Feeds</h2>
+<h2>${esc(words.feeds)}</h2>
 <ul>
 ${main.map(row).join('\n')}
 </ul>
-<p>All feeds at once: <a href="${esc(`${site.baseUrl}/feeds.opml`)}">OPML</a>.</p>
-<h2>Sources</h2>
+<p>${esc(words.allFeedsAt)} <a href="${esc(`${site.baseUrl}/feeds.opml`)}">OPML</a>.</p>
+<h2>${esc(words.sources)}</h2>
 <ul>
 ${site.feeds.filter((f) => f.kind === 'source').map(row).join('\n')}
 </ul>
 <table>
-<tr><th>id</th><th>source</th><th>items</th><th>last fetch</th><th>last success</th><th>HTTP</th><th>items seen</th><th>failures</th><th>next fetch</th><th>last error</th></tr>
+<tr>${words.sourceHealth.map((head) => `<th>${esc(head)}</th>`).join('')}</tr>
 ${sources}
 </table>
 </body>
@@ -98,7 +106,7 @@ ${sources}
 
 /** OPML 2.0 listing every output feed, for subscribing to all of them at once. */
 export function renderOpml(site: SiteSummary, dateCreated: string): string {
-  const outline = (spec: FeedSpec) => feedLine(spec, site.baseUrl, 'outline', () =>
+  const outline = (spec: FeedSpec) => feedLine(spec, site, 'outline', () =>
     `    <outline type="rss" text="${esc(spec.title)}" title="${esc(spec.title)}" xmlUrl="${esc(feedUrl(site.baseUrl, spec.path, 'atom'))}" htmlUrl="${esc(`${site.baseUrl}/`)}"/>`);
   const group = (name: string, feeds: FeedSpec[]) =>
     `  <outline text="${esc(name)}" title="${esc(name)}">\n${feeds.map(outline).join('\n')}\n  </outline>`;

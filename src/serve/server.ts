@@ -2,6 +2,8 @@ import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Serv
 import { FeedPageNotFoundError, FeedQueryError, FilterBusyError } from '../render/errors.ts';
 import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
 import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
+import { messages, pageLang } from '../render/messages.ts';
+import { PAGE_CSP } from '../render/page-style.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
 import { FEED_STYLESHEET_PATH } from './feed-style.ts';
 import { BROWSER_XML_TYPE, isBrowserNavigation } from './negotiate.ts';
@@ -47,20 +49,25 @@ export interface ServedSite {
   /** the built-in WebSub hub: a subscriber's form-encoded POST, and the address it came from */
   hub?(form: URLSearchParams, client: string): HubAnswer;
   onRequest?(route: string, status: number): void;
+  /** `language:` of the config: the lang and the words of the error pages (English when absent) */
+  language?(): string | undefined;
 }
 
-const FEED_PATH = /^\/feeds\/(latest|tags\/[^/]+|sources\/[a-z0-9-]+)\.(atom|rss|json)$/;
+const FEED_PATH = /^\/feeds\/(latest|tags\/[^/]+|sources\/[a-z0-9-]+)\.(atom|rss|json|html)$/;
 export const HUB_PATH = '/websub';
 const MAX_FORM_BYTES = 16 * 1024;
 
 /** the site each server answers for, which useSite() replaces (the start serves kept documents, then the store's) */
 const sites = new WeakMap<Server, { site: ServedSite }>();
+/** the site a response answers for, for the words of an error page written far from the route */
+const answering = new WeakMap<ServerResponse, ServedSite>();
 
 export function createFeedServer(site: ServedSite): Server {
   const slot = { site };
   const server = createServer((req, res) => {
     // Synchronous for feeds and pages (no promise and no closure per request on the hot path); only the hub,
     // /metrics and a filtered view being made wait.
+    answering.set(res, slot.site);
     try {
       const pending = route(slot.site, req, res);
       if (pending instanceof Promise) pending.catch((err: Error) => failRequest(res, err));
@@ -139,7 +146,7 @@ function answerFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse,
 
 function sendFeed(site: ServedSite, req: IncomingMessage, res: ServerResponse, feed: RenderedFeed | undefined, target: FeedTarget, rawPath: string): void {
   if (!feed) return notFound(site, res, rawPath);
-  const browser = target.format !== 'json' && isBrowserNavigation(req.headers.accept);
+  const browser = (target.format === 'atom' || target.format === 'rss') && isBrowserNavigation(req.headers.accept);
   sendRendered(site, req, res, feed, target.label, site.maxAgeSeconds(), target.vary, browser ? BROWSER_XML_TYPE : undefined);
 }
 
@@ -199,7 +206,7 @@ function feedTarget(rawPath: string): FeedTarget | undefined | null {
     return null;
   }
   const format = match[2] as FeedFormat;
-  const target = { path, format, label: `${path}.${format}`, vary: format === 'json' ? VARY_ENCODING : 'Accept-Encoding, Accept' };
+  const target = { path, format, label: `${path}.${format}`, vary: format === 'atom' || format === 'rss' ? 'Accept-Encoding, Accept' : VARY_ENCODING };
   if (feedTargets.size < MAX_FEED_TARGETS) feedTargets.set(rawPath, target);
   return target;
 }
@@ -259,6 +266,8 @@ function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary:
     'cache-control': maxAge > 0 ? `public, max-age=${maxAge}` : 'no-cache',
     vary,
     'access-control-allow-origin': '*',
+    // The index and the feed views: inline style, one inline script by its hash (render/page-style.ts).
+    ...(contentType.startsWith('text/html') ? { 'content-security-policy': PAGE_CSP } : {}),
   };
   const prepared = {
     maxAge,
@@ -320,21 +329,19 @@ function sendText(res: ServerResponse, status: number, text: string): void {
   res.end(body);
 }
 
-const STATUS_WORDS: Record<number, string> = {
-  400: 'Bad request', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type', 500: 'Internal error', 503: 'Not available yet',
-};
-
 function sendErrorPage(res: ServerResponse, status: number, message: string): void {
-  const words = STATUS_WORDS[status] ?? 'Error';
+  const language = answering.get(res)?.language?.();
+  const words = messages(language);
+  const title = words.status[status] ?? words.error;
   const body = Buffer.from(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${status} ${words}</title>
+<html lang="${escapeHtml(pageLang(language))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${status} ${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
 code{word-break:break-all}a{color:#0b57d0}</style></head>
-<body><h1>${status} · ${words}</h1><p><code>${escapeHtml(message)}</code></p>
-<p><a href="/">All feeds of this service</a></p></body></html>
+<body><h1>${status} · ${escapeHtml(title)}</h1><p><code>${escapeHtml(message)}</code></p>
+<p><a href="/">${escapeHtml(words.backToIndex)}</a></p></body></html>
 `);
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, vary: 'Accept' });
+  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, vary: 'Accept', 'content-security-policy': PAGE_CSP });
   res.end(body);
 }
 

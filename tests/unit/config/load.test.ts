@@ -44,6 +44,12 @@ describe('parseConfig: a valid config', () => {
     });
   });
 
+  it('reads language: as a language tag in its canonical case, and leaves it out when absent', () => {
+    expect(parseConfig('language: zh-cn\nsources: []\n', FILE).language).toBe('zh-CN');
+    expect(parseConfig('language: zh-Hant-TW\nsources: []\n', FILE).language).toBe('zh-Hant-TW');
+    expect(parseConfig('sources: []\n', FILE)).not.toHaveProperty('language');
+  });
+
   it('accepts "sources: []" (or an empty mapping) as a config that names no source', () => {
     expect(parseConfig('sources: []\n', FILE).sources).toEqual([]);
     expect(parseConfig('{}', FILE).sources).toEqual([]);
@@ -128,6 +134,12 @@ const badConfigs: BadConfigRow[] = [
     ],
     problems: [{ line: 6, key: 'sources.2.id' }],
     mentions: ['duplicate source id "ifanr" (first used at line 2)'],
+  },
+  {
+    why: 'rejects a language that is not a BCP 47 tag, with its line',
+    lines: ['title: 新闻', 'language: Chinese (Simplified)'],
+    problems: [{ line: 2, key: 'language' }],
+    mentions: ['language tag such as en, zh-CN'],
   },
   {
     why: 'rejects a cron expression that is English words',
