@@ -157,7 +157,8 @@ export const sourceSchema = z.strictObject({
 export const configSchema = z.strictObject({
   title: z.string().min(1).default('Tributary'),
   description: z.string().optional(),
-  baseUrl: httpUrl.default('http://127.0.0.1:8080'),
+  // unset: the links follow the address `serve` listens on (http://127.0.0.1:8080 for fetch --once and check)
+  baseUrl: httpUrl.optional(),
   defaults: z.strictObject({
     schedule: cronExpression.default('*/15 * * * *'),
     limit: z.number().int().min(1).max(500).default(50),

@@ -46,6 +46,8 @@ export interface Config {
   title: PlainText;
   description?: PlainText;
   baseUrl: string;
+  /** baseUrl was not set: `serve` replaces it by the address it listens on (src/cli/listen-address.ts) */
+  baseUrlFollowsListen?: boolean;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: {
     timeoutMs: number;
