@@ -108,6 +108,7 @@ export async function fontsRendering(page: Page, text: string): Promise<string[]
     return fonts.map((font) => font.familyName);
   } finally {
     await cdp.detach();
+    await page.evaluate(() => document.querySelector('[data-font-probe]')?.removeAttribute('data-font-probe'));
   }
 }
 
