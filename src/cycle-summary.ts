@@ -13,7 +13,8 @@ const ERROR_CHARS = 60;
 export function summarizeCycle(report: CycleReport, elapsedMs: number): string {
   const failed = report.sources.filter((s) => s.status === 'error');
   const ok = report.sources.length - failed.length;
-  const parts = [`${report.sources.length} sources`, `${ok} ok`, `${failed.length} failed${failureList(failed)}`];
+  const n = report.sources.length;
+  const parts = [`${n} source${n === 1 ? '' : 's'}`, `${ok} ok`, `${failed.length} failed${failureList(failed)}`];
   if (report.skipped.length > 0) parts.push(`${report.skipped.length} skipped`);
   parts.push(`${report.added} new`, `${report.updated} updated`, `${(elapsedMs / 1000).toFixed(1)} s`);
   const line = `cycle: ${parts.join(', ')}`;
