@@ -59,6 +59,17 @@ export default defineConfig({
       {
         extends: true,
         test: {
+          // Debian's chromium over the running service (tests/helpers/browser.ts): one browser per file, and a
+          // browser is heavy on 2 cores, so one file at a time
+          name: 'browser',
+          include: ['tests/browser/**/*.test.ts'],
+          maxWorkers: 1,
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        extends: true,
+        test: {
           name: 'timed',
           include: TIMED,
           maxWorkers: 1,

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Config, SourceConfig } from './config/types.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import { setTimeout as delay } from 'node:timers/promises';
+import { summarizeCycle } from './cycle-summary.ts';
 import { FetchCycle, type CycleOptions, type CycleReport } from './fetch-cycle.ts';
 import type { Logger } from './log.ts';
 import { FeedSet } from './render/feed-set.ts';
@@ -171,9 +172,21 @@ export class App {
    * unless options.force.
    */
   runCycle(ids?: string[], options: CycleOptions = {}): Promise<CycleReport> {
-    const run = this.#cycle.then(() => this.#cycles.run(ids, options));
+    const run = this.#cycle.then(() => this.#runLogged(ids, options));
     this.#cycle = run.catch(() => {});
     return run;
+  }
+
+  /** A line when a cycle starts and its summary when it ends: the console's account of the service's work. */
+  async #runLogged(ids: string[] | undefined, options: CycleOptions): Promise<CycleReport> {
+    const started = performance.now();
+    const count = ids?.length ?? this.enabledSources().length;
+    this.#log.info({ sources: count }, `cycle started: ${count} source${count === 1 ? '' : 's'}${ids ? '' : ' (all enabled)'}`);
+    const report = await this.#cycles.run(ids, options);
+    const failed = report.sources.filter((s) => s.status === 'error').length;
+    const fields = { fetched: report.sources.length, failed, skipped: report.skipped.length, added: report.added, updated: report.updated };
+    this.#log.info(fields, summarizeCycle(report, performance.now() - started));
+    return report;
   }
 
   get #lastCycle(): string | undefined {

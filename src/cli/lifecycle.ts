@@ -3,6 +3,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { statSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import type { App } from '../app.ts';
 import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
@@ -17,6 +18,7 @@ import { startingSite } from '../starting-site.ts';
 import type { OpenReport } from '../store/store.ts';
 import { lockDataDir, type WriterLock } from '../store/writer-lock.ts';
 import { StoreTooLargeError, watchHeapLimit, type HeapUse } from './heap-limit.ts';
+import { followListenAddress } from './listen-address.ts';
 import { ListenError } from './start-error.ts';
 
 export interface ServeOptions {
@@ -63,12 +65,12 @@ async function serveWith(options: ServeOptions, config: Config, stopRequested: P
   }
   const { app, address } = opened;
   // Before "serving on", which scripts wait for: whoever reads up to that line has read the warning.
-  warnOfBaseUrlPort(config.baseUrl, address.port, logger);
+  warnOfBaseUrlPort(app.config.baseUrl, address.port, logger);
   logger.info({ host: address.address, port: address.port, items: app.store.size }, `serving on http://${options.host}:${address.port}/`);
   app.startSchedule();
   app.runCycle().catch((err) => logger.error({ err }, 'first cycle failed'));
 
-  const reload = serialized(() => reloadConfig(app, options.configPath, logger), (err) => logger.error({ err }, 'config reload failed'));
+  const reload = serialized(() => reloadConfig(app, options.configPath, logger, (next) => followListenAddress(next, options.host, address.port)), (err) => logger.error({ err }, 'config reload failed'));
   const watcher = await watchConfig(options.configPath, reload, (err) => logger.error({ err }, `watching ${options.configPath} failed; config edits need a restart`));
 
   const signal = await stopRequested;
@@ -102,15 +104,21 @@ async function listenFirst(options: ServeOptions, config: Config, stopRequested:
   const started = performance.now();
   const warn = (message: string, err?: unknown) => logger.warn(err === undefined ? {} : { err }, message);
   const storeFile = join(dataDir, 'store.json');
+  // With no baseUrl the links name the address listened on. A port given is known now; port 0 (any free one) only
+  // after listening, so documents kept from another run (another port) are not served meanwhile (a key never met).
+  const known = options.port !== 0;
+  if (known) config = followListenAddress(config, options.host, options.port);
+  const key = known || !config.baseUrlFollowsListen ? renderKey(config) : `unknown port ${randomUUID()}`;
   // Stamped before the store is opened: what the documents must have been rendered from is the files as found.
   const docs = await RenderedDocs.open(join(dataDir, 'rendered'), {
-    key: renderKey(config), stamp: storeStamp([storeFile, join(dataDir, 'sources.json')]), warn,
+    key, stamp: storeStamp([storeFile, join(dataDir, 'sources.json')]), warn,
   });
   const loadedAt = since.toISOString();
   const server = createFeedServer(startingSite({ config, docs, storeFile, since, configStatus: () => ({ files: config.files, loadedAt }) }));
   const address = await listen(server, options.port, options.host);
   logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}), cpuMs: cpuMs() },
     `listening on http://${options.host}:${address.port}/ while the store loads: ${docs.count} rendered document(s) served from ${docs.dir}`);
+  if (!known) config = followListenAddress(config, options.host, address.port);
   const stopWatching = watchHeapLimit((heap) => storeTooLarge(storeFile, heap));
   // The pipeline (fetch, parse, store, render: most of the modules and packages) is imported only now, while
   // the kept documents are already being served: importing it first held the port closed for a second.
@@ -181,10 +189,10 @@ export async function listen(server: Server, port: number, host: string): Promis
 }
 
 /** Validates the changed config; applies it if valid, else keeps the running one and says why. */
-async function reloadConfig(app: App, path: string, logger: Logger): Promise<void> {
+async function reloadConfig(app: App, path: string, logger: Logger, asServed: (config: Config) => Config): Promise<void> {
   let next;
   try {
-    next = await loadConfig(path);
+    next = asServed(await loadConfig(path));
     refuseEmptying(app.config, next, path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;

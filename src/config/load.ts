@@ -10,6 +10,9 @@ import { claimId, deriveSourceId } from './source-ids.ts';
 import type { Config, SourceConfig, TagInfo, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
 
+/** the links' base when baseUrl is unset and no listening address is known (fetch --once, check) */
+export const DEFAULT_BASE_URL = 'http://127.0.0.1:8080';
+
 export interface ConfigText {
   file: string;
   text: string;
@@ -151,7 +154,8 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
     title: toPlainText(data.title, 'plain'),
     ...(data.description !== undefined ? { description: toPlainText(data.description, 'plain') } : {}),
     ...(data.language !== undefined ? { language: canonicalTag(data.language) } : {}),
-    baseUrl: data.baseUrl.replace(/\/+$/, ''),
+    baseUrl: (data.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, ''),
+    ...(data.baseUrl === undefined ? { baseUrlFollowsListen: true } : {}),
     defaults: data.defaults,
     fetch: {
       timeoutMs: data.fetch.timeoutSeconds * 1000,

@@ -162,7 +162,8 @@ export const configSchema = z.strictObject({
   description: z.string().optional(),
   /** the language of the pages' own words, their lang attribute and every feed's language; pages default to en */
   language: languageTag.optional(),
-  baseUrl: httpUrl.default('http://127.0.0.1:8080'),
+  // unset: the links follow the address `serve` listens on (http://127.0.0.1:8080 for fetch --once and check)
+  baseUrl: httpUrl.optional(),
   defaults: z.strictObject({
     schedule: cronExpression.default('*/15 * * * *'),
     limit: z.number().int().min(1).max(500).default(50),

@@ -48,6 +48,8 @@ export interface Config {
   /** `language:` (BCP 47), canonical case; absent when the file names none (pages then speak English) */
   language?: string;
   baseUrl: string;
+  /** baseUrl was not set: `serve` replaces it by the address it listens on (src/cli/listen-address.ts) */
+  baseUrlFollowsListen?: boolean;
   defaults: { schedule: string; limit: number; timezone: string };
   fetch: {
     timeoutMs: number;

@@ -45,7 +45,9 @@ describe('tributary fetch --once and the kept rendered documents', () => {
   it('keeps what it rendered, so the next serve start serves the feeds it fetched instead of refusing stale ones', async () => {
     const config = join(dir, 'sources.yaml');
     const data = join(dir, 'data');
-    writeFileSync(config, `sources:\n  - id: wire\n    url: ${fx.url('/wire.xml')}\n`);
+    // baseUrl set, as beside a cron-driven fetch --once it must be: without it serve's links follow the port it
+    // listens on (here a new one each start), which fetch --once cannot know, and its documents are rightly refused
+    writeFileSync(config, `baseUrl: https://feeds.example.org\nsources:\n  - id: wire\n    url: ${fx.url('/wire.xml')}\n`);
     fx.routes.set('/wire.xml', { headers: { 'content-type': 'application/rss+xml' }, body: rssFeed('Morning', 2) });
     // A service ran once and kept its documents...
     const service = await startService(['--config', config, '--data', data]);

@@ -26,6 +26,8 @@ describe('parseConfig: a valid config', () => {
       files: [FILE],
       title: 'Tributary',
       baseUrl: 'http://127.0.0.1:8080',
+      // not set: serve replaces it by the address it listens on
+      baseUrlFollowsListen: true,
       defaults: { schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' },
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000, minIntervalMs: 0, maxIntervalMs: 86_400_000, allowPrivateRedirects: false },
       retention: { maxItemsPerSource: 500, minItemsPerSource: 20 },

@@ -1,0 +1,89 @@
+// Issue 18, "checked in a real browser": the pages a person opens, in Debian's chromium with its CJK fonts, at
+// 1280 and 390 px. Feed pages join PAGES as they come (each kind: latest, a tag, a source).
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fontsRendering, horizontalOverflow, launchChromium, screenshot, visit, WIDTHS, type OpenBrowser, type PageCase } from '../helpers/browser.ts';
+import { startService, type RunningService } from '../helpers/cli.ts';
+import { FixtureServer } from '../helpers/fixture-server.ts';
+import { until } from '../helpers/poll.ts';
+
+const SITE_TITLE = '中文新闻聚合';
+const PAGES: PageCase[] = [
+  { name: 'index', path: '/', status: 200, chinese: SITE_TITLE },
+  { name: 'not-found', path: '/feeds/no-such-feed.html', status: 404 },
+];
+
+let dir: string;
+let service: RunningService;
+let open: OpenBrowser;
+const fixture = new FixtureServer();
+
+beforeAll(async () => {
+  // the browser first: without it the file fails at once, saying what to install
+  open = await launchChromium();
+  dir = await mkdtemp(join(tmpdir(), 'tributary-browser-'));
+  await fixture.start();
+  fixture.routes.set('/cn.xml', { headers: { 'content-type': 'application/rss+xml' },
+    body: await readFile(new URL('../fixtures/feeds/chinese-portal.rss.xml', import.meta.url)) });
+  fixture.routes.set('/broken.xml', { status: 500, body: 'down' });
+  const config = join(dir, 'feeds.yaml');
+  await writeFile(config, `title: ${SITE_TITLE}\nsources:\n  - id: cn-news\n    title: 财经要闻\n    url: ${fixture.url('/cn.xml')}\n    tags: [财经]\n`
+    + `  - id: broken\n    title: 坏掉的来源\n    url: ${fixture.url('/broken.xml')}\n`);
+  service = await startService(['--config', config, '--data', join(dir, 'data')]);
+  await until('the first cycle', () => /cycle: 2 sources/.test(service.stderr()));
+});
+
+afterAll(async () => {
+  await open?.close();
+  await service?.stop();
+  await fixture.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+describe.each(PAGES)('the $name page', (pageCase) => {
+  it.each(WIDTHS)('at %i px: fits the width, no console error, Chinese drawn in a CJK font', async (width) => {
+    const { context, page, status, errors } = await visit(open.browser, service.base, pageCase, width);
+    try {
+      expect(status).toBe(pageCase.status);
+      await screenshot(page, `${pageCase.name}-${width}`);
+      // soft: one run reports every problem of the page, not the first
+      expect.soft(await horizontalOverflow(page), 'pixels past the right edge').toBeLessThanOrEqual(0);
+      expect.soft(errors, `console errors: ${errors.join(' | ')}`).toEqual([]);
+      if (pageCase.chinese) {
+        const fonts = await fontsRendering(page, pageCase.chinese);
+        expect.soft(fonts.some((family) => /CJK/i.test(family)), `fonts drawing "${pageCase.chinese}": ${fonts.join(', ')}`).toBe(true);
+      }
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the links of the index', () => {
+  it('lead to the feed they name', async () => {
+    const { context, page } = await visit(open.browser, service.base, PAGES[0]!, 1280);
+    try {
+      const link = page.locator('a[href$="/feeds/sources/cn-news.atom"]').first();
+      const href = await link.getAttribute('href');
+      expect(href).toBeTruthy();
+      const url = new URL(href!, service.base).href;
+      // the feed a reader would get by following it: an Atom document whose self link is this URL, with the source's items
+      const response = await page.request.get(url);
+      expect(response.status()).toBe(200);
+      expect(response.headers()['content-type']).toContain('atom');
+      const body = await response.text();
+      expect(body).toContain(`<link rel="self" href="${url}"/>`);
+      expect(body).toContain('新能源汽车3月销量创新高');
+      // and following the link in the page arrives at the same document
+      const [download] = await Promise.all([
+        page.waitForResponse((r) => r.url() === url),
+        link.click({ modifiers: [] }).catch(() => {}),
+      ]);
+      expect(download.status()).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+});
