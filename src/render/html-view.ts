@@ -24,7 +24,7 @@ export function renderHtmlView(doc: FeedDocument, ctx: RenderContext): string {
 <html lang="${esc(lang)}">
 <head>
 <meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${esc(spec.title)}</title>
 ${SUBSCRIBE.map(([format, label]) => `<link rel="alternate" type="${ALTERNATE_TYPES[format]}" title="${esc(`${spec.title} (${label})`)}" href="${esc(subscribeUrl(doc, ctx, format))}">`).join('\n')}
 <style>${PAGE_STYLE}</style>

@@ -25,6 +25,12 @@ export interface Messages {
   backToIndex: string;
   never: string;
   movedTo: string;
+  /** the index's summary line: "13 sources, 2 failing · last fetch …" */
+  summary: (sources: number, failing: number, lastFetch: string | null) => string;
+  /** why a feed with no items is empty */
+  emptyBecause: (failing: number, sources: number) => string;
+  statusLink: string;
+  failingSince: string;
   sourceHealth: [id: string, source: string, items: string, lastFetch: string, lastSuccess: string, http: string,
     itemsSeen: string, failures: string, nextFetch: string, lastError: string];
   status: Record<number, string>;
@@ -63,6 +69,10 @@ const EN: Messages = {
   backToIndex: 'All feeds of this service',
   never: 'never',
   movedTo: 'moved to',
+  summary: (n, failing, last) => `${n} ${n === 1 ? 'source' : 'sources'}, ${failing} failing · last fetch ${last ?? 'not yet'}`,
+  emptyBecause: (failing, n) => (failing > 0 ? `no items yet: ${failing} of ${n} sources failing, see Sources below` : 'no items yet: waiting for the first fetch'),
+  statusLink: 'Machine-readable status (/status)',
+  failingSince: 'failing',
   sourceHealth: ['id', 'source', 'items', 'last fetch', 'last success', 'HTTP', 'items seen', 'failures', 'next fetch', 'last error'],
   status: {
     400: 'Bad request', 404: 'Not found', 405: 'Method not allowed', 413: 'Too large', 415: 'Unsupported type', 500: 'Internal error',
@@ -99,6 +109,10 @@ const ZH: Messages = {
   backToIndex: '本服务的全部订阅源',
   never: '从未',
   movedTo: '已迁移至',
+  summary: (n, failing, last) => `${n} 个来源，${failing} 个失败 · 上次抓取 ${last ?? '尚未'}`,
+  emptyBecause: (failing, n) => (failing > 0 ? `暂无条目：${n} 个来源中 ${failing} 个抓取失败，见下方“来源”` : '暂无条目：等待首次抓取'),
+  statusLink: '机器可读的状态（/status）',
+  failingSince: '失败',
   sourceHealth: ['ID', '来源', '条目', '上次抓取', '上次成功', 'HTTP', '读到条目', '连续失败', '下次抓取', '最近错误'],
   status: { 400: '请求有误', 404: '未找到', 405: '不支持的方法', 413: '内容过大', 415: '不支持的类型', 500: '内部错误', 503: '暂不可用' },
   error: '错误',

@@ -69,23 +69,44 @@ export function renderIndexPage(site: SiteSummary): string {
   const row = (spec: FeedSpec) => feedLine(spec, site, 'row', () => `<li><a href="${esc(feedUrl(site.baseUrl, spec.path, 'html'))}" data-feed-page="${esc(spec.path)}"><strong>${esc(spec.title)}</strong></a>`
     + ` (${esc(words.items(spec.items.length))}): ${FORMATS.map(([format, , label]) =>
     `<a href="${esc(feedUrl(site.baseUrl, spec.path, format))}">${label}</a>`).join(' · ')}</li>`);
-  const sources = site.sources.map((s) => `<tr${s.consecutiveFailures > 0 ? ' class="failing"' : ''}><td>${esc(s.id)}</td>`
-    + `<td><a href="${esc(s.url)}">${esc(s.title)}</a>${s.movedTo ? `<br>${esc(words.movedTo)} <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}</td>`
-    + `<td>${s.items}</td><td>${esc(s.lastFetch ?? words.never)}</td><td>${esc(s.lastSuccess ?? words.never)}</td><td>${s.httpStatus ?? ''}</td>`
-    + `<td>${s.itemsSeen ?? ''}</td><td>${s.consecutiveFailures}</td><td>${esc(s.nextFetch ?? '')}</td><td>${esc([s.lastError, ...s.warnings].filter(Boolean).join('; '))}</td></tr>`).join('\n');
+  // Failing sources first (the ones an operator has to look at), each as a card that fits a phone's width.
+  const ordered = [...site.sources].sort((a, b) => Number(b.consecutiveFailures > 0) - Number(a.consecutiveFailures > 0));
+  const [, , hItems, hLastFetch, hLastSuccess, hHttp, hSeen, hFailures, hNext, hError] = words.sourceHealth;
+  const sources = ordered.map((s) => {
+    const failing = s.consecutiveFailures > 0;
+    const facts = [
+      `${hItems} ${s.items}`, `${hLastFetch} ${s.lastFetch ?? words.never}`, `${hLastSuccess} ${s.lastSuccess ?? words.never}`,
+      ...(s.httpStatus !== null ? [`${hHttp} ${s.httpStatus}`] : []), ...(s.itemsSeen !== null ? [`${hSeen} ${s.itemsSeen}`] : []),
+      ...(failing ? [`${hFailures} ${s.consecutiveFailures}`] : []), ...(s.nextFetch ? [`${hNext} ${s.nextFetch}`] : []),
+    ];
+    const problem = [s.lastError, ...s.warnings].filter(Boolean).join('; ');
+    return `<li class="source${failing ? ' failing' : ''}" data-source="${esc(s.id)}"><a href="${esc(s.url)}"><strong>${esc(s.title)}</strong></a> <code>${esc(s.id)}</code>`
+      + `${failing ? ` <span class="bad">${esc(words.failingSince)}</span>` : ''}`
+      + `${s.movedTo ? `<br>${esc(words.movedTo)} <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}`
+      + `<br><small>${facts.map(esc).join(' · ')}</small>${problem ? `<br><span class="${failing ? 'bad' : 'warn'}">${esc(hError)}: ${esc(problem)}</span>` : ''}</li>`;
+  }).join('\n');
+  const enabled = site.sources.filter((s) => s.enabled);
+  const failingCount = enabled.filter((s) => s.consecutiveFailures > 0).length;
+  let lastFetch: string | null = null;
+  for (const s of site.sources) if (s.lastFetch && (lastFetch === null || s.lastFetch > lastFetch)) lastFetch = s.lastFetch;
+  const empty = main.some((spec) => spec.items.length === 0) ? `<p class="warn" data-empty-why>${esc(words.emptyBecause(failingCount, enabled.length))}</p>` : '';
   return `<!doctype html>
 <html lang="${esc(pageLang(site.language))}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
 <title>${esc(site.title)}</title>
 ${discovery.join('\n')}
 <style>${PAGE_STYLE}
-table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:.2rem .5rem;text-align:left;font-size:.9rem}tr.failing td{background:#fff3f0}</style>
+ul.health{list-style:none;padding:0}ul.health li{border:1px solid #ddd;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0;overflow-wrap:anywhere}
+ul.health li.failing{border-color:#d33;background:#fff3f0}.bad{color:#b00;font-weight:600}.warn{color:#8a5a00}code{font-size:.85em}</style>
 </head>
 <body>
 <h1>${esc(site.title)}</h1>
 ${site.description ? `<p>${esc(site.description)}</p>` : ''}
+<p data-summary>${esc(words.summary(enabled.length, failingCount, lastFetch))} · <a href="${esc(`${site.baseUrl}/status`)}">${esc(words.statusLink)}</a></p>
+${empty}
 <h2>${esc(words.feeds)}</h2>
 <ul>
 ${main.map(row).join('\n')}
@@ -95,10 +116,9 @@ ${main.map(row).join('\n')}
 <ul>
 ${site.feeds.filter((f) => f.kind === 'source').map(row).join('\n')}
 </ul>
-<table>
-<tr>${words.sourceHealth.map((head) => `<th>${esc(head)}</th>`).join('')}</tr>
+<ul class="health">
 ${sources}
-</table>
+</ul>
 </body>
 </html>
 `;

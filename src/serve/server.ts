@@ -334,7 +334,7 @@ function sendErrorPage(res: ServerResponse, status: number, message: string): vo
   const words = messages(language);
   const title = words.status[status] ?? words.error;
   const body = Buffer.from(`<!DOCTYPE html>
-<html lang="${escapeHtml(pageLang(language))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="${escapeHtml(pageLang(language))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>${status} ${escapeHtml(title)}</title>
 <style>body{font:16px/1.5 system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
 code{word-break:break-all}a{color:#0b57d0}</style></head>

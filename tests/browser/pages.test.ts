@@ -4,7 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fontsRendering, horizontalOverflow, launchChromium, screenshot, visit, WIDTHS, type OpenBrowser, type PageCase } from '../helpers/browser.ts';
+import { copiedBy, fontsRendering, horizontalOverflow, launchChromium, screenshot, visit, WIDTHS, type OpenBrowser, type PageCase } from '../helpers/browser.ts';
 import { startService, type RunningService } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { until } from '../helpers/poll.ts';
@@ -13,6 +13,9 @@ const SITE_TITLE = '中文新闻聚合';
 const PAGES: PageCase[] = [
   { name: 'index', path: '/', status: 200, chinese: SITE_TITLE },
   { name: 'not-found', path: '/feeds/no-such-feed.html', status: 404 },
+  { name: 'latest', path: '/feeds/latest.html', status: 200, chinese: '北京今日晴转多云' },
+  { name: 'tag', path: `/feeds/tags/${encodeURIComponent('财经')}.html`, status: 200, chinese: '北京今日晴转多云' },
+  { name: 'source', path: '/feeds/sources/cn-news.html', status: 200, chinese: '北京今日晴转多云' },
 ];
 
 let dir: string;
@@ -29,7 +32,7 @@ beforeAll(async () => {
     body: await readFile(new URL('../fixtures/feeds/chinese-portal.rss.xml', import.meta.url)) });
   fixture.routes.set('/broken.xml', { status: 500, body: 'down' });
   const config = join(dir, 'feeds.yaml');
-  await writeFile(config, `title: ${SITE_TITLE}\nsources:\n  - id: cn-news\n    title: 财经要闻\n    url: ${fixture.url('/cn.xml')}\n    tags: [财经]\n`
+  await writeFile(config, `title: ${SITE_TITLE}\nlanguage: zh-CN\nsources:\n  - id: cn-news\n    title: 财经要闻\n    url: ${fixture.url('/cn.xml')}\n    tags: [财经]\n`
     + `  - id: broken\n    title: 坏掉的来源\n    url: ${fixture.url('/broken.xml')}\n`);
   service = await startService(['--config', config, '--data', join(dir, 'data')]);
   await until('the first cycle', () => /cycle: 2 sources/.test(service.stderr()));
@@ -82,6 +85,23 @@ describe('the links of the index', () => {
         link.click({ modifiers: [] }).catch(() => {}),
       ]);
       expect(download.status()).toBe(200);
+    } finally {
+      await context.close();
+    }
+  });
+});
+
+describe('the feed pages', () => {
+  it.each(['atom', 'rss', 'json'])('copy the %s URL of the feed to the clipboard, and link back to the index', async (format) => {
+    const { context, page } = await visit(open.browser, service.base, PAGES[2]!, 390);
+    try {
+      expect(await copiedBy(page, `button[data-copy="${format}"]`)).toBe(`${service.base}/feeds/latest.${format}`);
+      expect(await page.getAttribute(`button[data-copy="${format}"]`, 'data-copied')).toBe('yes');
+      const back = await page.getAttribute('a[data-index-link]', 'href');
+      expect(new URL(back!, service.base).href).toBe(`${service.base}/`);
+      // the item titles lead to the originals, the source to its own page
+      const source = await page.getAttribute('ol[data-items] > li a[href$="/feeds/sources/cn-news.html"]', 'href');
+      expect(source).toBeTruthy();
     } finally {
       await context.close();
     }

@@ -49,9 +49,14 @@ describe('source status', () => {
 
   it('shows the same in the HTML index', async () => {
     const html = await (await fetch(`${base}/`)).text();
-    expect(html).toContain('<th>last fetch</th><th>last success</th><th>HTTP</th><th>items seen</th><th>failures</th><th>next fetch</th><th>last error</th>');
-    const row = html.split('\n').find((l) => l.startsWith('<tr class="failing"><td>down</td>'))!;
-    expect(row).toContain('<td>503</td>');
+    const cards = html.split('\n').filter((l) => l.startsWith('<li class="source'));
+    // failing sources first, each card saying why in words
+    expect(cards[0]).toContain('<li class="source failing" data-source="down">');
+    const row = cards[0]!;
+    expect(row).toContain('HTTP 503');
+    expect(row).toMatch(/last fetch 20\d\d-/);
+    expect(row).toContain('failures 1');
+    expect(html).toMatch(/<p data-summary>\d+ sources, 1 failing · last fetch 20\d\d-[^<]*<a href="[^"]*\/status">/);
     expect(row).toContain('HTTP 503 Service Unavailable');
     expect(html).toContain(`moved to <a href="${fx.url('/good.xml')}">`);
   });

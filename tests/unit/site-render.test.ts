@@ -43,7 +43,7 @@ describe('SiteRenderer', () => {
     renderer.render();
     const index = renderer.page('index')!;
     const opml = renderer.page('opml')!;
-    expect(index.body.toString()).toContain('<td>world</td>');
+    expect(index.body.toString()).toContain('data-source="world"');
     // An item stored again unchanged: the store's revision moves, no feed or page changes.
     store.apply([], [{ ...sampleItem(1) }]);
     expect(renderer.render()).toEqual([]);
@@ -61,8 +61,8 @@ describe('SiteRenderer', () => {
     store.apply([sampleItem(9)], []);
     expect(renderer.render().sort()).toEqual(['latest', 'sources/world', 'tags/news', 'tags/world']);
     const body = renderer.page('index')!.body.toString();
-    expect(body).toContain('<tr class="failing"><td>tech</td>');
-    expect(body).toMatch(/<td>world<\/td>.*<td>2<\/td>/s);
+    expect(body).toContain('<li class="source failing" data-source="tech">');
+    expect(body).toMatch(/data-source="world">.*items 2 ·/);
     expect(renderer.page('index')!.etag).not.toBe(index.etag);
     expect(renderer.page('opml')!.body.toString()).toContain(`<dateCreated>${new Date(sampleItem(9).updated).toUTCString()}</dateCreated>`);
     expect(renderer.page('opml')!.etag).not.toBe(opml.etag);
