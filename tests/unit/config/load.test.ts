@@ -31,7 +31,7 @@ describe('parseConfig: a valid config', () => {
       defaults: { schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' },
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000, minIntervalMs: 0, maxIntervalMs: 86_400_000, allowPrivateRedirects: false },
       retention: { maxItemsPerSource: 500, minItemsPerSource: 20 },
-      store: { backups: 3 },
+      store: { backups: 3, kind: 'lowdb', pool: 10 },
       hosts: {},
       dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
       websub: { builtin: false, allowPrivateCallbacks: false, maxSubscriptions: 10_000, maxSubscriptionsPerHost: 500, requestsPerMinute: 60, timeoutMs: 10_000 },
@@ -50,6 +50,14 @@ describe('parseConfig: a valid config', () => {
     expect(parseConfig('language: zh-cn\nsources: []\n', FILE).language).toBe('zh-CN');
     expect(parseConfig('language: zh-Hant-TW\nsources: []\n', FILE).language).toBe('zh-Hant-TW');
     expect(parseConfig('sources: []\n', FILE)).not.toHaveProperty('language');
+  });
+
+  it('reads store: kind, url and pool (the PostgreSQL store), and names a bad one by its line', () => {
+    expect(parseConfig('store:\n  kind: postgres\n  url: postgres://t@db/t\n  pool: 4\nsources: []\n', FILE).store)
+      .toEqual({ backups: 3, kind: 'postgres', url: 'postgres://t@db/t', pool: 4 });
+    const err = configErrorOf('sources: []\nstore:\n  kind: postgres\n  url: mysql://db/t\n');
+    expect(err.message).toContain(`${FILE}:4: store.url: must be a postgres:// or postgresql:// URL`);
+    expect(configErrorOf('sources: []\nstore:\n  kind: sqlite\n').message).toContain(`${FILE}:3: store.kind`);
   });
 
   it('accepts "sources: []" (or an empty mapping) as a config that names no source', () => {
