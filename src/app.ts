@@ -113,6 +113,7 @@ export class App {
     this.#renderer = new SiteRenderer({
       config: () => this.config, store, feeds: this.feeds, composed: this.composed, hubs: () => this.websub.hubs(),
       observe: (ms, rendered) => this.metrics.observeRender(ms, rendered),
+      configError: () => (this.configStatus.error ? { message: this.configStatus.error, at: this.configStatus.errorAt ?? '' } : undefined),
       ...(thread ? { renderDocs: (docs, ctx) => thread.render(docs, ctx) } : {}),
     });
     this.#updateMaxAge();

@@ -35,6 +35,8 @@ export interface SiteRenderOptions {
    * default on this thread, a few at a time between requests
    */
   renderDocs?: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>;
+  /** a refused config change, for the index's banner */
+  configError?: () => { message: string; at: string } | undefined;
 }
 
 /** The feeds, composed feeds and pages of the site, rendered again from the store where they changed. */
@@ -138,6 +140,7 @@ export class SiteRenderer {
     const summary: SiteSummary = {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
       ...(config.language ? { language: config.language } : {}), feeds: specs, sources: statuses,
+      ...(this.#options.configError?.() ? { configError: this.#options.configError()! } : {}),
     };
     const previous = this.#shown;
     this.#shown = summary;
@@ -208,6 +211,7 @@ function sameFeedList(a: SiteSummary, b: SiteSummary): boolean {
 
 /** Whether the index would show the same: the feed list, each feed's item count, each source's status. */
 function sameIndex(a: SiteSummary, b: SiteSummary): boolean {
+  if (a.configError?.message !== b.configError?.message || a.configError?.at !== b.configError?.at) return false;
   if (!sameFeedList(a, b) || a.sources.length !== b.sources.length) return false;
   if (!a.feeds.every((spec, i) => spec.kind === b.feeds[i]!.kind && spec.items.length === b.feeds[i]!.items.length)) return false;
   return a.sources.every((status, i) => {

@@ -198,15 +198,21 @@ async function reloadConfig(app: App, path: string, logger: Logger, asServed: (c
     if (!(err instanceof ConfigError)) throw err;
     app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
     logger.error({ problems: err.problems }, `config change rejected, the previous config keeps running:\n${err.message}`);
+    // the index shows the refusal as a banner until a valid file is loaded
+    await app.renderYielding();
     return;
   }
   if (isSameConfig(app.config, next)) {
+    const hadError = app.configStatus.error !== undefined;
     app.configStatus = { files: next.files, loadedAt: app.configStatus.loadedAt };
+    // the file was fixed back to what runs: the index's banner goes
+    if (hadError) await app.renderYielding();
     return;
   }
   const changes = diffSources(app.config, next);
-  await app.useConfig(next);
+  // Before the render useConfig() does, so the index it writes has no banner of a refusal the new file fixed.
   app.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
+  await app.useConfig(next);
   logger.info({ files: next.files, sources: next.sources.length, fetch: changes.fetchNow, removed: changes.removed }, 'config reloaded');
   for (const id of changes.reread) {
     const { etag: _etag, lastModified: _lastModified, ...state } = app.store.sourceState(id);

@@ -30,6 +30,8 @@ export interface Messages {
   /** why a feed with no items is empty */
   emptyBecause: (failing: number, sources: number) => string;
   statusLink: string;
+  /** the banner over a refused config change */
+  configRejected: (at: string) => string;
   failingSince: string;
   sourceHealth: [id: string, source: string, items: string, lastFetch: string, lastSuccess: string, http: string,
     itemsSeen: string, failures: string, nextFetch: string, lastError: string];
@@ -72,6 +74,7 @@ const EN: Messages = {
   summary: (n, failing, last) => `${n} ${n === 1 ? 'source' : 'sources'}, ${failing} failing · last fetch ${last ?? 'not yet'}`,
   emptyBecause: (failing, n) => (failing > 0 ? `no items yet: ${failing} of ${n} sources failing, see Sources below` : 'no items yet: waiting for the first fetch'),
   statusLink: 'Machine-readable status (/status)',
+  configRejected: (at) => `A config change was refused at ${at}; the previous config keeps running until the file is fixed:`,
   failingSince: 'failing',
   sourceHealth: ['id', 'source', 'items', 'last fetch', 'last success', 'HTTP', 'items seen', 'failures', 'next fetch', 'last error'],
   status: {
@@ -112,6 +115,7 @@ const ZH: Messages = {
   summary: (n, failing, last) => `${n} 个来源，${failing} 个失败 · 上次抓取 ${last ?? '尚未'}`,
   emptyBecause: (failing, n) => (failing > 0 ? `暂无条目：${n} 个来源中 ${failing} 个抓取失败，见下方“来源”` : '暂无条目：等待首次抓取'),
   statusLink: '机器可读的状态（/status）',
+  configRejected: (at) => `配置修改于 ${at} 被拒绝；修正文件之前，仍按之前的配置运行：`,
   failingSince: '失败',
   sourceHealth: ['ID', '来源', '条目', '上次抓取', '上次成功', 'HTTP', '读到条目', '连续失败', '下次抓取', '最近错误'],
   status: { 400: '请求有误', 404: '未找到', 405: '不支持的方法', 413: '内容过大', 415: '不支持的类型', 500: '内部错误', 503: '暂不可用' },

@@ -36,6 +36,8 @@ export interface SiteSummary {
   language?: string;
   feeds: FeedSpec[];
   sources: SourceStatus[];
+  /** a config change that was refused, while the previous config keeps running: shown as a banner */
+  configError?: { message: string; at: string };
 }
 
 const FORMATS: [FeedFormat, string, string][] = [
@@ -100,10 +102,11 @@ export function renderIndexPage(site: SiteSummary): string {
 ${discovery.join('\n')}
 <style>${PAGE_STYLE}
 ul.health{list-style:none;padding:0}ul.health li{border:1px solid #ddd;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0;overflow-wrap:anywhere}
+.banner{border:2px solid #d33;background:#fff3f0;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0}.banner pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.4rem 0 0}
 ul.health li.failing{border-color:#d33;background:#fff3f0}.bad{color:#b00;font-weight:600}.warn{color:#8a5a00}code{font-size:.85em}</style>
 </head>
 <body>
-<h1>${esc(site.title)}</h1>
+${site.configError ? `<div class="banner" role="alert" data-config-rejected><strong>${esc(words.configRejected(site.configError.at))}</strong><pre>${esc(site.configError.message)}</pre></div>\n` : ''}<h1>${esc(site.title)}</h1>
 ${site.description ? `<p>${esc(site.description)}</p>` : ''}
 <p data-summary>${esc(words.summary(enabled.length, failingCount, lastFetch))} · <a href="${esc(`${site.baseUrl}/status`)}">${esc(words.statusLink)}</a></p>
 ${empty}

@@ -67,9 +67,17 @@ describe('config edits while the service runs', () => {
     expect(now.sources.map((s: { id: string }) => s.id)).toEqual(['world', 'tech']);
     expect(fx.requests.some((r) => r.path === '/cn.xml')).toBe(false);
     expect((await entries('sources/tech')).map((e) => e.title)).toContain(CHIP_STORY);
+    // The index says so at the top, with the file, the line and the message, until the file is fixed.
+    const banner = await until('the index to show the refusal', async () => {
+      const html = await (await fetch(`${service.base}/`)).text();
+      return html.includes('data-config-rejected') && html;
+    });
+    expect(banner).toContain('A config change was refused at');
+    expect(banner).toContain(`${main}:8: sources.1.schedule:`);
 
     writeFileSync(main, valid);
     await until('the error to clear', async () => (await status()).config.error === undefined);
+    await until('the banner to go', async () => !(await (await fetch(`${service.base}/`)).text()).includes('data-config-rejected'));
   });
 
   it('applies a valid edit across files: a new source is fetched at once, a removed one keeps its items', async () => {
