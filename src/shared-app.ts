@@ -17,7 +17,11 @@ import type { Config } from './config/types.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
-import { prepared, type RenderedFeed } from './render/render-feed.ts';
+import { EMPTY_FEED_DATE } from './render/feed-document.ts';
+import { pageDocument } from './render/feed-pages.ts';
+import { queryString, type FeedQuery } from './render/feed-query.ts';
+import { feedHeads, type FeedSpec } from './render/feed-specs.ts';
+import { prepared, renderFormatAsync, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
@@ -30,6 +34,7 @@ import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
+import { readFeedPage } from './store/pg/feed-pages.ts';
 import { PgStore } from './store/pg/pg-store.ts';
 import { RenderedFollower, RenderLock, type SharedDoc } from './store/pg/rendered.ts';
 
@@ -90,6 +95,8 @@ export class SharedApp {
   #states: Record<string, SourceState> = {};
   #counts = new Map<string, number>();
   readonly #served = new WeakMap<SharedDoc, RenderedFeed>();
+  /** older pages made on request, by publication revision, feed, format and query */
+  readonly #pages = new Map<string, Promise<RenderedFeed>>();
   readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
   readonly #stealCounter: Counter;
   readonly #dbErrors: Counter;
@@ -280,6 +287,30 @@ export class SharedApp {
     return served;
   }
 
+  /**
+   * An older page (?page=N, ?limit=N) of a feed, read from the database on request (one indexed query and a count),
+   * rendered as the renderer renders, and kept until the next publication: every instance answers it with the
+   * same bytes and ETag. Undefined for a feed that does not exist (404).
+   */
+  #olderPage(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
+    const { site, titles, ctx } = siteContext(this.#config, this.#states, this.#config.websub.hub ? [this.#config.websub.hub] : [], this.#tagging);
+    const head = feedHeads(site, titles).find((h) => h.path === path);
+    if (!head || !this.#follower) return undefined;
+    const key = `${this.#follower.revision}\0${path}.${format}?${queryString(query)}`;
+    const kept = this.#pages.get(key);
+    if (kept) return kept;
+    const limit = query.limit ?? site.limit;
+    const made = readFeedPage(this.store.pool, head, (query.page - 1) * limit, limit).then((page) => {
+      const spec: FeedSpec = { ...head, items: page.items, all: page.items, count: page.count };
+      return renderFormatAsync(pageDocument(spec, page.items, query, limit, EMPTY_FEED_DATE, page.count), ctx, format);
+    });
+    this.#pages.set(key, made);
+    made.catch(() => this.#pages.delete(key));
+    // A small cache: older pages are read far less often than page 1, and a new publication makes them stale.
+    if (this.#pages.size > 200) this.#pages.delete(this.#pages.keys().next().value!);
+    return made;
+  }
+
   #enabledFailing(): { sources: number; failing: number } {
     const enabled = this.#config.sources.filter((s) => s.enabled);
     return { sources: enabled.length, failing: enabled.filter((s) => (this.#states[s.id]?.consecutiveFailures ?? 0) > 0).length };
@@ -290,7 +321,10 @@ export class SharedApp {
       feed: (path, format) => this.#doc(`${path}.${format}`, `feed ${path}.${format}`),
       view: (path, format, query) => {
         if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
-        throw new FeedQueryError('page', 'older pages and filtered views (?page, ?limit, ?filter, ?filterout, ?since) are not served on the PostgreSQL store yet');
+        if (query.filter || query.filterout || query.since) {
+          throw new FeedQueryError(query.since ? 'since' : 'filter', 'filtered views (?filter, ?filterout, ?since) are not served on the PostgreSQL store yet; ?page and ?limit are');
+        }
+        return this.#olderPage(path, format, query);
       },
       page: (name) => (name === 'stylesheet' ? this.#stylesheet : this.#doc(name, name === 'index' ? 'the index page' : 'the OPML')),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),

@@ -10,6 +10,14 @@ import type { FeedSpec } from './feed-specs.ts';
  * Throws FeedPageNotFoundError past the last page.
  */
 export function feedPage(spec: FeedSpec, items: readonly Item[], query: FeedQuery, pageSize: number, emptyUpdated: string, count = items.length): FeedDocument {
+  return pageDocument(spec, items.slice((query.page - 1) * pageSize, query.page * pageSize), query, pageSize, emptyUpdated, count);
+}
+
+/**
+ * feedPage() from the page's own items (`pageItems`, already cut out of a feed of `count` items): for a store that
+ * reads one page from its database instead of holding every item.
+ */
+export function pageDocument(spec: FeedSpec, pageItems: readonly Item[], query: FeedQuery, pageSize: number, emptyUpdated: string, count: number): FeedDocument {
   const pages = Math.max(1, Math.ceil(count / pageSize));
   const page = query.page;
   if (page > pages) throw new FeedPageNotFoundError(spec.path, page, pages);
@@ -21,7 +29,7 @@ export function feedPage(spec: FeedSpec, items: readonly Item[], query: FeedQuer
   };
   return {
     spec,
-    items: items.slice((page - 1) * pageSize, page * pageSize),
+    items: [...pageItems],
     query: queryString(query),
     idQuery: queryString(query, 1),
     ...(paging ? { paging } : {}),
