@@ -117,7 +117,7 @@ export class SharedRenderer {
     const specs = this.#feeds.specs();
     const summary: SiteSummary = {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
-      feeds: specs, sources: sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0),
+      timezone: config.defaults.timezone, feeds: specs, sources: sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0),
     };
     let newest = '1970-01-01T00:00:00.000Z';
     for (const spec of specs) {

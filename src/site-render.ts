@@ -139,7 +139,7 @@ export class SiteRenderer {
     yield;
     const summary: SiteSummary = {
       title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
-      ...(config.language ? { language: config.language } : {}), feeds: specs, sources: statuses,
+      ...(config.language ? { language: config.language } : {}), timezone: config.defaults.timezone, feeds: specs, sources: statuses,
       ...(this.#options.configError?.() ? { configError: this.#options.configError()! } : {}),
     };
     const previous = this.#shown;
@@ -211,6 +211,7 @@ function sameFeedList(a: SiteSummary, b: SiteSummary): boolean {
 
 /** Whether the index would show the same: the feed list, each feed's item count, each source's status. */
 function sameIndex(a: SiteSummary, b: SiteSummary): boolean {
+  if (a.timezone !== b.timezone || a.language !== b.language) return false;
   if (a.configError?.message !== b.configError?.message || a.configError?.at !== b.configError?.at) return false;
   if (!sameFeedList(a, b) || a.sources.length !== b.sources.length) return false;
   if (!a.feeds.every((spec, i) => spec.kind === b.feeds[i]!.kind && spec.items.length === b.feeds[i]!.items.length)) return false;

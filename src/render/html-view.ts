@@ -74,7 +74,7 @@ function itemHtml(item: Item, ctx: RenderContext, words: Messages, dates: Intl.D
 <p class="meta">${sourceLink} · ${timeHtml(item.published || item.updated, words, dates, now)}</p>${summaryHtml(item, words)}${tagLinks}</li>`;
 }
 
-function timeHtml(iso: string, words: Messages, dates: Intl.DateTimeFormat, now: number): string {
+export function timeHtml(iso: string, words: Messages, dates: Intl.DateTimeFormat, now: number): string {
   const absolute = dates.format(new Date(iso));
   const relative = relativeTime(iso, now, words);
   return `<time datetime="${esc(iso)}" data-ts data-abs="${esc(absolute)}" title="${esc(absolute)}">${esc(relative ?? absolute)}</time>`;
@@ -100,7 +100,7 @@ function pageLinks(doc: FeedDocument, ctx: RenderContext, words: Messages): stri
 }
 
 /** The words the page's script needs to refresh the relative times: templates with {n}. */
-function relativeWords(words: Messages): string {
+export function relativeWords(words: Messages): string {
   const attrs: string[] = [`data-rel-now="${esc(words.justNow)}"`, `data-copied="${esc(words.copied)}"`, `data-copy-failed="${esc(words.copyFailed)}"`];
   for (const unit of ['minute', 'hour', 'day'] as RelativeUnit[]) {
     attrs.push(`data-rel-${unit}-one="${esc(words.ago(1, unit).replace('1', '{n}'))}"`, `data-rel-${unit}="${esc(words.ago(7, unit).replace('7', '{n}'))}"`);
@@ -110,7 +110,7 @@ function relativeWords(words: Messages): string {
 
 const formats = new Map<string, Intl.DateTimeFormat>();
 
-function dateFormat(lang: string, timeZone: string): Intl.DateTimeFormat {
+export function dateFormat(lang: string, timeZone: string): Intl.DateTimeFormat {
   const key = `${lang}\0${timeZone}`;
   let format = formats.get(key);
   if (!format) {

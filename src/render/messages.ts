@@ -25,7 +25,7 @@ export interface Messages {
   backToIndex: string;
   never: string;
   movedTo: string;
-  /** the index's summary line: "13 sources, 2 failing · last fetch …" */
+  /** the index's summary line: "13 sources, 2 failing · last fetch …"; `lastFetch` is HTML (a <time>), the words hold no markup */
   summary: (sources: number, failing: number, lastFetch: string | null) => string;
   /** why a feed with no items is empty */
   emptyBecause: (failing: number, sources: number) => string;

@@ -1,7 +1,8 @@
 import type { PlainText } from '../model.ts';
 import type { FeedSpec } from '../render/feed-specs.ts';
 import { messages, pageLang } from '../render/messages.ts';
-import { PAGE_STYLE } from '../render/page-style.ts';
+import { dateFormat, relativeWords, timeHtml } from '../render/html-view.ts';
+import { PAGE_STYLE, VIEW_SCRIPT } from '../render/page-style.ts';
 import { feedUrl, type FeedFormat } from '../render/render-feed.ts';
 
 /** A source's fetch health as /status and the index show it; null where there is nothing to tell yet. */
@@ -36,6 +37,8 @@ export interface SiteSummary {
   language?: string;
   feeds: FeedSpec[];
   sources: SourceStatus[];
+  /** the zone times are shown in (defaults.timezone); UTC when absent */
+  timezone?: string;
   /** a config change that was refused, while the previous config keeps running: shown as a banner */
   configError?: { message: string; at: string };
 }
@@ -66,6 +69,10 @@ function feedLine(spec: FeedSpec, site: Pick<SiteSummary, 'baseUrl' | 'language'
 export function renderIndexPage(site: SiteSummary): string {
   const words = messages(site.language);
   const main = site.feeds.filter((f) => f.kind !== 'source');
+  // Times in the site's zone, relative when recent ("3 minutes ago"), kept current in the page by its script.
+  const dates = dateFormat(pageLang(site.language), site.timezone ?? 'UTC');
+  const now = Date.now();
+  const when = (iso: string | null) => (iso ? timeHtml(iso, words, dates, now) : esc(words.never));
   const discovery = main.map((spec) => feedLine(spec, site, 'discovery', () => FORMATS.map(([format, type, label]) =>
     `<link rel="alternate" type="${type}" title="${esc(`${spec.title} (${label})`)}" href="${esc(feedUrl(site.baseUrl, spec.path, format))}">`).join('\n')));
   const row = (spec: FeedSpec) => feedLine(spec, site, 'row', () => `<li><a href="${esc(feedUrl(site.baseUrl, spec.path, 'html'))}" data-feed-page="${esc(spec.path)}"><strong>${esc(spec.title)}</strong></a>`
@@ -77,15 +84,15 @@ export function renderIndexPage(site: SiteSummary): string {
   const sources = ordered.map((s) => {
     const failing = s.consecutiveFailures > 0;
     const facts = [
-      `${hItems} ${s.items}`, `${hLastFetch} ${s.lastFetch ?? words.never}`, `${hLastSuccess} ${s.lastSuccess ?? words.never}`,
-      ...(s.httpStatus !== null ? [`${hHttp} ${s.httpStatus}`] : []), ...(s.itemsSeen !== null ? [`${hSeen} ${s.itemsSeen}`] : []),
-      ...(failing ? [`${hFailures} ${s.consecutiveFailures}`] : []), ...(s.nextFetch ? [`${hNext} ${s.nextFetch}`] : []),
+      esc(`${hItems} ${s.items}`), `${esc(hLastFetch)} ${when(s.lastFetch)}`, `${esc(hLastSuccess)} ${when(s.lastSuccess)}`,
+      ...(s.httpStatus !== null ? [esc(`${hHttp} ${s.httpStatus}`)] : []), ...(s.itemsSeen !== null ? [esc(`${hSeen} ${s.itemsSeen}`)] : []),
+      ...(failing ? [esc(`${hFailures} ${s.consecutiveFailures}`)] : []), ...(s.nextFetch ? [`${esc(hNext)} ${dates.format(new Date(s.nextFetch))}`] : []),
     ];
     const problem = [s.lastError, ...s.warnings].filter(Boolean).join('; ');
     return `<li class="source${failing ? ' failing' : ''}" data-source="${esc(s.id)}"><a href="${esc(s.url)}"><strong>${esc(s.title)}</strong></a> <code>${esc(s.id)}</code>`
       + `${failing ? ` <span class="bad">${esc(words.failingSince)}</span>` : ''}`
       + `${s.movedTo ? `<br>${esc(words.movedTo)} <a href="${esc(s.movedTo)}">${esc(s.movedTo)}</a>` : ''}`
-      + `<br><small>${facts.map(esc).join(' · ')}</small>${problem ? `<br><span class="${failing ? 'bad' : 'warn'}">${esc(hError)}: ${esc(problem)}</span>` : ''}</li>`;
+      + `<br><small>${facts.join(' · ')}</small>${problem ? `<br><span class="${failing ? 'bad' : 'warn'}">${esc(hError)}: ${esc(problem)}</span>` : ''}</li>`;
   }).join('\n');
   const enabled = site.sources.filter((s) => s.enabled);
   const failingCount = enabled.filter((s) => s.consecutiveFailures > 0).length;
@@ -105,10 +112,10 @@ ul.health{list-style:none;padding:0}ul.health li{border:1px solid #ddd;border-ra
 .banner{border:2px solid #d33;background:#fff3f0;border-radius:6px;padding:.5rem .7rem;margin:.5rem 0}.banner pre{white-space:pre-wrap;overflow-wrap:anywhere;margin:.4rem 0 0}
 ul.health li.failing{border-color:#d33;background:#fff3f0}.bad{color:#b00;font-weight:600}.warn{color:#8a5a00}code{font-size:.85em}</style>
 </head>
-<body>
+<body${relativeWords(words)}>
 ${site.configError ? `<div class="banner" role="alert" data-config-rejected><strong>${esc(words.configRejected(site.configError.at))}</strong><pre>${esc(site.configError.message)}</pre></div>\n` : ''}<h1>${esc(site.title)}</h1>
 ${site.description ? `<p>${esc(site.description)}</p>` : ''}
-<p data-summary>${esc(words.summary(enabled.length, failingCount, lastFetch))} · <a href="${esc(`${site.baseUrl}/status`)}">${esc(words.statusLink)}</a></p>
+<p data-summary>${words.summary(enabled.length, failingCount, lastFetch ? when(lastFetch) : null)} · <a href="${esc(`${site.baseUrl}/status`)}">${esc(words.statusLink)}</a></p>
 ${empty}
 <h2>${esc(words.feeds)}</h2>
 <ul>
@@ -122,6 +129,7 @@ ${site.feeds.filter((f) => f.kind === 'source').map(row).join('\n')}
 <ul class="health">
 ${sources}
 </ul>
+<script>${VIEW_SCRIPT}</script>
 </body>
 </html>
 `;

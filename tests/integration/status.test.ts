@@ -54,9 +54,9 @@ describe('source status', () => {
     expect(cards[0]).toContain('<li class="source failing" data-source="down">');
     const row = cards[0]!;
     expect(row).toContain('HTTP 503');
-    expect(row).toMatch(/last fetch 20\d\d-/);
+    expect(row).toMatch(/last fetch <time datetime="20\d\d-[^"]*" data-ts data-abs="[^"]+"/);
     expect(row).toContain('failures 1');
-    expect(html).toMatch(/<p data-summary>\d+ sources, 1 failing · last fetch 20\d\d-[^<]*<a href="[^"]*\/status">/);
+    expect(html).toMatch(/<p data-summary>\d+ sources, 1 failing · last fetch <time datetime="20\d\d-[^"]*"[^>]*>[^<]+<\/time> · <a href="[^"]*\/status">/);
     expect(row).toContain('HTTP 503 Service Unavailable');
     expect(html).toContain(`moved to <a href="${fx.url('/good.xml')}">`);
   });
