@@ -1,3 +1,4 @@
+import { withWindows1252ForC1 } from '../fetch/c1-controls.ts';
 import { EnclosureList } from './enclosures.ts';
 import { FeedParseError, NotAFeedError } from './errors.ts';
 import { plainTextToHtml } from './text-html.ts';
@@ -9,7 +10,9 @@ type Json = Record<string, unknown>;
 export function parseJsonFeed(text: string): ParsedFeed {
   let doc: unknown;
   try {
-    doc = JSON.parse(text);
+    // "\u0092" in a JSON string is the C1 control a windows-1252 apostrophe became somewhere upstream: read it as
+    // the HTML standard (and our decoding of raw bytes, fetch/charset.ts) does, as ’.
+    doc = JSON.parse(text, (_key, value: unknown) => (typeof value === 'string' ? withWindows1252ForC1(value) : value));
   } catch (err) {
     throw new FeedParseError(`unparsable JSON: ${(err as Error).message}`, { cause: err });
   }

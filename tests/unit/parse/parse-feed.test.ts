@@ -183,3 +183,17 @@ describe('parseFeed maps every format\'s fields', () => {
     expect((err as Error).message).toMatch(message);
   });
 });
+
+describe('JSON Feed strings with C1 controls', () => {
+  it('reads an escaped \u0092 as the windows-1252 character it stood for, as raw bytes are read', async () => {
+    // the escapes as a JSON Feed carries them: six characters each in the document
+    const text = String.raw`{"version": "https://jsonfeed.org/version/1.1", "title": "Don\u0092t panic",
+      "items": [{"id": "a", "title": "It\u0092s \u0093quoted\u0094 \u0080 5", "content_text": "x\u0081y"}]}`;
+    expect(text).toContain('\\u0092');
+    const parsed = await parseFeed(text);
+    expect(parsed.title).toBe('Don’t panic');
+    expect(parsed.items[0]!.title).toBe('It’s “quoted” € 5');
+    // U+0081 has no windows-1252 character: kept as it is
+    expect(JSON.stringify(parsed.items[0])).toContain('x\u0081y');
+  });
+});
