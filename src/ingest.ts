@@ -100,6 +100,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(source.type === 'html' ? { document: 'html' as const } : {}),
       // The credentials are for the configured origin: not for wherever a permanent redirect moved the source.
       ...(source.auth && sameOrigin(url, source.url) ? { auth: source.auth } : {}),
+      ...(source.headers && sameOrigin(url, source.url) ? { headers: source.headers } : {}),
     }, { ...ctx.fetch, now: ctx.now });
     const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
     const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };
