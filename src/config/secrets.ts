@@ -7,9 +7,6 @@ export type Environment = Readonly<Record<string, string | undefined>>;
 
 const REFERENCE = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
-/** What a masked secret shows as, wherever a source's settings are shown. */
-export const MASK = '***';
-
 /**
  * Replaces ${NAME} in every source's headers and auth values of these files, in place; a variable that is not set,
  * or whose value would break a header, is a problem at the line of the field.
