@@ -43,6 +43,11 @@ export interface FetchOptions {
    * the policy refuses (fetch.allowPrivateRedirects). A source the operator put on a private host is exempt.
    */
   redirectGuard?: RedirectGuard;
+  /**
+   * `dispatcher` goes through a forward proxy: redirects take it too (the guard's own pool would bypass the proxy);
+   * the guard then checks redirect targets by URL only, since the proxy, not this process, resolves the names
+   */
+  isProxied?: boolean;
 }
 
 export interface RedirectGuard {
@@ -142,7 +147,7 @@ export async function fetchSource(request: FetchRequest, options: FetchOptions):
     // Credentials and the source's own headers (a Cookie is one) go to the origin they were given for, never along
     // a redirect to another one (as browsers do with Authorization).
     const sent = new URL(url).origin === origin ? { ...headers, ...own, ...conditional(headers) } : headers;
-    const dispatcher = (chain.length > 1 ? guard?.dispatcher : undefined) ?? options.dispatcher;
+    const dispatcher = (chain.length > 1 && !options.isProxied ? guard?.dispatcher : undefined) ?? options.dispatcher;
     try {
       response = await doFetch(url, { headers: sent, signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
     } catch (err) {
