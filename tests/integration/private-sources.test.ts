@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fetchSource } from '../../src/fetch/fetch-source.ts';
-import { startService } from '../helpers/cli.ts';
+import { runCli, startService } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { getJson, until } from '../helpers/poll.ts';
 import { rssFeed } from '../helpers/test-app.ts';
@@ -90,6 +90,15 @@ describe('a source behind a cookie, a token or Basic auth', () => {
     } finally {
       await service.stop();
     }
+  });
+
+  it('inspect --rules reads a private source with its credentials, as the cycle does', async () => {
+    const config = join(dir, 'inspect.yaml');
+    writeFileSync(config, `sources:\n  - id: basic\n    url: ${source.url('/basic.xml')}\n    auth: { username: editor, password: "\${FEED_PASS}" }\n`);
+    const result = await runCli(['inspect', '--rules', source.url('/basic.xml'), '--config', config, '--source', 'basic'], SECRETS);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout + result.stderr).toContain('Basic 1');
+    expect(result.stdout + result.stderr).not.toContain(SECRETS.FEED_PASS);
   });
 
   it('a missing variable stops the start with file:line and the name of the variable', async () => {
