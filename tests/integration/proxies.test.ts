@@ -84,6 +84,15 @@ describe('forward proxies', () => {
     expect(three.requests.map((r) => r.path)).toEqual(['/c.xml']);
   });
 
+  it('check --discover goes through the proxy the sources would take', async () => {
+    const config = join(dir, 'discover.yaml');
+    writeFileSync(config, `fetch:\n  proxy: ${proxy.url}\nsources: []\n`);
+    const result = await runCli(['check', '--discover', two.url('/a.xml'), '--config', config], NO_ENV_PROXY);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('is a feed');
+    expect(proxy.requests.length).toBeGreaterThan(0);
+  });
+
   it('without a proxy configured, the sources are reached directly', async () => {
     const result = await fetchOnce('direct', `sources:\n  - { id: a, url: "${two.url('/a.xml')}" }\n`);
     expect(result.code, result.stderr).toBe(0);
