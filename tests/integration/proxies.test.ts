@@ -100,6 +100,16 @@ describe('forward proxies', () => {
     expect(proxy.requests).toEqual([]);
   });
 
+  it('a redirect is followed through the proxy too', async () => {
+    two.routes.set('/to-three.xml', { status: 302, headers: { location: three.url('/c.xml') } });
+    // both hosts count as public, so the redirect guard is on and must not take the redirect around the proxy
+    const result = await fetchOnce('redirected', `fetch:\n  proxy: ${proxy.url}\nsources:\n  - { id: a, url: "${two.url('/to-three.xml')}" }\n`,
+      { TRIBUTARY_PUBLIC_ADDRESSES: '127.0.0.2/31' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(fetched('a'));
+    expect(proxy.requests.some((r) => r.includes(hostOf(three)))).toBe(true);
+  });
+
   it('a redirect into the private network is still refused through a proxy', async () => {
     three.routes.set('/internal.xml', rss('Internal'));
     two.routes.set('/to-internal.xml', { status: 302, headers: { location: three.url('/internal.xml') } });
