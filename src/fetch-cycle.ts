@@ -11,6 +11,7 @@ import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { HostRate } from './fetch/host-rate.ts';
 import { publicAddressesFromEnv } from './fetch/address-policy.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
+import { ProxyAgents } from './fetch/proxy-agents.ts';
 import { fetchUrlOf, ingestSource, type DocumentReading, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
@@ -79,6 +80,7 @@ export class FetchCycle {
   readonly #log: Logger;
   readonly #agent: Agent;
   readonly #guards: RedirectGuards;
+  readonly #proxies: ProxyAgents;
   readonly #queue: HostQueue;
   readonly #pauses: HostPauses;
   readonly #rate: HostRate;
@@ -96,6 +98,7 @@ export class FetchCycle {
     const { fetch } = options.config();
     this.#agent = createFetchAgent(fetch.connectTimeoutMs);
     this.#guards = new RedirectGuards(fetch.connectTimeoutMs, publicAddressesFromEnv());
+    this.#proxies = new ProxyAgents(fetch.connectTimeoutMs);
     this.#queue = new HostQueue({ concurrency: fetch.concurrency, perHost: fetch.hostConcurrency });
     this.#pauses = new HostPauses((host) => options.config().hosts[host] ?? {});
     this.#rate = new HostRate({ perMinute: (host) => options.config().hosts[host]?.perMinute, now: options.now, sleep: options.sleep });
@@ -163,7 +166,7 @@ export class FetchCycle {
 
   /** Closes the connection pool and stops the read workers; after the last cycle. */
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#guards.close(), this.#ownsReaders ? this.#readers?.close() : undefined]);
+    await Promise.all([this.#agent.close(), this.#guards.close(), this.#proxies.close(), this.#ownsReaders ? this.#readers?.close() : undefined]);
   }
 
   #sourcesToFetch(ids: string[] | undefined, options: CycleOptions, report: CycleReport): SourceConfig[] {
@@ -196,6 +199,7 @@ export class FetchCycle {
         signal: this.#options.signal,
         ...(this.#options.fetch ? { fetch: this.#options.fetch } : {}),
       },
+      proxyFor: (source) => this.#proxies.for(source.proxy ?? config.fetch.proxy),
       store,
       apply: (changes: MergeResult) => {
         const { stored, refused } = admitNew(changes.added, policy, store, now());

@@ -1,5 +1,6 @@
 // One source through fetch -> parse -> normalize -> dedupe, producing changes for the store. The store
 // itself is written by the cycle (fetch-cycle.ts), once for all sources.
+import type { Dispatcher } from 'undici';
 import type { SourceConfig } from './config/types.ts';
 import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
 import { keyForSource, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
@@ -51,6 +52,8 @@ export interface IngestContext {
   dedupe?: { trackingParams: TrackingParams; merge: MergeOptions };
   /** parses and normalizes a fetched body; default readInThread */
   read?: DocumentReading;
+  /** the forward proxy's dispatcher for a source (its proxy:, fetch.proxy, HTTP(S)_PROXY); undefined: direct */
+  proxyFor?: (source: SourceConfig) => Dispatcher | undefined;
 }
 
 export interface IngestOutcome {
@@ -71,6 +74,10 @@ export interface IngestOutcome {
   keySwitch?: Required<KeyChoice>;
   bytes: number;
   ms: number;
+}
+
+function proxied(dispatcher: Dispatcher | undefined): Partial<FetchOptions> {
+  return dispatcher ? { dispatcher, isProxied: true } : {};
 }
 
 function sameOrigin(a: string, b: string): boolean {
@@ -100,7 +107,8 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       ...(source.type === 'html' ? { document: 'html' as const } : {}),
       // The credentials are for the configured origin: not for wherever a permanent redirect moved the source.
       ...(source.auth && sameOrigin(url, source.url) ? { auth: source.auth } : {}),
-    }, { ...ctx.fetch, now: ctx.now });
+      ...(source.headers && sameOrigin(url, source.url) ? { headers: source.headers } : {}),
+    }, { ...ctx.fetch, ...proxied(ctx.proxyFor?.(source)), now: ctx.now });
     const moved = result.permanentUrl ? { movedTo: result.permanentUrl, movedFrom: source.url } : {};
     const done = { sourceId: source.id, url, ...(result.permanentUrl ? { movedTo: result.permanentUrl } : {}) };
     if (result.kind === 'not-modified') {

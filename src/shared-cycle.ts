@@ -16,6 +16,7 @@ import { SourceHttpError } from './fetch/errors.ts';
 import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
+import { ProxyAgents } from './fetch/proxy-agents.ts';
 import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import type { Item } from './model.ts';
@@ -62,6 +63,7 @@ export class SharedCycle {
   readonly #o: SharedCycleOptions;
   readonly #agent: Agent;
   readonly #guards: RedirectGuards;
+  readonly #proxies: ProxyAgents;
   /** the sources this instance holds a lease on now (fetching them) */
   readonly #held = new Set<string>();
 
@@ -70,6 +72,7 @@ export class SharedCycle {
     const { fetch } = options.config();
     this.#agent = createFetchAgent(fetch.connectTimeoutMs);
     this.#guards = new RedirectGuards(fetch.connectTimeoutMs, publicAddressesFromEnv());
+    this.#proxies = new ProxyAgents(fetch.connectTimeoutMs);
   }
 
   /** Fetches every source due now that no other instance holds, and stores what it finds. */
@@ -125,7 +128,7 @@ export class SharedCycle {
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.#agent.close(), this.#guards.close()]);
+    await Promise.all([this.#agent.close(), this.#guards.close(), this.#proxies.close()]);
   }
 
   async #fetchOne(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<Omit<SharedSourceOutcome, 'stolenFrom'>> {
@@ -162,6 +165,7 @@ export class SharedCycle {
         ...(this.#o.signal ? { signal: this.#o.signal } : {}),
         ...(this.#o.fetch ? { fetch: this.#o.fetch } : {}),
       },
+      proxyFor: (source) => this.#proxies.for(source.proxy ?? config.fetch.proxy),
       // Dedupe compares with what the database holds for these items; the write checks again in its transaction.
       store: { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false },
       storeFor: (sourceId, fresh) => this.#o.store.candidates(sourceId, fresh),

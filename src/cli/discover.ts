@@ -5,6 +5,7 @@ import { loadConfig, parseConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { SourceFetchError } from '../fetch/errors.ts';
 import { createFetchAgent, fetchSource } from '../fetch/fetch-source.ts';
+import { ProxyAgents } from '../fetch/proxy-agents.ts';
 import { discoverFeeds } from '../parse/discover.ts';
 import { FeedParseError, NotAFeedError } from '../parse/errors.ts';
 import { parseFeed } from '../parse/parse-feed.ts';
@@ -23,9 +24,12 @@ export async function discover(common: CommonOptions, url: string): Promise<numb
     return reportStartError(err);
   }
   const agent = createFetchAgent(config.fetch.connectTimeoutMs);
+  // fetch.proxy, else HTTP(S)_PROXY: the way the sources will be fetched
+  const proxies = new ProxyAgents(config.fetch.connectTimeoutMs);
+  const proxy = proxies.for(config.fetch.proxy);
   try {
     const fetched = await fetchSource({ sourceId: 'check', url }, {
-      ...config.fetch, userAgent: config.fetch.userAgent ?? USER_AGENT, dispatcher: agent,
+      ...config.fetch, userAgent: config.fetch.userAgent ?? USER_AGENT, dispatcher: proxy ?? agent, ...(proxy ? { isProxied: true } : {}),
     });
     if (fetched.kind !== 'ok') throw new Error('unexpected 304 without validators');
     const where = fetched.url === url ? url : `${url} (redirected to ${fetched.url})`;
@@ -49,6 +53,6 @@ export async function discover(common: CommonOptions, url: string): Promise<numb
     process.stdout.write(`${url}: ${err.message.replace(/^source check \([^)]*\): /, '')}\n`);
     return 1;
   } finally {
-    await agent.close();
+    await Promise.all([agent.close(), proxies.close()]);
   }
 }

@@ -9,6 +9,7 @@ import type { Config, SourceConfig } from '../config/types.ts';
 import { decodeBody } from '../fetch/charset.ts';
 import { SourceFetchError } from '../fetch/errors.ts';
 import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
+import { ProxyAgents } from '../fetch/proxy-agents.ts';
 import { normalizeItem } from '../normalize/normalize-item.ts';
 import { FeedParseError } from '../parse/errors.ts';
 import { parseFeed } from '../parse/parse-feed.ts';
@@ -89,19 +90,31 @@ function sourceFor(options: InspectRulesOptions): SourceConfig | undefined {
 }
 
 async function fetchText(options: InspectRulesOptions, source: SourceConfig | undefined): Promise<{ text: string; url: string }> {
-  const result = await fetchSource({
-    sourceId: source?.id ?? 'inspect',
-    url: options.target,
-    ...(source?.encoding ? { encoding: source.encoding } : {}),
-  }, {
-    timeoutMs: options.config.fetch.timeoutMs,
-    maxBytes: options.config.fetch.maxBytes,
-    userAgent: options.config.fetch.userAgent ?? options.userAgent,
-    ...(options.fetch ? { fetch: options.fetch } : {}),
-  });
-  // No validators were sent, so only a misbehaving server answers 304.
-  if (result.kind === 'not-modified') throw new Error(`${options.target}: HTTP 304 to a request without validators`);
-  return { text: result.text, url: result.url };
+  // The configured source's credentials, headers and proxy, so a private source reads as the cycle reads it; the
+  // credentials only for the source's own origin, as in the cycle.
+  const isOwnOrigin = source !== undefined && new URL(options.target).origin === new URL(source.url).origin;
+  const proxies = new ProxyAgents(options.config.fetch.connectTimeoutMs);
+  const dispatcher = proxies.for(source?.proxy ?? options.config.fetch.proxy);
+  try {
+    const result = await fetchSource({
+      sourceId: source?.id ?? 'inspect',
+      url: options.target,
+      ...(source?.encoding ? { encoding: source.encoding } : {}),
+      ...(isOwnOrigin && source.auth ? { auth: source.auth } : {}),
+      ...(isOwnOrigin && source.headers ? { headers: source.headers } : {}),
+    }, {
+      timeoutMs: options.config.fetch.timeoutMs,
+      maxBytes: options.config.fetch.maxBytes,
+      userAgent: options.config.fetch.userAgent ?? options.userAgent,
+      ...(options.fetch ? { fetch: options.fetch } : {}),
+      ...(dispatcher ? { dispatcher, isProxied: true } : {}),
+    });
+    // No validators were sent, so only a misbehaving server answers 304.
+    if (result.kind === 'not-modified') throw new Error(`${options.target}: HTTP 304 to a request without validators`);
+    return { text: result.text, url: result.url };
+  } finally {
+    await proxies.close();
+  }
 }
 
 async function readText(file: string, source: SourceConfig | undefined): Promise<{ text: string; url: string }> {

@@ -1,5 +1,5 @@
 import { ConfigError } from './errors.ts';
-import type { Config } from './types.ts';
+import type { Config, SourceConfig } from './types.ts';
 
 export interface SourceChanges {
   /** enabled now and not before, or fetched from a new URL: to fetch at once */
@@ -21,10 +21,15 @@ export function diffSources(before: Config, after: Config): SourceChanges {
   }).map((s) => s.id);
   const fetchNow = after.sources.filter((s) => {
     const was = old.get(s.id);
-    return s.enabled && (!was || !was.enabled || was.url !== s.url || reread.includes(s.id));
+    return s.enabled && (!was || !was.enabled || was.url !== s.url || reread.includes(s.id) || !sameAccess(was, s));
   }).map((s) => s.id);
   const current = new Set(after.sources.map((s) => s.id));
   return { fetchNow, removed: before.sources.filter((s) => !current.has(s.id)).map((s) => s.id), reread };
+}
+
+/** Same credentials, headers and proxy: a fixed cookie or password is tried at once, not at the next tick. */
+function sameAccess(a: SourceConfig, b: SourceConfig): boolean {
+  return JSON.stringify([a.auth, a.headers, a.proxy]) === JSON.stringify([b.auth, b.headers, b.proxy]);
 }
 
 /** Same settings, whichever files they came from. */

@@ -1,6 +1,7 @@
 import { readFile, readdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { splitUrlCredentials } from './credentials.ts';
+import { expandSecrets, type Environment } from './secrets.ts';
 import { toPlainText } from '../normalize/plain-text.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
@@ -25,7 +26,7 @@ export const MAIN_FILE_NAMES = ['sources.yaml', 'sources.yml'];
  * Reads a config file, or every *.yaml and *.opml file of a directory, and validates the whole; throws
  * ConfigError listing every problem with file:line.
  */
-export async function loadConfig(path: string): Promise<Config> {
+export async function loadConfig(path: string, env: Environment = process.env): Promise<Config> {
   let isDirectory: boolean;
   try {
     isDirectory = (await stat(path)).isDirectory();
@@ -43,7 +44,7 @@ export async function loadConfig(path: string): Promise<Config> {
       throw new ConfigError([{ file, line: 0, key: '', message: `cannot read config: ${(err as Error).message}` }]);
     }
   }));
-  return buildConfig(texts);
+  return buildConfig(texts, env);
 }
 
 /** The config every key's default makes, for commands that run without a sources file (inspect). */
@@ -52,8 +53,8 @@ export function defaultConfig(): Config {
 }
 
 /** Validates one YAML file holding the whole config. */
-export function parseConfig(text: string, file: string): Config {
-  return buildConfig([{ file, text }]);
+export function parseConfig(text: string, file: string, env: Environment = process.env): Config {
+  return buildConfig([{ file, text }], env);
 }
 
 /** The config files of a directory, by name; editor backups and hidden files are not config. */
@@ -72,7 +73,7 @@ export function isConfigFileName(name: string): boolean {
  * sources with derived ids; one whose URL a YAML file already lists is left out, since the YAML entry is
  * the one the operator wrote.
  */
-export function buildConfig(inputs: ConfigText[]): Config {
+export function buildConfig(inputs: ConfigText[], env: Environment = process.env): Config {
   const isOpml = (f: ConfigText) => /\.opml$/i.test(f.file);
   const yamls = inputs.filter((f) => !isOpml(f));
   const main = yamls.find((f) => MAIN_FILE_NAMES.includes(basename(f.file))) ?? yamls[0];
@@ -80,6 +81,7 @@ export function buildConfig(inputs: ConfigText[]): Config {
   const parsed = ordered.filter((f) => !isOpml(f)).map((f) => parseYamlFile(f.text, f.file, f === main ? 'main' : 'sources', main?.file));
   const opmls = ordered.filter(isOpml).map((f) => ({ file: f.file, ...parseOpml(f.text, f.file) }));
   const problems = [...parsed.flatMap((p) => p.problems), ...duplicateIdProblems(parsed), ...opmls.flatMap((o) => o.problems)];
+  if (problems.length === 0) expandSecrets(parsed, env, problems);
   const globals = parsed[0]?.data ?? configSchema.parse({});
   const sources = problems.length === 0 ? yamlSources(parsed, globals) : [];
   if (problems.length === 0) sources.push(...opmlSources(opmls, sources, globals, problems));
@@ -127,11 +129,15 @@ function opmlSources(opmls: { file: string; feeds: OpmlFeed[] }[], existing: Sou
 }
 
 function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
-  const { url, auth } = splitUrlCredentials(s.url);
+  // auth: wins over a user:pass@ in the URL; either way the URL kept is the one without it.
+  const { url, auth: urlAuth } = splitUrlCredentials(s.url);
+  const auth = s.auth ?? urlAuth;
   return {
     id: s.id,
     url,
     ...(auth ? { auth } : {}),
+    ...(s.headers && Object.keys(s.headers).length > 0 ? { headers: { ...s.headers } } : {}),
+    ...(s.proxy !== undefined ? { proxy: s.proxy } : {}),
     // Feeds keep the shape they had before pages existed, so configs of feeds compare and print as before.
     ...(s.type === 'html' && s.select ? { type: 'html' as const, select: toPageSelectors(s.select) } : {}),
     // Titles written in a config file are the operator's text, taken literally: "<T>" is three characters.
@@ -168,6 +174,7 @@ function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): C
       minIntervalMs: data.fetch.minIntervalMinutes * 60_000,
       maxIntervalMs: Math.max(data.fetch.maxIntervalMinutes, data.fetch.minIntervalMinutes) * 60_000,
       allowPrivateRedirects: data.fetch.allowPrivateRedirects,
+      ...(data.fetch.proxy !== undefined ? { proxy: data.fetch.proxy } : {}),
     },
     dedupe: { trackingParams: [...new Set(data.dedupe.trackingParams)], titleWindowHours: data.dedupe.titleWindowHours },
     retention: data.retention,

@@ -57,6 +57,40 @@ export const privateAllowance = z.union([
   })),
 ], { error: 'must be true, false or a list of CIDR ranges (e.g. [10.0.0.0/8, fd00::/8])' });
 
+/**
+ * Request headers a source's config may not set: framing and connection headers belong to the HTTP client, and a
+ * proxy's credentials belong to the proxy URL.
+ */
+export const REFUSED_HEADERS: readonly string[] = [
+  'host', 'content-length', 'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer',
+  'upgrade', 'proxy-authorization', 'proxy-authenticate',
+];
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Sent on every request of the source; values may name environment variables as ${NAME}. */
+const sourceHeaders = z.record(z.string(), z.string().refine((v) => !/[\r\n\0]/.test(v), { message: 'must not contain line breaks or NUL' }))
+  .superRefine((headers, ctx) => {
+    // Checked here rather than by the key schema, whose message zod replaces by "Invalid key in record".
+    const seen = new Set<string>();
+    for (const name of Object.keys(headers)) {
+      const lower = name.toLowerCase();
+      if (!HEADER_NAME.test(name)) ctx.addIssue({ code: 'custom', path: [name], message: 'must be an HTTP header name (letters, digits and -)' });
+      else if (REFUSED_HEADERS.includes(lower)) ctx.addIssue({ code: 'custom', path: [name], message: 'is set by the HTTP client itself and cannot be configured (Host, Content-Length and hop-by-hop headers)' });
+      else if (seen.has(lower)) ctx.addIssue({ code: 'custom', path: [name], message: `names the header ${name} twice (header names ignore case)` });
+      seen.add(lower);
+    }
+  });
+
+/** HTTP Basic auth; wins over a user:pass@ in the URL. Both fields may name environment variables as ${NAME}. */
+const sourceAuth = z.strictObject({
+  username: z.string().refine((v) => !v.includes(':'), { message: 'must not contain ":" (Basic auth separates user and password by it)' }),
+  password: z.string(),
+});
+
+/** A forward proxy: http://host:port (https:// for a proxy spoken to over TLS). */
+const proxyUrl = httpUrl.refine((value) => { const u = new URL(value); return (u.pathname === '/' || u.pathname === '') && !u.search; }, { message: 'must be a proxy address such as http://proxy.example:3128 (no path)' });
+
 const sourceRetention = z.strictObject({
   maxItemsPerSource: z.number().int().min(1).optional(),
   maxAgeDays: z.number().positive().optional(),
@@ -148,6 +182,12 @@ export const sourceSchema = z.strictObject({
   errorItems: z.boolean().optional(),
   /** follow the schedule even when the source's <ttl>, sy:*, Cache-Control or Expires ask for a longer wait */
   ignoreSourceTtl: z.boolean().optional(),
+  /** sent on every request to the source's origin (never after a redirect to another origin); ${NAME} reads the environment */
+  headers: sourceHeaders.optional(),
+  /** Basic auth for the source's origin; wins over a user:pass@ in the URL; ${NAME} reads the environment */
+  auth: sourceAuth.optional(),
+  /** the forward proxy for this source, instead of fetch.proxy and HTTP(S)_PROXY */
+  proxy: proxyUrl.optional(),
 }).superRefine((source, ctx) => {
   // Reported at the key to add or remove, so the line points where the operator has to write.
   if (source.type === 'html' && !source.select) {
@@ -182,6 +222,8 @@ export const configSchema = z.strictObject({
     maxIntervalMinutes: z.number().min(1).max(30 * 1440).default(1440),
     /** may a source on a public host redirect into the private network (loopback, 10/8, …)? */
     allowPrivateRedirects: privateAllowance.default(false),
+    /** the forward proxy for every source (a source's proxy: wins); unset: HTTPS_PROXY / HTTP_PROXY / NO_PROXY */
+    proxy: proxyUrl.optional(),
   }).default(FETCH_DEFAULTS),
   dedupe: z.strictObject({
     // replaces the default list; copy it from README to add one

@@ -6,8 +6,12 @@ export interface SourceConfig {
   id: string;
   /** without any user:pass@, which is in `auth` */
   url: string;
-  /** Basic auth, from a user:pass@ in the configured URL */
+  /** Basic auth: `auth:` (environment expanded), else a user:pass@ in the configured URL */
   auth?: BasicAuth;
+  /** `headers:` (environment expanded), sent to the source's origin on every request; never shown */
+  headers?: Record<string, string>;
+  /** `proxy:`, the forward proxy for this source */
+  proxy?: string;
   /** what the URL serves: a feed (when absent) or a web page read through `select` */
   type?: 'feed' | 'html';
   /** for type html: how the page's list becomes items */
@@ -67,6 +71,8 @@ export interface Config {
     maxIntervalMs: number;
     /** redirects from a public source into the private network: none (false), all (true), or these CIDRs */
     allowPrivateRedirects: boolean | string[];
+    /** `fetch.proxy`: the forward proxy of every source without its own; unset, the HTTP(S)_PROXY variables apply */
+    proxy?: string;
   };
   dedupe: {
     /** query parameter names dropped from canonical links; "utm_*" is a prefix */

@@ -19,6 +19,8 @@ export interface FetchRequest {
   document?: 'feed' | 'html';
   /** sent as Basic auth to the URL's origin only; a user:pass@ in the URL means the same */
   auth?: BasicAuth;
+  /** the source's own headers (names in any case), sent with the same rule as auth */
+  headers?: Readonly<Record<string, string>>;
 }
 
 export interface FetchOptions {
@@ -41,6 +43,11 @@ export interface FetchOptions {
    * the policy refuses (fetch.allowPrivateRedirects). A source the operator put on a private host is exempt.
    */
   redirectGuard?: RedirectGuard;
+  /**
+   * `dispatcher` goes through a forward proxy: redirects take it too (the guard's own pool would bypass the proxy);
+   * the guard then checks redirect targets by URL only, since the proxy, not this process, resolves the names
+   */
+  isProxied?: boolean;
 }
 
 export interface RedirectGuard {
@@ -119,8 +126,12 @@ export async function fetchSource(request: FetchRequest, options: FetchOptions):
   const auth = request.auth ?? split.auth;
   const authorization = auth ? basicAuthorization(auth) : undefined;
   const headers: Record<string, string> = { 'user-agent': options.userAgent, accept: req.document === 'html' ? ACCEPT_HTML : ACCEPT, 'accept-encoding': ACCEPT_ENCODING };
+  // The source's own headers may replace the User-Agent or Accept; the validators of a conditional GET still go.
+  const own: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers ?? {})) own[name.toLowerCase()] = value;
   if (req.etag) headers['if-none-match'] = req.etag;
   if (req.lastModified) headers['if-modified-since'] = req.lastModified;
+  if (authorization) own.authorization = authorization;
   const networkError = (err: unknown, status?: number) => describeFailure(req, options, timeout, err, status);
   const origin = new URL(req.url).origin;
   let guard: RedirectGuard | undefined;
@@ -133,9 +144,10 @@ export async function fetchSource(request: FetchRequest, options: FetchOptions):
   let response: FetchResponse;
   for (;;) {
     const url = chain[chain.length - 1]!;
-    // Credentials go to the origin they were given for, never along a redirect to another one (as browsers do).
-    const sent = authorization && new URL(url).origin === origin ? { ...headers, authorization } : headers;
-    const dispatcher = (chain.length > 1 ? guard?.dispatcher : undefined) ?? options.dispatcher;
+    // Credentials and the source's own headers (a Cookie is one) go to the origin they were given for, never along
+    // a redirect to another one (as browsers do with Authorization).
+    const sent = new URL(url).origin === origin ? { ...headers, ...own, ...conditional(headers) } : headers;
+    const dispatcher = (chain.length > 1 && !options.isProxied ? guard?.dispatcher : undefined) ?? options.dispatcher;
     try {
       response = await doFetch(url, { headers: sent, signal, redirect: 'manual', ...(dispatcher ? { dispatcher } : {}) });
     } catch (err) {
@@ -199,6 +211,14 @@ export async function fetchSource(request: FetchRequest, options: FetchOptions):
     ...optional('contentType', contentType),
     ...fetched,
   };
+}
+
+/** The validators again, so that no configured header can replace them. */
+function conditional(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers['if-none-match']) out['if-none-match'] = headers['if-none-match'];
+  if (headers['if-modified-since']) out['if-modified-since'] = headers['if-modified-since'];
+  return out;
 }
 
 function redirectTarget(req: FetchRequest, response: FetchResponse, chain: string[]): string {

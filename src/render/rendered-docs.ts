@@ -255,7 +255,7 @@ function readManifest(text: string): Manifest | undefined {
  */
 export function renderKey(config: Config): string {
   const { files: _files, ...rest } = config;
-  const text = JSON.stringify(rest, (key, value: unknown) => (key === 'auth' ? undefined : value));
+  const text = JSON.stringify(rest, (key, value: unknown) => (key === 'auth' || key === 'headers' ? undefined : value));
   return createHash('sha256').update(`${MANIFEST_VERSION}\0`).update(text).digest('base64url');
 }
 

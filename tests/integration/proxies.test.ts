@@ -1,0 +1,122 @@
+// Issue 19, proxies: fetch.proxy, a source's proxy: and HTTP_PROXY / NO_PROXY, through a real forward proxy of the
+// test's own on 127.0.0.1 that counts what it was asked for. The sources listen on 127.0.0.2 and 127.0.0.3 so the
+// proxy's log tells them apart.
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.ts';
+import { FixtureServer } from '../helpers/fixture-server.ts';
+import { ForwardProxy } from '../helpers/forward-proxy.ts';
+import { rssFeed } from '../helpers/test-app.ts';
+
+/** no proxy from the environment of whoever runs the tests */
+const NO_ENV_PROXY = { HTTP_PROXY: '', HTTPS_PROXY: '', http_proxy: '', https_proxy: '', NO_PROXY: '', no_proxy: '' };
+const two = new FixtureServer();
+const three = new FixtureServer();
+const proxy = new ForwardProxy();
+const other = new ForwardProxy();
+let dir: string;
+
+const rss = (prefix: string) => ({ headers: { 'content-type': 'application/rss+xml' }, body: rssFeed(prefix) });
+
+beforeAll(async () => {
+  await Promise.all([two.start('127.0.0.2'), three.start('127.0.0.3'), proxy.start(), other.start()]);
+  two.routes.set('/a.xml', rss('A'));
+  two.routes.set('/b.xml', rss('B'));
+  three.routes.set('/c.xml', rss('C'));
+  dir = mkdtempSync(join(tmpdir(), 'tributary-proxies-'));
+});
+
+afterAll(async () => {
+  await Promise.all([two.stop(), three.stop(), proxy.stop(), other.stop()]);
+});
+
+beforeEach(() => {
+  proxy.requests.length = 0;
+  other.requests.length = 0;
+  two.requests.length = 0;
+  three.requests.length = 0;
+});
+
+function fetchOnce(name: string, yaml: string, env: Record<string, string> = {}) {
+  const config = join(dir, `${name}.yaml`);
+  writeFileSync(config, yaml);
+  return runCli(['fetch', '--once', '--config', config, '--data', join(dir, `${name}-data`)], { ...NO_ENV_PROXY, ...env });
+}
+
+/** the log line of a source fetched with its three items */
+const fetched = (id: string) => new RegExp(`"source":"${id}"[^\n]*"status":"ok"[^\n]*"new":3`);
+const hostOf = (server: FixtureServer) => new URL(server.base).host;
+
+describe('forward proxies', () => {
+  it('fetch.proxy carries every source, and a source\'s proxy: wins for it', async () => {
+    const result = await fetchOnce('configured', [
+      'fetch:',
+      `  proxy: ${proxy.url}`,
+      'sources:',
+      `  - { id: a, url: "${two.url('/a.xml')}" }`,
+      `  - { id: b, url: "${two.url('/b.xml')}", proxy: "${other.url}" }`,
+      '',
+    ].join('\n'));
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(fetched('a'));
+    expect(result.stderr).toMatch(fetched('b'));
+    // undici tunnels even plain http through CONNECT; one tunnel per connection to the source's host
+    expect(proxy.requests.length).toBeGreaterThan(0);
+    expect(other.requests.length).toBeGreaterThan(0);
+    for (const r of [...proxy.requests, ...other.requests]) expect(r).toMatch(new RegExp(`^(CONNECT ${hostOf(two)}|GET http://${hostOf(two)}/)`));
+    expect(two.requests.map((r) => r.path).sort()).toEqual(['/a.xml', '/b.xml']);
+  });
+
+  it('HTTP_PROXY carries the sources NO_PROXY does not name', async () => {
+    const result = await fetchOnce('environment', [
+      'sources:',
+      `  - { id: a, url: "${two.url('/a.xml')}" }`,
+      `  - { id: c, url: "${three.url('/c.xml')}" }`,
+      '',
+    ].join('\n'), { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.3' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(fetched('a'));
+    expect(result.stderr).toMatch(fetched('c'));
+    expect(proxy.requests.length).toBeGreaterThan(0);
+    expect(proxy.requests.every((r) => r.includes(hostOf(two)))).toBe(true);
+    expect(three.requests.map((r) => r.path)).toEqual(['/c.xml']);
+  });
+
+  it('check --discover goes through the proxy the sources would take', async () => {
+    const config = join(dir, 'discover.yaml');
+    writeFileSync(config, `fetch:\n  proxy: ${proxy.url}\nsources: []\n`);
+    const result = await runCli(['check', '--discover', two.url('/a.xml'), '--config', config], NO_ENV_PROXY);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('is a feed');
+    expect(proxy.requests.length).toBeGreaterThan(0);
+  });
+
+  it('without a proxy configured, the sources are reached directly', async () => {
+    const result = await fetchOnce('direct', `sources:\n  - { id: a, url: "${two.url('/a.xml')}" }\n`);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(fetched('a'));
+    expect(proxy.requests).toEqual([]);
+  });
+
+  it('a redirect is followed through the proxy too', async () => {
+    two.routes.set('/to-three.xml', { status: 302, headers: { location: three.url('/c.xml') } });
+    // both hosts count as public, so the redirect guard is on and must not take the redirect around the proxy
+    const result = await fetchOnce('redirected', `fetch:\n  proxy: ${proxy.url}\nsources:\n  - { id: a, url: "${two.url('/to-three.xml')}" }\n`,
+      { TRIBUTARY_PUBLIC_ADDRESSES: '127.0.0.2/31' });
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(fetched('a'));
+    expect(proxy.requests.some((r) => r.includes(hostOf(three)))).toBe(true);
+  });
+
+  it('a redirect into the private network is still refused through a proxy', async () => {
+    three.routes.set('/internal.xml', rss('Internal'));
+    two.routes.set('/to-internal.xml', { status: 302, headers: { location: three.url('/internal.xml') } });
+    const result = await fetchOnce('guarded', `fetch:\n  proxy: ${proxy.url}\nsources:\n  - { id: a, url: "${two.url('/to-internal.xml')}" }\n`,
+      { TRIBUTARY_PUBLIC_ADDRESSES: '127.0.0.2/32' });
+    expect(result.stderr).toMatch(/^a: .*redirect into the private network refused/m);
+    expect(three.requests).toEqual([]);
+    expect(proxy.requests.every((r) => !r.includes(hostOf(three)))).toBe(true);
+  });
+});
