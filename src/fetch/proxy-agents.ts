@@ -37,13 +37,13 @@ export class ProxyAgents {
     const httpProxy = env.http_proxy || env.HTTP_PROXY;
     const httpsProxy = env.https_proxy || env.HTTPS_PROXY;
     if (!httpProxy && !httpsProxy) return undefined;
-    this.#fromEnv ??= new EnvHttpProxyAgent({
+    this.#fromEnv ??= withoutExperimentalWarning(() => new EnvHttpProxyAgent({
       ...(httpProxy ? { httpProxy } : {}),
       ...(httpsProxy ? { httpsProxy } : {}),
       noProxy: env.no_proxy || env.NO_PROXY || '',
       connect: { timeout: this.#connectTimeoutMs },
       keepAliveTimeout: 10_000,
-    });
+    }));
     return this.#fromEnv;
   }
 
@@ -52,5 +52,24 @@ export class ProxyAgents {
     this.#agents.clear();
     this.#fromEnv = undefined;
     await Promise.all(agents.map((a) => a.close()));
+  }
+}
+
+/**
+ * undici 6 announces EnvHttpProxyAgent as experimental with a process warning, which Node prints as a bare line on
+ * stderr among the service's JSON log lines. That one warning (code UNDICI-EHPA) is dropped while the agent is made;
+ * every other warning passes.
+ */
+function withoutExperimentalWarning<T>(make: () => T): T {
+  const emit = process.emitWarning;
+  process.emitWarning = function (this: NodeJS.Process, warning: string | Error, ...rest: unknown[]) {
+    const options = rest[0];
+    if (typeof options === 'object' && options !== null && (options as { code?: string }).code === 'UNDICI-EHPA') return;
+    return (emit as (...args: unknown[]) => void).call(process, warning, ...rest);
+  } as typeof process.emitWarning;
+  try {
+    return make();
+  } finally {
+    process.emitWarning = emit;
   }
 }

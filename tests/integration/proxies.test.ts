@@ -77,6 +77,8 @@ describe('forward proxies', () => {
       '',
     ].join('\n'), { HTTP_PROXY: proxy.url, NO_PROXY: '127.0.0.3' });
     expect(result.code, result.stderr).toBe(0);
+    // every line of the log is the service's own: no bare warning of undici's in between
+    expect(result.stderr).not.toContain('experimental');
     expect(result.stderr).toMatch(fetched('a'));
     expect(result.stderr).toMatch(fetched('c'));
     expect(proxy.requests.length).toBeGreaterThan(0);
