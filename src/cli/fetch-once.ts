@@ -27,6 +27,11 @@ export async function fetchOnce(common: CommonOptions, force: boolean, only: str
   } catch (err) {
     return reportStartError(err);
   }
+  // Not built for the shared store yet: writing the embedded store under data/ instead would fetch into a store
+  // no instance serves.
+  if (config.store.kind === 'postgres' || process.env.TRIBUTARY_DATABASE_URL) {
+    return usageError('tributary fetch --once runs on the embedded store only; with the PostgreSQL store (store.kind: postgres or TRIBUTARY_DATABASE_URL), the instances of "tributary serve" fetch (--role all or fetch)');
+  }
   for (const id of only) {
     const source = config.sources.find((s) => s.id === id);
     if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
