@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { statSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { App } from '../app.ts';
+import type { App, ConfigStatus } from '../app.ts';
 import { diffSources, isSameConfig, refuseEmptying } from '../config/diff.ts';
 import { ConfigError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
@@ -189,29 +189,48 @@ export async function listen(server: Server, port: number, host: string): Promis
 }
 
 /** Validates the changed config; applies it if valid, else keeps the running one and says why. */
-async function reloadConfig(app: App, path: string, logger: Logger, asServed: (config: Config) => Config): Promise<void> {
+/** A running service as a config reload sees it: both stores' apps. */
+export interface ReloadTarget {
+  readonly config: Config;
+  configStatus: ConfigStatus;
+}
+
+/**
+ * Reads and validates the edited config for a running service. A refused edit is written to the target's config
+ * status (the index shows it as a banner: `rerender` writes the pages again) and gives undefined; so does an edit
+ * that changes nothing (a refusal it fixed is cleared). Otherwise the new config, which the caller applies after
+ * setting the status.
+ */
+export async function readReloaded(target: ReloadTarget, path: string, logger: Logger, rerender: () => Promise<unknown>,
+  asServed: (config: Config) => Config = (config) => config): Promise<Config | undefined> {
   let next;
   try {
     next = asServed(await loadConfig(path));
-    refuseEmptying(app.config, next, path);
+    refuseEmptying(target.config, next, path);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
+    target.configStatus = { ...target.configStatus, error: err.message, errorAt: new Date().toISOString() };
     logger.error({ problems: err.problems }, `config change rejected, the previous config keeps running:\n${err.message}`);
     // the index shows the refusal as a banner until a valid file is loaded
-    await app.renderYielding();
-    return;
+    await rerender();
+    return undefined;
   }
-  if (isSameConfig(app.config, next)) {
-    const hadError = app.configStatus.error !== undefined;
-    app.configStatus = { files: next.files, loadedAt: app.configStatus.loadedAt };
+  if (isSameConfig(target.config, next)) {
+    const hadError = target.configStatus.error !== undefined;
+    target.configStatus = { files: next.files, loadedAt: target.configStatus.loadedAt };
     // the file was fixed back to what runs: the index's banner goes
-    if (hadError) await app.renderYielding();
-    return;
+    if (hadError) await rerender();
+    return undefined;
   }
+  // Before the render that applying the config does, so the index it writes has no banner of a refusal the new file fixed.
+  target.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
+  return next;
+}
+
+async function reloadConfig(app: App, path: string, logger: Logger, asServed: (config: Config) => Config): Promise<void> {
+  const next = await readReloaded(app, path, logger, () => app.renderYielding(), asServed);
+  if (!next) return;
   const changes = diffSources(app.config, next);
-  // Before the render useConfig() does, so the index it writes has no banner of a refusal the new file fixed.
-  app.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
   await app.useConfig(next);
   logger.info({ files: next.files, sources: next.sources.length, fetch: changes.fetchNow, removed: changes.removed }, 'config reloaded');
   for (const id of changes.reread) {

@@ -1,15 +1,12 @@
 // `tributary serve` on the PostgreSQL store (store.kind: postgres, TRIBUTARY_DATABASE_URL or --database): one of
 // several instances sharing a database (shared-app.ts). Connects and migrates the schema, loads the published
 // documents, listens, runs its role's loops, follows config edits, and stops cleanly on SIGTERM/SIGINT.
-import { ConfigError } from '../config/errors.ts';
-import { refuseEmptying, isSameConfig } from '../config/diff.ts';
-import { loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { watchConfig } from '../config/watch.ts';
 import type { Logger } from '../log.ts';
 import { createFeedServer } from '../serve/server.ts';
 import type { InstanceRole, SharedApp } from '../shared-app.ts';
-import { firstSignal, listen, serialized, warnOfBaseUrlPort } from './lifecycle.ts';
+import { firstSignal, listen, readReloaded, serialized, warnOfBaseUrlPort } from './lifecycle.ts';
 import { DatabaseStartError } from './start-error.ts';
 import { maskedUrl } from './migrate-store.ts';
 
@@ -67,21 +64,8 @@ export async function runSharedService(options: SharedServeOptions, config: Conf
 }
 
 async function reloadConfig(app: SharedApp, path: string, logger: Logger): Promise<void> {
-  let next: Config;
-  try {
-    next = await loadConfig(path);
-    refuseEmptying(app.config, next, path);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    app.configStatus = { ...app.configStatus, error: err.message, errorAt: new Date().toISOString() };
-    logger.error({ problems: err.problems }, `config change rejected, the previous config keeps running:\n${err.message}`);
-    return;
-  }
-  if (isSameConfig(app.config, next)) {
-    app.configStatus = { files: next.files, loadedAt: app.configStatus.loadedAt };
-    return;
-  }
+  const next = await readReloaded(app, path, logger, () => app.render());
+  if (!next) return;
   await app.useConfig(next);
-  app.configStatus = { files: next.files, loadedAt: new Date().toISOString() };
   logger.info({ files: next.files, sources: next.sources.length }, 'config reloaded');
 }
