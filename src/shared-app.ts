@@ -129,13 +129,19 @@ export class SharedApp {
     new Gauge({ name: 'tributary_database_up', help: '1 when the last database operation succeeded', registers,
       collect() { this.set(database.ok ? 1 : 0); } });
     this.#lock = new RenderLock(options.databaseUrl);
-    this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => (this.#config.websub.hub ? [this.#config.websub.hub] : []) });
+    this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => this.#hubs(),
+      configError: () => (this.configStatus.error ? { message: this.configStatus.error, at: this.configStatus.errorAt ?? '' } : undefined) });
     this.#cycle = options.role === 'serve' ? undefined : new SharedCycle({
       config: () => this.#config, store, leases: new PgLeases(store.pool, this.instanceId),
       tags: (item) => this.#itemTags()(item),
       logger: this.#log, userAgent: () => this.#config.fetch.userAgent ?? USER_AGENT, now: this.#now, signal: this.#abort.signal,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
     });
+  }
+
+  /** the hubs every feed names: websub.hub only (the built-in hub is not run on the PostgreSQL store) */
+  #hubs(): string[] {
+    return this.#config.websub.hub ? [this.#config.websub.hub] : [];
   }
 
   /** the tags an item is written with (kept in its row for the tag feeds' queries), for the config in force */
@@ -293,7 +299,7 @@ export class SharedApp {
    * same bytes and ETag. Undefined for a feed that does not exist (404).
    */
   #olderPage(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
-    const { site, titles, ctx } = siteContext(this.#config, this.#states, this.#config.websub.hub ? [this.#config.websub.hub] : [], this.#tagging);
+    const { site, titles, ctx } = siteContext(this.#config, this.#states, this.#hubs(), this.#tagging);
     const head = feedHeads(site, titles).find((h) => h.path === path);
     if (!head || !this.#follower) return undefined;
     const key = `${this.#follower.revision}\0${path}.${format}?${queryString(query)}`;

@@ -8,8 +8,8 @@ import { FeedSet } from './render/feed-set.ts';
 import { newestUpdated } from './render/feed-index.ts';
 import { feedHeads, withExtra, type FeedSpec } from './render/feed-specs.ts';
 import { strongEtag, type FeedFormat } from './render/render-feed.ts';
-import { renderIndexPage, renderOpml, type SiteSummary } from './serve/pages.ts';
-import { sourceStatusesOf } from './site-render.ts';
+import { renderIndexPage, renderOpml } from './serve/pages.ts';
+import { siteSummary, sourceStatusesOf } from './site-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
@@ -23,6 +23,8 @@ export interface SharedRenderOptions {
   store: PgStore;
   /** WebSub hubs every feed advertises */
   hubs: () => readonly string[];
+  /** a refused config change, for the index's banner (as the embedded store's index shows it) */
+  configError?: () => { message: string; at: string } | undefined;
 }
 
 export interface SharedRenderResult {
@@ -84,11 +86,12 @@ export class SharedRenderer {
         docs.set(`${path}.${format}`, { body: doc.body, etag: doc.etag, contentType: doc.contentType, lastModified: doc.lastModified });
       }
     }
-    const statesText = JSON.stringify(states);
+    const configError = this.#o.configError?.();
+    const statesText = JSON.stringify([states, configError ?? null]);
     let written: { index?: string; opml?: string } = {};
     if (changed.length > 0 || statesText !== this.#statesText || !this.#published.index) {
       this.#statesText = statesText;
-      written = await this.#sitePages(config, states, docs);
+      written = await this.#sitePages(config, states, docs, configError);
     }
     const now = new Set(specs.map((s) => s.path));
     const removed = [...before].filter((path) => !now.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
@@ -112,13 +115,11 @@ export class SharedRenderer {
    * feeds (names `index` and `opml`) when their text changed: every instance serves the same pages, and none
    * queries the database to answer one.
    */
-  async #sitePages(config: Config, states: Awaited<ReturnType<PgStore['sourceStates']>>, docs: Map<string, SharedDoc>): Promise<{ index?: string; opml?: string }> {
+  async #sitePages(config: Config, states: Awaited<ReturnType<PgStore['sourceStates']>>, docs: Map<string, SharedDoc>,
+    configError: { message: string; at: string } | undefined): Promise<{ index?: string; opml?: string }> {
     const counts = await this.#o.store.countsBySource();
     const specs = this.#feeds.specs();
-    const summary: SiteSummary = {
-      title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
-      timezone: config.defaults.timezone, feeds: specs, sources: sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0),
-    };
+    const summary = siteSummary(config, specs, sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0), configError);
     let newest = '1970-01-01T00:00:00.000Z';
     for (const spec of specs) {
       const own = newestUpdated(spec.items);

@@ -137,11 +137,7 @@ export class SiteRenderer {
     const specs = feeds.specs();
     const statuses = sourceStatuses(config, store);
     yield;
-    const summary: SiteSummary = {
-      title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
-      ...(config.language ? { language: config.language } : {}), timezone: config.defaults.timezone, feeds: specs, sources: statuses,
-      ...(this.#options.configError?.() ? { configError: this.#options.configError()! } : {}),
-    };
+    const summary = siteSummary(config, specs, statuses, this.#options.configError?.());
     const previous = this.#shown;
     this.#shown = summary;
     const at = new Date();
@@ -187,6 +183,15 @@ interface RenderPass {
 /** Each source's fetch health, for /status and the index page; null where there is nothing to tell yet. */
 export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[] {
   return sourceStatusesOf(config, store.sourceStates(), (id) => store.countOf(id));
+}
+
+/** What the index and the OPML show, on either store: the site's names, its feeds and its sources' health. */
+export function siteSummary(config: Config, feeds: FeedSpec[], sources: SourceStatus[], configError?: { message: string; at: string }): SiteSummary {
+  return {
+    title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
+    ...(config.language ? { language: config.language } : {}), timezone: config.defaults.timezone, feeds, sources,
+    ...(configError ? { configError } : {}),
+  };
 }
 
 /** sourceStatuses() from states and counts as any store gives them (the PostgreSQL store's come by query). */

@@ -23,6 +23,7 @@ import { until } from '../helpers/poll.ts';
 import { sampleItem } from '../helpers/sample-items.ts';
 
 const CONFIG = parseConfig(`title: 新闻聚合
+language: zh-CN
 baseUrl: http://tributary.test
 defaults:
   limit: 4
@@ -102,7 +103,7 @@ describe('SharedRenderer (PostgreSQL) against SiteRenderer (embedded)', () => {
     closers.push(() => follower.close());
     const compare = () => {
       for (const path of paths) {
-        for (const format of ['atom', 'rss', 'json'] as const) {
+        for (const format of ['atom', 'rss', 'json', 'html'] as const) {
           const want = feeds.get(path, format)!;
           const got = follower.get(`${path}.${format}`);
           expect(got, `${path}.${format}`).toBeDefined();
@@ -114,6 +115,11 @@ describe('SharedRenderer (PostgreSQL) against SiteRenderer (embedded)', () => {
       }
     };
     compare();
+    // the index and the OPML too: the same words, language and health on either store
+    for (const name of ['index', 'opml'] as const) {
+      expect(follower.get(name)?.body.toString(), name).toBe(siteRenderer.page(name)!.body.toString());
+    }
+    expect(follower.get('index')!.body.toString()).toContain('<html lang="zh-CN">');
     // page 1 of a feed with more items than fit links its last page, counted in the database
     expect(follower.get('latest.atom')!.body.toString()).toContain('?page=4');
     // the failing source's error item is in its own feed only
