@@ -2,8 +2,8 @@
 // itself is written by the cycle (fetch-cycle.ts), once for all sources.
 import type { Dispatcher } from 'undici';
 import type { SourceConfig } from './config/types.ts';
-import { DEFAULT_MERGE_OPTIONS, mergeItems, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
-import { keyForSource, keyUnder, type KeyChoice } from './dedupe/source-key.ts';
+import { DEFAULT_MERGE_OPTIONS, type MergeOptions, type MergeResult, type StoredItems } from './dedupe/merge.ts';
+import type { KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
@@ -13,9 +13,9 @@ import type { PageSelectors } from './config/selector.ts';
 import type { ParsedFeed } from './parse/types.ts';
 import { readDocument, type DocumentContext } from './read-document.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
-import { applySourceFilter } from './rules/source-filter.ts';
 import { freshUntil, type FreshnessBounds, type FreshnessHints } from './schedule/freshness.ts';
-import { rememberPruned, withoutPruned } from './store/pruned-keys.ts';
+import { rememberPruned } from './store/pruned-keys.ts';
+import { mergeSourceItems } from './source-merge.ts';
 
 export { readDocument, type DocumentContext } from './read-document.ts';
 
@@ -72,6 +72,8 @@ export interface IngestOutcome {
   charsetGuess?: { label: string; confidence: number };
   /** set when this fetch changed the source's dedupe key (too many blank or repeated guids, links, …) */
   keySwitch?: Required<KeyChoice>;
+  /** items of the document that were not candidates: pruned by retention earlier, or dropped by the source's filter */
+  skipped?: { pruned: number; filtered: number };
   bytes: number;
   ms: number;
 }
@@ -130,16 +132,11 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
       idAuthority: ctx.idAuthority,
       trackingParams: ctx.dedupe?.trackingParams ?? TRACKING_PARAMS,
     }, source.type === 'html' ? source.select : undefined);
-    const { choice: keyChoice, keyed, linkIsIdentity } = keyForSource(items, previous.dedupeKey ?? 'guid',
-      { idAuthority: ctx.idAuthority, sourceId: source.id, now: started, isPage: source.type === 'html' });
-    // Items retention dropped earlier are not new again while the source keeps listing them.
-    const former = keyChoice.switchedFrom ? items.map((item) => keyUnder(item, keyChoice.switchedFrom!.mode)) : undefined;
-    const fresh = withoutPruned(previous.prunedKeys, keyed, started, former);
-    const merge = { ...(ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS), linkIsIdentity };
-    // The source's filter drops items before dedupe, so they are never stored.
-    const candidates = applySourceFilter(fresh.kept, source.filter);
-    const stored = ctx.storeFor ? await ctx.storeFor(source.id, candidates) : ctx.store;
-    const changes = mergeItems(stored, source.id, candidates, started, merge);
+    const { keyChoice, fresh, filteredOut, changes } = await mergeSourceItems(items, source, previous, started, {
+      idAuthority: ctx.idAuthority,
+      merge: ctx.dedupe?.merge ?? DEFAULT_MERGE_OPTIONS,
+      storeFor: async (sourceId, candidates) => (ctx.storeFor ? ctx.storeFor(sourceId, candidates) : ctx.store),
+    });
     const prunedKeys = rememberPruned(fresh.keys, ctx.apply(changes), started);
     const { prunedKeys: _old, dedupeKey: _key, warnings: _warnings, charsetGuess: _guess, ...kept } = base;
     const warnings = feed.warnings ?? [];
@@ -170,6 +167,7 @@ export async function ingestSource(source: SourceConfig, previous: SourceState, 
     keepFresh(state, source, { ...feedHints, cacheControl: result.cacheControl, expires: result.expires }, started, ctx);
     return {
       ...done, state, changes, status: 'ok', bytes: result.bytes, ms: elapsed(),
+      ...(fresh.skipped > 0 || filteredOut > 0 ? { skipped: { pruned: fresh.skipped, filtered: filteredOut } } : {}),
       ...(newWarnings.length > 0 ? { warnings: newWarnings } : {}),
       ...(keyChoice.switchedFrom ? { keySwitch: keyChoice as Required<KeyChoice> } : {}),
       ...(result.charsetGuess && result.charsetGuess.label !== previous.charsetGuess ? { charsetGuess: result.charsetGuess } : {}),

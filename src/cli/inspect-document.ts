@@ -168,7 +168,7 @@ function checkedSelectors(target: string, input: PageSelectInput): PageSelectors
   return toPageSelectors(input);
 }
 
-function inspected(item: Item): InspectedItem {
+export function inspected(item: Item): InspectedItem {
   const out: InspectedItem = {
     id: item.id,
     title: item.title,

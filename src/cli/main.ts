@@ -95,6 +95,13 @@ export async function main(argv: string[]): Promise<number> {
         const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../fetch/user-agent.ts')]);
         return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });
       }
+      if (values.source !== undefined) {
+        if (values.source.length > 1) return usageError(`tributary inspect --source takes one source id\n${USAGE}`);
+        if (values.html !== undefined || Object.keys(values).some((flag) => ['url', 'timezone'].includes(flag) || flag.startsWith('select-'))) {
+          return usageError(`tributary inspect --source ID reads the document as that source is configured: --html, --select-…, --url and --timezone come from its config\n${USAGE}`);
+        }
+        return (await import('./inspect-source.ts')).inspectSourceCommand(common, values.source[0]!, positionals, values);
+      }
       return (await import('./inspect-command.ts')).inspectCommand(positionals, values);
     default:
       return usageError(`unknown command "${command}"\n${USAGE}`);

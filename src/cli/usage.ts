@@ -10,6 +10,8 @@ export const USAGE = `usage:
   tributary import-opml FILE [--config PATH]
   tributary inspect FILE|URL [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
   tributary inspect --rules FILE|URL [--config PATH] [--source ID]
+  tributary inspect --source ID [FILE|URL] [--content-type CT] [--config PATH] [--data DIR] [--database postgres://…]
+                    (what the service would store from that source's document now: its stored state and items)
   tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
                     [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
   tributary migrate-store --to postgres://… [--data DIR]          (the embedded store into an empty database)

@@ -1,5 +1,5 @@
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Low } from 'lowdb';
 import type { StoredItems } from '../dedupe/merge.ts';
 import type { Item, SourceState } from '../model.ts';
@@ -24,6 +24,11 @@ export interface StoreOptions {
   /** problems that do not stop the store, such as a backup that could not be made */
   warn?: (message: string, err: unknown) => void;
   now?: () => Date;
+  /**
+   * read what is stored and write nothing (`inspect --source`, which may run beside the service that owns the
+   * files): no directory made, no leftover removed, no pre-migration copy; commit() refuses
+   */
+  readOnly?: boolean;
 }
 
 /** What open() found and did, for the log. */
@@ -75,6 +80,7 @@ export class ItemStore implements StoredItems {
   readonly #db: Low<StoreData>;
   readonly #now: () => Date;
   readonly #warn: (message: string, err: unknown) => void;
+  readonly #readOnly: boolean;
   readonly #byId = new Map<string, Item>();
   /**
    * per source, its items by dedupe key. Nested rather than keyed by "source\0key": those 100k made keys were
@@ -105,6 +111,7 @@ export class ItemStore implements StoredItems {
     this.opened = opened;
     this.#now = options.now ?? (() => new Date());
     this.#warn = options.warn ?? (() => {});
+    this.#readOnly = options.readOnly ?? false;
     this.#committed = this.#snapshot();
   }
 
@@ -113,7 +120,7 @@ export class ItemStore implements StoredItems {
    * read, unless options.recover is set.
    */
   static async open(dir: string, options: StoreOptions = {}): Promise<ItemStore> {
-    await mkdir(dir, { recursive: true });
+    if (!options.readOnly) await mkdir(dir, { recursive: true });
     const file = join(dir, 'store.json');
     const now = options.now ?? (() => new Date());
     const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
@@ -127,7 +134,7 @@ export class ItemStore implements StoredItems {
     const db = new Low<StoreData>(adapter, emptyStore());
     const stateFile = join(dir, 'sources.json');
     // A kill can land while either file is being written (sources.json just after store.json's rename).
-    const opened: OpenReport = { staleTemps: [...await removeStaleTemps(file), ...await removeStaleTemps(stateFile)] };
+    const opened: OpenReport = { staleTemps: options.readOnly ? [] : [...await removeStaleTemps(file), ...await removeStaleTemps(stateFile)] };
     let loaded: MigratedStore | undefined;
     try {
       // Not db.read(): it treats every falsy content as "no file" and would let the default overwrite it.
@@ -147,7 +154,7 @@ export class ItemStore implements StoredItems {
     const from = loaded?.from;
     if (from !== undefined && from < STORE_VERSION) {
       opened.migratedFrom = from;
-      opened.preMigrationCopy = await backups.keepCopy(file, `store.v${from}-${stamp(now())}.json`);
+      if (!options.readOnly) opened.preMigrationCopy = await backups.keepCopy(file, `store.v${from}-${stamp(now())}.json`);
     }
     const states = new Low<SourceStateData>(new DurableJsonFile<SourceStateData>(stateFile), { version: STORE_VERSION, sources: {} });
     const rawStates = await (states.adapter as DurableJsonFile<SourceStateData>).read().catch((err: unknown) => {
@@ -325,6 +332,7 @@ export class ItemStore implements StoredItems {
    * the last good write and StoreWriteError is thrown; the files on disk are untouched.
    */
   async commit(): Promise<boolean> {
+    if (this.#readOnly) throw new Error(`the store in ${dirname(this.file)} was opened read-only`);
     const wrote = this.#dirty ? await this.#commitItems() : false;
     if (this.#statesDirty) {
       try {
