@@ -6,7 +6,8 @@
 //                             publishes them with the index and the OPML (shared-render.ts); the others try to take
 //                             the lock now and then, so a killed renderer is replaced;
 //   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/rendered.ts),
-//                             and answers from memory only: no request queries the database.
+//                             and answers feeds from memory: no request for a feed queries the database (older
+//                             pages and filtered views are read from it on their first request: shared-views.ts).
 // A database outage pauses fetching and rendering (each pass fails, is counted and logged, and the next one tries
 // again); serving goes on from memory and /healthz says degraded until the database answers again.
 import { randomBytes } from 'node:crypto';
@@ -17,24 +18,21 @@ import type { Config } from './config/types.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
-import { EMPTY_FEED_DATE } from './render/feed-document.ts';
-import { pageDocument } from './render/feed-pages.ts';
-import { queryString, type FeedQuery } from './render/feed-query.ts';
-import { feedHeads, type FeedSpec } from './render/feed-specs.ts';
-import { prepared, renderFormatAsync, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
+import type { FeedQuery } from './render/feed-query.ts';
+import { feedHeads } from './render/feed-specs.ts';
+import { prepared, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
-import { FeedQueryError } from './render/errors.ts';
 import { StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
+import { SharedViews } from './shared-views.ts';
 import { siteContext } from './site-context.ts';
 import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
-import { readFeedPage } from './store/pg/feed-pages.ts';
 import { PgStore } from './store/pg/pg-store.ts';
 import { RenderedFollower, RenderLock, type SharedDoc } from './store/pg/rendered.ts';
 
@@ -95,8 +93,7 @@ export class SharedApp {
   #states: Record<string, SourceState> = {};
   #counts = new Map<string, number>();
   readonly #served = new WeakMap<SharedDoc, RenderedFeed>();
-  /** older pages made on request, by publication revision, feed, format and query */
-  readonly #pages = new Map<string, Promise<RenderedFeed>>();
+  readonly #views: SharedViews;
   readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
   readonly #stealCounter: Counter;
   readonly #dbErrors: Counter;
@@ -109,6 +106,7 @@ export class SharedApp {
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.store = store;
+    this.#views = new SharedViews(store.pool);
     this.role = options.role;
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
@@ -294,27 +292,16 @@ export class SharedApp {
   }
 
   /**
-   * An older page (?page=N, ?limit=N) of a feed, read from the database on request (one indexed query and a count),
-   * rendered as the renderer renders, and kept until the next publication: every instance answers it with the
-   * same bytes and ETag. Undefined for a feed that does not exist (404).
+   * An older page or a filtered view of a feed, read from the database on request (shared-views.ts) and kept until
+   * the next publication: every instance answers it with the same bytes and ETag. Undefined for a feed that does
+   * not exist (404).
    */
-  #olderPage(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
-    const { site, titles, ctx } = siteContext(this.#config, this.#states, this.#hubs(), this.#tagging);
+  #view(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
+    const { site, titles, ctx, failing } = siteContext(this.#config, this.#states, this.#hubs(), this.#tagging);
     const head = feedHeads(site, titles).find((h) => h.path === path);
     if (!head || !this.#follower) return undefined;
-    const key = `${this.#follower.revision}\0${path}.${format}?${queryString(query)}`;
-    const kept = this.#pages.get(key);
-    if (kept) return kept;
-    const limit = query.limit ?? site.limit;
-    const made = readFeedPage(this.store.pool, head, (query.page - 1) * limit, limit).then((page) => {
-      const spec: FeedSpec = { ...head, items: page.items, all: page.items, count: page.count };
-      return renderFormatAsync(pageDocument(spec, page.items, query, limit, EMPTY_FEED_DATE, page.count), ctx, format);
-    });
-    this.#pages.set(key, made);
-    made.catch(() => this.#pages.delete(key));
-    // A small cache: older pages are read far less often than page 1, and a new publication makes them stale.
-    if (this.#pages.size > 200) this.#pages.delete(this.#pages.keys().next().value!);
-    return made;
+    const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
+    return this.#views.view({ head, format, query, ctx, pageSize: site.limit, revision: this.#follower.revision, ...(extra ? { extra } : {}) });
   }
 
   #enabledFailing(): { sources: number; failing: number } {
@@ -327,10 +314,7 @@ export class SharedApp {
       feed: (path, format) => this.#doc(`${path}.${format}`, `feed ${path}.${format}`),
       view: (path, format, query) => {
         if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
-        if (query.filter || query.filterout || query.since) {
-          throw new FeedQueryError(query.since ? 'since' : 'filter', 'filtered views (?filter, ?filterout, ?since) are not served on the PostgreSQL store yet; ?page and ?limit are');
-        }
-        return this.#olderPage(path, format, query);
+        return this.#view(path, format, query);
       },
       page: (name) => (name === 'stylesheet' ? this.#stylesheet : this.#doc(name, name === 'index' ? 'the index page' : 'the OPML')),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),

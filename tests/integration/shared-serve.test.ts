@@ -143,10 +143,21 @@ describe('serve on the PostgreSQL store', () => {
     expect((await fetch(`${b.base}/feeds/sources/s1.atom?limit=3&page=2`)).status).toBe(200);
     expect((await fetch(`${b.base}/feeds/latest.atom?page=9`)).status).toBe(404);
     expect((await fetch(`${b.base}/feeds/tags/nope.atom?page=2`)).status).toBe(404);
-    // Filtered views are not served from the database yet: a clear 400, not a wrong answer.
-    const filtered = await fetch(`${a.base}/feeds/latest.atom?filter=s1`);
-    expect(filtered.status).toBe(400);
-    expect(await filtered.text()).toContain('PostgreSQL store');
+    // Filtered views are read from the database too: the same bytes and ETag on every instance, only what matches,
+    // and a bad pattern is the same 400 as on the embedded store.
+    const views = await Promise.all([a, b, c].map(async (s) => {
+      const res = await fetch(`${s.base}/feeds/latest.json?filter=/s1%20story/&filterout=story%203&since=2025-03-01T08:01:00Z`);
+      return { status: res.status, etag: res.headers.get('etag'), body: await res.text() };
+    }));
+    expect(views.map((v) => v.status)).toEqual([200, 200, 200]);
+    expect(new Set(views.map((v) => v.etag)).size).toBe(1);
+    expect(new Set(views.map((v) => v.body)).size).toBe(1);
+    expect((JSON.parse(views[0]!.body) as { items: { title: string }[] }).items.map((i) => i.title)).toEqual(['s1 story 2', 's1 story 1']);
+    const again = await fetch(`${c.base}/feeds/latest.json?filter=/s1%20story/&filterout=story%203&since=2025-03-01T08:01:00Z`, { headers: { 'if-none-match': views[0]!.etag! } });
+    expect(again.status).toBe(304);
+    const bad = await fetch(`${a.base}/feeds/latest.atom?filter=/(a/`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('filter: is not a usable regular expression');
   });
 
   it('a database that stops answering: feeds still served, /healthz degraded, and back to ok once it answers', async () => {
