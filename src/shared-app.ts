@@ -219,6 +219,10 @@ export class SharedApp {
       const started = performance.now();
       const result = await this.#renderer.render();
       this.#ok();
+      if (result.retagged) {
+        this.#log.info({ ...result.retagged, instance: this.instanceId },
+          `tags: ${result.retagged.retagged} of ${result.retagged.checked} stored items re-tagged for the sources' tags and rules in force`);
+      }
       if (result.changed.length > 0) this.metrics.observeRender(performance.now() - started, result.changed.length);
       // This instance serves what it published at once, not at the notification's return.
       if (result.revision !== undefined) await this.#follower?.refresh();

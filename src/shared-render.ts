@@ -3,18 +3,20 @@
 // renders the feeds whose page changed with the same code and context as the embedded store's SiteRenderer
 // (site-render.ts), so the same items give the same bytes and ETags, and publishes them; every instance serves
 // what was published. Memory grows with the feeds, not with the stored items.
+import { createHash } from 'node:crypto';
 import type { Config } from './config/types.ts';
 import { FeedSet } from './render/feed-set.ts';
 import { newestUpdated } from './render/feed-index.ts';
-import { feedHeads, withExtra, type FeedSpec } from './render/feed-specs.ts';
+import { feedHeads, itemTags, sourceTagMap, withExtra, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
 import { strongEtag, type FeedFormat } from './render/render-feed.ts';
 import { renderIndexPage, renderOpml } from './serve/pages.ts';
 import { siteSummary, sourceStatusesOf } from './site-render.ts';
-import { RuleTagging } from './rules/tagger.ts';
+import { RuleTagger, RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 import { publishRendered, type SharedDoc } from './store/pg/rendered.ts';
+import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
 
@@ -32,6 +34,8 @@ export interface SharedRenderResult {
   changed: string[];
   /** the published revision, when anything was published */
   revision?: number;
+  /** the stored items' tags computed again, after a change of the sources' tags or of the rules */
+  retagged?: RetagReport;
 }
 
 /** The renderer of the shared store. Call render() while holding the render lock. */
@@ -40,6 +44,8 @@ export class SharedRenderer {
   #feeds = new FeedSet();
   readonly #tagging = new RuleTagging();
   #pages: FeedPages | undefined;
+  /** what the stored items' tags were last found or made to be computed from (store/pg/retag.ts) */
+  #tagged: string | undefined;
   /** what the pages were loaded for: the feeds, the page size and the tagging; when it changes they are read again */
   #loadedFor = '';
   /** the source states the index was last written from, as text, and the index and OPML as published */
@@ -59,6 +65,7 @@ export class SharedRenderer {
     const config = this.#o.config();
     const states = await this.#o.store.sourceStates();
     const { site, titles, ctx, contextKey, tags, failing, tagger } = siteContext(config, states, this.#o.hubs(), this.#tagging);
+    const retagged = await this.#retag(config, site, tagger.version);
     const heads = feedHeads(site, titles);
     const pageHeads: PageHead[] = heads.map(({ path, kind, name }) => ({ path, kind, name }));
     const loadFor = JSON.stringify([pageHeads, site.limit, contextKey]);
@@ -95,7 +102,8 @@ export class SharedRenderer {
     }
     const now = new Set(specs.map((s) => s.path));
     const removed = [...before].filter((path) => !now.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
-    if (docs.size === 0 && removed.length === 0) return { changed };
+    const extra = retagged ? { retagged } : {};
+    if (docs.size === 0 && removed.length === 0) return { changed, ...extra };
     let revision: number;
     try {
       revision = await publishRendered(this.#o.store.pool, { changed: docs, removed });
@@ -107,7 +115,31 @@ export class SharedRenderer {
       throw err;
     }
     this.#published = { ...this.#published, ...written };
-    return { changed, revision };
+    return { changed, revision, ...extra };
+  }
+
+  /**
+   * Computes the stored items' tags again when the sources' tags or the rules differ from what they were computed
+   * from (store/pg/retag.ts): the embedded store's tags follow the config at once, since it computes them at each
+   * render; here the tag feeds' queries read them from the rows. Looked up once per tagging, not at every render.
+   */
+  async #retag(config: Config, site: SiteInfo, rulesVersion: string): Promise<RetagReport | undefined> {
+    // What an item's tags depend on: the tags of the sources that have some (a source added without tags changes no
+    // stored item's; one removed with tags does), by id, and the rules in their order.
+    const sourceTags = site.sources.filter((source) => source.tags.length > 0).map((source) => [source.id, source.tags])
+      .sort(([a], [b]) => (a! < b! ? -1 : 1));
+    const tagging = createHash('sha1').update(JSON.stringify([sourceTags, rulesVersion])).digest('base64url');
+    if (tagging === this.#tagged) return undefined;
+    const pool = this.#o.store.pool;
+    let report: RetagReport | undefined;
+    if ((await storedTagging(pool)) !== tagging) {
+      // A tagger of its own: the render's keeps an entry per item it sees, and this one sees every stored item.
+      const tagger = new RuleTagger(config.rules ?? []);
+      const tagsOf = sourceTagMap(site);
+      report = await retagItems(pool, (item) => itemTags(item, tagsOf, tagger.tagsOf), tagging, () => tagger.endPass());
+    }
+    this.#tagged = tagging;
+    return report;
   }
 
   /**

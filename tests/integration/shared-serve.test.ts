@@ -36,13 +36,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function configText(store = ''): string {
+function configText(store = '', { even = 'finance', rules = '' } = {}): string {
   return `title: 共享 Shared
 baseUrl: http://tributary.test
 fetch:
   allowPrivateRedirects: true
-${store}sources:
-${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}\n    tags: [${i % 2 ? '科技' : 'finance'}]`).join('\n')}
+${store}${rules}sources:
+${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}\n    tags: [${i % 2 ? '科技' : even}]`).join('\n')}
 `;
 }
 
@@ -158,6 +158,39 @@ describe('serve on the PostgreSQL store', () => {
     const bad = await fetch(`${a.base}/feeds/latest.atom?filter=/(a/`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('filter: is not a usable regular expression');
+  });
+
+  it('a change of tags and rules in the config: the stored items are re-tagged, every instance serves the new tag feeds', async () => {
+    const [a, b, c] = services;
+    // finance becomes money on the even sources, and a rule tags every "story 1".
+    const changed = { even: 'money', rules: 'rules:\n  - tag: first\n    match: ["story 1"]\n' };
+    await writeFile(join(dir, 'sources.yaml'), configText('', changed));
+    await writeFile(join(dir, 'with-store.yaml'), configText(`store:\n  kind: postgres\n  url: ${database}\n  pool: 4\n`, changed));
+    const titles = async (base: string, tag: string) => {
+      const res = await fetch(`${base}/feeds/tags/${tag}.json`);
+      return res.status === 200 ? ((await res.json()) as { items: { title: string }[] }).items.map((i) => i.title).sort() : undefined;
+    };
+    for (const s of [a!, b!, c!]) {
+      await poll(`${s.base} to serve the re-tagged items`, async () => {
+        const [money, first] = await Promise.all([titles(s.base, 'money'), titles(s.base, 'first')]);
+        return money?.length === 3 * ITEMS && first?.length === SOURCES ? true : undefined;
+      });
+      expect(await titles(s.base, 'first')).toEqual(Array.from({ length: SOURCES }, (_, i) => `s${i} story 1`));
+      expect((await fetch(`${s.base}/feeds/tags/finance.json`)).status).toBe(404);
+    }
+    // One instance (the renderer) computed every stored item's tags again, and said so once.
+    const logs = [a!, b!, c!].map((s) => s.stderr());
+    const lines = logs.join('\n').split('\n').filter((line) => line.includes('stored items re-tagged'));
+    expect(lines.some((line) => line.includes(`"checked":${SOURCES * ITEMS}`))).toBe(true);
+    // Tag feeds' rows in the database, as a tag feed's query reads them.
+    const client = new pg.Client(database);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM tributary_items WHERE tags @> ARRAY['first'] AND tags @> ARRAY['money']");
+      expect(Number(rows[0]!.n)).toBe(3);
+    } finally {
+      await client.end();
+    }
   });
 
   it('a database that stops answering: feeds still served, /healthz degraded, and back to ok once it answers', async () => {

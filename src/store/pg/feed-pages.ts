@@ -14,6 +14,7 @@ import type pg from 'pg';
 import type { Item } from '../../model.ts';
 import type { ItemChange } from '../store-api.ts';
 import type { PgStore } from './pg-store.ts';
+import { fixTags } from './retag.ts';
 
 export interface PageHead {
   /** latest, tags/<tag>, sources/<id> */
@@ -120,6 +121,8 @@ export class FeedPages {
   /** Reads again the pages the changes committed since the last look touch; returns their paths. */
   async follow(): Promise<string[]> {
     const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
+    // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
+    await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
     const touched = this.#touched(changes);
     if (touched.length > 0) {
       const pages = await readPages(this.#o.store.pool, touched.map((path) => this.#heads.get(path)!), this.#limit);
