@@ -24,6 +24,8 @@ import { prepared, type FeedFormat, type RenderedFeed } from './render/render-fe
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
+import { topicUrls } from './serve/websub/topics.ts';
+import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
@@ -58,6 +60,8 @@ export interface SharedAppOptions {
   statusEveryMs?: number;
   /** the follower's periodic check behind LISTEN/NOTIFY (default 30 s) */
   followEveryMs?: number;
+  /** waits between attempts of a hub ping (tests) */
+  websubRetryDelaysMs?: readonly number[];
 }
 
 interface DatabaseHealth {
@@ -73,6 +77,8 @@ export class SharedApp {
   readonly store: PgStore;
   configStatus: ConfigStatus;
   readonly metrics: ServiceMetrics;
+  /** pings websub.hub after a publication (set by open) */
+  websub!: WebSub;
   #config: Config;
   readonly #o: SharedAppOptions;
   readonly #log: Logger;
@@ -137,9 +143,12 @@ export class SharedApp {
     });
   }
 
-  /** the hubs every feed names: websub.hub only (the built-in hub is not run on the PostgreSQL store) */
+  /**
+   * the hubs every feed names: websub.hub as at start, as on the embedded store (the built-in hub is not run on the
+   * PostgreSQL store)
+   */
   #hubs(): string[] {
-    return this.#config.websub.hub ? [this.#config.websub.hub] : [];
+    return this.websub?.hubs() ?? [];
   }
 
   /** the tags an item is written with (kept in its row for the tag feeds' queries), for the config in force */
@@ -153,6 +162,14 @@ export class SharedApp {
     const store = await PgStore.open({ url: options.databaseUrl, pool: options.config.store.pool });
     const app = new SharedApp(options, store);
     try {
+      // The publisher only: the instance that renders a change pings websub.hub for its topics, once for all
+      // instances. No topic content is served from here (that is the built-in hub's, which is off).
+      const { config } = options;
+      app.websub = await openWebSub({
+        config: { ...config, websub: { ...config.websub, builtin: false } }, dataDir: '', logger: options.logger,
+        userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.now ? { now: options.now } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.websubRetryDelaysMs ? { websubRetryDelaysMs: options.websubRetryDelaysMs } : {}),
+      }, () => ({ feeds: { specs: () => [], get: () => undefined }, metrics: app.metrics }));
       if (options.role !== 'fetch') {
         app.#follower = await RenderedFollower.open({
           url: options.databaseUrl, ...(options.followEveryMs ? { checkEveryMs: options.followEveryMs } : {}),
@@ -161,6 +178,7 @@ export class SharedApp {
       }
       await app.#readStatus();
     } catch (err) {
+      await app.websub?.close(0);
       await store.close();
       throw err;
     }
@@ -226,6 +244,8 @@ export class SharedApp {
       if (result.changed.length > 0) this.metrics.observeRender(performance.now() - started, result.changed.length);
       // This instance serves what it published at once, not at the notification's return.
       if (result.revision !== undefined) await this.#follower?.refresh();
+      // Published: the hub hears of the changed topics from the one instance that rendered them.
+      if (result.published) await this.websub.published(topicUrls(this.#config.baseUrl, result.published));
     } catch (err) {
       this.#failed('render failed; the published feeds stay served, and the next render tries again', err);
     }
@@ -368,7 +388,7 @@ export class SharedApp {
       await this.#passing;
     }
     await this.#rendering;
-    await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release()]);
+    await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release(), this.websub.close(graceMs)]);
     await this.store.close();
   }
 }

@@ -34,6 +34,11 @@ export interface SharedRenderResult {
   changed: string[];
   /** the published revision, when anything was published */
   revision?: number;
+  /**
+   * of the feeds rendered again, those whose published bytes changed: all of `changed` but after a renderer took
+   * over (its first render makes every feed, and most are as published)
+   */
+  published?: string[];
   /** the stored items' tags computed again, after a change of the sources' tags or of the rules */
   retagged?: RetagReport;
 }
@@ -105,8 +110,9 @@ export class SharedRenderer {
     const extra = retagged ? { retagged } : {};
     if (docs.size === 0 && removed.length === 0) return { changed, ...extra };
     let revision: number;
+    const newBytes = new Set<string>();
     try {
-      revision = await publishRendered(this.#o.store.pool, { changed: docs, removed });
+      revision = await publishRendered(this.#o.store.pool, { changed: docs, removed, written: (name) => newBytes.add(name) });
     } catch (err) {
       // Not published (the database is down?): the next render starts afresh and publishes everything again.
       this.#statesText = '';
@@ -115,7 +121,8 @@ export class SharedRenderer {
       throw err;
     }
     this.#published = { ...this.#published, ...written };
-    return { changed, revision, ...extra };
+    const published = changed.filter((path) => FORMATS.some((format) => newBytes.has(`${path}.${format}`)));
+    return { changed, revision, published, ...extra };
   }
 
   /**
