@@ -26,7 +26,7 @@ import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
 import { topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
-import { StoreLoadingError, type ServedSite } from './serve/server.ts';
+import { NotServedError, StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
 import { SharedViews } from './shared-views.ts';
@@ -334,13 +334,26 @@ export class SharedApp {
   }
 
   site(): ServedSite {
+    // A fetching instance keeps no published document: it says so, rather than a bare 404 for a feed that exists.
+    const serving = this.role !== 'fetch';
+    const notServed = (what: string) => new NotServedError(`${what} is not served here: this instance runs with --role fetch ` +
+      `(it fetches, and renders when it holds the render lock); the instances with --role all or serve serve the feeds, the index and the OPML`);
     return {
-      feed: (path, format) => this.#doc(`${path}.${format}`, `feed ${path}.${format}`),
+      feed: (path, format) => {
+        if (!serving) throw notServed(`feed ${path}.${format}`);
+        return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
+      },
       view: (path, format, query) => {
+        if (!serving) throw notServed(`feed ${path}.${format}`);
         if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
         return this.#view(path, format, query);
       },
-      page: (name) => (name === 'stylesheet' ? this.#stylesheet : this.#doc(name, name === 'index' ? 'the index page' : 'the OPML')),
+      page: (name) => {
+        if (name === 'stylesheet') return this.#stylesheet;
+        const what = name === 'index' ? 'the index page' : 'the OPML';
+        if (!serving) throw notServed(what);
+        return this.#doc(name, what);
+      },
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       maxAgeSeconds: () => cacheMaxAge(this.#config),

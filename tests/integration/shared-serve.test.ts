@@ -193,6 +193,31 @@ describe('serve on the PostgreSQL store', () => {
     }
   });
 
+  it('a fetching instance (--role fetch) answers feeds, the index and the OPML 404 naming its role, and reports as usual', async () => {
+    const d = await startService(['--config', join(dir, 'sources.yaml'), '--data', join(dir, 'd'), '--database', database, '--role', 'fetch']);
+    try {
+      for (const path of ['/feeds/latest.atom', `/feeds/tags/${encodeURIComponent('科技')}.json`, '/feeds/latest.json?filter=story', '/feeds/latest.rss?page=2', '/', '/feeds.opml']) {
+        const res = await fetch(`${d.base}${path}`);
+        expect(res.status, path).toBe(404);
+        const text = await res.text();
+        expect(text, path).toContain('is not served here: this instance runs with --role fetch');
+        expect(text, path).toContain('--role all or serve');
+      }
+      // A browser gets it as a page, in words.
+      const page = await fetch(`${d.base}/feeds/latest.atom`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain('--role fetch');
+      // Not a feed that does not exist: that is the usual 404, the same on every role.
+      expect(await (await fetch(`${d.base}/feeds/nope.atom`)).text()).toContain('not found');
+      const health = await json(`${d.base}/healthz`);
+      expect(health).toMatchObject({ status: 'ok', role: 'fetch', store: 'postgres' });
+      expect((await json(`${d.base}/status`)).instance.role).toBe('fetch');
+      expect(await (await fetch(`${d.base}/metrics`)).text()).toMatch(/tributary_feed_requests_total\{feed="not-served",status="404"\} 7/);
+    } finally {
+      await d.stop();
+    }
+  });
+
   it('a database that stops answering: feeds still served, /healthz degraded, and back to ok once it answers', async () => {
     const [a] = services;
     const admin = new pg.Client(inject('pgClusterUrl'));
