@@ -19,7 +19,6 @@ import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
 import type { FeedQuery } from './render/feed-query.ts';
-import { feedHeads } from './render/feed-specs.ts';
 import { prepared, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
@@ -321,11 +320,9 @@ export class SharedApp {
    * not exist (404).
    */
   #view(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
-    const { site, titles, ctx, failing } = siteContext(this.#config, this.#states, this.#hubs(), this.#tagging);
-    const head = feedHeads(site, titles).find((h) => h.path === path);
-    if (!head || !this.#follower) return undefined;
-    const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
-    return this.#views.view({ head, format, query, ctx, pageSize: site.limit, revision: this.#follower.revision, ...(extra ? { extra } : {}) });
+    if (!this.#follower) return undefined;
+    const site = { config: this.#config, states: this.#states, hubs: this.#hubs(), tagging: this.#tagging };
+    return this.#views.feedView(site, path, format, query, this.#follower.revision);
   }
 
   #enabledFailing(): { sources: number; failing: number } {

@@ -9,14 +9,17 @@
 // at most VIEWS_AT_ONCE views are read at once, so readers never take every connection from fetching and rendering.
 import { LRUCache } from 'lru-cache';
 import type pg from 'pg';
-import type { Item } from './model.ts';
+import type { Config } from './config/types.ts';
+import type { Item, SourceState } from './model.ts';
 import { FeedPageNotFoundError, FeedQueryError, FilterBusyError } from './render/errors.ts';
 import { EMPTY_FEED_DATE, type FeedDocument } from './render/feed-document.ts';
 import { pageDocument } from './render/feed-pages.ts';
 import { queryString, type FeedQuery } from './render/feed-query.ts';
-import type { FeedHead, FeedSpec } from './render/feed-specs.ts';
+import { feedHeads, type FeedHead, type FeedSpec } from './render/feed-specs.ts';
 import { FILTER_DEADLINE_MS, FilterPass } from './render/filter-pass.ts';
 import { renderFormatAsync, type FeedFormat, type RenderContext, type RenderedFeed } from './render/render-feed.ts';
+import type { RuleTagging } from './rules/tagger.ts';
+import { siteContext } from './site-context.ts';
 import { countRows, countRowsBefore, newestUpdatedOf, readFeedPage, scanRows, type RowsQuery } from './store/pg/feed-rows.ts';
 import { newestFirst } from './store/retention.ts';
 
@@ -47,6 +50,15 @@ export interface ViewRequest {
   revision: number;
 }
 
+/** The site a feed's views are made for: the config and the sources' states in force. */
+export interface ViewedSite {
+  config: Config;
+  states: Readonly<Record<string, SourceState>>;
+  /** the hubs every feed names */
+  hubs: readonly string[];
+  tagging: RuleTagging;
+}
+
 /** The database could not make a view in time: too many readers at once (HTTP 503, try again). */
 export class ViewsBusyError extends FilterBusyError {
   constructor(param: string) {
@@ -64,6 +76,7 @@ export class SharedViews {
   readonly #refusals = new LRUCache<string, Error>({ max: 500 });
   readonly #pending = new Map<string, Promise<RenderedFeed>>();
   readonly #turns = new Turns(VIEWS_AT_ONCE, MAX_WAITING);
+  #site: (Pick<ViewedSite, 'config' | 'states'> & { heads: Map<string, FeedHead>; ctx: RenderContext; failing: Map<string, Item>; pageSize: number }) | undefined;
   /** views read from the database (cache misses), refused ones included */
   made = 0;
 
@@ -74,6 +87,23 @@ export class SharedViews {
     this.#pool = pool;
     this.#maxFiltered = options.maxFilteredItems ?? MAX_FILTERED_ITEMS;
     this.#chunk = options.chunkItems ?? CHUNK_ITEMS;
+  }
+
+  /**
+   * The view of feed `path` that `query` asks for, with the heads, render context and error items of `site` (worked
+   * out again only when its config or its states change), as of publication `revision`; undefined for a feed that
+   * does not exist. Rejects as view() does.
+   */
+  feedView(site: ViewedSite, path: string, format: FeedFormat, query: FeedQuery, revision: number): Promise<RenderedFeed> | undefined {
+    if (this.#site?.config !== site.config || this.#site.states !== site.states) {
+      const { site: info, titles, ctx, failing } = siteContext(site.config, site.states, site.hubs, site.tagging);
+      this.#site = { config: site.config, states: site.states, heads: new Map(feedHeads(info, titles).map((h) => [h.path, h])), ctx, failing, pageSize: info.limit };
+    }
+    const { heads, ctx, failing, pageSize } = this.#site;
+    const head = heads.get(path);
+    if (!head) return undefined;
+    const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
+    return this.view({ head, format, query, ctx, pageSize, revision, ...(extra ? { extra } : {}) });
   }
 
   /** The view a request asks for; rejects with FeedQueryError, FeedPageNotFoundError or FilterBusyError. */

@@ -12,7 +12,6 @@ import { ComposedFeeds } from '../../src/render/composed-feeds.ts';
 import { FeedPageNotFoundError, FeedQueryError } from '../../src/render/errors.ts';
 import { parseFeedQuery } from '../../src/render/feed-query.ts';
 import { FeedSet } from '../../src/render/feed-set.ts';
-import { feedHeads } from '../../src/render/feed-specs.ts';
 import type { FeedFormat, RenderedFeed } from '../../src/render/render-feed.ts';
 import { RuleTagging } from '../../src/rules/tagger.ts';
 import { SharedViews } from '../../src/shared-views.ts';
@@ -90,13 +89,12 @@ afterAll(async () => {
 
 const states = Object.fromEntries(STATES.map((s) => [s.id, s]));
 
+const site = { config: CONFIG, states, hubs: [], tagging: new RuleTagging() };
+
 /** The view as the PostgreSQL store's instances make it (shared-app.ts #view), or the error it is refused with. */
 function pgView(views: SharedViews, path: string, format: FeedFormat, params: string): Promise<RenderedFeed | Error> {
-  const { site, titles, ctx, failing } = siteContext(CONFIG, states, [], new RuleTagging());
-  const head = feedHeads(site, titles).find((h) => h.path === path)!;
-  const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
   const query = parseFeedQuery(new URLSearchParams(params))!;
-  return views.view({ head, format, query, ctx, pageSize: site.limit, revision: 1, ...(extra ? { extra } : {}) }).catch((err: Error) => err);
+  return views.feedView(site, path, format, query, 1)!.catch((err: Error) => err);
 }
 
 async function embeddedView(path: string, format: FeedFormat, params: string): Promise<RenderedFeed | Error> {
@@ -175,5 +173,8 @@ describe('views on the PostgreSQL store against the embedded store', () => {
     expect(await pgView(views, 'latest', 'json', 'filter=story&page=9')).toBeInstanceOf(FeedPageNotFoundError);
     expect(views.made).toBe(made);
     expect(() => parseFeedQuery(new URLSearchParams('filter=/(a/'))).toThrow(FeedQueryError);
+    // A feed the config does not have is no view at all (404), and nothing is read for it.
+    expect(views.feedView(site, 'tags/nope', 'atom', parseFeedQuery(new URLSearchParams('page=2'))!, 1)).toBeUndefined();
+    expect(views.made).toBe(made);
   });
 });
