@@ -17,10 +17,11 @@ import { pageDocument } from './render/feed-pages.ts';
 import { queryString, type FeedQuery } from './render/feed-query.ts';
 import { feedHeads, type FeedHead, type FeedSpec } from './render/feed-specs.ts';
 import { FILTER_DEADLINE_MS, FilterPass } from './render/filter-pass.ts';
+import { MAX_SEARCHED_HTML } from './render/item-filter.ts';
 import { renderFormatAsync, type FeedFormat, type RenderContext, type RenderedFeed } from './render/render-feed.ts';
 import type { RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
-import { countRows, countRowsBefore, newestUpdatedOf, readFeedPage, scanRows, type RowsQuery } from './store/pg/feed-rows.ts';
+import { countRows, countRowsBefore, newestUpdatedOf, readFeedPage, readItems, scanSearched, type RowsQuery, type SearchedItem } from './store/pg/feed-rows.ts';
 import { newestFirst } from './store/retention.ts';
 
 /**
@@ -164,22 +165,23 @@ export class SharedViews {
 
   /**
    * The page of the feed's items (the newest MAX_FILTERED_ITEMS) that pass the filters, and how many pass: every
-   * candidate is read and filtered (the count makes the paging links), and only the page's items are kept.
+   * candidate is read (as much of it as a filter reads) and filtered, since the count makes the paging links; then
+   * the page's items are read whole.
    */
   async #filtered(head: FeedHead, query: FeedQuery, rows: RowsQuery, extra: Item | undefined, limit: number): Promise<{ items: Item[]; count: number }> {
     const total = await countRows(this.#pool, head, rows, this.#maxFiltered) + (extra ? 1 : 0);
     const pass = new FilterPass();
     const from = (query.page - 1) * limit;
-    const items: Item[] = [];
+    const page: SearchedItem[] = [];
     let count = 0;
-    let pendingExtra = extra;
-    const keep = async (chunk: readonly Item[]) => {
+    let pendingExtra: Item | undefined = extra;
+    const keep = async (chunk: readonly SearchedItem[]) => {
       for (const item of await pass.chunk(chunk, query, total)) {
-        if (count >= from && count < from + limit) items.push(item);
+        if (count >= from && count < from + limit) page.push(item);
         count++;
       }
     };
-    for await (const chunk of scanRows(this.#pool, head, rows, this.#maxFiltered, this.#chunk)) {
+    for await (const chunk of scanSearched(this.#pool, head, rows, this.#maxFiltered, this.#chunk, MAX_SEARCHED_HTML)) {
       if (pendingExtra && newestFirst(pendingExtra, chunk[chunk.length - 1]!) < 0) {
         await keep([pendingExtra, ...chunk].sort(newestFirst));
         pendingExtra = undefined;
@@ -188,6 +190,10 @@ export class SharedViews {
       }
     }
     if (pendingExtra) await keep([pendingExtra]);
+    // The error item is not stored: it is itself already.
+    const stored = await readItems(this.#pool, page.filter((item) => item !== extra).map((item) => item.id));
+    const byId = new Map(stored.map((item) => [item.id, item]));
+    const items = page.flatMap((item) => (item === extra ? [extra] : byId.get(item.id) ?? []));
     return { items, count };
   }
 

@@ -3,7 +3,7 @@
 // 10,000 items can take a second of work with a costly pattern; done at once, it stalled every client.
 import type { Item } from '../model.ts';
 import { FeedQueryError, FilterBusyError } from './errors.ts';
-import { searchText, type TextPattern } from './item-filter.ts';
+import { searchText, type SearchableItem, type TextPattern } from './item-filter.ts';
 
 /**
  * Wall time a pass works before it lets the event loop run other callbacks. Short, because a collection of the
@@ -110,15 +110,15 @@ export class FilterPass {
   }
 
   /** The items of one chunk that match `filter` and not `filterout`; `total` is what a refusal says was to be checked. */
-  async chunk(items: readonly Item[], options: Pick<FilterOptions, 'filter' | 'filterout'>, total: number): Promise<Item[]> {
-    let kept: readonly Item[] = items;
+  async chunk<T extends SearchableItem>(items: readonly T[], options: Pick<FilterOptions, 'filter' | 'filterout'>, total: number): Promise<T[]> {
+    let kept: readonly T[] = items;
     if (options.filter) kept = await this.run('filter', kept, options.filter, true, total);
     if (options.filterout) kept = await this.run('filterout', kept, options.filterout, false, total);
     return [...kept];
   }
 
   /** The items for which pattern.test() is `keep`. */
-  async run(param: string, items: readonly Item[], pattern: TextPattern, keep: boolean, total = items.length): Promise<Item[]> {
+  async run<T extends SearchableItem>(param: string, items: readonly T[], pattern: TextPattern, keep: boolean, total = items.length): Promise<T[]> {
     const clock = this.#clock;
     const before = this.#checked.get(param) ?? 0;
     this.#checked.set(param, before + items.length);
@@ -127,7 +127,7 @@ export class FilterPass {
     // from items of some length only: on a short title a timer tick or a collection would pass for the
     // pattern's speed.
     let msPerStep = 0;
-    const kept: Item[] = [];
+    const kept: T[] = [];
     let i = 0;
     while (i < items.length) {
       // Every slice waits for its turn, the first too: a request that starts a pass returns at once.

@@ -72,6 +72,9 @@ beforeAll(async () => {
     ...Array.from({ length: 17 }, (_, i) => item(i + 1, 'world')),
     ...Array.from({ length: 9 }, (_, i) => item(i + 30, 'tech', i % 4 === 1 ? { alsoIn: ['world'] } : {})),
     ...Array.from({ length: 11 }, (_, i) => item(i + 50, 'down')),
+    // No summary: a filter reads the opening of the content (the PostgreSQL store reads no more of it than that).
+    item(70, 'world', { summary: undefined, content: `<p>全文 needle ${'<b>长文</b> '.repeat(6000)}</p>` }),
+    item(71, 'world', { summary: undefined, content: `<p>${'😀'.repeat(17000)} needle</p>` }),
   ];
   embedded.apply(items, []);
   for (const sourceId of ['world', 'tech', 'down']) {
@@ -112,7 +115,7 @@ const QUERIES = [
   'filterout=/新闻|story 1/&limit=3&page=2', 'filter=/失败|story|模型/&limit=2&page=3',
   'since=2026-12-01T04:00:00Z', 'since=2026-12-01&limit=2&page=3', 'since=2026-11-30T05:00:00+08:00&filter=story',
   // nothing matches: an empty feed dated by the feed's newest update; nothing that recent: the same
-  'filter=nothing-matches-this', 'since=2027-01-01',
+  'filter=nothing-matches-this', 'since=2027-01-01', 'filter=needle',
   // past the last page: 404 on either store
   'filter=DeepSeek&page=5', 'limit=500&page=2',
 ];
@@ -153,6 +156,11 @@ describe('views on the PostgreSQL store against the embedded store', () => {
     const page2 = (await pgView(views, 'sources/down', 'json', 'page=2')) as RenderedFeed;
     expect(page2.body.toString()).toContain('HTTP 503');
     expect(await pgView(views, 'latest', 'atom', 'filter=DeepSeek&page=5')).toBeInstanceOf(FeedPageNotFoundError);
+    // The content read for a filter is the opening the embedded store reads: a word there is found, one past the
+    // text's 4,096 characters is not, on either store; the page's item is then read whole.
+    const needle = JSON.parse(((await pgView(views, 'latest', 'json', 'filter=needle')) as RenderedFeed).body.toString()) as { items: { id: string; content_html: string }[] };
+    expect(needle.items.map((i) => i.id)).toEqual(['tag:tributary.test,2026:world/70']);
+    expect(needle.items[0]!.content_html.length).toBeGreaterThan(60_000);
   });
 
   it('keeps a view until the next publication, remembers a refusal, and filters only the newest candidates', async () => {

@@ -59,26 +59,42 @@ export async function newestUpdatedOf(pool: pg.Pool, head: PageHead): Promise<st
   return rows[0]?.updated;
 }
 
+/** What a filter reads of an item (its title, and the opening of its summary, else of its content), and its place. */
+export type SearchedItem = Pick<Item, 'id' | 'published' | 'title' | 'summary' | 'content'>;
+
 /**
- * The newest `max` items of one feed (updated since `query.since`), in the feed's order, `chunk` at a time: each
- * read starts after the last row of the one before (by published and id, an indexed range, not an OFFSET that
- * reads every skipped row again).
+ * The newest `max` items of one feed (updated since `query.since`), in the feed's order, `chunk` at a time, as
+ * much of each as a filter reads: the first `htmlLength` characters of its summary (or of its content when it has
+ * no summary), not the whole item (a full-text source's items are tens of kilobytes). Each read starts after the
+ * last row of the one before (by published and id, an indexed range, not an OFFSET that reads every skipped row again).
  */
-export async function* scanRows(pool: pg.Pool, head: PageHead, query: RowsQuery, max: number, chunk: number): AsyncGenerator<Item[]> {
-  let after: { published: string; id: string } | undefined;
+export async function* scanSearched(pool: pg.Pool, head: PageHead, query: RowsQuery, max: number, chunk: number, htmlLength: number): AsyncGenerator<SearchedItem[]> {
+  let after: { at: string; id: string } | undefined;
   for (let read = 0; read < max;) {
     const size = Math.min(chunk, max - read);
-    const args = [...headArgs(head, query), size, after?.published ?? null, after?.id ?? null];
-    const { rows } = await pool.query<{ item: Item; published: string; id: string }>(
+    const args = [...headArgs(head, query), size, after?.at ?? null, after?.id ?? null, htmlLength];
+    const { rows } = await pool.query<{ id: string; at: string; published: string; title: string; summary: string | null; content: string | null }>(
       // published as text round-trips the stored instant exactly (microseconds included) into the next read.
-      `SELECT i.item, i.published::text AS published, i.id FROM ${HEAD} WHERE ${VIEW_ROWS}
+      `SELECT i.id, i.published::text AS at, i.item->>'published' AS published, i.item->>'title' AS title,
+              left(i.item->>'summary', $7) AS summary,
+              CASE WHEN i.item->>'summary' IS NULL THEN left(i.item->>'content', $7) END AS content
+         FROM ${HEAD} WHERE ${VIEW_ROWS}
           AND ($5::timestamptz IS NULL OR i.published < $5::timestamptz OR (i.published = $5::timestamptz AND i.id COLLATE "C" > $6 COLLATE "C"))
         ORDER BY i.published DESC, i.id COLLATE "C" LIMIT $4`, args);
     if (rows.length === 0) return;
     read += rows.length;
     const last = rows[rows.length - 1]!;
-    after = { published: last.published, id: last.id };
-    yield rows.map((r) => r.item);
+    after = { at: last.at, id: last.id };
+    yield rows.map((r) => ({ id: r.id, published: r.published, title: r.title as Item['title'],
+      ...(r.summary !== null ? { summary: r.summary } : {}), ...(r.content !== null ? { content: r.content } : {}) }));
     if (rows.length < size) return;
   }
+}
+
+/** The stored items of these ids, in the order given; an id no longer stored (pruned meanwhile) is left out. */
+export async function readItems(pool: pg.Pool, ids: readonly string[]): Promise<Item[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await pool.query<{ id: string; item: Item }>('SELECT id, item FROM tributary_items WHERE id = ANY($1::text[])', [ids]);
+  const byId = new Map(rows.map((r) => [r.id, r.item]));
+  return ids.flatMap((id) => byId.get(id) ?? []);
 }
