@@ -232,7 +232,10 @@ export class SharedApp {
   async #renderOnce(): Promise<void> {
     if (this.#stopping) return;
     try {
+      const wasRenderer = this.#lock.held;
       if (!(await this.#lock.tryAcquire())) return;
+      // Taken (again): another instance may have published since this one last rendered.
+      if (!wasRenderer) this.#renderer.restart();
       const started = performance.now();
       const result = await this.#renderer.render();
       this.#ok();

@@ -15,7 +15,7 @@ import { RuleTagger, RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
-import { publishRendered, type SharedDoc } from './store/pg/rendered.ts';
+import { publishedNames, publishRendered, type SharedDoc } from './store/pg/rendered.ts';
 import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
@@ -49,8 +49,6 @@ export class SharedRenderer {
   #feeds = new FeedSet();
   readonly #tagging = new RuleTagging();
   #pages: FeedPages | undefined;
-  /** what the stored items' tags were last found or made to be computed from (store/pg/retag.ts) */
-  #tagged: string | undefined;
   /** what the pages were loaded for: the feeds, the page size and the tagging; when it changes they are read again */
   #loadedFor = '';
   /** the source states the index was last written from, as text, and the index and OPML as published */
@@ -64,6 +62,18 @@ export class SharedRenderer {
   /** the feeds as last rendered, for a test or the instance's own serving */
   get feeds(): FeedSet {
     return this.#feeds;
+  }
+
+  /**
+   * Forgets what this renderer rendered and published: the next render reads every page and renders every feed,
+   * and publishes those whose bytes differ from the published ones. For a render that failed to publish, and for a
+   * renderer that takes the lock again, since another renderer may have published meanwhile.
+   */
+  restart(): void {
+    this.#statesText = '';
+    this.#feeds = new FeedSet();
+    this.#pages = undefined;
+    this.#published = {};
   }
 
   async render(): Promise<SharedRenderResult> {
@@ -88,7 +98,8 @@ export class SharedRenderer {
       const all = head.kind === 'source' ? withExtra(page.items, extra) : page.items;
       return { ...head, items: all.slice(0, site.limit), all, count: page.count + (extra ? 1 : 0) };
     });
-    const before = new Set(this.#feeds.specs().map((s) => s.path));
+    // Starting afresh, the feeds published are what may have to go: another renderer published them.
+    const before = this.#feeds.specs().length > 0 ? new Set(this.#feeds.specs().map((s) => s.path)) : await this.#publishedFeeds();
     const changed = this.#feeds.update(specs, ctx, site.limit, contextKey);
     tagger.endPass();
     const docs = new Map<string, SharedDoc>();
@@ -115,9 +126,7 @@ export class SharedRenderer {
       revision = await publishRendered(this.#o.store.pool, { changed: docs, removed, written: (name) => newBytes.add(name) });
     } catch (err) {
       // Not published (the database is down?): the next render starts afresh and publishes everything again.
-      this.#statesText = '';
-      this.#feeds = new FeedSet();
-      this.#pages = undefined;
+      this.restart();
       throw err;
     }
     this.#published = { ...this.#published, ...written };
@@ -125,10 +134,21 @@ export class SharedRenderer {
     return { changed, revision, published, ...extra };
   }
 
+  /** The paths of the feeds published now (documents `path.format`; the index and the OPML are not feeds). */
+  async #publishedFeeds(): Promise<Set<string>> {
+    const paths = new Set<string>();
+    for (const name of await publishedNames(this.#o.store.pool)) {
+      const format = FORMATS.find((f) => name.endsWith(`.${f}`));
+      if (format) paths.add(name.slice(0, -format.length - 1));
+    }
+    return paths;
+  }
+
   /**
    * Computes the stored items' tags again when the sources' tags or the rules differ from what they were computed
    * from (store/pg/retag.ts): the embedded store's tags follow the config at once, since it computes them at each
-   * render; here the tag feeds' queries read them from the rows. Looked up once per tagging, not at every render.
+   * render; here the tag feeds' queries read them from the rows. Looked up at every render (one row by its key):
+   * another renderer may have re-tagged them meanwhile, for a config this one does not run.
    */
   async #retag(config: Config, site: SiteInfo, rulesVersion: string): Promise<RetagReport | undefined> {
     // What an item's tags depend on: the tags of the sources that have some (a source added without tags changes no
@@ -136,16 +156,14 @@ export class SharedRenderer {
     const sourceTags = site.sources.filter((source) => source.tags.length > 0).map((source) => [source.id, source.tags])
       .sort(([a], [b]) => (a! < b! ? -1 : 1));
     const tagging = createHash('sha1').update(JSON.stringify([sourceTags, rulesVersion])).digest('base64url');
-    if (tagging === this.#tagged) return undefined;
     const pool = this.#o.store.pool;
-    let report: RetagReport | undefined;
-    if ((await storedTagging(pool)) !== tagging) {
-      // A tagger of its own: the render's keeps an entry per item it sees, and this one sees every stored item.
-      const tagger = new RuleTagger(config.rules ?? []);
-      const tagsOf = sourceTagMap(site);
-      report = await retagItems(pool, (item) => itemTags(item, tagsOf, tagger.tagsOf), tagging, () => tagger.endPass());
-    }
-    this.#tagged = tagging;
+    if ((await storedTagging(pool)) === tagging) return undefined;
+    // A tagger of its own: the render's keeps an entry per item it sees, and this one sees every stored item.
+    const tagger = new RuleTagger(config.rules ?? []);
+    const tagsOf = sourceTagMap(site);
+    const report = await retagItems(pool, (item) => itemTags(item, tagsOf, tagger.tagsOf), tagging, () => tagger.endPass());
+    // The pages held were read with the tags as they were: read them all again.
+    this.#pages = undefined;
     return report;
   }
 

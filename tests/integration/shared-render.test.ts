@@ -243,5 +243,23 @@ sources:
     sameFeeds(feeds, follower);
     const { rows: [row] } = await pg.pool.query<{ tags: string[] }>('SELECT tags FROM tributary_items WHERE id = $1', [late.id]);
     expect(row!.tags).toEqual(['科技', 'ai', 'markets']);
+
+    // A renderer on the first config takes a turn (instances out of step during a rollout): it re-tags for its own
+    // config and publishes its feeds. When this one takes the lock again (SharedApp restarts its renderer then), it
+    // re-tags for its config and publishes what differs, and the feeds are the embedded store's again.
+    const other = new SharedRenderer({ config: () => CONFIG, store: pg, hubs: () => [] });
+    const theirs = await other.render();
+    expect(theirs.retagged).toEqual({ checked: 16, retagged: 16 });
+    await until('the follower to read the other render', () => follower.revision >= theirs.revision!, 5_000);
+    expect(follower.get('tags/world.atom')).toBeDefined();
+    // Starting afresh, it removed the published feeds its config does not have.
+    expect(follower.get('tags/ai.atom')).toBeUndefined();
+    shared.restart();
+    const again = await shared.render();
+    expect(again.retagged).toEqual({ checked: 16, retagged: 16 });
+    expect(again.published).toEqual(expect.arrayContaining(['latest', 'tags/新闻', 'tags/ai', 'tags/markets']));
+    await until('the follower to read the render', () => follower.revision >= again.revision!, 5_000);
+    sameFeeds(feeds, follower);
+    expect(follower.get('tags/world.atom')).toBeUndefined();
   });
 });

@@ -62,6 +62,12 @@ export async function publishRendered(pool: pg.Pool, changes: RenderedChanges): 
   }
 }
 
+/** The names of the documents published now: what a renderer that starts afresh compares its feeds with. */
+export async function publishedNames(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>('SELECT name FROM tributary_rendered');
+  return rows.map((r) => r.name);
+}
+
 /**
  * The renderer's lock: held on a connection of its own for as long as this instance renders. A killed instance's
  * connection closes and the server releases the lock, so another instance becomes the renderer.
