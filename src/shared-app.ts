@@ -6,7 +6,8 @@
 //                             publishes them with the index and the OPML (shared-render.ts); the others try to take
 //                             the lock now and then, so a killed renderer is replaced;
 //   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/rendered.ts),
-//                             and answers from memory only: no request queries the database.
+//                             and answers feeds from memory: no request for a feed queries the database (older
+//                             pages and filtered views are read from it on their first request: shared-views.ts).
 // A database outage pauses fetching and rendering (each pass fails, is counted and logged, and the next one tries
 // again); serving goes on from memory and /healthz says degraded until the database answers again.
 import { randomBytes } from 'node:crypto';
@@ -17,24 +18,22 @@ import type { Config } from './config/types.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
-import { EMPTY_FEED_DATE } from './render/feed-document.ts';
-import { pageDocument } from './render/feed-pages.ts';
-import { queryString, type FeedQuery } from './render/feed-query.ts';
-import { feedHeads, type FeedSpec } from './render/feed-specs.ts';
-import { prepared, renderFormatAsync, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
+import type { FeedQuery } from './render/feed-query.ts';
+import { prepared, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
-import { FeedQueryError } from './render/errors.ts';
-import { StoreLoadingError, type ServedSite } from './serve/server.ts';
+import { topicUrls } from './serve/websub/topics.ts';
+import { openWebSub, type WebSub } from './serve/websub/websub.ts';
+import { NotServedError, StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
+import { SharedViews } from './shared-views.ts';
 import { siteContext } from './site-context.ts';
 import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
-import { readFeedPage } from './store/pg/feed-pages.ts';
 import { PgStore } from './store/pg/pg-store.ts';
 import { RenderedFollower, RenderLock, type SharedDoc } from './store/pg/rendered.ts';
 
@@ -60,6 +59,8 @@ export interface SharedAppOptions {
   statusEveryMs?: number;
   /** the follower's periodic check behind LISTEN/NOTIFY (default 30 s) */
   followEveryMs?: number;
+  /** waits between attempts of a hub ping (tests) */
+  websubRetryDelaysMs?: readonly number[];
 }
 
 interface DatabaseHealth {
@@ -75,6 +76,8 @@ export class SharedApp {
   readonly store: PgStore;
   configStatus: ConfigStatus;
   readonly metrics: ServiceMetrics;
+  /** pings websub.hub after a publication (set by open) */
+  websub!: WebSub;
   #config: Config;
   readonly #o: SharedAppOptions;
   readonly #log: Logger;
@@ -95,8 +98,7 @@ export class SharedApp {
   #states: Record<string, SourceState> = {};
   #counts = new Map<string, number>();
   readonly #served = new WeakMap<SharedDoc, RenderedFeed>();
-  /** older pages made on request, by publication revision, feed, format and query */
-  readonly #pages = new Map<string, Promise<RenderedFeed>>();
+  readonly #views: SharedViews;
   readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
   readonly #stealCounter: Counter;
   readonly #dbErrors: Counter;
@@ -109,6 +111,7 @@ export class SharedApp {
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.store = store;
+    this.#views = new SharedViews(store.pool);
     this.role = options.role;
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
@@ -139,9 +142,12 @@ export class SharedApp {
     });
   }
 
-  /** the hubs every feed names: websub.hub only (the built-in hub is not run on the PostgreSQL store) */
+  /**
+   * the hubs every feed names: websub.hub as at start, as on the embedded store (the built-in hub is not run on the
+   * PostgreSQL store)
+   */
   #hubs(): string[] {
-    return this.#config.websub.hub ? [this.#config.websub.hub] : [];
+    return this.websub?.hubs() ?? [];
   }
 
   /** the tags an item is written with (kept in its row for the tag feeds' queries), for the config in force */
@@ -155,6 +161,14 @@ export class SharedApp {
     const store = await PgStore.open({ url: options.databaseUrl, pool: options.config.store.pool });
     const app = new SharedApp(options, store);
     try {
+      // The publisher only: the instance that renders a change pings websub.hub for its topics, once for all
+      // instances. No topic content is served from here (that is the built-in hub's, which is off).
+      const { config } = options;
+      app.websub = await openWebSub({
+        config: { ...config, websub: { ...config.websub, builtin: false } }, dataDir: '', logger: options.logger,
+        userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.now ? { now: options.now } : {}),
+        ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.websubRetryDelaysMs ? { websubRetryDelaysMs: options.websubRetryDelaysMs } : {}),
+      }, () => ({ feeds: { specs: () => [], get: () => undefined }, metrics: app.metrics }));
       if (options.role !== 'fetch') {
         app.#follower = await RenderedFollower.open({
           url: options.databaseUrl, ...(options.followEveryMs ? { checkEveryMs: options.followEveryMs } : {}),
@@ -163,6 +177,7 @@ export class SharedApp {
       }
       await app.#readStatus();
     } catch (err) {
+      await app.websub?.close(0);
       await store.close();
       throw err;
     }
@@ -217,13 +232,22 @@ export class SharedApp {
   async #renderOnce(): Promise<void> {
     if (this.#stopping) return;
     try {
+      const wasRenderer = this.#lock.held;
       if (!(await this.#lock.tryAcquire())) return;
+      // Taken (again): another instance may have published since this one last rendered.
+      if (!wasRenderer) this.#renderer.restart();
       const started = performance.now();
       const result = await this.#renderer.render();
       this.#ok();
+      if (result.retagged) {
+        this.#log.info({ ...result.retagged, instance: this.instanceId },
+          `tags: ${result.retagged.retagged} of ${result.retagged.checked} stored items re-tagged for the sources' tags and rules in force`);
+      }
       if (result.changed.length > 0) this.metrics.observeRender(performance.now() - started, result.changed.length);
       // This instance serves what it published at once, not at the notification's return.
       if (result.revision !== undefined) await this.#follower?.refresh();
+      // Published: the hub hears of the changed topics from the one instance that rendered them.
+      if (result.published) await this.websub.published(topicUrls(this.#config.baseUrl, result.published));
     } catch (err) {
       this.#failed('render failed; the published feeds stay served, and the next render tries again', err);
     }
@@ -294,27 +318,14 @@ export class SharedApp {
   }
 
   /**
-   * An older page (?page=N, ?limit=N) of a feed, read from the database on request (one indexed query and a count),
-   * rendered as the renderer renders, and kept until the next publication: every instance answers it with the
-   * same bytes and ETag. Undefined for a feed that does not exist (404).
+   * An older page or a filtered view of a feed, read from the database on request (shared-views.ts) and kept until
+   * the next publication: every instance answers it with the same bytes and ETag. Undefined for a feed that does
+   * not exist (404).
    */
-  #olderPage(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
-    const { site, titles, ctx } = siteContext(this.#config, this.#states, this.#hubs(), this.#tagging);
-    const head = feedHeads(site, titles).find((h) => h.path === path);
-    if (!head || !this.#follower) return undefined;
-    const key = `${this.#follower.revision}\0${path}.${format}?${queryString(query)}`;
-    const kept = this.#pages.get(key);
-    if (kept) return kept;
-    const limit = query.limit ?? site.limit;
-    const made = readFeedPage(this.store.pool, head, (query.page - 1) * limit, limit).then((page) => {
-      const spec: FeedSpec = { ...head, items: page.items, all: page.items, count: page.count };
-      return renderFormatAsync(pageDocument(spec, page.items, query, limit, EMPTY_FEED_DATE, page.count), ctx, format);
-    });
-    this.#pages.set(key, made);
-    made.catch(() => this.#pages.delete(key));
-    // A small cache: older pages are read far less often than page 1, and a new publication makes them stale.
-    if (this.#pages.size > 200) this.#pages.delete(this.#pages.keys().next().value!);
-    return made;
+  #view(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
+    if (!this.#follower) return undefined;
+    const site = { config: this.#config, states: this.#states, hubs: this.#hubs(), tagging: this.#tagging };
+    return this.#views.feedView(site, path, format, query, this.#follower.revision);
   }
 
   #enabledFailing(): { sources: number; failing: number } {
@@ -323,16 +334,26 @@ export class SharedApp {
   }
 
   site(): ServedSite {
+    // A fetching instance keeps no published document: it says so, rather than a bare 404 for a feed that exists.
+    const serving = this.role !== 'fetch';
+    const notServed = (what: string) => new NotServedError(`${what} is not served here: this instance runs with --role fetch ` +
+      `(it fetches, and renders when it holds the render lock); the instances with --role all or serve serve the feeds, the index and the OPML`);
     return {
-      feed: (path, format) => this.#doc(`${path}.${format}`, `feed ${path}.${format}`),
-      view: (path, format, query) => {
-        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
-        if (query.filter || query.filterout || query.since) {
-          throw new FeedQueryError(query.since ? 'since' : 'filter', 'filtered views (?filter, ?filterout, ?since) are not served on the PostgreSQL store yet; ?page and ?limit are');
-        }
-        return this.#olderPage(path, format, query);
+      feed: (path, format) => {
+        if (!serving) throw notServed(`feed ${path}.${format}`);
+        return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
       },
-      page: (name) => (name === 'stylesheet' ? this.#stylesheet : this.#doc(name, name === 'index' ? 'the index page' : 'the OPML')),
+      view: (path, format, query) => {
+        if (!serving) throw notServed(`feed ${path}.${format}`);
+        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
+        return this.#view(path, format, query);
+      },
+      page: (name) => {
+        if (name === 'stylesheet') return this.#stylesheet;
+        const what = name === 'index' ? 'the index page' : 'the OPML';
+        if (!serving) throw notServed(what);
+        return this.#doc(name, what);
+      },
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
       maxAgeSeconds: () => cacheMaxAge(this.#config),
@@ -380,7 +401,7 @@ export class SharedApp {
       await this.#passing;
     }
     await this.#rendering;
-    await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release()]);
+    await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release(), this.websub.close(graceMs)]);
     await this.store.close();
   }
 }

@@ -3,7 +3,7 @@
 // 10,000 items can take a second of work with a costly pattern; done at once, it stalled every client.
 import type { Item } from '../model.ts';
 import { FeedQueryError, FilterBusyError } from './errors.ts';
-import { searchText, type TextPattern } from './item-filter.ts';
+import { searchText, type SearchableItem, type TextPattern } from './item-filter.ts';
 
 /**
  * Wall time a pass works before it lets the event loop run other callbacks. Short, because a collection of the
@@ -81,7 +81,7 @@ const nextTurn = () => turns.wait();
  */
 export async function filterItems(items: readonly Item[], options: FilterOptions): Promise<Item[]> {
   const { filter, filterout } = options;
-  const pass = new Pass(options.clock ?? (() => performance.now()), options.pause ?? nextTurn);
+  const pass = new FilterPass(options);
   // One pattern at a time: what one step of a pass can cost is then one pattern's (regex-cost.ts), even
   // when both parameters are given.
   let kept = [...items];
@@ -90,28 +90,44 @@ export async function filterItems(items: readonly Item[], options: FilterOptions
   return kept;
 }
 
-/** The slices, the budget and the deadline of one request's filtering, over one or two patterns. */
-class Pass {
+/**
+ * The slices, the budget and the deadline of one request's filtering, over one or two patterns. A store that
+ * reads a feed's items in chunks (the PostgreSQL store) filters every chunk through one pass: the budget and the
+ * deadline hold for the whole request, not per chunk.
+ */
+export class FilterPass {
   readonly #clock: () => number;
   readonly #pause: () => Promise<void>;
   readonly #started: number;
   #worked = 0;
+  /** items each pattern checked in the earlier chunks, for the refusal's count */
+  readonly #checked = new Map<string, number>();
 
-  constructor(clock: () => number, pause: () => Promise<void>) {
-    this.#clock = clock;
-    this.#pause = pause;
-    this.#started = clock();
+  constructor(options: Pick<FilterOptions, 'clock' | 'pause'> = {}) {
+    this.#clock = options.clock ?? (() => performance.now());
+    this.#pause = options.pause ?? nextTurn;
+    this.#started = this.#clock();
+  }
+
+  /** The items of one chunk that match `filter` and not `filterout`; `total` is what a refusal says was to be checked. */
+  async chunk<T extends SearchableItem>(items: readonly T[], options: Pick<FilterOptions, 'filter' | 'filterout'>, total: number): Promise<T[]> {
+    let kept: readonly T[] = items;
+    if (options.filter) kept = await this.run('filter', kept, options.filter, true, total);
+    if (options.filterout) kept = await this.run('filterout', kept, options.filterout, false, total);
+    return [...kept];
   }
 
   /** The items for which pattern.test() is `keep`. */
-  async run(param: string, items: readonly Item[], pattern: TextPattern, keep: boolean): Promise<Item[]> {
+  async run<T extends SearchableItem>(param: string, items: readonly T[], pattern: TextPattern, keep: boolean, total = items.length): Promise<T[]> {
     const clock = this.#clock;
+    const before = this.#checked.get(param) ?? 0;
+    this.#checked.set(param, before + items.length);
     // The slowest time per step of work (pattern cost x character) seen so far: it predicts whether the next
     // item still fits in the slice, so that a costly item starts a slice rather than ending one late. Learnt
     // from items of some length only: on a short title a timer tick or a collection would pass for the
     // pattern's speed.
     let msPerStep = 0;
-    const kept: Item[] = [];
+    const kept: T[] = [];
     let i = 0;
     while (i < items.length) {
       // Every slice waits for its turn, the first too: a request that starts a pass returns at once.
@@ -122,13 +138,13 @@ class Pass {
         const item = items[i]!;
         const text = searchText(item);
         const steps = pattern.cost * text.length;
-        const before = clock();
-        if (inSlice > 0 && before - sliceStart + steps * msPerStep > FILTER_SLICE_MS) break;
+        const testStart = clock();
+        if (inSlice > 0 && testStart - sliceStart + steps * msPerStep > FILTER_SLICE_MS) break;
         const matches = pattern.test(text);
-        const after = clock();
-        this.#worked += after - before;
-        if (steps >= MIN_STEPS_TO_LEARN) msPerStep = Math.max((after - before) / steps, msPerStep * FORGET);
-        if (this.#worked > FILTER_BUDGET_MS) throw new FilterBudgetError(param, i + 1, items.length);
+        const testEnd = clock();
+        this.#worked += testEnd - testStart;
+        if (steps >= MIN_STEPS_TO_LEARN) msPerStep = Math.max((testEnd - testStart) / steps, msPerStep * FORGET);
+        if (this.#worked > FILTER_BUDGET_MS) throw new FilterBudgetError(param, before + i + 1, total);
         if (matches === keep) kept.push(item);
         i++;
       }

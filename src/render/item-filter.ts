@@ -19,6 +19,8 @@ export interface TextPattern {
 export const MAX_PATTERN_LENGTH = 256;
 /** characters of title + summary a pattern looks at */
 export const MAX_TEXT_LENGTH = 4096;
+/** characters of an item's summary (or content) HTML made into text for a pattern, at most */
+export const MAX_SEARCHED_HTML = MAX_TEXT_LENGTH * 8;
 /**
  * RE2 instructions a reader's regex may compile to. One item then costs at most 64 x 4096 steps (an NFA step per
  * instruction and character, or a DFA state of at most 64 instructions built per character). The costliest
@@ -66,16 +68,19 @@ function compileRegex(param: string, source: string): TextPattern {
   return { source, cost: size, test: (text) => (set ??= matcher()).match(text).length > 0 };
 }
 
+/** What a pattern looks at of an item: a store that reads items for a filter needs no more of them. */
+export type SearchableItem = Pick<Item, 'title' | 'summary' | 'content'>;
+
 // Stored items are replaced, never mutated, on update: an item object's text never goes stale.
-const texts = new WeakMap<Item, string>();
+const texts = new WeakMap<SearchableItem, string>();
 
 /** Title and summary (or content) as plain text, what a reader sees of an item in a list. */
-export function searchText(item: Item): string {
+export function searchText(item: SearchableItem): string {
   let text = texts.get(item);
   if (text === undefined) {
     const html = item.summary ?? item.content ?? '';
     // Cut the HTML before converting too, so that a whole article costs no more than its opening.
-    const opening = html.length > MAX_TEXT_LENGTH * 8 ? html.slice(0, MAX_TEXT_LENGTH * 8) : html;
+    const opening = html.length > MAX_SEARCHED_HTML ? html.slice(0, MAX_SEARCHED_HTML) : html;
     text = `${item.title}\n${plainText(opening)}`.slice(0, MAX_TEXT_LENGTH);
     texts.set(item, text);
   }

@@ -29,6 +29,17 @@ export class StoreLoadingError extends Error {
 }
 
 /**
+ * Thrown by a site that serves no feeds, by design (an instance of the PostgreSQL store run with --role fetch): the
+ * request gets 404 with the reason, so an operator who reached the wrong instance reads why.
+ */
+export class NotServedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotServedError';
+  }
+}
+
+/**
  * What the HTTP layer serves; everything is prepared beforehand or cached, nothing renders twice. A feed or page
  * comes as a promise only while the service starts (read from disk on its first request).
  */
@@ -91,6 +102,10 @@ function failRequest(res: ServerResponse, err: Error): void {
   if (err instanceof StoreLoadingError) {
     res.setHeader('retry-after', String(err.retryAfterSeconds));
     return sendText(res, 503, `${err.message}\n`);
+  }
+  if (err instanceof NotServedError) {
+    answering.get(res)?.onRequest?.('not-served', 404);
+    return sendText(res, 404, `${err.message}\n`);
   }
   sendText(res, 500, `internal error: ${err.message}\n`);
 }
@@ -158,7 +173,7 @@ function sendPage(site: ServedSite, req: IncomingMessage, res: ServerResponse, n
 
 /** Answers a query the feed cannot serve: 400 for the query, 404 past the last page, 503 when too busy. */
 function refuseView(site: ServedSite, res: ServerResponse, { path, format, label }: FeedTarget, err: unknown): void {
-  if (err instanceof StoreLoadingError) throw err;
+  if (err instanceof StoreLoadingError || err instanceof NotServedError) throw err;
   // Counted under the feed's name only when the feed exists: a client's made-up paths must not grow the metrics.
   const known = site.feed(path, format);
   // While the service starts, a feed is a read of its kept file; if that read fails, this request answers for

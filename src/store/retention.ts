@@ -84,7 +84,7 @@ export function* selectPruningSteps(items: readonly Item[], policy: RetentionPol
 }
 
 /** Newest first by published date, then by id, so equal dates keep a stable order. */
-export function newestFirst(a: Item, b: Item): number {
+export function newestFirst(a: Pick<Item, 'published' | 'id'>, b: Pick<Item, 'published' | 'id'>): number {
   if (a.published !== b.published) return a.published < b.published ? 1 : -1;
   return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }

@@ -36,13 +36,13 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function configText(store = ''): string {
+function configText(store = '', { even = 'finance', rules = '' } = {}): string {
   return `title: 共享 Shared
 baseUrl: http://tributary.test
 fetch:
   allowPrivateRedirects: true
-${store}sources:
-${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}\n    tags: [${i % 2 ? '科技' : 'finance'}]`).join('\n')}
+${store}${rules}sources:
+${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}\n    tags: [${i % 2 ? '科技' : even}]`).join('\n')}
 `;
 }
 
@@ -143,10 +143,79 @@ describe('serve on the PostgreSQL store', () => {
     expect((await fetch(`${b.base}/feeds/sources/s1.atom?limit=3&page=2`)).status).toBe(200);
     expect((await fetch(`${b.base}/feeds/latest.atom?page=9`)).status).toBe(404);
     expect((await fetch(`${b.base}/feeds/tags/nope.atom?page=2`)).status).toBe(404);
-    // Filtered views are not served from the database yet: a clear 400, not a wrong answer.
-    const filtered = await fetch(`${a.base}/feeds/latest.atom?filter=s1`);
-    expect(filtered.status).toBe(400);
-    expect(await filtered.text()).toContain('PostgreSQL store');
+    // Filtered views are read from the database too: the same bytes and ETag on every instance, only what matches,
+    // and a bad pattern is the same 400 as on the embedded store.
+    const views = await Promise.all([a, b, c].map(async (s) => {
+      const res = await fetch(`${s.base}/feeds/latest.json?filter=/s1%20story/&filterout=story%203&since=2025-03-01T08:01:00Z`);
+      return { status: res.status, etag: res.headers.get('etag'), body: await res.text() };
+    }));
+    expect(views.map((v) => v.status)).toEqual([200, 200, 200]);
+    expect(new Set(views.map((v) => v.etag)).size).toBe(1);
+    expect(new Set(views.map((v) => v.body)).size).toBe(1);
+    expect((JSON.parse(views[0]!.body) as { items: { title: string }[] }).items.map((i) => i.title)).toEqual(['s1 story 2', 's1 story 1']);
+    const again = await fetch(`${c.base}/feeds/latest.json?filter=/s1%20story/&filterout=story%203&since=2025-03-01T08:01:00Z`, { headers: { 'if-none-match': views[0]!.etag! } });
+    expect(again.status).toBe(304);
+    const bad = await fetch(`${a.base}/feeds/latest.atom?filter=/(a/`);
+    expect(bad.status).toBe(400);
+    expect(await bad.text()).toContain('filter: is not a usable regular expression');
+  });
+
+  it('a change of tags and rules in the config: the stored items are re-tagged, every instance serves the new tag feeds', async () => {
+    const [a, b, c] = services;
+    // finance becomes money on the even sources, and a rule tags every "story 1".
+    const changed = { even: 'money', rules: 'rules:\n  - tag: first\n    match: ["story 1"]\n' };
+    await writeFile(join(dir, 'sources.yaml'), configText('', changed));
+    await writeFile(join(dir, 'with-store.yaml'), configText(`store:\n  kind: postgres\n  url: ${database}\n  pool: 4\n`, changed));
+    const titles = async (base: string, tag: string) => {
+      const res = await fetch(`${base}/feeds/tags/${tag}.json`);
+      return res.status === 200 ? ((await res.json()) as { items: { title: string }[] }).items.map((i) => i.title).sort() : undefined;
+    };
+    for (const s of [a!, b!, c!]) {
+      await poll(`${s.base} to serve the re-tagged items`, async () => {
+        const [money, first] = await Promise.all([titles(s.base, 'money'), titles(s.base, 'first')]);
+        return money?.length === 3 * ITEMS && first?.length === SOURCES ? true : undefined;
+      });
+      expect(await titles(s.base, 'first')).toEqual(Array.from({ length: SOURCES }, (_, i) => `s${i} story 1`));
+      expect((await fetch(`${s.base}/feeds/tags/finance.json`)).status).toBe(404);
+    }
+    // One instance (the renderer) computed every stored item's tags again, and said so once.
+    const logs = [a!, b!, c!].map((s) => s.stderr());
+    const lines = logs.join('\n').split('\n').filter((line) => line.includes('stored items re-tagged'));
+    expect(lines.some((line) => line.includes(`"checked":${SOURCES * ITEMS}`))).toBe(true);
+    // Tag feeds' rows in the database, as a tag feed's query reads them.
+    const client = new pg.Client(database);
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ n: string }>("SELECT count(*) AS n FROM tributary_items WHERE tags @> ARRAY['first'] AND tags @> ARRAY['money']");
+      expect(Number(rows[0]!.n)).toBe(3);
+    } finally {
+      await client.end();
+    }
+  });
+
+  it('a fetching instance (--role fetch) answers feeds, the index and the OPML 404 naming its role, and reports as usual', async () => {
+    const d = await startService(['--config', join(dir, 'sources.yaml'), '--data', join(dir, 'd'), '--database', database, '--role', 'fetch']);
+    try {
+      for (const path of ['/feeds/latest.atom', `/feeds/tags/${encodeURIComponent('科技')}.json`, '/feeds/latest.json?filter=story', '/feeds/latest.rss?page=2', '/', '/feeds.opml']) {
+        const res = await fetch(`${d.base}${path}`);
+        expect(res.status, path).toBe(404);
+        const text = await res.text();
+        expect(text, path).toContain('is not served here: this instance runs with --role fetch');
+        expect(text, path).toContain('--role all or serve');
+      }
+      // A browser gets it as a page, in words.
+      const page = await fetch(`${d.base}/feeds/latest.atom`, { headers: { accept: 'text/html' } });
+      expect(page.status).toBe(404);
+      expect(await page.text()).toContain('--role fetch');
+      // Not a feed that does not exist: that is the usual 404, the same on every role.
+      expect(await (await fetch(`${d.base}/feeds/nope.atom`)).text()).toContain('not found');
+      const health = await json(`${d.base}/healthz`);
+      expect(health).toMatchObject({ status: 'ok', role: 'fetch', store: 'postgres' });
+      expect((await json(`${d.base}/status`)).instance.role).toBe('fetch');
+      expect(await (await fetch(`${d.base}/metrics`)).text()).toMatch(/tributary_feed_requests_total\{feed="not-served",status="404"\} 7/);
+    } finally {
+      await d.stop();
+    }
   });
 
   it('a database that stops answering: feeds still served, /healthz degraded, and back to ok once it answers', async () => {

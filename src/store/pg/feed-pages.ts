@@ -14,6 +14,7 @@ import type pg from 'pg';
 import type { Item } from '../../model.ts';
 import type { ItemChange } from '../store-api.ts';
 import type { PgStore } from './pg-store.ts';
+import { fixTags } from './retag.ts';
 
 export interface PageHead {
   /** latest, tags/<tag>, sources/<id> */
@@ -26,7 +27,7 @@ export interface PageHead {
 const HEADS_PER_QUERY = 200;
 
 /** Which rows a feed holds, for a head given as h.kind and h.name. */
-const FEED_ROWS = `h.kind = 'latest'
+export const FEED_ROWS = `h.kind = 'latest'
                OR (h.kind = 'tag' AND i.tags @> ARRAY[h.name])
                OR (h.kind = 'source' AND (i.source_id = h.name OR i.item->'alsoIn' ? h.name))`;
 
@@ -69,18 +70,6 @@ export async function readPages(pool: pg.Pool, heads: readonly PageHead[], limit
     for (const row of counts.rows) pages.get(row.path)!.count = Number(row.n);
   }
   return pages;
-}
-
-/** Items `offset` to `offset + limit` of one feed, newest first, and how many it has: an older page (?page=N). */
-export async function readFeedPage(pool: pg.Pool, head: PageHead, offset: number, limit: number): Promise<Page> {
-  const args = [head.kind, head.name, limit, offset];
-  const [rows, counts] = await Promise.all([
-    pool.query<{ item: Item }>(
-      `SELECT i.item FROM (SELECT $1::text AS kind, $2::text AS name) h, tributary_items i
-        WHERE ${FEED_ROWS} ORDER BY i.published DESC, i.id COLLATE "C" LIMIT $3 OFFSET $4`, args),
-    pool.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT $1::text AS kind, $2::text AS name) h, tributary_items i WHERE ${FEED_ROWS}`, args.slice(0, 2)),
-  ]);
-  return { items: rows.rows.map((r) => r.item), count: Number(counts.rows[0]!.n) };
 }
 
 /** The paths of the feeds an item is (or was) on, given its tags. */
@@ -132,6 +121,8 @@ export class FeedPages {
   /** Reads again the pages the changes committed since the last look touch; returns their paths. */
   async follow(): Promise<string[]> {
     const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
+    // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
+    await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
     const touched = this.#touched(changes);
     if (touched.length > 0) {
       const pages = await readPages(this.#o.store.pool, touched.map((path) => this.#heads.get(path)!), this.#limit);

@@ -26,6 +26,11 @@ export interface SharedDoc {
 export interface RenderedChanges {
   changed: ReadonlyMap<string, SharedDoc>;
   removed?: readonly string[];
+  /**
+   * called with each name whose bytes differ from what was published (a document the same as the published one,
+   * as a new renderer's first render makes of every feed, is not written again)
+   */
+  written?: (name: string) => void;
 }
 
 /** Writes a render's documents and notifies every instance; returns the new revision. Call under RenderLock. */
@@ -37,12 +42,13 @@ export async function publishRendered(pool: pg.Pool, changes: RenderedChanges): 
     const { rows } = await client.query<{ r: string }>('SELECT coalesce(max(revision), 0) + 1 AS r FROM tributary_rendered');
     const revision = Number(rows[0]!.r);
     for (const [name, doc] of changes.changed) {
-      await client.query(
+      const { rowCount } = await client.query(
         `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
           WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
         [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, revision],
       );
+      if (rowCount) changes.written?.(name);
     }
     if (changes.removed?.length) await client.query('DELETE FROM tributary_rendered WHERE name = ANY($1::text[])', [changes.removed]);
     await client.query('SELECT pg_notify($1, $2)', [RENDERED_CHANNEL, String(revision)]);
@@ -54,6 +60,12 @@ export async function publishRendered(pool: pg.Pool, changes: RenderedChanges): 
   } finally {
     client.release();
   }
+}
+
+/** The names of the documents published now: what a renderer that starts afresh compares its feeds with. */
+export async function publishedNames(pool: pg.Pool): Promise<string[]> {
+  const { rows } = await pool.query<{ name: string }>('SELECT name FROM tributary_rendered');
+  return rows.map((r) => r.name);
 }
 
 /**
