@@ -43,6 +43,9 @@ export async function main(argv: string[]): Promise<number> {
         timezone: { type: 'string' },
         rules: { type: 'boolean' },
         html: { type: 'string' },
+        'full-text': { type: 'string' },
+        select: { type: 'string' },
+        remove: { type: 'string', multiple: true },
         'select-item': { type: 'string' },
         'select-title': { type: 'string' },
         'select-link': { type: 'string' },
@@ -91,6 +94,11 @@ export async function main(argv: string[]): Promise<number> {
       if (positionals.length > 0) return usageError(`tributary migrate-store takes no FILE: ${positionals.join(' ')}\n${USAGE}`);
       return (await import('./migrate-store.ts')).migrateStore(common, { to: values.to, database: values.database });
     case 'inspect':
+      if (values['full-text'] !== undefined) {
+        if (positionals.length > 0) return usageError(`tributary inspect --full-text takes one URL, given as --full-text URL: ${positionals.join(' ')}\n${USAGE}`);
+        return (await import('./inspect-full-text.ts')).inspectFullText({ url: values['full-text'], select: values.select, remove: values.remove, config: common.config });
+      }
+      if (values.select !== undefined || values.remove !== undefined) return usageError(`tributary inspect: --select and --remove go with --full-text URL\n${USAGE}`);
       if (values.rules) {
         const [{ inspectRulesCommand }, { USER_AGENT }] = await Promise.all([import('./inspect-rules.ts'), import('../fetch/user-agent.ts')]);
         return inspectRulesCommand({ configFile: common.config, target: positionals[0], userAgent: USER_AGENT, ...(values.source?.[0] ? { sourceId: values.source[0] } : {}) });

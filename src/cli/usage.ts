@@ -14,6 +14,7 @@ export const USAGE = `usage:
                     (what the service would store from that source's document now: its stored state and items)
   tributary inspect --html FILE|URL --select-item CSS --select-title SEL [--select-link SEL] [--select-summary SEL]
                     [--select-date SEL] [--select-date-format FMT] [--url BASE] [--content-type CT] [--timezone TZ] [--config PATH]
+  tributary inspect --full-text URL [--select CSS] [--remove CSS]… [--config PATH]   (an item page's article)
   tributary migrate-store --to postgres://… [--data DIR]          (the embedded store into an empty database)
   tributary migrate-store --to DIR [--database postgres://…]      (a PostgreSQL store into an empty data directory)
   tributary --help | -h | --version      (also after any command)
