@@ -271,20 +271,27 @@ export class App {
           lastFetch: this.#lastCycle ?? null,
         };
       },
-      status: () => ({
-        lastCycle: this.#lastCycle ?? null,
-        config: this.configStatus,
-        store: { loading: false, ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
-        sources: sourceStatuses(this.config, this.store).map((status) => {
-          const { etag, lastModified, feedTitle, feedLink, dedupeKey, charsetGuess } = this.store.sourceState(status.id);
-          return {
-            ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
-            dedupeKey: dedupeKey ?? 'guid', charsetGuess: charsetGuess ?? null,
-          };
-        }),
-        retention: this.#retentionStatus(),
-        websub: this.websub.status(),
+      status: () => this.#status(),
+    };
+  }
+
+  #status(): object {
+    const withPages = new Set(this.config.sources.filter((s) => s.fullText).map((s) => s.id));
+    return {
+      lastCycle: this.#lastCycle ?? null,
+      config: this.configStatus,
+      store: { loading: false, ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
+      sources: sourceStatuses(this.config, this.store).map((status) => {
+        const { etag, lastModified, feedTitle, feedLink, dedupeKey, charsetGuess, fullText } = this.store.sourceState(status.id);
+        return {
+          ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
+          dedupeKey: dedupeKey ?? 'guid', charsetGuess: charsetGuess ?? null,
+          // Only for sources with fullText: item pages read (ok), failed, still to read (pending), the last failure.
+          ...(withPages.has(status.id) ? { fullText: fullText ?? { ok: 0, failed: 0, pending: 0 } } : {}),
+        };
       }),
+      retention: this.#retentionStatus(),
+      websub: this.websub.status(),
     };
   }
 

@@ -12,6 +12,8 @@ import { HostRate } from './fetch/host-rate.ts';
 import { publicAddressesFromEnv } from './fetch/address-policy.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
 import { ProxyAgents } from './fetch/proxy-agents.ts';
+import { FullTextError } from './fulltext/errors.ts';
+import type { FullTextReport } from './fulltext/full-text-pass.ts';
 import { fetchUrlOf, ingestSource, type DocumentReading, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
@@ -43,6 +45,8 @@ export interface CycleReport {
   pruned?: PruneReport;
   /** the store could not be written: memory was rolled back and these sources are fetched again next cycle */
   writeError?: StoreWriteError;
+  /** item pages read for the sources with fullText that this cycle fetched */
+  fullText?: FullTextReport[];
 }
 
 export interface FetchCycleOptions {
@@ -151,6 +155,7 @@ export class FetchCycle {
         this.#logOutcome(outcome);
       });
     }));
+    await this.#readFullText(sources, report, ctx);
     // Pruning looks at every stored item, and settling at every source: both between requests (issue 15).
     // Every document of the cycle is read: the read workers' heaps go now, not 30 s into the render and the write.
     // A pool shared with others (tests) is left as it is.
@@ -270,16 +275,51 @@ export class FetchCycle {
    * a bare 429, which speaks of our rate towards the host, for as long as the answering source backs off.
    */
   #pauseHostOf(outcome: IngestOutcome): void {
-    const error = outcome.error;
+    this.#pauseHostFor(outcome.error, outcome.sourceId, outcome.state.nextFetch);
+  }
+
+  /** #pauseHostOf for an error met by `sourceId` (a feed's fetch, or one of its item pages), backing off until `backoff`. */
+  #pauseHostFor(error: unknown, sourceId: string, backoff: string | undefined): void {
     if (!(error instanceof SourceHttpError)) return;
-    const until = error.retryAfter ?? (error.status === 429 && outcome.state.nextFetch ? new Date(outcome.state.nextFetch) : undefined);
+    const until = error.retryAfter ?? (error.status === 429 && backoff ? new Date(backoff) : undefined);
     if (!until) return;
     const host = hostOf(error.answeredBy);
     if (this.#pauses.pause(host, until, this.#options.now())) {
       const why = error.retryAfter ? 'with Retry-After' : 'without Retry-After (paused for its backoff)';
-      this.#log.warn({ host, until: until.toISOString(), source: outcome.sourceId, http: error.status },
+      this.#log.warn({ host, until: until.toISOString(), source: sourceId, http: error.status },
         `pausing host ${host} until ${until.toISOString()}: it answered ${error.status} ${why}`);
     }
+  }
+
+  /**
+   * Reads the item pages of the sources with fullText that this cycle fetched (fulltext/full-text-pass.ts), each page
+   * in its host's queue, rate and pauses like a source. The full-text code is imported only when a source uses it.
+   */
+  async #readFullText(sources: SourceConfig[], report: CycleReport, ctx: IngestContext): Promise<void> {
+    const fetched = new Set(report.sources.filter((o) => o.status !== 'error').map((o) => o.sourceId));
+    const withPages = sources.filter((s) => s.fullText && fetched.has(s.id));
+    if (withPages.length === 0 || this.#options.isStopping()) return;
+    const [{ fetchPage }, { readFullText }] = await Promise.all([import('./fulltext/fetch-page.ts'), import('./fulltext/full-text-pass.ts')]);
+    const { store, now, signal } = this.#options;
+    report.fullText = await readFullText(withPages, {
+      store, now, logger: this.#log,
+      fetchPage: (url, source) => {
+        const host = hostOf(url);
+        return this.#queue.run(host, async () => {
+          if (this.#options.isStopping() || this.#pauses.pausedUntil(host, now())) return undefined;
+          await this.#rate.acquire(host, signal);
+          if (this.#options.isStopping()) return undefined;
+          const proxy = ctx.proxyFor?.(source);
+          try {
+            return await fetchPage(url, source, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
+          } catch (err) {
+            // A 429/503 with Retry-After on an article page pauses the host, feeds and pages alike.
+            if (err instanceof FullTextError) this.#pauseHostFor(err.cause, source.id, undefined);
+            throw err;
+          }
+        });
+      },
+    });
   }
 
   /**

@@ -54,6 +54,33 @@ export interface Item {
   undated?: true;
   /** the source gave a relative date ("3分钟前"): read once against the first fetch, then kept like an undated one */
   relativeDate?: true;
+  /** for a source with fullText: what became of the item's page; absent until it was fetched (src/fulltext/) */
+  fullText?: FullTextRecord;
+}
+
+/**
+ * An item page's extraction, kept with the item so the page is fetched once per item. While `status` is ok the
+ * item's content is the page's article and `hash` covers it; `feedHash` is the hash of the item as its feed gives
+ * it, which dedupe compares the feed's next copies with (dedupe/merge.ts).
+ */
+export interface FullTextRecord {
+  status: 'ok' | 'failed';
+  /** the link whose page was read: another link makes the item's page due again */
+  link: string;
+  /** when the page was last fetched */
+  at: string;
+  /** the extraction settings it was read with (fulltext/due.ts settingsKey): fullText.refresh reads again on a change */
+  settings: string;
+  /** contentHash of the item as the feed gives it now */
+  feedHash: string;
+  /** feedHash when the page was read: fullText.refresh reads again once the feed changed the item */
+  readFor: string;
+  /** why the last fetch or extraction failed */
+  error?: string;
+  /** failed attempts in a row */
+  failures?: number;
+  /** the next attempt after a failure; absent once the attempts are used up */
+  retryAt?: string;
 }
 
 /** What the store remembers about each source between fetches; shown at /status. */
@@ -108,6 +135,20 @@ export interface SourceState {
   charsetGuess?: string;
   /** the retention rule this source's items are kept under, and a stricter one waiting; see store/retention-changes.ts */
   retention?: RetentionRecord;
+  /** for a source with fullText: its items' pages after the last cycle that read some (src/fulltext/) */
+  fullText?: FullTextStatus;
+}
+
+/** How far a source's item pages are read: /status shows it. */
+export interface FullTextStatus {
+  /** items whose content is their page's article */
+  ok: number;
+  /** items whose page failed (retried with backoff, a few times): they keep the feed's content */
+  failed: number;
+  /** items whose page is still to be read, in later cycles (fullText.maxPerCycle per cycle) */
+  pending: number;
+  /** the last failure: when, which page, why */
+  lastError?: { at: string; url: string; reason: string };
 }
 
 /** How many of a source's items retention keeps, and how long. */

@@ -5,10 +5,10 @@ import { expandSecrets, type Environment } from './secrets.ts';
 import { toPlainText } from '../normalize/plain-text.ts';
 import { ConfigError, type ConfigProblem } from './errors.ts';
 import { feedUrlKey, parseOpml, type OpmlFeed } from './opml.ts';
-import { configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
+import { FULL_TEXT_DEFAULTS, configSchema, crossReferenceIssues, sourceSchema, type ConfigFile, type SourceFileEntry } from './schema.ts';
 import { toPageSelectors } from './selector.ts';
 import { claimId, deriveSourceId } from './source-ids.ts';
-import type { Config, SourceConfig, TagInfo, TagRule } from './types.ts';
+import type { Config, FullTextInput, FullTextSettings, SourceConfig, TagInfo, TagRule } from './types.ts';
 import { parseYamlFile, type ParsedYamlFile } from './yaml-file.ts';
 
 /** the links' base when baseUrl is unset and no listening address is known (fetch --once, check) */
@@ -151,7 +151,32 @@ function toSource(s: SourceFileEntry, globals: ConfigFile): SourceConfig {
     ...(s.filter ? { filter: s.filter } : {}),
     ...(s.errorItems !== undefined ? { errorItems: s.errorItems } : {}),
     ...(s.ignoreSourceTtl !== undefined ? { ignoreSourceTtl: s.ignoreSourceTtl } : {}),
+    ...optionalFullText(fullTextOf(s.fullText, globals.defaults.fullText)),
   };
+}
+
+/**
+ * A source's own fullText over defaults.fullText, key by key: `true` takes the defaults' settings, `false` turns
+ * it off whatever the defaults say.
+ */
+function fullTextOf(own: boolean | FullTextInput | undefined, defaults: boolean | FullTextInput | undefined): FullTextSettings | undefined {
+  if (own === false || (own === undefined && !defaults)) return undefined;
+  const inherited = typeof defaults === 'object' ? defaults : {};
+  const merged = { ...inherited, ...(typeof own === 'object' ? withoutUndefined(own) : {}) };
+  return {
+    ...(merged.select !== undefined ? { select: merged.select } : {}),
+    remove: [...(merged.remove ?? [])],
+    maxPerCycle: merged.maxPerCycle ?? FULL_TEXT_DEFAULTS.maxPerCycle,
+    refresh: merged.refresh ?? FULL_TEXT_DEFAULTS.refresh,
+  };
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function optionalFullText(settings: FullTextSettings | undefined): { fullText?: FullTextSettings } {
+  return settings ? { fullText: settings } : {};
 }
 
 function toConfig(data: ConfigFile, sources: SourceConfig[], files: string[]): Config {

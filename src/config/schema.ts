@@ -163,6 +163,26 @@ const pageSelect = z.strictObject({
   }).optional(),
 });
 
+const articleSelector = z.string().superRefine((text, ctx) => {
+  const problem = selectorProblem(text, 'item');
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+export const FULL_TEXT_DEFAULTS = { maxPerCycle: 20, refresh: false };
+
+/**
+ * Each item's page read for its article (src/fulltext/): `true` with Readability, or the element `select` names;
+ * `remove` drops elements first. At most maxPerCycle pages per source and cycle, newest items first.
+ */
+const fullTextObject = z.strictObject({
+  select: articleSelector.optional(),
+  remove: z.array(articleSelector).optional(),
+  maxPerCycle: z.number().int().min(1).max(1000).optional(),
+  /** read an item's page again when the feed changes the item, or when select/remove change */
+  refresh: z.boolean().optional(),
+});
+const fullText = z.union([z.boolean(), fullTextObject], { error: (issue) => issue.code === 'invalid_union' ? 'must be true, false or a map of select, remove, maxPerCycle and refresh' : undefined });
+
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
   url: httpUrl,
@@ -188,6 +208,8 @@ export const sourceSchema = z.strictObject({
   auth: sourceAuth.optional(),
   /** the forward proxy for this source, instead of fetch.proxy and HTTP(S)_PROXY */
   proxy: proxyUrl.optional(),
+  /** the article of each item's page replaces the item's content; see fullTextObject */
+  fullText: fullText.optional(),
 }).superRefine((source, ctx) => {
   // Reported at the key to add or remove, so the line points where the operator has to write.
   if (source.type === 'html' && !source.select) {
@@ -208,6 +230,8 @@ export const configSchema = z.strictObject({
     schedule: cronExpression.default('*/15 * * * *'),
     limit: z.number().int().min(1).max(500).default(50),
     timezone: timezone.default('UTC'),
+    /** fullText of every source that does not set its own */
+    fullText: fullText.optional(),
   }).default({ schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' }),
   fetch: z.strictObject({
     timeoutSeconds: z.number().positive().max(600).default(20),

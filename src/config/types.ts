@@ -34,6 +34,28 @@ export interface SourceConfig {
   errorItems?: boolean;
   /** the schedule wins over the source's own freshness hints (<ttl>, sy:*, Cache-Control, Expires) */
   ignoreSourceTtl?: boolean;
+  /** `fullText:` (its own, else defaults.fullText): each item's page read for its article; absent when off */
+  fullText?: FullTextSettings;
+}
+
+/** A source's fullText, with its defaults filled in. */
+export interface FullTextSettings {
+  /** CSS selector of the article's element(s); absent: Readability finds it */
+  select?: string;
+  /** CSS selectors of elements dropped before extraction */
+  remove: string[];
+  /** pages fetched per cycle for this source, newest items first (default 20) */
+  maxPerCycle: number;
+  /** read a page again when the feed changes its item or select/remove change (default false: once per link) */
+  refresh: boolean;
+}
+
+/** `fullText:` as written, before defaults apply */
+export interface FullTextInput {
+  select?: string | undefined;
+  remove?: string[] | undefined;
+  maxPerCycle?: number | undefined;
+  refresh?: boolean | undefined;
 }
 
 export interface RetentionConfig {
@@ -54,7 +76,7 @@ export interface Config {
   baseUrl: string;
   /** baseUrl was not set: `serve` replaces it by the address it listens on (src/cli/listen-address.ts) */
   baseUrlFollowsListen?: boolean;
-  defaults: { schedule: string; limit: number; timezone: string };
+  defaults: { schedule: string; limit: number; timezone: string; fullText?: boolean | FullTextInput };
   fetch: {
     timeoutMs: number;
     connectTimeoutMs: number;

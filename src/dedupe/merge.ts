@@ -1,5 +1,6 @@
 import type { Item } from '../model.ts';
 import { contentHash } from '../normalize/normalize-item.ts';
+import { feedHashOf, keepPage } from '../normalize/page-content.ts';
 
 /** Read access to what is stored, as dedupe needs it. */
 export interface StoredItems {
@@ -102,7 +103,9 @@ function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
   // An item first stored without a usable date (or with one too far ahead) keeps its first-seen time for good,
   // even once the source's date becomes readable: it must not jump in the feed or look edited.
   const candidate = old.undated && !fresh.undated ? anchoredAt(fresh, old.published) : fresh;
-  if (old.hash === candidate.hash && old.key === candidate.key) return undefined;
+  // An item whose content is its page's article (fullText) is compared as the feed gave it.
+  const storedHash = feedHashOf(old);
+  if (storedHash === candidate.hash && old.key === candidate.key) return undefined;
   // A relative date ("2小时前") read again later names another instant for the same story: the first reading stays.
   const anchored = candidate.undated || (old.relativeDate && candidate.relativeDate);
   const published = anchored ? old.published : candidate.published;
@@ -119,8 +122,8 @@ function updateOf(old: Item, fresh: Item, now: Date): Item | undefined {
   };
   if (old.undated && candidate.undated) next.undated = true;
   else delete next.undated;
-  if (old.hash === candidate.hash) return { ...next, updated: old.updated };
-  return next;
+  if (storedHash === candidate.hash) return keepPage(old, { ...next, updated: old.updated });
+  return keepPage(old, next);
 }
 
 function anchoredAt(fresh: Item, published: string): Item {

@@ -230,6 +230,11 @@ export class ItemStore implements StoredItems {
     return found === undefined ? [] : Array.isArray(found) ? found : [found];
   }
 
+  /** the items stored under this source, in no particular order (from the index: no walk over every item) */
+  itemsOf(sourceId: string): Iterable<Item> {
+    return this.#bySourceKey.get(sourceId)?.values() ?? [];
+  }
+
   /** items stored under this source */
   countOf(sourceId: string): number {
     return this.#countBySource.get(sourceId) ?? 0;

@@ -1,0 +1,101 @@
+// The full-text step of a fetch cycle: after a cycle stored a source's items, the pages of those of its items that
+// need one are fetched (through the cycle's host queue, rates and pauses) and their articles replace the items'
+// content. At most fullText.maxPerCycle pages per source and cycle, newest items first; the rest wait for later
+// cycles. A failure keeps the feed's content and is tried again with backoff (due.ts), a few times, never in a loop.
+import type { FullTextSettings, SourceConfig } from '../config/types.ts';
+import type { Logger } from '../log.ts';
+import type { FullTextStatus, Item, SourceState } from '../model.ts';
+import { withPageContent } from '../normalize/page-content.ts';
+import { failedRecord, fullTextCounts, pagesToRead, settingsKey } from './due.ts';
+import { FullTextError } from './errors.ts';
+import type { FetchedPage } from './fetch-page.ts';
+
+/** What the step needs of the store (the embedded ItemStore answers it). */
+export interface FullTextStore {
+  /** the items stored under a source */
+  itemsOf(sourceId: string): Iterable<Item>;
+  /** replaces items by id */
+  apply(added: Item[], updated: Item[]): void;
+  sourceState(id: string): SourceState;
+  setSourceState(state: SourceState): void;
+}
+
+export interface FullTextContext {
+  store: FullTextStore;
+  now: () => Date;
+  logger: Logger;
+  /**
+   * fetches one page for its source, inside the host's queue, rate and pauses; resolves undefined when the page is
+   * not to be fetched now (its host asked for a pause, shutdown began): the item stays due
+   */
+  fetchPage: (url: string, source: SourceConfig) => Promise<FetchedPage | undefined>;
+  /** extracts the article (fulltext/extract.ts, imported on the first page) */
+  extract?: (text: string, pageUrl: string, settings: FullTextSettings) => Promise<{ html: string; textLength: number }>;
+}
+
+export interface FullTextReport {
+  sourceId: string;
+  read: number;
+  failed: number;
+  /** pages due but not fetched now (host paused, shutdown) */
+  deferred: number;
+}
+
+/** Reads the due pages of these sources (each with its fullText settings); never throws for a page. */
+export async function readFullText(sources: readonly SourceConfig[], ctx: FullTextContext): Promise<FullTextReport[]> {
+  return Promise.all(sources.filter((s) => s.fullText).map((s) => readSource(s, s.fullText!, ctx)));
+}
+
+async function readSource(source: SourceConfig, settings: FullTextSettings, ctx: FullTextContext): Promise<FullTextReport> {
+  const report: FullTextReport = { sourceId: source.id, read: 0, failed: 0, deferred: 0 };
+  const due = pagesToRead(ctx.store.itemsOf(source.id), settings, ctx.now());
+  let lastError: FullTextStatus['lastError'];
+  const updated: Item[] = [];
+  await Promise.all(due.map(async (item) => {
+    const outcome = await readPage(item, source, settings, ctx);
+    if (outcome === undefined) {
+      report.deferred++;
+      return;
+    }
+    updated.push(outcome.item);
+    if (outcome.error) {
+      report.failed++;
+      lastError = { at: ctx.now().toISOString(), url: item.link, reason: outcome.error };
+    } else report.read++;
+  }));
+  if (updated.length > 0) ctx.store.apply([], updated);
+  const state = ctx.store.sourceState(source.id);
+  const previous = state.fullText?.lastError;
+  const status: FullTextStatus = { ...fullTextCounts(ctx.store.itemsOf(source.id), settings, ctx.now()), ...(lastError ?? previous ? { lastError: lastError ?? previous } : {}) };
+  ctx.store.setSourceState({ ...state, fullText: status });
+  return report;
+}
+
+/** One item's page: the item with its article, or with the failure recorded; undefined when not fetched now. */
+async function readPage(item: Item, source: SourceConfig, settings: FullTextSettings, ctx: FullTextContext): Promise<{ item: Item; error?: string } | undefined> {
+  const started = performance.now();
+  const log = { source: source.id, url: item.link };
+  let reason: string;
+  try {
+    const page = await ctx.fetchPage(item.link, source);
+    if (!page) return undefined;
+    const extract = ctx.extract ?? defaultExtract;
+    const { html, textLength } = await extract(page.text, page.url, settings);
+    const now = ctx.now().toISOString();
+    ctx.logger.info({ ...log, chars: textLength, ms: Math.round(performance.now() - started) }, 'full text read');
+    return { item: withPageContent(item, html, { link: item.link, at: now, settings: settingsKey(settings) }) };
+  } catch (err) {
+    reason = err instanceof FullTextError ? err.reason : `extraction failed: ${(err as Error).message}`;
+  }
+  ctx.logger.warn({ ...log, error: reason }, `full text of ${source.id} item failed: ${reason}`);
+  const now = ctx.now();
+  const record = item.fullText;
+  if (record?.status === 'ok' && record.link === item.link) {
+    // A page read before, read again for refresh: the article it gave stays; no new attempt before the next change.
+    return { item: { ...item, fullText: { ...record, at: now.toISOString(), settings: settingsKey(settings), readFor: record.feedHash } }, error: reason };
+  }
+  return { item: { ...item, fullText: failedRecord(item, settings, reason, now) }, error: reason };
+}
+
+const defaultExtract: NonNullable<FullTextContext['extract']> = async (text, pageUrl, settings) =>
+  (await import('./extract.ts')).extractArticle(text, pageUrl, settings);
