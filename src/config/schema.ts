@@ -181,7 +181,7 @@ const fullTextObject = z.strictObject({
   /** read an item's page again when the feed changes the item, or when select/remove change */
   refresh: z.boolean().optional(),
 });
-const fullText = z.union([z.boolean(), fullTextObject], { error: (issue) => issue.code === 'invalid_union' ? 'must be true, false or a map of select, remove, maxPerCycle and refresh' : undefined });
+const fullText = z.union([z.boolean(), fullTextObject], { error: (issue) => issue.code === 'invalid_union' ? 'must be true, false or a map of select (CSS), remove (a list of CSS), maxPerCycle (a number) and refresh (true or false)' : undefined });
 
 export const sourceSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9-]+$/, 'must match [a-z0-9-]+ (it names stored items; never change it)').max(64),
