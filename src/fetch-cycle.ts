@@ -302,7 +302,16 @@ export class FetchCycle {
     const [{ fetchPage }, { readFullText }] = await Promise.all([import('./fulltext/fetch-page.ts'), import('./fulltext/full-text-pass.ts')]);
     const { store, now, signal } = this.#options;
     report.fullText = await readFullText(withPages, {
-      store, now, logger: this.#log,
+      store: {
+        itemsOf: async (sourceId) => store.itemsOf(sourceId),
+        update: async (_sourceId, changes) => store.apply([], changes.flatMap(({ id, change }) => {
+          const current = store.byId(id);
+          return current ? [change(current)] : [];
+        })),
+        sourceState: async (id) => store.sourceState(id),
+        setSourceState: async (state) => store.setSourceState(state),
+      },
+      now, logger: this.#log,
       fetchPage: (url, source) => {
         const host = hostOf(url);
         return this.#queue.run(host, async () => {

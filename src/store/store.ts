@@ -247,6 +247,10 @@ export class ItemStore implements StoredItems {
     return counts;
   }
 
+  byId(id: string): Item | undefined {
+    return this.#byId.get(id);
+  }
+
   hasId(id: string): boolean {
     return this.#byId.has(id);
   }
