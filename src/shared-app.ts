@@ -377,6 +377,8 @@ export class SharedApp {
         leases: { held: this.#cycle?.holding ?? [], steals: this.#steals },
         sources: sourceStatusesOf(this.#config, this.#states, (id) => this.#counts.get(id) ?? 0).map((status) => ({
           ...status, charsetGuess: this.#states[status.id]?.charsetGuess ?? null,
+          // Only for sources with fullText, as on the embedded store.
+          ...(this.#config.sources.find((s) => s.id === status.id)?.fullText ? { fullText: this.#states[status.id]?.fullText ?? { ok: 0, failed: 0, pending: 0 } } : {}),
         })),
       }),
     };

@@ -17,6 +17,7 @@ import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
 import { HostQueue, hostOf } from './fetch/host-queue.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
 import { ProxyAgents } from './fetch/proxy-agents.ts';
+import { FullTextError } from './fulltext/errors.ts';
 import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
 import type { Item } from './model.ts';
@@ -103,6 +104,8 @@ export class SharedCycle {
             const source = byId.get(lease.sourceId);
             if (!source) return;
             const done = await this.#fetchOne(source, queue, config, now);
+            // Item pages under the same lease: no other instance reads this source's pages meanwhile.
+            if (source.fullText && done.outcome.status !== 'error') await this.#readFullText(source, queue, config, now);
             report.sources.push({ ...done, ...(lease.stolenFrom ? { stolenFrom: lease.stolenFrom } : {}) });
             report.added += done.written?.added.length ?? 0;
             report.updated += done.written?.updated.length ?? 0;
@@ -153,6 +156,49 @@ export class SharedCycle {
         outcome.error ? `source ${source.id}: ${outcome.error.message}` : `source ${source.id}: ${written.added.length} new, ${written.updated.length} updated`);
       return { outcome, written };
     });
+  }
+
+  /**
+   * The pages of the source's items that need one (fulltext/full-text-pass.ts), through the host queue, the host's
+   * perMinute slots and Retry-After pauses kept in the database. The full-text code loads only when a source uses it.
+   */
+  async #readFullText(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<void> {
+    const { store, leases, logger } = this.#o;
+    const [{ fetchPage }, { readFullText }] = await Promise.all([import('./fulltext/fetch-page.ts'), import('./fulltext/full-text-pass.ts')]);
+    const ctx = this.#context(config, now, () => {});
+    try {
+      await readFullText([source], {
+        store: {
+          itemsOf: (id) => store.pageStates(id),
+          update: async (_id, changes) => void await store.rewrite(changes, this.#o.tags),
+          sourceState: (id) => store.sourceState(id),
+          setSourceState: (state) => store.setSourceState(state),
+        },
+        now, logger,
+        fetchPage: (url, src) => {
+          const host = hostOf(url);
+          return queue.run(host, async () => {
+            if (this.#o.signal?.aborted) return undefined;
+            const perMinute = config.hosts[host]?.perMinute;
+            if (perMinute) {
+              const slot = await leases.reserveHostSlot(host, perMinute);
+              if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+            }
+            const proxy = ctx.proxyFor?.(src);
+            try {
+              return await fetchPage(url, src, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
+            } catch (err) {
+              const cause = err instanceof FullTextError ? err.cause : undefined;
+              if (cause instanceof SourceHttpError && cause.retryAfter) await leases.pauseHost(host, cause.retryAfter);
+              throw err;
+            }
+          });
+        },
+      });
+    } catch (err) {
+      // The store could not be written: the pages stay due and are read at the source's next fetch.
+      logger.error({ err, source: source.id }, `source ${source.id}: item pages not stored (${(err as Error).message})`);
+    }
   }
 
   #context(config: Config, now: () => Date, keep: (changes: MergeResult) => void): IngestContext {

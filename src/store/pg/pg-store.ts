@@ -12,6 +12,7 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { StoredItems } from '../../dedupe/merge.ts';
 import type { Item, SourceState } from '../../model.ts';
+import { feedHashOf, keepPage } from '../../normalize/page-content.ts';
 import { rememberPruned } from '../pruned-keys.ts';
 import type { RetentionPolicy } from '../retention.ts';
 import type { ItemChange, PruneReport, StoreBackend, WriteBatch, WriteResult } from '../store-api.ts';
@@ -119,6 +120,29 @@ export class PgStore implements StoreBackend {
       });
     }
     return report;
+  }
+
+  /** A source's items as the full-text step reads them (fulltext/full-text-pass.ts): without summary and content. */
+  async pageStates(sourceId: string): Promise<Item[]> {
+    const { rows } = await this.pool.query<{ item: Item }>(`SELECT item - 'summary' - 'content' AS item FROM tributary_items WHERE source_id = $1`, [sourceId]);
+    return rows.map((r) => r.item);
+  }
+
+  /**
+   * Rewrites items in one transaction, each change applied to the item as stored now (locked); an item gone
+   * meanwhile (retention, another instance) is skipped. Returns the items written.
+   */
+  async rewrite(changes: readonly { id: string; change: (current: Item) => Item }[], tags: (item: Item) => readonly string[] = noTags): Promise<Item[]> {
+    return this.#transaction(async (client) => {
+      const written: Item[] = [];
+      for (const { id, change } of changes) {
+        const before = await selectItem(client, 'SELECT item FROM tributary_items WHERE id = $1 FOR UPDATE', [id]);
+        if (!before) continue;
+        const after = change(before);
+        if (after !== before) written.push(await replaceRow(client, before, after, tags(after)));
+      }
+      return written;
+    });
   }
 
   async item(id: string): Promise<Item | undefined> {
@@ -255,7 +279,8 @@ async function writeBatch(client: Client, batch: WriteBatch): Promise<WriteResul
       const sameKey = await selectItem(client, 'SELECT item FROM tributary_items WHERE source_id = $1 AND key = $2 FOR UPDATE', [item.sourceId, item.key]);
       if (sameKey) {
         // Another instance stored this very item since dedupe looked: an update if what a reader sees differs.
-        if (sameKey.hash !== item.hash) result.updated.push(await replaceItem(client, sameKey, { ...item, id: sameKey.id, firstSeen: sameKey.firstSeen }));
+        // An item whose content is its page's article (fullText) is compared as its feed gave it, and keeps the article.
+        if (feedHashOf(sameKey) !== item.hash) result.updated.push(await replaceItem(client, sameKey, keepPage(sameKey, { ...item, id: sameKey.id, firstSeen: sameKey.firstSeen })));
         continue;
       }
       // The id is taken by another item (another source's guid that is the same IRI): a distinct id, as merge does.
