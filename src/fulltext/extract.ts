@@ -73,7 +73,9 @@ async function extractBySelector(text: string, pageUrl: string, select: string, 
 }
 
 function finished(raw: string, base: string, pageUrl: string, by: Extraction['by'], pageTitle: string | undefined): Extraction {
-  const html = cleanHtml(raw, base) ?? '';
+  // A page's indentation between block tags is kept with every item (and in memory): one line break says as much.
+  const cleaned = cleanHtml(raw, base) ?? '';
+  const html = /<pre[\s>]/i.test(cleaned) ? cleaned : cleaned.replace(/>[ \t]*\n\s*</g, '>\n<');
   const textLength = countText(html.replace(/<[^>]*>/g, ' '));
   if (textLength < MIN_ARTICLE_TEXT && !/<img\b/i.test(html)) {
     throw new FullTextError(pageUrl, by === 'select'
