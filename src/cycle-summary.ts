@@ -7,7 +7,8 @@ const NAMED_FAILURES = 3;
 const ERROR_CHARS = 60;
 
 /**
- * `cycle: 13 sources, 11 ok, 2 failed (cn-news: HTTP 500, …), 23 new, 3 updated, 1.2 s`
+ * `cycle: 13 sources, 11 ok, 2 failed (cn-news: HTTP 500, …), 23 new, 3 updated, 1.2 s`, with
+ * `…, 3 updated, 20 pages read (1 failed), 1.2 s` when sources with fullText read item pages
  * "ok" counts both fresh documents and 304s; sources skipped for backoff are counted apart.
  */
 export function summarizeCycle(report: CycleReport, elapsedMs: number): string {
@@ -16,7 +17,11 @@ export function summarizeCycle(report: CycleReport, elapsedMs: number): string {
   const n = report.sources.length;
   const parts = [`${n} source${n === 1 ? '' : 's'}`, `${ok} ok`, `${failed.length} failed${failureList(failed)}`];
   if (report.skipped.length > 0) parts.push(`${report.skipped.length} skipped`);
-  parts.push(`${report.added} new`, `${report.updated} updated`, `${(elapsedMs / 1000).toFixed(1)} s`);
+  parts.push(`${report.added} new`, `${report.updated} updated`);
+  // Item pages (fullText), when any source read some: what an operator tuning a selector looks for.
+  const pages = report.fullText?.reduce((sum, r) => ({ read: sum.read + r.read, failed: sum.failed + r.failed }), { read: 0, failed: 0 });
+  if (pages && pages.read + pages.failed > 0) parts.push(`${pages.read} page${pages.read === 1 ? '' : 's'} read${pages.failed > 0 ? ` (${pages.failed} failed)` : ''}`);
+  parts.push(`${(elapsedMs / 1000).toFixed(1)} s`);
   const line = `cycle: ${parts.join(', ')}`;
   return report.writeError ? `${line}; not stored: ${report.writeError.message}` : line;
 }

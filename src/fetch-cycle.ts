@@ -322,6 +322,8 @@ export class FetchCycle {
           try {
             return await fetchPage(url, source, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
           } catch (err) {
+            // Cut short by shutdown: not the page's failure, so it stays due.
+            if (signal.aborted) return undefined;
             // A 429/503 with Retry-After on an article page pauses the host, feeds and pages alike.
             if (err instanceof FullTextError) this.#pauseHostFor(err.cause, source.id, undefined);
             throw err;

@@ -188,6 +188,8 @@ export class SharedCycle {
             try {
               return await fetchPage(url, src, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
             } catch (err) {
+              // Cut short by shutdown: not the page's failure, so it stays due.
+              if (this.#o.signal?.aborted) return undefined;
               const cause = err instanceof FullTextError ? err.cause : undefined;
               if (cause instanceof SourceHttpError && cause.retryAfter) await leases.pauseHost(host, cause.retryAfter);
               throw err;

@@ -20,6 +20,10 @@ describe('summarizeCycle', () => {
       'cycle: 0 sources, 0 ok, 0 failed, 1 skipped, 0 new, 0 updated, 0.0 s'],
     ['a long message cut, on one line', report([failed('a', `bad\n${'x'.repeat(100)}`)]), 0,
       `cycle: 1 source, 0 ok, 1 failed (a: bad ${'x'.repeat(55)}…), 0 new, 0 updated, 0.0 s`],
+    ['item pages of fullText sources, their failures counted', report([ok('a'), ok('b')], { added: 30, fullText: [{ sourceId: 'a', read: 19, failed: 1, deferred: 0 }, { sourceId: 'b', read: 1, failed: 0, deferred: 2 }] }), 3000,
+      'cycle: 2 sources, 2 ok, 0 failed, 30 new, 0 updated, 20 pages read (1 failed), 3.0 s'],
+    ['no page read: nothing said of pages', report([ok('a')], { fullText: [{ sourceId: 'a', read: 0, failed: 0, deferred: 0 }] }), 0,
+      'cycle: 1 source, 1 ok, 0 failed, 0 new, 0 updated, 0.0 s'],
   ])('%s', (_name, cycle, ms, line) => {
     expect(summarizeCycle(cycle, ms)).toBe(line);
   });
