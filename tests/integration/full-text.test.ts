@@ -179,3 +179,43 @@ describe('fullText: item pages replace the feed content', () => {
     expect(item('many', 'Story 30').content).toContain('The whole text of story number 30,');
   });
 });
+
+describe('fullText: a page answering 429 with Retry-After', () => {
+  const fx = new FixtureServer();
+  let app: App;
+  let clock: TestClock;
+  const feed = () => rss('Busy', [1, 2, 3].map((n) => ({
+    guid: `b${n}`, title: `Busy story ${n}`, link: fx.url(`/p/${n}`), description: `Line ${n}.`, date: new Date(Date.UTC(2026, 11, 5, n)).toUTCString(),
+  })));
+  const requested = () => fx.requests.filter((r) => r.path.startsWith('/p/')).map((r) => r.path);
+
+  beforeAll(async () => {
+    await fx.start();
+    fx.routes.set('/busy.xml', { headers: xml, body: feed() });
+    for (const n of [1, 2]) fx.routes.set(`/p/${n}`, { headers: html, body: storyPage(n) });
+    fx.routes.set('/p/3', { status: 429, headers: { 'retry-after': '3600' } });
+    // A loopback host's Retry-After pauses it only when the operator says so.
+    ({ app, clock } = await openTestApp([{ id: 'busy', url: fx.url('/busy.xml'), fullText: true }], { concurrency: 1, hostConcurrency: 1 }, undefined,
+      { config: { hosts: { '127.0.0.1': { honorRetryAfter: true } } } }));
+    clock.set('2026-12-06T00:00:00.000Z');
+  });
+  afterAll(async () => {
+    await app.close();
+    await fx.stop();
+  });
+
+  it("pauses the host: the source's other pages wait (pending), and are read once the pause is over", async () => {
+    const first = await app.runCycle();
+    expect(requested()).toEqual(['/p/3']);
+    expect(first.fullText).toEqual([{ sourceId: 'busy', read: 0, failed: 1, deferred: 2 }]);
+    expect(app.store.sourceState('busy').fullText).toMatchObject({ ok: 0, failed: 1, pending: 2, lastError: { url: fx.url('/p/3'), reason: expect.stringMatching(/^HTTP 429 .*2026-12-06T01:00:00/) } });
+    clock.advance(15 * 60_000);
+    await app.runCycle();
+    expect(requested()).toEqual(['/p/3']);
+    fx.routes.set('/p/3', { headers: html, body: storyPage(3) });
+    clock.advance(50 * 60_000);
+    await app.runCycle();
+    expect(requested().sort()).toEqual(['/p/1', '/p/2', '/p/3', '/p/3']);
+    expect(app.store.sourceState('busy').fullText).toMatchObject({ ok: 3, failed: 0, pending: 0 });
+  });
+});
