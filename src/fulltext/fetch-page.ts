@@ -2,6 +2,7 @@
 // guard, charset from HTTP or <meta> (GBK pages included), the source's headers, auth and proxy. The host queue,
 // rate and pauses are the cycle's (fetch-cycle.ts), which calls this inside them.
 import type { SourceConfig } from '../config/types.ts';
+import { PrivateAddressError, privateAddressCause } from '../fetch/address-policy.ts';
 import { SourceFetchError } from '../fetch/errors.ts';
 import { fetchSource, type FetchOptions } from '../fetch/fetch-source.ts';
 import { FullTextError } from './errors.ts';
@@ -25,6 +26,7 @@ export async function fetchPage(url: string, source: Pick<SourceConfig, 'id' | '
   const isOwnOrigin = originOf(url) === originOf(source.url);
   let result;
   try {
+    options = await guarded(url, source.url, options);
     result = await fetchSource({
       sourceId: source.id,
       url,
@@ -34,6 +36,8 @@ export async function fetchPage(url: string, source: Pick<SourceConfig, 'id' | '
       ...(isOwnOrigin && source.headers ? { headers: source.headers } : {}),
     }, options);
   } catch (err) {
+    const refused = err instanceof PrivateAddressError ? err : err instanceof SourceFetchError ? privateAddressCause(err.cause) : undefined;
+    if (refused) throw new FullTextError(url, `the item's link leads into the private network: ${refused.message}`, { cause: err });
     if (!(err instanceof SourceFetchError)) throw err;
     // The message without its "source x (url): " head, which the FullTextError's own message repeats.
     throw new FullTextError(url, err.message.replace(/^source \S+ \([^)]*\): /, ''), { cause: err });
@@ -44,6 +48,30 @@ export async function fetchPage(url: string, source: Pick<SourceConfig, 'id' | '
     throw new FullTextError(url, `the link is not a web page (Content-Type ${result.contentType.split(';')[0]!.trim()})`);
   }
   return { text: result.text, url: result.url };
+}
+
+/**
+ * A feed names its items' links, so an item page is held to the rule of a redirect (fetch.allowPrivateRedirects): a
+ * source on a public host may not send the service into the private network through a link, whether the link
+ * names an address (refused here) or a name that resolves to one (refused when the socket connects). Pages on the
+ * source's own host, and every page of a source the operator put on a private host, are exempt.
+ */
+async function guarded(url: string, sourceUrl: string, options: FetchOptions): Promise<FetchOptions> {
+  const guard = options.redirectGuard;
+  if (!guard || guard.policy.isOpen || hostnameOf(url) === hostnameOf(sourceUrl)) return options;
+  if (await guard.policy.isPrivateHost(new URL(sourceUrl))) return options;
+  const refusal = guard.policy.refusalForUrl(new URL(url));
+  if (refusal) throw refusal;
+  // Through a proxy, the proxy resolves the name: the literal check above is all this process can do.
+  return options.isProxied ? options : { ...options, dispatcher: guard.dispatcher };
+}
+
+function hostnameOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return url;
+  }
 }
 
 function originOf(url: string): string {

@@ -5,6 +5,7 @@ import { extractArticle } from '../../../src/fulltext/extract.ts';
 import { FullTextError } from '../../../src/fulltext/errors.ts';
 import { fetchPage } from '../../../src/fulltext/fetch-page.ts';
 import { SourceHttpError } from '../../../src/fetch/errors.ts';
+import { RedirectGuards } from '../../../src/fetch/redirect-guard.ts';
 import { FixtureServer } from '../../helpers/fixture-server.ts';
 
 const PORTAL = readFileSync(new URL('../../fixtures/articles/portal-article.gbk.html', import.meta.url));
@@ -60,5 +61,26 @@ describe('fetchPage', () => {
   it('a missing page fails with its status', async () => {
     const error = await fetchPage(fx.url('/gone'), source(), OPTIONS).catch((e: unknown) => e) as FullTextError;
     expect(error.reason).toBe('HTTP 404 Not Found');
+  });
+
+  it('holds a public source\'s item links to fetch.allowPrivateRedirects: no request reaches the private network', async () => {
+    // 127.0.0.2 plays the public internet (as TRIBUTARY_PUBLIC_ADDRESSES makes it in the service); 127.0.0.1 is private.
+    const guards = new RedirectGuards(5000, ['127.0.0.2/32']);
+    const publicSource = { id: 'public', url: other.url('/feed.xml') };
+    const options = { ...OPTIONS, redirectGuard: guards.for(false)! };
+    const before = fx.requests.length;
+    try {
+      for (const link of [fx.url('/sh/2026/12-05/10000100.shtml'), `http://localhost:${new URL(fx.base).port}/sh/2026/12-05/10000100.shtml`]) {
+        const error = await fetchPage(link, publicSource, options).catch((e: unknown) => e) as FullTextError;
+        expect(error, link).toBeInstanceOf(FullTextError);
+        expect(error.reason).toMatch(/^the item's link leads into the private network: .*loopback address \(allow it with fetch\.allowPrivateRedirects\)/);
+      }
+      expect(fx.requests.length).toBe(before);
+      // The source's own host, and a source on a private host, are not held to it.
+      expect((await fetchPage(other.url('/a.html'), publicSource, options)).text).toContain('elsewhere');
+      expect((await fetchPage(fx.url('/sh/2026/12-05/10000100.shtml'), source(), options)).url).toBe(fx.url('/sh/2026/12-05/10000100.shtml'));
+    } finally {
+      await guards.close();
+    }
   });
 });
