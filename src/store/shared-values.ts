@@ -36,6 +36,12 @@ export class SharedValues {
     if (item.updated === item.published) item.updated = item.published;
     if (item.firstSeen === item.published) item.firstSeen = item.published;
     else if (item.firstSeen === item.updated) item.firstSeen = item.updated;
+    const record = (value as { fullText?: unknown }).fullText;
+    if (typeof record === 'object' && record !== null && typeof (record as { settings?: unknown }).settings === 'string') {
+      // The settings a page was read with are the same for all of a source's items.
+      (record as { settings: string }).settings = this.#string((record as { settings: string }).settings);
+    }
+    sharePageRecord(value as Partial<Item>);
   }
 
   #string(value: string): string {
@@ -54,4 +60,14 @@ export function shareWithin(item: Item): void {
   else if (item.firstSeen === item.updated) item.firstSeen = item.updated;
   if (Array.isArray(item.enclosures) && item.enclosures.length === 0) item.enclosures = NONE;
   if (Array.isArray(item.alsoIn) && item.alsoIn.length === 0) item.alsoIn = NONE;
+  sharePageRecord(item);
+}
+
+/** A fullText record (src/fulltext/) repeats its item's link and hashes: one string each. */
+function sharePageRecord(item: Partial<Item>): void {
+  const record = item.fullText;
+  if (typeof record !== 'object' || record === null) return;
+  if (record.link === item.link) record.link = item.link;
+  if (record.feedHash === item.hash) record.feedHash = item.hash;
+  if (record.readFor === record.feedHash) record.readFor = record.feedHash;
 }
