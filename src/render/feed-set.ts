@@ -7,7 +7,8 @@ import type { FeedQuery } from './feed-query.ts';
 import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
-import { renderFeed, type FeedDocument, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { htmlPage } from './html-pages.ts';
+import { renderKept, type FeedDocument, type FeedFormat, type KeptFeed, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
@@ -77,7 +78,7 @@ export class FeedSet {
    */
   update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
     const plan = this.#plan(specs, ctx, pageSize, contextKey);
-    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: renderFeed(job.doc, ctx) });
+    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: keptFormats(job.doc, ctx, renderKept(job.doc, ctx)) });
     return this.#swap(plan, ctx, pageSize, contextKey);
   }
 
@@ -87,10 +88,10 @@ export class FeedSet {
    * feeds are swapped in together at the end: until then requests get the previous render, whole.
    */
   async updateAsync(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey: string | undefined,
-    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>): Promise<string[]> {
+    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<KeptFeed[]>): Promise<string[]> {
     const plan = await this.#planYielding(specs, ctx, pageSize, contextKey);
     const rendered = await render(plan.jobs.map((job) => job.doc), ctx);
-    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: rendered[i]! }));
+    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: keptFormats(job.doc, ctx, rendered[i]!) }));
     return this.#swap(plan, ctx, pageSize, contextKey);
   }
 
@@ -146,6 +147,11 @@ export class FeedSet {
     this.#contextKey = contextKey;
     return plan.jobs.map((job) => job.path);
   }
+}
+
+/** A render's feed as served: its HTML page made on request from the document and context it was stamped from. */
+function keptFormats(doc: FeedDocument, ctx: RenderContext, kept: KeptFeed): Record<FeedFormat, RenderedFeed> {
+  return { atom: kept.atom, rss: kept.rss, json: kept.json, html: htmlPage(doc, ctx, kept.html) };
 }
 
 interface Plan {

@@ -20,6 +20,14 @@ const bodies = new LRUCache<object, Buffer>({
 /** Documents whose body is made from their gzip form on request (registered by render-feed.ts compressedFeed). */
 const madeOnRequest = new WeakSet<object>();
 
+/** Documents whose body is made by rendering again (html-pages.ts), and how to make it without keeping it. */
+const renderedOnRequest = new WeakMap<object, () => Buffer>();
+
+/** `doc` keeps no bytes; `make` gives its body, for bodyOnce(). */
+export function bodyMadeBy(doc: object, make: () => Buffer): void {
+  renderedOnRequest.set(doc, make);
+}
+
 /** `doc` keeps only its compressed forms; its `body` is identityBody(doc, gzip). */
 export function bodyMadeOnRequest(doc: object): void {
   madeOnRequest.add(doc);
@@ -33,6 +41,8 @@ export function bodyMadeOnRequest(doc: object): void {
  * collected, at the service's peak of memory (issue 15, goal 3).
  */
 export function bodyOnce(doc: { readonly body: Buffer; readonly gzip: Buffer }): Buffer | AsyncIterable<Buffer> {
+  const make = renderedOnRequest.get(doc);
+  if (make) return make();
   if (!madeOnRequest.has(doc)) return doc.body;
   const kept = bodies.get(doc);
   if (kept) return kept;

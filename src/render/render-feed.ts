@@ -37,6 +37,14 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument, ctx: RenderContext) => s
   html: renderHtmlView,
 };
 
+export type SyndicationFormat = Exclude<FeedFormat, 'html'>;
+
+/**
+ * What a render keeps of a feed until the next: its three syndication formats ready to serve, and of its HTML page
+ * only what names its bytes (html-pages.ts makes them again on request, from the same document and context).
+ */
+export type KeptFeed = Record<SyndicationFormat, RenderedFeed> & { html: HtmlStamp };
+
 /** Renders one document in the four formats. Pure: the same document and context give the same bytes. */
 export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
   return {
@@ -44,6 +52,34 @@ export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFo
     rss: renderFormat(doc, ctx, 'rss'),
     json: renderFormat(doc, ctx, 'json'),
     html: renderFormat(doc, ctx, 'html'),
+  };
+}
+
+/**
+ * What names the bytes of a feed's HTML page without keeping them: its validators, and the "now" its relative times
+ * were written at. renderHtmlView(doc, { ...ctx, now }) of the same document and context gives the same bytes again.
+ */
+export interface HtmlStamp {
+  etag: string;
+  bytes: number;
+  lastModified: string;
+  now: number;
+}
+
+/** Renders the HTML page of `doc` for its validators, and lets the bytes go. */
+export function stampHtml(doc: FeedDocument, ctx: RenderContext): HtmlStamp {
+  const now = ctx.now ?? Date.now();
+  const body = Buffer.from(renderHtmlView(doc, { ...ctx, now }), 'utf8');
+  return { etag: strongEtag(body), bytes: body.length, lastModified: documentUpdated(doc).toUTCString(), now };
+}
+
+/** renderFeed() as a render keeps it: the HTML page stamped, not kept (see KeptFeed). */
+export function renderKept(doc: FeedDocument, ctx: RenderContext): KeptFeed {
+  return {
+    atom: renderFormat(doc, ctx, 'atom'),
+    rss: renderFormat(doc, ctx, 'rss'),
+    json: renderFormat(doc, ctx, 'json'),
+    html: stampHtml(doc, ctx),
   };
 }
 

@@ -4,7 +4,7 @@
 // worker fail, the pass is rendered on the serving thread instead, yielding (render/yielding-render.ts).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed } from '../render/render-feed.ts';
+import type { FeedDocument, KeptFeed, RenderContext } from '../render/render-feed.ts';
 import { renderFeedsYielding } from '../render/yielding-render.ts';
 import { crossDoc, uncrossFeed, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
 import { startWorker } from './start-worker.ts';
@@ -52,7 +52,7 @@ export class RenderThread {
   }
 
   /** Every document in the three formats, the bytes renderFeed() makes, in the order given. */
-  async render(docs: readonly FeedDocument[], ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>[]> {
+  async render(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
     if (docs.length === 0) return [];
     if (this.#closed || docs.length < this.#options.minDocs) return renderFeedsYielding(docs, ctx);
     try {
@@ -73,14 +73,14 @@ export class RenderThread {
     await worker?.terminate();
   }
 
-  async #renderOnWorker(docs: readonly FeedDocument[], ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>[]> {
+  async #renderOnWorker(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
     const worker = await this.#start();
     clearTimeout(this.#idle);
     worker.ref();
     const pass = ++this.#pass;
     const { ruleTags, ...crossed } = ctx;
     this.#post(worker, { type: 'context', pass, ctx: crossed, hasRuleTags: ruleTags !== undefined });
-    const batches: Promise<Record<FeedFormat, RenderedFeed>[]>[] = [];
+    const batches: Promise<KeptFeed[]>[] = [];
     const inFlight = new Set<Promise<unknown>>();
     try {
       for (let i = 0; i < docs.length; i += BATCH_DOCS) {
