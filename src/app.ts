@@ -95,6 +95,9 @@ export class App {
     this.metrics = new ServiceMetrics(() => ({ total: this.store.size, bySource: this.store.countsBySource() }));
     this.#log = options.logger;
     this.#docs = options.renderedDocs;
+    const docs = options.renderedDocs;
+    // A feed unchanged since the last run gets its HTML page with the bytes and ETag of then.
+    if (docs) this.feeds.seedHtml((path) => docs.htmlSeed(path));
     this.#now = options.now ?? (() => new Date());
     this.#cycles = new FetchCycle({
       config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,

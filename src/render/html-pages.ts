@@ -1,20 +1,40 @@
-// The HTML page of every feed (html-view.ts), made when a reader asks for it rather than at every render. A render
-// keeps only each page's stamp (validators and the "now" its relative times were written at, render-feed.ts
-// stampHtml); the bytes are made again from the same document and context, so they are the bytes the render
-// hashed, under the same ETag, until the feed changes. Browsers read a few pages; feed readers poll the Atom, RSS
-// and JSON forms of all of them. Kept for every feed, the pages' compressed forms were ~20–35 MiB at 100k stored
-// items (issue 15, goal 3); here only the most recently asked for are kept, up to HTML_CACHE_BYTES.
+// The HTML page of every feed (html-view.ts), made when it is asked for rather than at every render. Feed readers
+// poll the Atom, RSS and JSON forms of every feed; browsers read a few pages. Rendered and kept for every feed, the
+// pages' compressed forms held ~20–35 MiB at 100k stored items (issue 15, goal 3), and rendering them took the
+// render worker a quarter of its time. A page is made from the document and context of the render it belongs to,
+// with the "now" of that render for its relative times, so it has the same bytes and ETag at every request until
+// the feed is rendered again; the pages made last are kept, up to HTML_CACHE_BYTES.
 import { brotliCompressSync, gzipSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
-import { bodyMadeBy } from './identity-bodies.ts';
+import { documentUpdated, type FeedDocument, type RenderContext } from './feed-document.ts';
 import { renderHtmlView } from './html-view.ts';
-import { BROTLI_OPTIONS, CONTENT_TYPES, exactSize, type FeedDocument, type HtmlStamp, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { keepMadeBy } from './identity-bodies.ts';
+import { BROTLI_OPTIONS, CONTENT_TYPES, exactSize, strongEtag, type RenderedFeed } from './render-feed.ts';
 
 /**
  * Bytes of pages kept at most (body and the compressed forms asked for). A page of 50 long summaries is ~100 KB
  * uncompressed: 8 MiB keeps the last ~80 pages asked for, more than people read between two renders of them.
  */
 export const HTML_CACHE_BYTES = 8 * 1024 * 1024;
+
+/** What names a page's bytes: its validators and the "now" its relative times were written at. */
+export interface HtmlStamp {
+  etag: string;
+  bytes: number;
+  now: number;
+}
+
+export interface HtmlPageOptions {
+  /** the "now" of the page's relative times: the render's */
+  now: number;
+  /** the signature of the feed (feed-set.ts signer), kept with the page on disk */
+  signature?: string;
+  /**
+   * the stamp the page had before a restart, when the feed's signature is the same (rendered-docs.ts): the page is
+   * made with its "now", so it gets its ETag again. Checked against the bytes when the page is first made.
+   */
+  seed?: HtmlStamp;
+}
 
 interface Made {
   body: Buffer;
@@ -30,46 +50,65 @@ const made = new LRUCache<object, Made>({
 /** pages made for readers since start (cache misses), for tests */
 let pagesMade = 0;
 
-/**
- * The page of `doc` as `stamp` names it, made on request. The object stands for the page until the feed is rendered
- * again; what it made is kept in the LRU under it.
- */
-export function htmlPage(doc: FeedDocument, ctx: RenderContext, stamp: HtmlStamp): RenderedFeed {
-  const render = () => Buffer.from(renderHtmlView(doc, { ...ctx, now: stamp.now }), 'utf8');
-  const get = (page: object) => madeOf(page, render);
+/** The page of `doc`, made on request: the object stands for it until the feed is rendered again. */
+export function htmlPage(doc: FeedDocument, ctx: RenderContext, options: HtmlPageOptions): RenderedFeed {
+  const now = options.seed?.now ?? options.now;
+  const render = () => Buffer.from(renderHtmlView(doc, { ...ctx, now }), 'utf8');
+  /** known once the page was made, or seeded (then `checked` only once made) */
+  let stamp: HtmlStamp | undefined = options.seed;
+  let checked = false;
+  const stamped = (body: Buffer) => {
+    stamp = { etag: strongEtag(body), bytes: body.length, now };
+    checked = true;
+  };
+  const get = (): Made => {
+    let m = made.get(page);
+    if (!m) {
+      pagesMade++;
+      m = { body: render() };
+      // A seed from before a restart is replaced by what the bytes say (a release that writes pages otherwise).
+      stamped(m.body);
+      made.set(page, m);
+    }
+    return m;
+  };
+  const known = () => (stamp && checked ? stamp : (get(), stamp!));
   const page: RenderedFeed = {
-    etag: stamp.etag,
-    bytes: stamp.bytes,
-    lastModified: stamp.lastModified,
+    get etag() {
+      return known().etag;
+    },
+    get bytes() {
+      return known().bytes;
+    },
+    lastModified: documentUpdated(doc).toUTCString(),
     contentType: CONTENT_TYPES.html,
     get body() {
-      return get(page).body;
+      return get().body;
     },
     get gzip() {
-      const m = get(page);
-      return m.gzip ?? compressed(page, m, 'gzip');
+      const m = get();
+      return m.gzip ?? compress(page, m, 'gzip');
     },
     get brotli() {
-      const m = get(page);
-      return m.brotli ?? compressed(page, m, 'brotli');
+      const m = get();
+      return m.brotli ?? compress(page, m, 'brotli');
     },
   };
-  // Keeping the pages on disk (rendered-docs.ts) needs each body once: made for that, not kept in the LRU.
-  bodyMadeBy(page, () => made.peek(page)?.body ?? render());
+  // Kept on disk after every render: by the stamp when known (a seeded page's file is there already), else made
+  // once for it, and not kept in the LRU, whose room is for the pages readers ask for.
+  keepMadeBy(page, () => {
+    let body: Buffer | undefined;
+    if (!stamp) {
+      body = render();
+      stamped(body);
+    }
+    const { etag, bytes } = stamp!;
+    return { etag, bytes, now, ...(options.signature ? { signature: options.signature } : {}), body: () => body ?? made.peek(page)?.body ?? render() };
+  });
   return page;
 }
 
-function madeOf(page: object, render: () => Buffer): Made {
-  let m = made.get(page);
-  if (!m) {
-    pagesMade++;
-    m = { body: render() };
-    made.set(page, m);
-  }
-  return m;
-}
-
-function compressed(page: object, m: Made, form: 'gzip' | 'brotli'): Buffer {
+function compress(page: object, m: Made, form: 'gzip' | 'brotli'): Buffer {
   const bytes = form === 'gzip' ? exactSize(gzipSync(m.body)) : exactSize(brotliCompressSync(m.body, BROTLI_OPTIONS(m.body.length)));
   m[form] = bytes;
   // Set again so that the LRU counts the compressed form too.

@@ -20,12 +20,29 @@ const bodies = new LRUCache<object, Buffer>({
 /** Documents whose body is made from their gzip form on request (registered by render-feed.ts compressedFeed). */
 const madeOnRequest = new WeakSet<object>();
 
-/** Documents whose body is made by rendering again (html-pages.ts), and how to make it without keeping it. */
-const renderedOnRequest = new WeakMap<object, () => Buffer>();
+/**
+ * What keeping on disk (rendered-docs.ts) needs of a document whose bytes are made again on request (a feed's HTML
+ * page, html-pages.ts): its validators and what its bytes were made from, and the bytes, made only when written.
+ */
+export interface MadeToKeep {
+  etag: string;
+  bytes: number;
+  /** the "now" of the page's relative times */
+  now: number;
+  /** the signature of the feed it shows (feed-set.ts signer) */
+  signature?: string;
+  body: () => Buffer;
+}
 
-/** `doc` keeps no bytes; `make` gives its body, for bodyOnce(). */
-export function bodyMadeBy(doc: object, make: () => Buffer): void {
-  renderedOnRequest.set(doc, make);
+const keptBy = new WeakMap<object, () => MadeToKeep>();
+
+/** `doc` is kept on disk by what `keep` tells. */
+export function keepMadeBy(doc: object, keep: () => MadeToKeep): void {
+  keptBy.set(doc, keep);
+}
+
+export function madeToKeep(doc: object): MadeToKeep | undefined {
+  return keptBy.get(doc)?.();
 }
 
 /** `doc` keeps only its compressed forms; its `body` is identityBody(doc, gzip). */
@@ -41,8 +58,6 @@ export function bodyMadeOnRequest(doc: object): void {
  * collected, at the service's peak of memory (issue 15, goal 3).
  */
 export function bodyOnce(doc: { readonly body: Buffer; readonly gzip: Buffer }): Buffer | AsyncIterable<Buffer> {
-  const make = renderedOnRequest.get(doc);
-  if (make) return make();
   if (!madeOnRequest.has(doc)) return doc.body;
   const kept = bodies.get(doc);
   if (kept) return kept;

@@ -40,10 +40,10 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument, ctx: RenderContext) => s
 export type SyndicationFormat = Exclude<FeedFormat, 'html'>;
 
 /**
- * What a render keeps of a feed until the next: its three syndication formats ready to serve, and of its HTML page
- * only what names its bytes (html-pages.ts makes them again on request, from the same document and context).
+ * What a render makes of a feed: its three syndication formats, ready to serve until the next render. Not its HTML
+ * page: that is made when asked for, from the same document and context (html-pages.ts).
  */
-export type KeptFeed = Record<SyndicationFormat, RenderedFeed> & { html: HtmlStamp };
+export type KeptFeed = Record<SyndicationFormat, RenderedFeed>;
 
 /** Renders one document in the four formats. Pure: the same document and context give the same bytes. */
 export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
@@ -55,32 +55,9 @@ export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFo
   };
 }
 
-/**
- * What names the bytes of a feed's HTML page without keeping them: its validators, and the "now" its relative times
- * were written at. renderHtmlView(doc, { ...ctx, now }) of the same document and context gives the same bytes again.
- */
-export interface HtmlStamp {
-  etag: string;
-  bytes: number;
-  lastModified: string;
-  now: number;
-}
-
-/** Renders the HTML page of `doc` for its validators, and lets the bytes go. */
-export function stampHtml(doc: FeedDocument, ctx: RenderContext): HtmlStamp {
-  const now = ctx.now ?? Date.now();
-  const body = Buffer.from(renderHtmlView(doc, { ...ctx, now }), 'utf8');
-  return { etag: strongEtag(body), bytes: body.length, lastModified: documentUpdated(doc).toUTCString(), now };
-}
-
-/** renderFeed() as a render keeps it: the HTML page stamped, not kept (see KeptFeed). */
+/** renderFeed() as a render keeps it: the syndication formats only (see KeptFeed). */
 export function renderKept(doc: FeedDocument, ctx: RenderContext): KeptFeed {
-  return {
-    atom: renderFormat(doc, ctx, 'atom'),
-    rss: renderFormat(doc, ctx, 'rss'),
-    json: renderFormat(doc, ctx, 'json'),
-    html: stampHtml(doc, ctx),
-  };
+  return { atom: renderFormat(doc, ctx, 'atom'), rss: renderFormat(doc, ctx, 'rss'), json: renderFormat(doc, ctx, 'json') };
 }
 
 export const BROTLI_OPTIONS = (size: number) => ({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: size } });

@@ -3,7 +3,7 @@
 // for seconds. Here the text of a few documents is made at a time, within a slice of a few milliseconds, then the
 // loop gets its turn; the compressions run in libuv's thread pool (on the other cores), a few documents at a time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { renderFormatAsync, stampHtml, type FeedDocument, type KeptFeed, type RenderContext, type SyndicationFormat } from './render-feed.ts';
+import { renderFormatAsync, type FeedDocument, type KeptFeed, type RenderContext, type SyndicationFormat } from './render-feed.ts';
 
 /**
  * Longest run of rendering between two turns of the event loop. One document's text takes 1–3 ms (50 items of
@@ -43,8 +43,6 @@ const SYNDICATION: readonly SyndicationFormat[] = ['atom', 'rss', 'json'];
 
 async function renderDocument(doc: FeedDocument, ctx: RenderContext): Promise<KeptFeed> {
   // Each format's text is made now (renderFormatAsync renders before its first await); then all compress together.
-  const formats = SYNDICATION.map((format) => renderFormatAsync(doc, ctx, format, 'compressed'));
-  const html = stampHtml(doc, ctx);
-  const [atom, rss, json] = await Promise.all(formats);
-  return { atom: atom!, rss: rss!, json: json!, html };
+  const [atom, rss, json] = await Promise.all(SYNDICATION.map((format) => renderFormatAsync(doc, ctx, format, 'compressed')));
+  return { atom: atom!, rss: rss!, json: json! };
 }

@@ -1,7 +1,7 @@
 // What crosses between the serving thread and the render worker: plain data only (structured clone). A render
 // context holds one function, the rule tagger; the tags it gives each item cross instead, beside the items.
 import type { Item } from '../model.ts';
-import { compressedFeed, type FeedDocument, type HtmlStamp, type KeptFeed, type RenderContext, type RenderedFeed, type SyndicationFormat } from '../render/render-feed.ts';
+import { compressedFeed, type FeedDocument, type KeptFeed, type RenderContext, type RenderedFeed, type SyndicationFormat } from '../render/render-feed.ts';
 
 /** The context without its tagger: Maps and strings, which structured clone carries as they are. */
 export type CrossedContext = Omit<RenderContext, 'ruleTags'>;
@@ -16,11 +16,10 @@ export interface CrossedDoc {
 /**
  * A rendered document's compressed forms and validators, its bytes as compact copies whose memory moves to the serving
  * thread (transferred, not copied). Not its body: a kept feed keeps only its compressed forms (render-feed.ts
- * compressedFeed), and the bodies of a start render at 100k items were 154 MiB the serving thread then held. Of the
- * HTML page only its stamp: the serving thread makes the page when asked for (render/html-pages.ts).
+ * compressedFeed), and the bodies of a start render at 100k items were 154 MiB the serving thread then held. No HTML
+ * page: the serving thread makes it when asked for (render/html-pages.ts).
  */
-export type CrossedFeed = Record<SyndicationFormat, Omit<RenderedFeed, 'body' | 'gzip' | 'brotli'> & { gzip: Uint8Array; brotli: Uint8Array }>
-  & { html: HtmlStamp };
+export type CrossedFeed = Record<SyndicationFormat, Omit<RenderedFeed, 'body' | 'gzip' | 'brotli'> & { gzip: Uint8Array; brotli: Uint8Array }>;
 
 /** main -> worker: the context of the render pass, once, then its documents in batches */
 export type RenderRequest =
@@ -46,7 +45,7 @@ export function uncrossFeed(crossed: CrossedFeed): KeptFeed {
     const { gzip, brotli, ...fields } = crossed[format];
     return compressedFeed(fields, buffer(gzip), buffer(brotli));
   };
-  return { atom: feed('atom'), rss: feed('rss'), json: feed('json'), html: crossed.html };
+  return { atom: feed('atom'), rss: feed('rss'), json: feed('json') };
 }
 
 /** What crosses back of a rendered feed: its validators and compressed forms, never its body (see CrossedFeed). */

@@ -1,4 +1,4 @@
-// Entry of the render worker (workers/render-thread.ts): renders feed documents in the three formats (and stamps their HTML pages) and
+// Entry of the render worker (workers/render-thread.ts): renders feed documents in the three syndication formats (not their HTML pages, made on request) and
 // compresses them, off the serving thread, with renderFeed() itself, so the bytes and ETags are the ones the
 // serving thread would have made. It runs at a lower CPU priority than the serving thread: on a busy machine,
 // requests go first and rendering takes the time left.
@@ -29,7 +29,7 @@ port.on('message', (request: RenderRequest) => {
       const ctx: RenderContext = { ...context!.ctx, ...(context!.hasRuleTags ? { ruleTags: (item: Item) => tags.get(item) ?? [] } : {}) };
       const rendered = renderKept(doc, ctx);
       const out: CrossedFeed = {
-        atom: crossFeed(rendered.atom, transfer), rss: crossFeed(rendered.rss, transfer), json: crossFeed(rendered.json, transfer), html: rendered.html,
+        atom: crossFeed(rendered.atom, transfer), rss: crossFeed(rendered.rss, transfer), json: crossFeed(rendered.json, transfer),
       };
       return out;
     });
