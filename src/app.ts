@@ -106,6 +106,9 @@ export class App {
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
       ...(options.readers ? { readers: options.readers } : {}),
+      beforeFetching: async () => {
+        await this.#renderThread?.stopIdle();
+      },
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#renderThread = options.renderer === false ? undefined : new RenderThread({

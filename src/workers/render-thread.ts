@@ -46,6 +46,8 @@ export class RenderThread {
   #pass = 0;
   #batch = 0;
   #closed = false;
+  /** passes on the worker under way */
+  #rendering = 0;
 
   constructor(options: RenderThreadOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -63,6 +65,24 @@ export class RenderThread {
     }
   }
 
+  /** whether the worker thread is up (started, not stopped since) */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /**
+   * Stops the worker now if it has nothing to render, rather than after idleMs: a fetch cycle about to read (and
+   * start the read workers) would otherwise keep its heap meanwhile. The next render starts it again.
+   */
+  async stopIdle(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker || this.#pending.size > 0 || this.#rendering > 0) return;
+    clearTimeout(this.#idle);
+    this.#worker = undefined;
+    this.#ready = undefined;
+    await worker.terminate();
+  }
+
   async close(): Promise<void> {
     this.#closed = true;
     clearTimeout(this.#idle);
@@ -74,6 +94,15 @@ export class RenderThread {
   }
 
   async #renderOnWorker(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
+    this.#rendering++;
+    try {
+      return await this.#renderPass(docs, ctx);
+    } finally {
+      this.#rendering--;
+    }
+  }
+
+  async #renderPass(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
     const worker = await this.#start();
     clearTimeout(this.#idle);
     worker.ref();
