@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import type { Config } from '../config/types.ts';
 import { writeFileAtomic } from '../store/durable-file.ts';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { bodyOnce, madeToKeep } from './identity-bodies.ts';
+import { bodyOnce, madeToKeep, type MadeToKeep } from './identity-bodies.ts';
 import { prepared, strongEtag, type RenderedFeed } from './render-feed.ts';
 
 /** Longest run of the writer between two turns of the event loop: making a page takes a few milliseconds. */
@@ -233,17 +233,19 @@ export class RenderedDocs {
         sliceStart = performance.now();
       }
       const made = madeToKeep(doc);
-      const etag = made?.etag ?? doc.etag;
-      const file = `${etag.replaceAll('"', '')}.${extension}`;
+      let { etag, bytes } = made ?? doc;
+      let file = `${etag.replaceAll('"', '')}.${extension}`;
       if (!DOC_FILE.test(file)) continue;
-      // Named by content: a file already there holds these very bytes (a torn one never got its name).
-      if (!this.#onDisk.has(file)) {
+      if (made) {
+        ({ etag, bytes, file } = await this.#writeMade(made, file, extension));
+      } else if (!this.#onDisk.has(file)) {
+        // Named by content: a file already there holds these very bytes (a torn one never got its name).
         // Not doc.body: each body is needed once here, and keeping 3,000 of them in the LRU served no reader.
-        await writeFileAtomic(join(this.dir, file), made ? made.body() : bodyOnce(doc));
+        await writeFileAtomic(join(this.dir, file), bodyOnce(doc));
         this.#onDisk.add(file);
       }
       docs[name] = {
-        file, etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: made?.bytes ?? doc.bytes,
+        file, etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes,
         ...(made ? { now: made.now, ...(made.signature ? { signature: made.signature } : {}) } : {}),
       };
     }
@@ -258,6 +260,22 @@ export class RenderedDocs {
       await unlink(join(this.dir, file)).catch(() => {});
       this.#onDisk.delete(file);
     }
+  }
+
+  /**
+   * A page made on request (a feed's HTML page), written unless its file is there. Its bytes name the file: a page
+   * kept from before a restart carries the ETag it had then, checked against its bytes only once made.
+   */
+  async #writeMade(made: MadeToKeep, file: string, extension: string): Promise<{ etag: string; bytes: number; file: string }> {
+    if (this.#onDisk!.has(file)) return { etag: made.etag, bytes: made.bytes, file };
+    const body = made.body();
+    const etag = strongEtag(body);
+    const named = `${etag.replaceAll('"', '')}.${extension}`;
+    if (!this.#onDisk!.has(named)) {
+      await writeFileAtomic(join(this.dir, named), body);
+      this.#onDisk!.add(named);
+    }
+    return { etag, bytes: body.length, file: named };
   }
 }
 

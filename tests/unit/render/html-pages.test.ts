@@ -149,6 +149,25 @@ describe('feed HTML pages made on request', () => {
       });
       // another config: no seed
       expect((await RenderedDocs.open(dir, { key: 'other', stamp: 's', warn: () => {} })).htmlSeed('sources/a')).toBeUndefined();
+
+      // a seed whose ETag does not name the bytes it makes (another release) is written, and kept, by its bytes
+      const elsewhere = mkdtempSync(join(tmpdir(), 'tributary-html-pages-'));
+      try {
+        const wrong = new FeedSet();
+        wrong.seedHtml((path) => {
+          const seed = restarted.htmlSeed(path);
+          return seed && { ...seed, stamp: { ...seed.stamp, etag: '"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"' } };
+        });
+        wrong.update(specs.map((spec) => ({ ...spec })), ctx, 50);
+        const out = await RenderedDocs.open(elsewhere, { key: 'k', stamp: 's', warn: () => {} });
+        out.save({ key: 'k', stamp: 's', items: 40, lastCycle: null, docs: new Map([['sources/a.html', wrong.get('sources/a', 'html')!]]) });
+        await out.flush();
+        const back = await (await RenderedDocs.open(elsewhere, { key: 'k', stamp: 's', warn: () => {} })).get('sources/a.html');
+        expect(back?.etag).toBe(before[0]!.etag);
+        expect(back?.body.equals(before[0]!.body)).toBe(true);
+      } finally {
+        rmSync(elsewhere, { recursive: true, force: true });
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
