@@ -95,6 +95,9 @@ export class App {
     this.metrics = new ServiceMetrics(() => ({ total: this.store.size, bySource: this.store.countsBySource() }));
     this.#log = options.logger;
     this.#docs = options.renderedDocs;
+    const docs = options.renderedDocs;
+    // A feed unchanged since the last run gets its HTML page with the bytes and ETag of then.
+    if (docs) this.feeds.seedHtml((path) => docs.htmlSeed(path));
     this.#now = options.now ?? (() => new Date());
     this.#cycles = new FetchCycle({
       config: () => this.config, store, logger: this.#log, now: this.#now, fetch: options.fetch,
@@ -103,6 +106,9 @@ export class App {
       signal: this.#abort.signal, isStopping: () => this.#stopping,
       sleep: options.sleep ?? ((ms: number) => delay(ms, undefined, { signal: this.#abort.signal }).catch(() => {})),
       ...(options.readers ? { readers: options.readers } : {}),
+      beforeFetching: async () => {
+        await this.#renderThread?.stopIdle();
+      },
     });
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
     this.#renderThread = options.renderer === false ? undefined : new RenderThread({

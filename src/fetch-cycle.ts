@@ -76,6 +76,11 @@ export interface FetchCycleOptions {
    * worker's start costs a second of CPU) and left open by close()
    */
   readers?: ReadPoolOptions | ReadPool | false;
+  /**
+   * before the fetches of a cycle (the service: stops its idle render worker, whose heap would otherwise wait 30 s
+   * beside the read workers'; the cycle's render starts it again)
+   */
+  beforeFetching?: () => Promise<void>;
 }
 
 /** Runs fetch cycles; the caller makes sure that only one runs at a time. */
@@ -131,6 +136,7 @@ export class FetchCycle {
     if (this.#options.isStopping()) return report;
     const { store, metrics, signal } = this.#options;
     const sources = this.#sourcesToFetch(ids, options, report);
+    await this.#options.beforeFetching?.();
     const policy = await this.#settleRetentionInSlices();
     const ctx = this.#ingestContext(policy, report);
     await Promise.all(sources.map((source) => {

@@ -8,7 +8,7 @@ import { ComposedFeeds } from './render/composed-feeds.ts';
 import { FeedIndex, newestUpdated } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { FeedSpec, SiteInfo } from './render/feed-specs.ts';
-import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed } from './render/render-feed.ts';
+import type { FeedDocument, KeptFeed, RenderContext, RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { renderFeedsYielding } from './render/yielding-render.ts';
 import { RuleTagging } from './rules/tagger.ts';
@@ -34,7 +34,7 @@ export interface SiteRenderOptions {
    * how renderYielding() renders the feeds that changed (the service: on its render worker, workers/render-thread.ts);
    * default on this thread, a few at a time between requests
    */
-  renderDocs?: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>;
+  renderDocs?: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<KeptFeed[]>;
   /** a refused config change, for the index's banner */
   configError?: () => { message: string; at: string } | undefined;
 }

@@ -7,7 +7,8 @@ import type { FeedQuery } from './feed-query.ts';
 import { newestUpdated } from './feed-index.ts';
 import type { FeedSpec } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
-import { renderFeed, type FeedDocument, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { htmlPage, type HtmlStamp } from './html-pages.ts';
+import { renderKept, type FeedDocument, type FeedFormat, type KeptFeed, type RenderContext, type RenderedFeed } from './render-feed.ts';
 
 interface Entry {
   /** of what the plain feed shows: re-rendered when it changes */
@@ -20,6 +21,12 @@ interface Entry {
   generation?: string;
   spec: FeedSpec;
   formats: Record<FeedFormat, RenderedFeed>;
+}
+
+/** A feed's HTML page as a previous run kept it: the feed's signature then, and the page's stamp. */
+export interface HtmlSeed {
+  signature: string;
+  stamp: HtmlStamp;
 }
 
 /** rendered pages and filtered views kept, at most, and their bytes */
@@ -37,6 +44,7 @@ export class FeedSet {
   #sign: Signer | undefined;
   #pageSize = 50;
   #contextKey: string | undefined;
+  #seeds: ((path: string) => HtmlSeed | undefined) | undefined;
   readonly #views: FeedViews;
 
   constructor(options: FeedSetOptions = {}) {
@@ -77,7 +85,7 @@ export class FeedSet {
    */
   update(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
     const plan = this.#plan(specs, ctx, pageSize, contextKey);
-    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: renderFeed(job.doc, ctx) });
+    for (const job of plan.jobs) plan.next.set(job.path, { ...job.entry, formats: this.#kept(job, ctx, plan.now, renderKept(job.doc, ctx)) });
     return this.#swap(plan, ctx, pageSize, contextKey);
   }
 
@@ -87,10 +95,10 @@ export class FeedSet {
    * feeds are swapped in together at the end: until then requests get the previous render, whole.
    */
   async updateAsync(specs: FeedSpec[], ctx: RenderContext, pageSize: number, contextKey: string | undefined,
-    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<Record<FeedFormat, RenderedFeed>[]>): Promise<string[]> {
+    render: (docs: readonly FeedDocument[], ctx: RenderContext) => Promise<KeptFeed[]>): Promise<string[]> {
     const plan = await this.#planYielding(specs, ctx, pageSize, contextKey);
     const rendered = await render(plan.jobs.map((job) => job.doc), ctx);
-    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: rendered[i]! }));
+    plan.jobs.forEach((job, i) => plan.next.set(job.path, { ...job.entry, formats: this.#kept(job, ctx, plan.now, rendered[i]!) }));
     return this.#swap(plan, ctx, pageSize, contextKey);
   }
 
@@ -117,7 +125,7 @@ export class FeedSet {
 
   #newPlan(ctx: RenderContext, pageSize: number, contextKey?: string): Plan {
     const sameContext = contextKey !== undefined && contextKey === this.#contextKey && pageSize === this.#pageSize;
-    return { next: new Map(), jobs: [], sig: signer(ctx), sameContext };
+    return { next: new Map(), jobs: [], sig: signer(ctx), sameContext, now: ctx.now ?? Date.now() };
   }
 
   #planFeed(plan: Plan, spec: FeedSpec, pageSize: number): void {
@@ -138,6 +146,22 @@ export class FeedSet {
     jobs.push({ path: spec.path, doc, entry: { signature, spec } });
   }
 
+  /**
+   * The HTML pages of the feeds rendered from now on start from what a previous run kept (rendered-docs.ts): a feed
+   * whose signature is the one it had then gets its page with the "now" of then, so the same bytes and ETag.
+   */
+  seedHtml(seeds: ((path: string) => HtmlSeed | undefined) | undefined): void {
+    this.#seeds = seeds;
+  }
+
+  /** A feed as served: its syndication formats as rendered, its HTML page made on request (html-pages.ts). */
+  #kept(job: Plan['jobs'][number], ctx: RenderContext, now: number, kept: KeptFeed): Record<FeedFormat, RenderedFeed> {
+    const { signature } = job.entry;
+    const seed = this.#seeds?.(job.path);
+    const html = htmlPage(job.doc, ctx, { now, signature, ...(seed?.signature === signature ? { seed: seed.stamp } : {}) });
+    return { atom: kept.atom, rss: kept.rss, json: kept.json, html };
+  }
+
   #swap(plan: Plan, ctx: RenderContext, pageSize: number, contextKey?: string): string[] {
     this.#entries = plan.next;
     this.#ctx = ctx;
@@ -153,6 +177,8 @@ interface Plan {
   jobs: { path: string; doc: FeedDocument; entry: Omit<Entry, 'formats'> }[];
   sig: Signer;
   sameContext: boolean;
+  /** the "now" of the HTML pages' relative times */
+  now: number;
 }
 
 /** Longest run of planning between two turns of the event loop (updateAsync). */

@@ -20,6 +20,31 @@ const bodies = new LRUCache<object, Buffer>({
 /** Documents whose body is made from their gzip form on request (registered by render-feed.ts compressedFeed). */
 const madeOnRequest = new WeakSet<object>();
 
+/**
+ * What keeping on disk (rendered-docs.ts) needs of a document whose bytes are made again on request (a feed's HTML
+ * page, html-pages.ts): its validators and what its bytes were made from, and the bytes, made only when written.
+ */
+export interface MadeToKeep {
+  etag: string;
+  bytes: number;
+  /** the "now" of the page's relative times */
+  now: number;
+  /** the signature of the feed it shows (feed-set.ts signer) */
+  signature?: string;
+  body: () => Buffer;
+}
+
+const keptBy = new WeakMap<object, () => MadeToKeep>();
+
+/** `doc` is kept on disk by what `keep` tells. */
+export function keepMadeBy(doc: object, keep: () => MadeToKeep): void {
+  keptBy.set(doc, keep);
+}
+
+export function madeToKeep(doc: object): MadeToKeep | undefined {
+  return keptBy.get(doc)?.();
+}
+
 /** `doc` keeps only its compressed forms; its `body` is identityBody(doc, gzip). */
 export function bodyMadeOnRequest(doc: object): void {
   madeOnRequest.add(doc);

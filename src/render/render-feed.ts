@@ -37,6 +37,14 @@ const RENDERERS: Record<FeedFormat, (doc: FeedDocument, ctx: RenderContext) => s
   html: renderHtmlView,
 };
 
+export type SyndicationFormat = Exclude<FeedFormat, 'html'>;
+
+/**
+ * What a render makes of a feed: its three syndication formats, ready to serve until the next render. Not its HTML
+ * page: that is made when asked for, from the same document and context (html-pages.ts).
+ */
+export type KeptFeed = Record<SyndicationFormat, RenderedFeed>;
+
 /** Renders one document in the four formats. Pure: the same document and context give the same bytes. */
 export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFormat, RenderedFeed> {
   return {
@@ -45,6 +53,11 @@ export function renderFeed(doc: FeedDocument, ctx: RenderContext): Record<FeedFo
     json: renderFormat(doc, ctx, 'json'),
     html: renderFormat(doc, ctx, 'html'),
   };
+}
+
+/** renderFeed() as a render keeps it: the syndication formats only (see KeptFeed). */
+export function renderKept(doc: FeedDocument, ctx: RenderContext): KeptFeed {
+  return { atom: renderFormat(doc, ctx, 'atom'), rss: renderFormat(doc, ctx, 'rss'), json: renderFormat(doc, ctx, 'json') };
 }
 
 export const BROTLI_OPTIONS = (size: number) => ({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: size } });

@@ -15,9 +15,12 @@ import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Config } from '../config/types.ts';
 import { writeFileAtomic } from '../store/durable-file.ts';
-import { bodyOnce } from './identity-bodies.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { bodyOnce, madeToKeep, type MadeToKeep } from './identity-bodies.ts';
 import { prepared, strongEtag, type RenderedFeed } from './render-feed.ts';
 
+/** Longest run of the writer between two turns of the event loop: making a page takes a few milliseconds. */
+const WRITE_SLICE_MS = 8;
 /** Bump when what a manifest means changes: older manifests are then ignored, never misread. */
 const MANIFEST_VERSION = 1;
 const MANIFEST = 'manifest.json';
@@ -31,6 +34,10 @@ interface DocEntry {
   lastModified: string;
   contentType: string;
   bytes: number;
+  /** a feed's HTML page (made on request, html-pages.ts): the "now" of its relative times */
+  now?: number;
+  /** and the signature of the feed it showed (feed-set.ts signer) */
+  signature?: string;
 }
 
 interface Manifest {
@@ -76,6 +83,8 @@ export class RenderedDocs {
   readonly items: number | null;
   readonly lastCycle: string | null;
   #served: Record<string, DocEntry>;
+  /** the manifest's documents when it was rendered under this config, whatever the store: what HTML pages start from */
+  #seeds: Record<string, DocEntry>;
   readonly #read = new Map<string, Promise<RenderedFeed | undefined>>();
   readonly #ready = new Map<string, RenderedFeed>();
   readonly #warn: (message: string, err?: unknown) => void;
@@ -85,12 +94,13 @@ export class RenderedDocs {
   #writing: Promise<void> | undefined;
   #warned = false;
 
-  private constructor(dir: string, manifest: Manifest | undefined, refused: string, warn: RenderedDocsOptions['warn']) {
+  private constructor(dir: string, manifest: Manifest | undefined, refused: string, warn: RenderedDocsOptions['warn'], sameConfig = false) {
     this.dir = dir;
     this.refused = refused;
     this.#warn = warn;
     const usable = refused === '' && manifest !== undefined;
     this.#served = usable ? manifest.docs : {};
+    this.#seeds = manifest && sameConfig ? manifest.docs : {};
     this.items = usable ? manifest.items : null;
     this.lastCycle = usable ? manifest.lastCycle : null;
   }
@@ -111,8 +121,8 @@ export class RenderedDocs {
       return new RenderedDocs(dir, undefined, 'manifest damaged or of another release', options.warn);
     }
     if (manifest.key !== options.key) return new RenderedDocs(dir, manifest, 'the config changed since they were rendered', options.warn);
-    if (manifest.stamp !== options.stamp) return new RenderedDocs(dir, manifest, 'the store changed since they were rendered', options.warn);
-    return new RenderedDocs(dir, manifest, '', options.warn);
+    if (manifest.stamp !== options.stamp) return new RenderedDocs(dir, manifest, 'the store changed since they were rendered', options.warn, true);
+    return new RenderedDocs(dir, manifest, '', options.warn, true);
   }
 
   /** documents that can be served before the store is loaded */
@@ -144,9 +154,20 @@ export class RenderedDocs {
     return Object.hasOwn(this.#served, name);
   }
 
+  /**
+   * What the HTML page of the feed at `path` was when kept: the feed's signature and the page's stamp. A feed with
+   * the same signature now gets its page made with the same "now", so the same bytes and ETag as before the restart.
+   */
+  htmlSeed(path: string): { signature: string; stamp: { etag: string; bytes: number; now: number } } | undefined {
+    const entry = Object.hasOwn(this.#seeds, `${path}.html`) ? this.#seeds[`${path}.html`] : undefined;
+    if (entry?.now === undefined || entry.signature === undefined) return undefined;
+    return { signature: entry.signature, stamp: { etag: entry.etag, bytes: entry.bytes, now: entry.now } };
+  }
+
   /** Once the store is loaded and rendered, the documents read from disk are no longer served: let them go. */
   retire(): void {
     this.#served = {};
+    this.#seeds = {};
     this.#read.clear();
     this.#ready.clear();
   }
@@ -202,18 +223,31 @@ export class RenderedDocs {
       this.#onDisk = new Set(await readdir(this.dir));
     }
     const docs: Record<string, DocEntry> = {};
+    let sliceStart = performance.now();
     for (const [name, doc] of snapshot.docs) {
       const extension = EXTENSIONS[name.slice(name.lastIndexOf('.') + 1)] ?? EXTENSIONS[name];
       if (!extension) continue;
-      const file = `${doc.etag.replaceAll('"', '')}.${extension}`;
+      // A page made on request (a feed's HTML page) is made here only when its stamp is not known yet.
+      if (performance.now() - sliceStart >= WRITE_SLICE_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+      }
+      const made = madeToKeep(doc);
+      let { etag, bytes } = made ?? doc;
+      let file = `${etag.replaceAll('"', '')}.${extension}`;
       if (!DOC_FILE.test(file)) continue;
-      // Named by content: a file already there holds these very bytes (a torn one never got its name).
-      if (!this.#onDisk.has(file)) {
+      if (made) {
+        ({ etag, bytes, file } = await this.#writeMade(made, file, extension));
+      } else if (!this.#onDisk.has(file)) {
+        // Named by content: a file already there holds these very bytes (a torn one never got its name).
         // Not doc.body: each body is needed once here, and keeping 3,000 of them in the LRU served no reader.
         await writeFileAtomic(join(this.dir, file), bodyOnce(doc));
         this.#onDisk.add(file);
       }
-      docs[name] = { file, etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.bytes };
+      docs[name] = {
+        file, etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes,
+        ...(made ? { now: made.now, ...(made.signature ? { signature: made.signature } : {}) } : {}),
+      };
     }
     const manifest: Manifest = {
       version: MANIFEST_VERSION, key: snapshot.key, stamp: snapshot.stamp, items: snapshot.items, lastCycle: snapshot.lastCycle,
@@ -226,6 +260,22 @@ export class RenderedDocs {
       await unlink(join(this.dir, file)).catch(() => {});
       this.#onDisk.delete(file);
     }
+  }
+
+  /**
+   * A page made on request (a feed's HTML page), written unless its file is there. Its bytes name the file: a page
+   * kept from before a restart carries the ETag it had then, checked against its bytes only once made.
+   */
+  async #writeMade(made: MadeToKeep, file: string, extension: string): Promise<{ etag: string; bytes: number; file: string }> {
+    if (this.#onDisk!.has(file)) return { etag: made.etag, bytes: made.bytes, file };
+    const body = made.body();
+    const etag = strongEtag(body);
+    const named = `${etag.replaceAll('"', '')}.${extension}`;
+    if (!this.#onDisk!.has(named)) {
+      await writeFileAtomic(join(this.dir, named), body);
+      this.#onDisk!.add(named);
+    }
+    return { etag, bytes: body.length, file: named };
   }
 }
 
@@ -242,7 +292,8 @@ function readManifest(text: string): Manifest | undefined {
   for (const entry of Object.values(m.docs as Record<string, Partial<DocEntry>>)) {
     if (typeof entry !== 'object' || entry === null || typeof entry.file !== 'string' || !DOC_FILE.test(entry.file)
       || typeof entry.etag !== 'string' || typeof entry.lastModified !== 'string' || typeof entry.contentType !== 'string'
-      || typeof entry.bytes !== 'number') return undefined;
+      || typeof entry.bytes !== 'number' || (entry.now !== undefined && typeof entry.now !== 'number')
+      || (entry.signature !== undefined && typeof entry.signature !== 'string')) return undefined;
   }
   return { ...m, items: typeof m.items === 'number' ? m.items : 0, lastCycle: typeof m.lastCycle === 'string' ? m.lastCycle : null } as Manifest;
 }

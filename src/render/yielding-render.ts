@@ -3,7 +3,7 @@
 // for seconds. Here the text of a few documents is made at a time, within a slice of a few milliseconds, then the
 // loop gets its turn; the compressions run in libuv's thread pool (on the other cores), a few documents at a time.
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { FEED_FORMATS, renderFormatAsync, type FeedDocument, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
+import { renderFormatAsync, type FeedDocument, type KeptFeed, type RenderContext, type SyndicationFormat } from './render-feed.ts';
 
 /**
  * Longest run of rendering between two turns of the event loop. One document's text takes 1–3 ms (50 items of
@@ -17,11 +17,11 @@ export interface YieldingRenderOptions {
   sliceMs?: number;
 }
 
-/** Every document in the three formats, the same bytes renderFeed() makes, in the order given. */
+/** Every document as renderKept() keeps it, the same bytes renderFeed() makes, in the order given. */
 export async function renderFeedsYielding(docs: readonly FeedDocument[], ctx: RenderContext,
-  options: YieldingRenderOptions = {}): Promise<Record<FeedFormat, RenderedFeed>[]> {
+  options: YieldingRenderOptions = {}): Promise<KeptFeed[]> {
   const sliceMs = options.sliceMs ?? RENDER_SLICE_MS;
-  const out: Promise<Record<FeedFormat, RenderedFeed>>[] = [];
+  const out: Promise<KeptFeed>[] = [];
   const inFlight = new Set<Promise<unknown>>();
   let sliceStart = performance.now();
   for (const doc of docs) {
@@ -39,8 +39,10 @@ export async function renderFeedsYielding(docs: readonly FeedDocument[], ctx: Re
   return Promise.all(out);
 }
 
-async function renderDocument(doc: FeedDocument, ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>> {
+const SYNDICATION: readonly SyndicationFormat[] = ['atom', 'rss', 'json'];
+
+async function renderDocument(doc: FeedDocument, ctx: RenderContext): Promise<KeptFeed> {
   // Each format's text is made now (renderFormatAsync renders before its first await); then all compress together.
-  const formats = await Promise.all(FEED_FORMATS.map((format) => renderFormatAsync(doc, ctx, format, 'compressed')));
-  return Object.fromEntries(FEED_FORMATS.map((format, i) => [format, formats[i]!])) as Record<FeedFormat, RenderedFeed>;
+  const [atom, rss, json] = await Promise.all(SYNDICATION.map((format) => renderFormatAsync(doc, ctx, format, 'compressed')));
+  return { atom: atom!, rss: rss!, json: json! };
 }

@@ -246,7 +246,7 @@ function sendRendered(
   const encoding = pickEncoding(req.headers['accept-encoding']);
   const body = encoding === 'br' ? doc.brotli : encoding === 'gzip' ? doc.gzip : doc.body;
   site.onRequest?.(name, 200);
-  res.writeHead(200, headers[encoding]);
+  res.writeHead(200, headers[encoding] ?? compressedHeaders(headers, encoding as 'gzip' | 'br', body));
   res.end(req.method === 'HEAD' ? undefined : body);
 }
 
@@ -256,8 +256,9 @@ interface PreparedHeaders {
   vary: string;
   notModified: OutgoingHttpHeaders;
   identity: OutgoingHttpHeaders;
-  gzip: OutgoingHttpHeaders;
-  br: OutgoingHttpHeaders;
+  /** made on the first answer in that encoding: a document compressed on request (an HTML page, a kept document) is not compressed for a 304 */
+  gzip?: OutgoingHttpHeaders;
+  br?: OutgoingHttpHeaders;
 }
 
 /**
@@ -290,13 +291,15 @@ function headersOf(doc: RenderedFeed, maxAge: number, contentType: string, vary:
     vary,
     notModified: common,
     identity: { ...common, 'content-length': doc.bytes },
-    gzip: { ...common, 'content-encoding': 'gzip', 'content-length': doc.gzip.length },
-    br: { ...common, 'content-encoding': 'br', 'content-length': doc.brotli.length },
   };
   // A few sets at most (reader and browser types; a changed cache age): never let the list grow.
   if (forDoc.length >= 4) forDoc.pop();
   forDoc.unshift(prepared);
   return prepared;
+}
+
+function compressedHeaders(headers: PreparedHeaders, encoding: 'gzip' | 'br', body: Buffer): OutgoingHttpHeaders {
+  return (headers[encoding] = { ...headers.notModified, 'content-encoding': encoding, 'content-length': body.length });
 }
 
 /** WebSub subscription requests: POST, form-encoded, small. */

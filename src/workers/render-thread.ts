@@ -4,7 +4,7 @@
 // worker fail, the pass is rendered on the serving thread instead, yielding (render/yielding-render.ts).
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Worker } from 'node:worker_threads';
-import type { FeedDocument, FeedFormat, RenderContext, RenderedFeed } from '../render/render-feed.ts';
+import type { FeedDocument, KeptFeed, RenderContext } from '../render/render-feed.ts';
 import { renderFeedsYielding } from '../render/yielding-render.ts';
 import { crossDoc, uncrossFeed, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
 import { startWorker } from './start-worker.ts';
@@ -46,13 +46,15 @@ export class RenderThread {
   #pass = 0;
   #batch = 0;
   #closed = false;
+  /** passes on the worker under way */
+  #rendering = 0;
 
   constructor(options: RenderThreadOptions = {}) {
     this.#options = { ...DEFAULTS, ...options };
   }
 
   /** Every document in the three formats, the bytes renderFeed() makes, in the order given. */
-  async render(docs: readonly FeedDocument[], ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>[]> {
+  async render(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
     if (docs.length === 0) return [];
     if (this.#closed || docs.length < this.#options.minDocs) return renderFeedsYielding(docs, ctx);
     try {
@@ -61,6 +63,24 @@ export class RenderThread {
       this.#options.onFallback?.(err as Error);
       return renderFeedsYielding(docs, ctx);
     }
+  }
+
+  /** whether the worker thread is up (started, not stopped since) */
+  get running(): boolean {
+    return this.#worker !== undefined;
+  }
+
+  /**
+   * Stops the worker now if it has nothing to render, rather than after idleMs: a fetch cycle about to read (and
+   * start the read workers) would otherwise keep its heap meanwhile. The next render starts it again.
+   */
+  async stopIdle(): Promise<void> {
+    const worker = this.#worker;
+    if (!worker || this.#pending.size > 0 || this.#rendering > 0) return;
+    clearTimeout(this.#idle);
+    this.#worker = undefined;
+    this.#ready = undefined;
+    await worker.terminate();
   }
 
   async close(): Promise<void> {
@@ -73,14 +93,23 @@ export class RenderThread {
     await worker?.terminate();
   }
 
-  async #renderOnWorker(docs: readonly FeedDocument[], ctx: RenderContext): Promise<Record<FeedFormat, RenderedFeed>[]> {
+  async #renderOnWorker(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
+    this.#rendering++;
+    try {
+      return await this.#renderPass(docs, ctx);
+    } finally {
+      this.#rendering--;
+    }
+  }
+
+  async #renderPass(docs: readonly FeedDocument[], ctx: RenderContext): Promise<KeptFeed[]> {
     const worker = await this.#start();
     clearTimeout(this.#idle);
     worker.ref();
     const pass = ++this.#pass;
     const { ruleTags, ...crossed } = ctx;
     this.#post(worker, { type: 'context', pass, ctx: crossed, hasRuleTags: ruleTags !== undefined });
-    const batches: Promise<Record<FeedFormat, RenderedFeed>[]>[] = [];
+    const batches: Promise<KeptFeed[]>[] = [];
     const inFlight = new Set<Promise<unknown>>();
     try {
       for (let i = 0; i < docs.length; i += BATCH_DOCS) {

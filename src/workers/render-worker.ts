@@ -1,10 +1,10 @@
-// Entry of the render worker (workers/render-thread.ts): renders feed documents in the three formats and
+// Entry of the render worker (workers/render-thread.ts): renders feed documents in the three syndication formats (not their HTML pages, made on request) and
 // compresses them, off the serving thread, with renderFeed() itself, so the bytes and ETags are the ones the
 // serving thread would have made. It runs at a lower CPU priority than the serving thread: on a busy machine,
 // requests go first and rendering takes the time left.
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Item } from '../model.ts';
-import { renderFeed, type FeedFormat, type RenderContext } from '../render/render-feed.ts';
+import { renderKept, type RenderContext } from '../render/render-feed.ts';
 import { lowerPriority } from './priority.ts';
 import { crossFeed, type CrossedContext, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
 
@@ -27,9 +27,10 @@ port.on('message', (request: RenderRequest) => {
       const tags = new Map<Item, readonly string[]>();
       if (ruleTags) doc.items.forEach((item, i) => tags.set(item, ruleTags[i] ?? []));
       const ctx: RenderContext = { ...context!.ctx, ...(context!.hasRuleTags ? { ruleTags: (item: Item) => tags.get(item) ?? [] } : {}) };
-      const rendered = renderFeed(doc, ctx);
-      const out = {} as CrossedFeed;
-      for (const format of Object.keys(rendered) as FeedFormat[]) out[format] = crossFeed(rendered[format], transfer);
+      const rendered = renderKept(doc, ctx);
+      const out: CrossedFeed = {
+        atom: crossFeed(rendered.atom, transfer), rss: crossFeed(rendered.rss, transfer), json: crossFeed(rendered.json, transfer),
+      };
       return out;
     });
     reply({ type: 'rendered', batch: request.batch, feeds }, transfer);

@@ -20,7 +20,7 @@ const CONTENT_CHARS = 10_000;
 /** what a reader polls; each must come back identical across a restart */
 /** what needs the store itself: pages, filtered views, composed tag feeds, metrics */
 const NEEDS_STORE = ['/feeds/latest.atom?page=2', '/feeds/latest.atom?filter=story', '/feeds/tags/tag-alpha+tag-beta.atom', '/metrics'];
-const POLLED = ['/feeds/latest.atom', '/feeds/latest.rss', '/feeds/tags/tag-alpha.json', '/feeds/sources/gamma.rss', '/', '/feeds.opml'];
+const POLLED = ['/feeds/latest.atom', '/feeds/latest.rss', '/feeds/tags/tag-alpha.json', '/feeds/sources/gamma.rss', '/feeds/sources/beta.html', '/', '/feeds.opml'];
 
 function item(sourceId: string, n: number): Item {
   const day = new Date(Date.UTC(2025, 0, 1) + (n * SOURCES.length + SOURCES.indexOf(sourceId)) * 60_000).toISOString();
@@ -151,6 +151,10 @@ describe('serve listens first', () => {
       await until('the store to load', () => service.isLoaded(), 60_000);
       const after = await get(`${service.base}/feeds/latest.atom`);
       expect(after.etag).toBe(before.get('/feeds/latest.atom')!.etag);
+      // the HTML page, made on request from the loaded store, is the page of before the restart
+      const page = await get(`${service.base}/feeds/sources/beta.html`);
+      expect(page.etag).toBe(before.get('/feeds/sources/beta.html')!.etag);
+      expect(page.body.equals(before.get('/feeds/sources/beta.html')!.body)).toBe(true);
       expect(JSON.parse((await get(`${service.base}/status`)).body.toString()).store.loading).toBe(false);
       for (const path of NEEDS_STORE) expect((await get(`${service.base}${path}`)).status, path).toBe(200);
     } finally {

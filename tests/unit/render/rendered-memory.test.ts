@@ -11,7 +11,7 @@ import { EMPTY_FEED_DATE } from '../../../src/render/feed-document.ts';
 import { feedPage } from '../../../src/render/feed-pages.ts';
 import { IDENTITY_CACHE_BYTES, keptIdentityBytes } from '../../../src/render/identity-bodies.ts';
 import { RenderedDocs } from '../../../src/render/rendered-docs.ts';
-import { FEED_FORMATS, prepared, renderFeed, strongEtag, type RenderedFeed } from '../../../src/render/render-feed.ts';
+import { FEED_FORMATS, prepared, renderFeed, strongEtag, type KeptFeed, type SyndicationFormat } from '../../../src/render/render-feed.ts';
 import { renderFeedsYielding } from '../../../src/render/yielding-render.ts';
 import { RenderThread } from '../../../src/workers/render-thread.ts';
 import { sampleContext, sampleItems, sampleSpec } from '../../helpers/sample-items.ts';
@@ -88,44 +88,50 @@ describe('rendered feeds in memory', () => {
 // The feeds of a render pass come back from the render worker (workers/render-thread.ts) or from the serving thread,
 // a few at a time (render/yielding-render.ts). Either way what is kept until the next render is the compressed
 // forms: at 100k items the start render's uncompressed bodies were 154 MiB the serving thread held besides them.
+// No HTML page: it is made on request (render/html-pages.ts).
 describe('feeds kept after a render pass', () => {
+  const NOW = Date.parse('2026-03-02T12:00:00Z');
+  const context = () => sampleContext({ now: NOW });
   const docs = () => {
     const items = sampleItems(120, (n) => ({ content: `<p>Article ${n}: ${'the council met and talked about the budget. '.repeat(20)}</p>` }));
     const spec = sampleSpec(items);
     return [1, 2, 3].map((page) => feedPage(spec, items, { page }, 50, EMPTY_FEED_DATE));
   };
+  const SYNDICATION: SyndicationFormat[] = ['atom', 'rss', 'json'];
 
   /** The body is made on request (an accessor), not a buffer the feed holds. */
   const holdsBody = (doc: object) => Object.getOwnPropertyDescriptor(doc, 'body')?.get === undefined;
 
-  async function expectCompressedOnly(rendered: Record<string, RenderedFeed>[]) {
-    const ctx = sampleContext();
+  async function expectCompressedOnly(rendered: KeptFeed[]) {
+    const ctx = context();
     const pages = docs();
     expect(rendered).toHaveLength(pages.length);
-    rendered.forEach((formats, i) => {
+    rendered.forEach((kept, i) => {
       const expected = renderFeed(pages[i]!, ctx);
-      for (const format of FEED_FORMATS) {
-        const doc = formats[format]!;
+      for (const format of SYNDICATION) {
+        const doc = kept[format];
         expect(holdsBody(doc)).toBe(false);
         expect(doc.etag).toBe(expected[format].etag);
         expect(doc.bytes).toBe(expected[format].bytes);
         expect(doc.body.equals(expected[format].body)).toBe(true);
         expect(gunzipSync(doc.gzip).equals(expected[format].body)).toBe(true);
       }
+      // No HTML page: it is made when asked for (render/html-pages.ts).
+      expect(Object.keys(kept).sort()).toEqual(['atom', 'json', 'rss']);
     });
   }
 
-  it('keeps no uncompressed body of a feed rendered on the render worker', async () => {
+  it('keeps no uncompressed body of a feed rendered on the render worker, and no HTML page', async () => {
     const thread = new RenderThread({ minDocs: 1 });
     try {
-      await expectCompressedOnly(await thread.render(docs(), sampleContext()));
+      await expectCompressedOnly(await thread.render(docs(), context()));
     } finally {
       await thread.close();
     }
   });
 
-  it('keeps no uncompressed body of a feed rendered on the serving thread between requests', async () => {
-    await expectCompressedOnly(await renderFeedsYielding(docs(), sampleContext()));
+  it('keeps no uncompressed body of a feed rendered on the serving thread between requests, and no HTML page', async () => {
+    await expectCompressedOnly(await renderFeedsYielding(docs(), context()));
   });
 });
 
