@@ -47,3 +47,17 @@ describe('ReadPool.extract', () => {
     expect((await pool.extract(NEWS, NEWS_URL, {}, 'src')).by).toBe('readability');
   });
 });
+
+describe('ReadPool.extract over the memory limit', () => {
+  const small = new ReadPool({ size: 1, memoryLimitMb: 64 });
+  afterAll(() => small.close());
+
+  it('drops the page with a FullTextError saying so, and the replaced worker reads the next page', async () => {
+    // 4 MB of empty elements: 570,000 DOM nodes, far more than 64 MB of heap.
+    const huge = `<html><head><title>Huge</title></head><body><article>${'<b></b>'.repeat(570_000)}</article></body></html>`;
+    const err = await rejection(small.extract(huge, 'https://huge.example.com/a', {}, 'huge'));
+    expect(err).toBeInstanceOf(FullTextError);
+    expect((err as FullTextError).reason).toBe('extracting the article ran out of its 64 MB memory; the page was dropped and its read worker replaced');
+    expect((await small.extract(NEWS, NEWS_URL, {}, 'src')).by).toBe('readability');
+  });
+});
