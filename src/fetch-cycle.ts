@@ -307,6 +307,7 @@ export class FetchCycle {
     if (withPages.length === 0 || this.#options.isStopping()) return;
     const [{ fetchPage }, { readFullText }] = await Promise.all([import('./fulltext/fetch-page.ts'), import('./fulltext/full-text-pass.ts')]);
     const { store, now, signal } = this.#options;
+    const readers = this.#readers;
     report.fullText = await readFullText(withPages, {
       store: {
         itemsOf: async (sourceId) => store.itemsOf(sourceId),
@@ -318,6 +319,8 @@ export class FetchCycle {
         setSourceState: async (state) => store.setSourceState(state),
       },
       now, logger: this.#log,
+      // Readability over linkedom takes 10–40 ms of CPU a page: on the read workers, under their per-document limits.
+      ...(readers ? { extract: (text, pageUrl, settings, sourceId) => readers.extract(text, pageUrl, settings, sourceId) } : {}),
       fetchPage: (url, source) => {
         const host = hostOf(url);
         return this.#queue.run(host, async () => {

@@ -39,8 +39,11 @@ export interface FullTextContext {
    * not to be fetched now (its host asked for a pause, shutdown began): the item stays due
    */
   fetchPage: (url: string, source: SourceConfig) => Promise<FetchedPage | undefined>;
-  /** extracts the article (fulltext/extract.ts, imported on the first page) */
-  extract?: (text: string, pageUrl: string, settings: FullTextSettings) => Promise<{ html: string; textLength: number }>;
+  /**
+   * extracts the article: on the service's read workers (workers/read-pool.ts), or by default on this thread
+   * (fulltext/extract.ts, imported on the first page); rejects with FullTextError saying why there is none
+   */
+  extract?: (text: string, pageUrl: string, settings: FullTextSettings, sourceId: string) => Promise<{ html: string; textLength: number }>;
 }
 
 export interface FullTextReport {
@@ -95,7 +98,7 @@ async function readPage(item: Item, source: SourceConfig, settings: FullTextSett
     const page = await ctx.fetchPage(link, source);
     if (!page) return undefined;
     const extract = ctx.extract ?? defaultExtract;
-    const { html, textLength } = await extract(page.text, page.url, settings);
+    const { html, textLength } = await extract(page.text, page.url, settings, source.id);
     const at = ctx.now().toISOString();
     ctx.logger.info({ ...log, chars: textLength, ms: Math.round(performance.now() - started) }, 'full text read');
     return { change: onSameLink((current) => withPageContent(current, html, { link, at, settings: key })) };

@@ -10,7 +10,7 @@ export class ReadLimitError extends Error {
   readonly max: number;
   constructor(sourceId: string, url: string, limit: ReadLimitError['limit'], max: number) {
     const what = limit === 'time'
-      ? `parse took longer than ${formatSeconds(max)}`
+      ? `parse took longer than ${formatLimit(limit, max)}`
       : `parse ran out of its ${max} MB memory`;
     super(`source ${sourceId} (${url}): ${what}; the document was dropped and its read worker replaced`);
     this.name = 'ReadLimitError';
@@ -19,8 +19,14 @@ export class ReadLimitError extends Error {
     this.limit = limit;
     this.max = max;
   }
+
+  /** the limit as the message says it: "10 s", "250 ms", "256 MB" */
+  get maxText(): string {
+    return formatLimit(this.limit, this.max);
+  }
 }
 
-function formatSeconds(ms: number): string {
-  return ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`;
+function formatLimit(limit: ReadLimitError['limit'], max: number): string {
+  if (limit === 'memory') return `${max} MB`;
+  return max % 1000 === 0 ? `${max / 1000} s` : `${max} ms`;
 }

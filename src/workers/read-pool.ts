@@ -6,11 +6,13 @@
 import { availableParallelism } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { PageSelectors } from '../config/selector.ts';
+import { FullTextError } from '../fulltext/errors.ts';
+import type { ExtractRule, Extraction } from '../fulltext/extract.ts';
 import type { DocumentContext } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { ReadLimitError } from './read-errors.ts';
 import { startWorker } from './start-worker.ts';
-import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest } from './read-task.ts';
+import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 export interface ReadPoolOptions {
   /** worker threads at most (default: one less than the cores Node may use, at least 1, at most 4) */
@@ -38,10 +40,13 @@ export function defaultPoolSize(): number {
 
 const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000, niceness: 10 };
 
+/** The worker's last message about a task that went well. */
+type Finished = Extract<ReadReply, { type: 'done' | 'extracted' }>;
+
 interface Task {
-  request: ReadRequest;
+  request: WorkerRequest;
   items: Item[];
-  resolve: (read: DocumentRead) => void;
+  finish: (message: Finished, items: Item[]) => void;
   reject: (err: Error) => void;
 }
 
@@ -86,9 +91,28 @@ export class ReadPool {
     const { trackingParams: _matcher, ...plain } = ctx;
     const request: ReadRequest = { type: 'read', text, ctx: plain, ...(select ? { select } : {}), ...(trackingParams ? { trackingParams } : {}) };
     return new Promise<DocumentRead>((resolve, reject) => {
-      this.#queue.push({ request, items: [], resolve, reject });
-      this.#dispatch();
+      const finish = (message: Finished, items: Item[]) => (message.type === 'done' ? resolve({ feed: message.feed, items }) : reject(new Error('a read worker answered a feed with an article')));
+      this.#enqueue({ request, items: [], finish, reject });
     });
+  }
+
+  /**
+   * Extracts the article of one item page (fullText) on a worker, under the same time and memory limits as a
+   * document: rejects with FullTextError, as extractArticle does in-thread, also when the page passes a limit.
+   */
+  extract(text: string, pageUrl: string, rule: ExtractRule, sourceId: string): Promise<Extraction> {
+    if (this.#closed) return Promise.reject(new Error('the read pool is closed (shutdown)'));
+    const { select, remove } = rule;
+    const request: WorkerRequest = { type: 'extract', sourceId, text, pageUrl, rule: { ...(select === undefined ? {} : { select }), ...(remove ? { remove } : {}) } };
+    return new Promise<Extraction>((resolve, reject) => {
+      const finish = (message: Finished) => (message.type === 'extracted' ? resolve(message.extraction) : reject(new Error('a read worker answered a page with a feed')));
+      this.#enqueue({ request, items: [], finish, reject });
+    });
+  }
+
+  #enqueue(task: Task): void {
+    this.#queue.push(task);
+    this.#dispatch();
   }
 
   /**
@@ -128,9 +152,7 @@ export class ReadPool {
     // A busy worker keeps the process alive (fetch --once waits for it); an idle one does not.
     slot.worker.ref();
     // The clock starts when the worker has the document: starting a worker (and, under tsx, transpiling) is not the document's.
-    slot.timer = setTimeout(() => {
-      this.#fail(slot, new ReadLimitError(task.request.ctx.sourceId, task.request.ctx.url, 'time', this.#limits.timeLimitMs));
-    }, this.#limits.timeLimitMs);
+    slot.timer = setTimeout(() => this.#fail(slot, limitError(task.request, 'time', this.#limits.timeLimitMs)), this.#limits.timeLimitMs);
     slot.worker.postMessage(task.request);
   }
 
@@ -144,7 +166,7 @@ export class ReadPool {
     worker.on('error', (err: Error & { code?: string }) => {
       const task = slot.task;
       if (task && err.code === 'ERR_WORKER_OUT_OF_MEMORY') {
-        this.#fail(slot, new ReadLimitError(task.request.ctx.sourceId, task.request.ctx.url, 'memory', this.#limits.memoryLimitMb));
+        this.#fail(slot, limitError(task.request, 'memory', this.#limits.memoryLimitMb));
       } else if (task) {
         this.#fail(slot, err);
       } else if (!slot.ready) {
@@ -156,7 +178,7 @@ export class ReadPool {
     worker.on('exit', () => {
       const task = slot.task;
       this.#forget(slot);
-      if (task) task.reject(new Error(`source ${task.request.ctx.sourceId} (${task.request.ctx.url}): the read worker stopped while reading this document`));
+      if (task) task.reject(stoppedError(task.request));
       if (!this.#closed) this.#dispatch();
     });
   }
@@ -176,8 +198,8 @@ export class ReadPool {
       return;
     }
     this.#release(slot);
-    if (message.type === 'done') task.resolve({ feed: message.feed, items: task.items });
-    else task.reject(uncrossError(message.error));
+    if (message.type === 'failed') task.reject(uncrossError(message.error));
+    else task.finish(message, task.items);
     this.#idle(slot);
   }
 
@@ -217,4 +239,20 @@ export class ReadPool {
     clearTimeout(slot.idle);
     this.#slots.delete(slot);
   }
+}
+
+/**
+ * A document or page over a worker's limit. A page's failure is a FullTextError, so that its source's /status
+ * shows the reason as for any page without an article; the limit itself is its cause.
+ */
+function limitError(request: WorkerRequest, limit: ReadLimitError['limit'], max: number): Error {
+  if (request.type === 'read') return new ReadLimitError(request.ctx.sourceId, request.ctx.url, limit, max);
+  const error = new ReadLimitError(request.sourceId, request.pageUrl, limit, max);
+  const what = limit === 'time' ? `took longer than ${error.maxText}` : `ran out of its ${max} MB memory`;
+  return new FullTextError(request.pageUrl, `extracting the article ${what}; the page was dropped and its read worker replaced`, { cause: error });
+}
+
+function stoppedError(request: WorkerRequest): Error {
+  if (request.type === 'read') return new Error(`source ${request.ctx.sourceId} (${request.ctx.url}): the read worker stopped while reading this document`);
+  return new FullTextError(request.pageUrl, 'the read worker stopped while extracting the article');
 }

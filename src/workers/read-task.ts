@@ -1,6 +1,8 @@
 // What crosses between the serving thread and a read worker: plain data only (structured clone), so the messages
 // are spelled out here, with the one step that is not plain data by itself: an error, whose class does not cross.
 import type { PageSelectors } from '../config/selector.ts';
+import { FullTextError } from '../fulltext/errors.ts';
+import type { ExtractRule, Extraction } from '../fulltext/extract.ts';
 import type { DocumentContext } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { NotAFeedError, SourceParseError } from '../parse/errors.ts';
@@ -27,6 +29,21 @@ export interface ReadRequest {
   select?: PageSelectors;
 }
 
+/**
+ * main -> worker: the article of one item page (a source with fullText), taken as fulltext/extract.ts takes it.
+ * The page is already fetched and decoded on the serving thread; only its text, its address and the rule cross.
+ */
+export interface ExtractRequest {
+  type: 'extract';
+  /** the source whose item links to the page: named when the page passes a limit */
+  sourceId: string;
+  text: string;
+  pageUrl: string;
+  rule: ExtractRule;
+}
+
+export type WorkerRequest = ReadRequest | ExtractRequest;
+
 /** Items go in slices: the serving thread decodes each message in its own turn, never 12,000 items at once. */
 export const ITEMS_PER_MESSAGE = 500;
 
@@ -35,6 +52,7 @@ export type ReadReply =
   | { type: 'ready' }
   | { type: 'items'; items: Item[] }
   | { type: 'done'; feed: ParsedFeed }
+  | { type: 'extracted'; extraction: Extraction }
   | { type: 'failed'; error: CrossedError };
 
 /** An error as it crosses: enough to build the same class with the same message on the other side. */
@@ -44,6 +62,8 @@ export interface CrossedError {
   stack?: string;
   /** set for a SourceParseError: its parts, so the main thread builds the same error */
   source?: { sourceId: string; url: string; discovered: string[]; cause: { name: string; message: string; looksLike?: NotAFeedError['looksLike'] } };
+  /** set for a FullTextError: the page and why it has no article, which /status shows on the source */
+  page?: { url: string; reason: string };
 }
 
 export function crossError(err: unknown): CrossedError {
@@ -56,6 +76,7 @@ export function crossError(err: unknown): CrossedError {
       cause: { name: cause.name, message: cause.message, ...(cause instanceof NotAFeedError ? { looksLike: cause.looksLike } : {}) },
     };
   }
+  if (error instanceof FullTextError) crossed.page = { url: error.url, reason: error.reason };
   return crossed;
 }
 
@@ -66,6 +87,7 @@ export function uncrossError(crossed: CrossedError): Error {
     const inner = cause.looksLike ? new NotAFeedError(cause.looksLike, cause.message) : Object.assign(new Error(cause.message), { name: cause.name });
     return new SourceParseError(sourceId, url, inner, discovered);
   }
+  if (crossed.page) return new FullTextError(crossed.page.url, crossed.page.reason);
   const error = new Error(crossed.message);
   error.name = crossed.name;
   if (crossed.stack) error.stack = crossed.stack;

@@ -1,12 +1,12 @@
-// Entry of a read worker (workers/read-pool.ts): parses and normalizes one document at a time, off the serving
-// thread. It holds no state between documents, so the pool may terminate it mid-document (time or memory limit)
+// Entry of a read worker (workers/read-pool.ts): parses and normalizes one document at a time, or extracts the
+// article of one item page (fullText), off the serving thread. It holds no state between documents, so the pool may terminate it mid-document (time or memory limit)
 // and start another.
 import { parentPort, workerData } from 'node:worker_threads';
 import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
 import { readDocument } from '../read-document.ts';
 import { readPage } from '../read-page.ts';
 import { lowerPriority } from './priority.ts';
-import { crossError, ITEMS_PER_MESSAGE, type ReadReply, type ReadRequest } from './read-task.ts';
+import { crossError, ITEMS_PER_MESSAGE, type ExtractRequest, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread (workers/read-pool.ts starts it)');
@@ -25,7 +25,9 @@ function trackingMatcher(names: readonly string[] | undefined): TrackingParams {
   return matcher.match;
 }
 
-port.on('message', async (request: ReadRequest) => {
+port.on('message', (request: WorkerRequest) => void (request.type === 'extract' ? extract(request) : read(request)));
+
+async function read(request: ReadRequest): Promise<void> {
   try {
     const { text, select } = request;
     const ctx = { ...request.ctx, trackingParams: trackingMatcher(request.trackingParams) };
@@ -36,5 +38,16 @@ port.on('message', async (request: ReadRequest) => {
   } catch (err) {
     reply({ type: 'failed', error: crossError(err) });
   }
-});
+}
+
+// linkedom, Readability and cheerio load with the first page a worker extracts: a service whose sources have no
+// fullText never loads them, on any thread.
+async function extract(request: ExtractRequest): Promise<void> {
+  try {
+    const { extractArticle } = await import('../fulltext/extract.ts');
+    reply({ type: 'extracted', extraction: await extractArticle(request.text, request.pageUrl, request.rule) });
+  } catch (err) {
+    reply({ type: 'failed', error: crossError(err) });
+  }
+}
 reply({ type: 'ready' });

@@ -8,6 +8,7 @@ import { stringify } from 'yaml';
 import { App } from '../../src/app.ts';
 import { parseConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/types.ts';
+import type { ReadPool } from '../../src/workers/read-pool.ts';
 import { sharedReaders } from './shared-readers.ts';
 
 export class TestClock {
@@ -47,6 +48,8 @@ export interface TestAppOptions {
   dataDir?: string;
   /** drop the items of sources no longer configured (--purge) */
   purge?: boolean;
+  /** a read pool of the test's own (its size or limits are what it tests); default the shared one */
+  readers?: ReadPool;
 }
 
 export interface TestApp {
@@ -70,7 +73,7 @@ export async function openTestApp(sources: TestSource[], fetch: Record<string, u
   });
   // Waits (a host's request rate) move the test's clock instead of real time.
   const sleep = async (ms: number) => clock.advance(ms);
-  const app = await App.open({ config, dataDir, readers: sharedReaders(), logger: pino({ level: 'debug' }, sink), now: clock.now, sleep, purge: options.purge ?? false });
+  const app = await App.open({ config, dataDir, readers: options.readers ?? sharedReaders(), logger: pino({ level: 'debug' }, sink), now: clock.now, sleep, purge: options.purge ?? false });
   return { app, clock, dataDir, logs };
 }
 
