@@ -328,6 +328,17 @@ export class SharedApp {
     return this.#views.feedView(site, path, format, query, this.#follower.revision);
   }
 
+  /**
+   * A tag feed composed in the URL (tags/ai+china): no renderer publishes one, so its first page too is read from the
+   * database on request and kept until the next publication (shared-views.ts); undefined, with nothing read, for a
+   * path that is no composed query of known tags. Plain feeds never come here: they are published.
+   */
+  #composed(path: string, format: FeedFormat): Promise<RenderedFeed> | undefined {
+    if (!this.#follower || !path.startsWith('tags/')) return undefined;
+    const site = { config: this.#config, states: this.#states, hubs: this.#hubs(), tagging: this.#tagging };
+    return this.#views.composedView(site, path, format, { page: 1 }, this.#follower.revision);
+  }
+
   #enabledFailing(): { sources: number; failing: number } {
     const enabled = this.#config.sources.filter((s) => s.enabled);
     return { sources: enabled.length, failing: enabled.filter((s) => (this.#states[s.id]?.consecutiveFailures ?? 0) > 0).length };
@@ -341,11 +352,13 @@ export class SharedApp {
     return {
       feed: (path, format) => {
         if (!serving) throw notServed(`feed ${path}.${format}`);
-        return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
+        return this.#doc(`${path}.${format}`, `feed ${path}.${format}`) ?? this.#composed(path, format);
       },
       view: (path, format, query) => {
         if (!serving) throw notServed(`feed ${path}.${format}`);
-        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) return this.#doc(`${path}.${format}`, `feed ${path}.${format}`);
+        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) {
+          return this.#doc(`${path}.${format}`, `feed ${path}.${format}`) ?? this.#composed(path, format);
+        }
         return this.#view(path, format, query);
       },
       page: (name) => {

@@ -15,10 +15,12 @@ import { FeedPageNotFoundError, FeedQueryError, FilterBusyError } from './render
 import { EMPTY_FEED_DATE, type FeedDocument } from './render/feed-document.ts';
 import { pageDocument } from './render/feed-pages.ts';
 import { queryString, type FeedQuery } from './render/feed-query.ts';
-import { feedHeads, type FeedHead, type FeedSpec } from './render/feed-specs.ts';
+import { COMPOSED_VIEWS, composedHead, knownTagQuery, MAX_COMPOSED_FEEDS } from './render/composed-feeds.ts';
+import { allTags, feedHeads, type FeedHead, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
 import { FILTER_DEADLINE_MS, FilterPass } from './render/filter-pass.ts';
 import { MAX_SEARCHED_HTML } from './render/item-filter.ts';
-import { renderFormatAsync, type FeedFormat, type RenderContext, type RenderedFeed } from './render/render-feed.ts';
+import { CONTENT_TYPES, renderFormatAsync, type FeedFormat, type RenderContext, type RenderedFeed } from './render/render-feed.ts';
+import type { TagQuery } from './render/tag-query.ts';
 import type { RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { countRows, countRowsBefore, newestUpdatedOf, readFeedPage, readItems, scanSearched, type RowsQuery, type SearchedItem } from './store/pg/feed-rows.ts';
@@ -49,6 +51,8 @@ export interface ViewRequest {
   extra?: Item;
   /** the publication the view is of: views of an older one are not served again */
   revision: number;
+  /** a tag feed composed in the URL: the sets of tags its items hold one of (the head names the canonical query) */
+  anyOf?: TagQuery['anyOf'];
 }
 
 /** The site a feed's views are made for: the config and the sources' states in force. */
@@ -58,6 +62,17 @@ export interface ViewedSite {
   /** the hubs every feed names */
   hubs: readonly string[];
   tagging: RuleTagging;
+}
+
+/** What the views of a site are made with, worked out once per config and states. */
+interface SiteViews extends Pick<ViewedSite, 'config' | 'states'> {
+  info: SiteInfo;
+  heads: Map<string, FeedHead>;
+  /** every tag of the site: a composed feed names these only */
+  tags: Set<string>;
+  ctx: RenderContext;
+  failing: Map<string, Item>;
+  pageSize: number;
 }
 
 /** The database could not make a view in time: too many readers at once (HTTP 503, try again). */
@@ -74,10 +89,16 @@ export class SharedViews {
   readonly #views = new LRUCache<string, RenderedFeed>({
     max: 200, maxSize: 32 * 1024 * 1024, sizeCalculation: (feed) => feed.bytes + feed.gzip.length + feed.brotli.length || 1,
   });
+  // Composed tag feeds, which any reader can make up, have caches of their own with the embedded store's bounds
+  // (render/composed-feeds.ts): the first pages of MAX_COMPOSED_FEEDS feeds in every format, and their views.
+  readonly #composedFeeds = new LRUCache<string, RenderedFeed>({ max: MAX_COMPOSED_FEEDS * Object.keys(CONTENT_TYPES).length });
+  readonly #composedViews = new LRUCache<string, RenderedFeed>({
+    max: COMPOSED_VIEWS.maxViews, maxSize: COMPOSED_VIEWS.maxViewBytes, sizeCalculation: (feed) => feed.bytes + feed.gzip.length + feed.brotli.length || 1,
+  });
   readonly #refusals = new LRUCache<string, Error>({ max: 500 });
   readonly #pending = new Map<string, Promise<RenderedFeed>>();
   readonly #turns = new Turns(VIEWS_AT_ONCE, MAX_WAITING);
-  #site: (Pick<ViewedSite, 'config' | 'states'> & { heads: Map<string, FeedHead>; ctx: RenderContext; failing: Map<string, Item>; pageSize: number }) | undefined;
+  #site: SiteViews | undefined;
   /** views read from the database (cache misses), refused ones included */
   made = 0;
 
@@ -96,22 +117,43 @@ export class SharedViews {
    * does not exist. Rejects as view() does.
    */
   feedView(site: ViewedSite, path: string, format: FeedFormat, query: FeedQuery, revision: number): Promise<RenderedFeed> | undefined {
-    if (this.#site?.config !== site.config || this.#site.states !== site.states) {
-      const { site: info, titles, ctx, failing } = siteContext(site.config, site.states, site.hubs, site.tagging);
-      this.#site = { config: site.config, states: site.states, heads: new Map(feedHeads(info, titles).map((h) => [h.path, h])), ctx, failing, pageSize: info.limit };
-    }
-    const { heads, ctx, failing, pageSize } = this.#site;
+    const { heads, ctx, failing, pageSize } = this.#siteOf(site);
     const head = heads.get(path);
-    if (!head) return undefined;
+    if (!head) return this.composedView(site, path, format, query, revision);
     const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
     return this.view({ head, format, query, ctx, pageSize, revision, ...(extra ? { extra } : {}) });
+  }
+
+  /**
+   * A tag feed composed in the URL (tags/ai+china, tags/ai,finance), its first page included (the renderer publishes
+   * no composed feed), as the embedded store's ComposedFeeds makes it from the same items; undefined, synchronously
+   * and with nothing read, for a path that is no composed query of known tags (404, as on the embedded store).
+   */
+  composedView(site: ViewedSite, path: string, format: FeedFormat, query: FeedQuery, revision: number): Promise<RenderedFeed> | undefined {
+    const { info, tags, ctx, pageSize } = this.#siteOf(site);
+    const tagQuery = knownTagQuery(path, tags);
+    if (!tagQuery) return undefined;
+    // No error item: the embedded store composes from its stored items, and a failing source's is shown in its own feed only.
+    return this.view({ head: composedHead(tagQuery, info), format, query, ctx, pageSize, revision, anyOf: tagQuery.anyOf });
+  }
+
+  /** The heads, render context and error items of `site`, worked out again only when its config or its states change. */
+  #siteOf(site: ViewedSite): SiteViews {
+    if (this.#site?.config !== site.config || this.#site.states !== site.states) {
+      const { site: info, titles, ctx, failing } = siteContext(site.config, site.states, site.hubs, site.tagging);
+      const heads = new Map(feedHeads(info, titles).map((h) => [h.path, h]));
+      this.#site = { config: site.config, states: site.states, info, heads, tags: new Set(allTags(info)), ctx, failing, pageSize: info.limit };
+    }
+    return this.#site;
   }
 
   /** The view a request asks for; rejects with FeedQueryError, FeedPageNotFoundError or FilterBusyError. */
   view(request: ViewRequest): Promise<RenderedFeed> {
     const { head, format, query, pageSize, extra, revision } = request;
     const key = `${revision}\0${head.path}\0${format}\0${queryString(query)}\0${pageSize}\0${extra ? JSON.stringify(extra) : ''}`;
-    const kept = this.#views.get(key);
+    const first = query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since;
+    const cache = !request.anyOf ? this.#views : first ? this.#composedFeeds : this.#composedViews;
+    const kept = cache.get(key);
     if (kept) return Promise.resolve(kept);
     const refused = this.#refusals.get(key);
     if (refused) return Promise.reject(refused);
@@ -121,7 +163,7 @@ export class SharedViews {
     const made = this.#turns.run(param, () => this.#document(request))
       .then((doc) => renderFormatAsync(doc, request.ctx, format))
       .then((rendered) => {
-        this.#views.set(key, rendered);
+        cache.set(key, rendered);
         return rendered;
       }, (err: unknown) => {
         // A refusal that depends on the query alone is remembered; a busy server's or a database error is not.
@@ -133,9 +175,9 @@ export class SharedViews {
     return made;
   }
 
-  async #document({ head, query, pageSize, extra }: ViewRequest): Promise<FeedDocument> {
+  async #document({ head, query, pageSize, extra, anyOf }: ViewRequest): Promise<FeedDocument> {
     this.made++;
-    const rows: RowsQuery = query.since ? { since: query.since.instant } : {};
+    const rows: RowsQuery = { ...(query.since ? { since: query.since.instant } : {}), ...(anyOf ? { anyOf } : {}) };
     // ?since applies to the error item as to any item (the embedded store filters its whole list).
     const shown = extra && (!query.since || extra.updated >= query.since.instant) ? extra : undefined;
     const limit = query.limit ?? pageSize;
@@ -145,7 +187,7 @@ export class SharedViews {
     // Renderers read the head of a spec only; the items are the page's.
     const spec: FeedSpec = { ...head, items, all: items, count };
     // Only an empty page shows this date: the newest update of the whole feed, error item included.
-    const emptyUpdated = items.length > 0 ? EMPTY_FEED_DATE : await this.#newestUpdated(head, extra);
+    const emptyUpdated = items.length > 0 ? EMPTY_FEED_DATE : await this.#newestUpdated(head, extra, anyOf);
     return pageDocument(spec, items, query, limit, emptyUpdated, count);
   }
 
@@ -197,8 +239,8 @@ export class SharedViews {
     return { items, count };
   }
 
-  async #newestUpdated(head: FeedHead, extra: Item | undefined): Promise<string> {
-    const stored = await newestUpdatedOf(this.#pool, head);
+  async #newestUpdated(head: FeedHead, extra: Item | undefined, anyOf: RowsQuery['anyOf']): Promise<string> {
+    const stored = await newestUpdatedOf(this.#pool, head, anyOf);
     const newest = extra && (!stored || extra.updated > stored) ? extra.updated : stored;
     return newest ?? EMPTY_FEED_DATE;
   }

@@ -6,7 +6,7 @@ import { feedPage } from './feed-pages.ts';
 import type { FeedQuery } from './feed-query.ts';
 import { signer, type Signer } from './feed-set.ts';
 import { newestUpdated } from './feed-index.ts';
-import { allTags, itemTags, type FeedSpec, type SiteInfo } from './feed-specs.ts';
+import { allTags, itemTags, type FeedHead, type FeedSpec, type SiteInfo } from './feed-specs.ts';
 import { FeedViews, type FeedViewsOptions } from './feed-views.ts';
 import { messages } from './messages.ts';
 import { renderFeed, type FeedFormat, type RenderContext, type RenderedFeed } from './render-feed.ts';
@@ -15,7 +15,7 @@ import { describeTagQuery, matchesTagQuery, parseTagQuery, queryTags, type TagQu
 /** Composed feeds kept rendered at once; the least recently requested goes first. */
 export const MAX_COMPOSED_FEEDS = 64;
 /** Their pages and filtered views kept, by default: fewer than the regular feeds', as anyone can make up more. */
-const COMPOSED_VIEWS: FeedViewsOptions = { maxViews: 200, maxViewBytes: 16 * 1024 * 1024 };
+export const COMPOSED_VIEWS: Required<Pick<FeedViewsOptions, 'maxViews' | 'maxViewBytes'>> = { maxViews: 200, maxViewBytes: 16 * 1024 * 1024 };
 
 /** What composed feeds are made of: the same items, site and context as the regular feeds of one render. */
 export interface ComposedInput {
@@ -97,9 +97,9 @@ export class ComposedFeeds {
 
   #entry(path: string): { entry: Entry; snapshot: Snapshot } | undefined {
     const snapshot = this.#snapshot;
-    if (!snapshot || !path.startsWith('tags/')) return undefined;
-    const query = parseTagQuery(path.slice('tags/'.length));
-    if (!query || !queryTags(query).every((tag) => snapshot.tags.has(tag))) return undefined;
+    if (!snapshot) return undefined;
+    const query = knownTagQuery(path, snapshot.tags);
+    if (!query) return undefined;
     let entry = this.#entries.get(query.key);
     if (!entry || entry.generation !== this.#generation) entry = this.#update(query, entry, snapshot);
     this.#entries.delete(query.key);
@@ -130,12 +130,25 @@ function composedSpec(query: TagQuery, snapshot: Snapshot): FeedSpec {
   const { site, ctx } = snapshot.input;
   snapshot.sorted ??= [...snapshot.input.items].sort(newestFirst);
   const all = snapshot.sorted.filter((item) => matchesTagQuery(itemTags(item, ctx.tagsOf, ctx.ruleTags), query));
+  return { ...composedHead(query, site), items: all.slice(0, site.limit), all };
+}
+
+/** The head of a composed feed (path, titles): what the PostgreSQL store's views render it with too (shared-views.ts). */
+export function composedHead(query: TagQuery, site: Pick<SiteInfo, 'title' | 'language'>): FeedHead {
   return {
     path: `tags/${query.key}`, kind: 'tag', name: query.key,
     // The query comes from a reader's URL: it is text in the titles, never markup.
     title: toPlainText(`${site.title} · ${query.key}`, 'plain'),
     description: toPlainText(messages(site.language).tagDescription(describeTagQuery(query)), 'plain'),
-    items: all.slice(0, site.limit),
-    all,
   };
+}
+
+/**
+ * The composed query a feed path (tags/<query>) names when every one of its tags is known; undefined for a plain
+ * tag, a malformed query, one over the cap or one naming an unknown tag (all 404).
+ */
+export function knownTagQuery(path: string, tags: ReadonlySet<string>): TagQuery | undefined {
+  if (!path.startsWith('tags/')) return undefined;
+  const query = parseTagQuery(path.slice('tags/'.length));
+  return query && queryTags(query).every((tag) => tags.has(tag)) ? query : undefined;
 }

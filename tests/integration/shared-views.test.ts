@@ -41,6 +41,9 @@ sources:
     url: https://down.example.com/rss
     tags: [新闻]
     errorItems: true
+  - id: quiet
+    url: https://quiet.example.com/rss
+    tags: [quiet]
 `, 'sources.yaml');
 
 // down failed since 2026-12-01 03:30: its error item falls between its stored items, not before them all.
@@ -61,6 +64,7 @@ function item(n: number, sourceId: string, fields: Partial<Item> = {}): Item {
 
 let dir: string;
 let feeds: FeedSet;
+let composed: ComposedFeeds;
 let pg: PgStore;
 
 beforeAll(async () => {
@@ -82,7 +86,8 @@ beforeAll(async () => {
   }
   for (const state of STATES) embedded.setSourceState(state);
   feeds = new FeedSet();
-  new SiteRenderer({ config: () => CONFIG, store: embedded, feeds, composed: new ComposedFeeds(), hubs: () => [] }).render();
+  composed = new ComposedFeeds();
+  new SiteRenderer({ config: () => CONFIG, store: embedded, feeds, composed, hubs: () => [] }).render();
 });
 
 afterAll(async () => {
@@ -185,5 +190,90 @@ describe('views on the PostgreSQL store against the embedded store', () => {
     // A feed the config does not have is no view at all (404), and nothing is read for it.
     expect(views.feedView(site, 'tags/nope', 'atom', parseFeedQuery(new URLSearchParams('page=2'))!, 1)).toBeUndefined();
     expect(views.made).toBe(made);
+  });
+});
+
+/** A composed feed as the embedded store serves it (app.ts: page 1 without a query, else a view), or its refusal. */
+async function embeddedComposed(path: string, format: FeedFormat, params: string): Promise<RenderedFeed | Error | undefined> {
+  try {
+    const query = parseFeedQuery(new URLSearchParams(params));
+    return await (query ? composed.view(path, format, query) : composed.get(path, format));
+  } catch (err) {
+    return err as Error;
+  }
+}
+
+/** The same on the PostgreSQL store (shared-app.ts: composedView for page 1, feedView for a query). */
+async function pgComposed(views: SharedViews, path: string, format: FeedFormat, params: string): Promise<RenderedFeed | Error | undefined> {
+  const query = parseFeedQuery(new URLSearchParams(params));
+  const made = query ? views.feedView(site, path, format, query, 1) : views.composedView(site, path, format, { page: 1 }, 1);
+  return made?.catch((err: Error) => err);
+}
+
+const COMPOSED = [
+  // and, or, both, in another order (the canonical path's feed), across an alsoIn item (tech items also in world)
+  'tags/world+deepseek', 'tags/deepseek+world', 'tags/科技,deepseek', 'tags/新闻+科技', 'tags/world+新闻,科技+deepseek',
+  // a tag no item carries: an empty feed, and one with items of the other tag only
+  'tags/quiet+world', 'tags/quiet,科技',
+];
+
+describe('tag feeds composed in the URL on the PostgreSQL store against the embedded store', () => {
+  it('gives the same bytes, ETag and Last-Modified for page 1, pages and filtered views', async () => {
+    const views = new SharedViews(pg.pool, { chunkItems: 3 });
+    let compared = 0;
+    for (const path of COMPOSED) {
+      for (const params of ['', ...QUERIES]) {
+        for (const format of ['atom', 'json', 'html', 'rss'] as const) {
+          const want = await embeddedComposed(path, format, params);
+          const got = await pgComposed(views, path, format, params);
+          const label = `${path}.${format}?${params}`;
+          expect(want, label).toBeDefined();
+          if (want instanceof Error) {
+            expect(got, label).toBeInstanceOf(Error);
+            expect((got as Error).message, label).toBe(want.message);
+            continue;
+          }
+          expect(got, label).not.toBeInstanceOf(Error);
+          const rendered = got as RenderedFeed;
+          expect(rendered.body.toString(), label).toBe(want!.body.toString());
+          expect(rendered.etag, label).toBe(want!.etag);
+          expect(rendered.lastModified, label).toBe(want!.lastModified);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBeGreaterThan(300);
+    // What the comparison covered: an empty composed feed, one of a single page and one of several.
+    const count = async (path: string) => (JSON.parse(((await pgComposed(views, path, 'json', 'limit=500')) as RenderedFeed).body.toString()) as { items: unknown[] }).items.length;
+    expect(await count('tags/quiet+world')).toBe(0);
+    expect(await count('tags/world+deepseek')).toBeGreaterThan(0);
+    expect(await count('tags/新闻+科技')).toBeGreaterThan(0);
+    expect(await count('tags/quiet,科技')).toBe(9);
+    expect(await count('tags/科技,deepseek')).toBeGreaterThan(4);
+  }, 180_000);
+
+  it('refuses unknown tags and too many tags as the embedded store does, reading nothing, and keeps page 1 until the next publication', async () => {
+    const views = new SharedViews(pg.pool);
+    for (const path of ['tags/world+nope', 'tags/nope,world', `tags/${Array.from({ length: 9 }, () => 'world').join('+')}`, 'tags/world+', 'tags/,world']) {
+      for (const params of ['', 'page=2']) {
+        expect(await embeddedComposed(path, 'atom', params), path).toBeUndefined();
+        expect(await pgComposed(views, path, 'atom', params), path).toBeUndefined();
+      }
+    }
+    // A plain tag is no composed feed: the renderer publishes its page 1.
+    expect(views.composedView(site, 'tags/world', 'atom', { page: 1 }, 1)).toBeUndefined();
+    // Eight tags are allowed on both.
+    const eight = `tags/${['world', '新闻', '科技', 'deepseek', 'quiet', 'world', '新闻', '科技'].join(',')}`;
+    expect(await embeddedComposed(eight, 'atom', '')).toBeDefined();
+    expect(views.made).toBe(0);
+    const first = (await pgComposed(views, eight, 'atom', '')) as RenderedFeed;
+    expect(first.body.toString()).toBe(((await embeddedComposed(eight, 'atom', '')) as RenderedFeed).body.toString());
+    expect(views.made).toBe(1);
+    expect(await pgComposed(views, eight, 'atom', '')).toBe(first);
+    expect(views.made).toBe(1);
+    // The next publication reads it again.
+    const again = await views.composedView(site, eight, 'atom', { page: 1 }, 2)!;
+    expect(views.made).toBe(2);
+    expect(again.etag).toBe(first.etag);
   });
 });

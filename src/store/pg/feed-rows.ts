@@ -14,19 +14,32 @@ const HEAD = `(SELECT $1::text AS kind, $2::text AS name) h, tributary_items i`;
 export interface RowsQuery {
   /** only items updated at or after this instant (ISO 8601, UTC) */
   since?: string;
+  /**
+   * A tag feed composed in the URL (render/tag-query.ts): of every item, those whose tags hold all the tags of one
+   * of these sets. One `tags @>` test per set, OR'ed: each is a lookup in the tags column's GIN index.
+   */
+  anyOf?: readonly (readonly string[])[];
 }
 
-function headArgs(head: PageHead, query: RowsQuery): unknown[] {
-  return [head.kind, head.name, query.since ?? null];
+/**
+ * The WHERE clause and arguments of a read of the rows of `head` (a composed feed's sets in `query` instead), with
+ * `own` as the read's own arguments from $4 on; the sets of a composed feed come after them.
+ */
+function viewRows(head: PageHead, query: RowsQuery, own: readonly unknown[] = []): { where: string; args: unknown[] } {
+  const sets = query.anyOf ?? [];
+  // A composed feed is the latest feed's items that hold one of the sets.
+  const args = [sets.length > 0 ? 'latest' : head.kind, head.name, query.since ?? null, ...own, ...sets.map((set) => [...set])];
+  if (sets.length === 0) return { where: VIEW_ROWS, args };
+  const first = 4 + own.length;
+  const tests = sets.map((_, n) => `i.tags @> $${first + n}::text[]`);
+  return { where: `${VIEW_ROWS} AND (${tests.join(' OR ')})`, args };
 }
 
 /** Items `offset` to `offset + limit` of one feed (updated since `query.since`), newest first, and how many it has. */
 export async function readFeedPage(pool: pg.Pool, head: PageHead, offset: number, limit: number, query: RowsQuery = {}): Promise<Page> {
-  const args = headArgs(head, query);
+  const { where, args } = viewRows(head, query, [limit, offset]);
   const [rows, count] = await Promise.all([
-    pool.query<{ item: Item }>(
-      `SELECT i.item FROM ${HEAD} WHERE ${VIEW_ROWS} ORDER BY i.published DESC, i.id COLLATE "C" LIMIT $4 OFFSET $5`,
-      [...args, limit, offset]),
+    pool.query<{ item: Item }>(`SELECT i.item FROM ${HEAD} WHERE ${where} ORDER BY i.published DESC, i.id COLLATE "C" LIMIT $4 OFFSET $5`, args),
     countRows(pool, head, query),
   ]);
   return { items: rows.rows.map((r) => r.item), count };
@@ -34,9 +47,10 @@ export async function readFeedPage(pool: pg.Pool, head: PageHead, offset: number
 
 /** How many items one feed has (updated since `query.since`), counting no further than `max` when given. */
 export async function countRows(pool: pg.Pool, head: PageHead, query: RowsQuery, max?: number): Promise<number> {
+  const { where, args } = viewRows(head, query, max === undefined ? [] : [max]);
   const { rows } = max === undefined
-    ? await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${HEAD} WHERE ${VIEW_ROWS}`, headArgs(head, query))
-    : await pool.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${HEAD} WHERE ${VIEW_ROWS} LIMIT $4) c`, [...headArgs(head, query), max]);
+    ? await pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${HEAD} WHERE ${where}`, args)
+    : await pool.query<{ n: string }>(`SELECT count(*) AS n FROM (SELECT 1 FROM ${HEAD} WHERE ${where} LIMIT $4) c`, args);
   return Number(rows[0]!.n);
 }
 
@@ -45,17 +59,21 @@ export async function countRows(pool: pg.Pool, head: PageHead, query: RowsQuery,
  * item that is not stored (a failing source's error item) falls among them.
  */
 export async function countRowsBefore(pool: pg.Pool, head: PageHead, query: RowsQuery, item: Item): Promise<number> {
+  const { where, args } = viewRows(head, query, [item.published, item.id]);
   const { rows } = await pool.query<{ n: string }>(
-    `SELECT count(*) AS n FROM ${HEAD} WHERE ${VIEW_ROWS}
-        AND (i.published > $4::timestamptz OR (i.published = $4::timestamptz AND i.id COLLATE "C" < $5 COLLATE "C"))`,
-    [...headArgs(head, query), item.published, item.id]);
+    `SELECT count(*) AS n FROM ${HEAD} WHERE ${where}
+        AND (i.published > $4::timestamptz OR (i.published = $4::timestamptz AND i.id COLLATE "C" < $5 COLLATE "C"))`, args);
   return Number(rows[0]!.n);
 }
 
-/** The newest `updated` of the feed's items, as stored (what an empty view is dated by), or undefined for none. */
-export async function newestUpdatedOf(pool: pg.Pool, head: PageHead): Promise<string | undefined> {
+/**
+ * The newest `updated` of the feed's items (of a composed feed's, with `anyOf`), as stored (what an empty view is
+ * dated by), or undefined for none.
+ */
+export async function newestUpdatedOf(pool: pg.Pool, head: PageHead, anyOf?: RowsQuery['anyOf']): Promise<string | undefined> {
+  const { where, args } = viewRows(head, anyOf ? { anyOf } : {});
   const { rows } = await pool.query<{ updated: string }>(
-    `SELECT i.item->>'updated' AS updated FROM ${HEAD} WHERE ${VIEW_ROWS} ORDER BY i.updated DESC LIMIT 1`, headArgs(head, {}));
+    `SELECT i.item->>'updated' AS updated FROM ${HEAD} WHERE ${where} ORDER BY i.updated DESC LIMIT 1`, args);
   return rows[0]?.updated;
 }
 
@@ -72,13 +90,13 @@ export async function* scanSearched(pool: pg.Pool, head: PageHead, query: RowsQu
   let after: { at: string; id: string } | undefined;
   for (let read = 0; read < max;) {
     const size = Math.min(chunk, max - read);
-    const args = [...headArgs(head, query), size, after?.at ?? null, after?.id ?? null, htmlLength];
+    const { where, args } = viewRows(head, query, [size, after?.at ?? null, after?.id ?? null, htmlLength]);
     const { rows } = await pool.query<{ id: string; at: string; published: string; title: string; summary: string | null; content: string | null }>(
       // published as text round-trips the stored instant exactly (microseconds included) into the next read.
       `SELECT i.id, i.published::text AS at, i.item->>'published' AS published, i.item->>'title' AS title,
               left(i.item->>'summary', $7) AS summary,
               CASE WHEN i.item->>'summary' IS NULL THEN left(i.item->>'content', $7) END AS content
-         FROM ${HEAD} WHERE ${VIEW_ROWS}
+         FROM ${HEAD} WHERE ${where}
           AND ($5::timestamptz IS NULL OR i.published < $5::timestamptz OR (i.published = $5::timestamptz AND i.id COLLATE "C" > $6 COLLATE "C"))
         ORDER BY i.published DESC, i.id COLLATE "C" LIMIT $4`, args);
     if (rows.length === 0) return;
