@@ -158,6 +158,38 @@ describe('serve on the PostgreSQL store', () => {
     const bad = await fetch(`${a.base}/feeds/latest.atom?filter=/(a/`);
     expect(bad.status).toBe(400);
     expect(await bad.text()).toContain('filter: is not a usable regular expression');
+
+    // Tag feeds composed in the URL are read from the database on request, page 1 included: the same answers on
+    // every instance as on the embedded store fed by the same sources (started last, so the sources were fetched once
+    // by the shared instances above), refusals included.
+    const embedded = await startService(['--config', plain, '--data', join(dir, 'embedded')]);
+    try {
+      await poll('the embedded store to serve every item', async () => {
+        const res = await fetch(`${embedded.base}/feeds/latest.json`);
+        return res.status === 200 && ((await res.json()) as { items: unknown[] }).items.length === all ? true : undefined;
+      });
+      const tech = encodeURIComponent('科技');
+      const composed = [
+        `/feeds/tags/finance,${tech}.json`, `/feeds/tags/${tech},finance.atom?limit=5&page=2`, `/feeds/tags/finance%2B${tech}.rss`,
+        `/feeds/tags/${tech},finance.html?filter=/s1%20story/`, `/feeds/tags/finance,${tech}.atom?page=9`,
+        `/feeds/tags/${tech}+nope.atom`, `/feeds/tags/${Array.from({ length: 9 }, () => 'finance').join('+')}.atom`,
+      ];
+      const answer = async (base: string, path: string) => {
+        const res = await fetch(`${base}${path}`);
+        return { status: res.status, etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified'), body: await res.text() };
+      };
+      for (const path of composed) {
+        const want = await answer(embedded.base, path);
+        for (const s of [a, b, c]) expect(await answer(s.base, path), `${path} from ${s.base}`).toEqual(want);
+      }
+      expect((await answer(a.base, composed[0]!)).status).toBe(200);
+      expect(((JSON.parse((await answer(c.base, composed[0]!)).body)) as { items: unknown[] }).items).toHaveLength(all);
+      // finance and 科技 are never on one source: an empty feed.
+      expect((await answer(c.base, composed[2]!)).body).not.toContain('<item>');
+      expect((await answer(c.base, composed[5]!)).status).toBe(404);
+    } finally {
+      await embedded.stop();
+    }
   });
 
   it('a change of tags and rules in the config: the stored items are re-tagged, every instance serves the new tag feeds', async () => {
