@@ -7,7 +7,8 @@
 //                             the lock now and then, so a killed renderer is replaced;
 //   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/rendered.ts),
 //                             and answers feeds from memory: no request for a feed queries the database (older
-//                             pages and filtered views are read from it on their first request: shared-views.ts).
+//                             pages, filtered views and tag feeds composed in the URL are read from it on their first
+//                             request: shared-views.ts).
 // A database outage pauses fetching and rendering (each pass fails, is counted and logged, and the next one tries
 // again); serving goes on from memory and /healthz says degraded until the database answers again.
 import { randomBytes } from 'node:crypto';

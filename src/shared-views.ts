@@ -2,6 +2,8 @@
 // where no instance holds a feed's items beyond its first page. A view is read from the database on its first
 // request, cut and filtered as the embedded store cuts and filters its in-memory list (render/feed-views.ts), so
 // the same items give the same bytes and ETag, rendered by the same code, and kept until the next publication.
+// Tag feeds composed in the URL (tags/ai+china), which no renderer publishes, are views too, their first page included:
+// the latest feed's items whose tags hold one of the query's sets, with the embedded store's head and cache bounds.
 //
 // What one request may cost is bounded as on the embedded store, plus what reading adds: a filter runs through one
 // pass of slices with the embedded store's budget and deadline (render/filter-pass.ts) over the newest

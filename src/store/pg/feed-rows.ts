@@ -1,8 +1,8 @@
 // One feed's items beyond its first page, read from PostgreSQL on a reader's request: an older page (?page, ?limit),
-// the items updated since a date (?since), and the candidates of a filtered view (?filter, ?filterout), read in
-// chunks so that a request holds one chunk in memory, not the feed. Every read is in the renderer's order (newest
-// published first, then id in code-unit order: feed-pages.ts), so a view is cut from the same list the embedded
-// store cuts it from.
+// the items updated since a date (?since), a tag feed composed in the URL (tags/a+b,c), and the candidates of a
+// filtered view (?filter, ?filterout), read in chunks so that a request holds one chunk in memory, not the feed.
+// Every read is in the renderer's order (newest published first, then id in code-unit order: feed-pages.ts), so a
+// view is cut from the same list the embedded store cuts it from.
 import type pg from 'pg';
 import type { Item } from '../../model.ts';
 import { FEED_ROWS, type Page, type PageHead } from './feed-pages.ts';
