@@ -171,7 +171,9 @@ export async function startFixtureChild(items: number, roundStep = 2): Promise<F
 
 function httpJson(port: number, method: string, path: string): Promise<unknown> {
   return new Promise((resolve, reject) => {
-    request({ host: '127.0.0.1', port, path, method }, (res) => {
+    // A connection of its own each time (no keep-alive): a socket the server closed while idle is never reused.
+    request({ host: '127.0.0.1', port, path, method, agent: false }, (res) => {
+      res.on('error', reject);
       let body = '';
       res.on('data', (d) => (body += d));
       res.on('end', () => {
@@ -188,7 +190,8 @@ function httpJson(port: number, method: string, path: string): Promise<unknown> 
 /** A GET as a feed reader makes it: status and ETag. */
 export function readerGet(port: number, path: string, ifNoneMatch?: string): Promise<{ status: number; etag: string | undefined }> {
   return new Promise((resolve, reject) => {
-    get({ host: '127.0.0.1', port, path, headers: ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {} }, (res) => {
+    get({ host: '127.0.0.1', port, path, agent: false, headers: ifNoneMatch ? { 'if-none-match': ifNoneMatch } : {} }, (res) => {
+      res.on('error', reject);
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode ?? 0, etag: res.headers.etag }));
     }).on('error', reject);
