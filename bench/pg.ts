@@ -18,7 +18,7 @@ import { fillPgStore } from './pg-fill.ts';
 import { clusterCpuSeconds, processCpuSeconds, readerGet, startFixtureChild, startInstance, type FixtureChild } from './pg-processes.ts';
 import { scaleCase, scaleRows, type ScaleCase, type ScaleOptions } from './pg-scale.ts';
 import { connect, storedCounts, waitFor, writeSiteConfig } from './pg-site.ts';
-import type { BenchRow } from './report.ts';
+import { formatTable, type BenchRow } from './report.ts';
 
 export interface PgBenchOptions {
   /** stored items of the big-store case, over `cycleSources` sources */
@@ -57,12 +57,16 @@ export async function run(options: PgBenchOptions): Promise<BenchRow[]> {
   const fixture = await startFixtureChild(ITEMS, ROUND_STEP);
   try {
     const rows = await bigStoreRows(cluster, fixture, dir, options);
+    // Each stage's rows as soon as they are measured: a long run stopped later still leaves its figures.
+    process.stderr.write(formatTable(rows));
     const cases: ScaleCase[] = [];
     for (const n of options.scale.instances) {
       process.stderr.write(`pg: ${n} instance(s), ${options.scale.sources} sources…\n`);
       cases.push(await scaleCase(cluster, fixture, dir, n, options.scale));
     }
-    rows.push(...scaleRows(cases, options.scale, cpus().length));
+    const scaled = scaleRows(cases, options.scale, cpus().length);
+    process.stderr.write(formatTable(scaled));
+    rows.push(...scaled);
     process.stderr.write(`pg: fault test, ${options.fault.rounds} rounds…\n`);
     rows.push(faultRow(await faultRounds(cluster, fixture, dir, ITEMS, ROUND_STEP, options.fault), options.fault, ROUND_STEP));
     return rows;
