@@ -31,7 +31,8 @@ export interface FillReport {
  */
 export async function fillPgStore(url: string, config: Config, sources: BenchSource[], perSource: number, numberOf = (i: number) => i): Promise<FillReport> {
   const started = performance.now();
-  const store = await PgStore.open({ url, pool: 2 });
+  // Claiming a million links and analysing the table take minutes on a busy machine: no 30 s statement limit here.
+  const store = await PgStore.open({ url, pool: 2, statementTimeoutMs: 60 * 60_000 });
   try {
     const tags = siteContext(config, {}, [], new RuleTagging()).tags;
     await copyRows(url, function* rows() {
