@@ -3,6 +3,7 @@
 // server's first request to the moment every item is stored and every source handed back. The fixture server counts
 // the requests per source (each must be fetched exactly once) and the database is asked for stories stored twice.
 import { mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PgCluster } from '../tests/helpers/pg-cluster.ts';
 import { benchSources } from './items.ts';
@@ -31,6 +32,8 @@ export interface ScaleCase {
   databaseCpuSeconds: number;
   /** what each instance's passes said (its "cycle:" lines) */
   cycles: string[][];
+  /** the machine's 1-minute load average at the end: other work on the same cores */
+  loadAverage: number;
 }
 
 export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: string, n: number, options: ScaleOptions): Promise<ScaleCase> {
@@ -63,6 +66,7 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
       fetchedTwice: requested.filter((c) => c > 1).length, notFetched: options.sources - requested.length,
       stored, instanceCpuSeconds: stops.map((s) => s.cpuSeconds), instancePeakRssMiB: stops.map((s) => s.peakRssMiB), databaseCpuSeconds,
       cycles: instances.map((i) => [...i.log().matchAll(/"msg":"(cycle: [^"]*)"/g)].map((m) => m[1]!)),
+      loadAverage: loadavg()[0]!,
     };
   } finally {
     await Promise.all(instances.map((i) => i.stop()));
@@ -97,13 +101,20 @@ export function scaleRows(cases: ScaleCase[], options: ScaleOptions, cores: numb
   });
 }
 
-/** What held the throughput back, from the CPU figures: the cores, or waiting (the database, the network). */
+/**
+ * What held the throughput back, from the CPU figures: the cores (this benchmark's processes, or with other work on
+ * the machine), or the round trips of each instance's fetches (fetch.concurrency at a time, each source's write a
+ * transaction of a hundred-odd statements).
+ */
 function limitOf(c: ScaleCase, one: ScaleCase, cores: number, sources: number): string {
-  const busy = (x: ScaleCase) => (x.instanceCpuSeconds.reduce((a, b) => a + b, 0) + x.databaseCpuSeconds) / x.seconds;
-  const perSource = (x: ScaleCase) => (x.instanceCpuSeconds.reduce((a, b) => a + b, 0) + x.databaseCpuSeconds) / sources;
-  if (busy(c) >= cores * 0.8) {
-    return `CPU-bound: the instances and PostgreSQL together kept the ${cores} cores busy (this benchmark's processes alone; other work on the machine shows in the load average), `
-      + `so a second instance can only add what one left idle (${(cores - busy(one)).toFixed(2)} cores)`;
+  const cpu = (x: ScaleCase) => x.instanceCpuSeconds.reduce((a, b) => a + b, 0) + x.databaseCpuSeconds;
+  const busy = (x: ScaleCase) => cpu(x) / x.seconds;
+  const perSource = `${((cpu(c) / sources) * 1000).toFixed(0)} ms of CPU per source (1 instance: ${((cpu(one) / sources) * 1000).toFixed(0)} ms)`;
+  if (busy(c) >= cores * 0.8) return `CPU-bound: these processes kept the ${cores} cores busy; ${perSource}`;
+  if (c.loadAverage >= cores) {
+    return `the ${cores} cores were shared with other work (load average ${c.loadAverage.toFixed(1)}): these processes got ${busy(c).toFixed(2)} of them; ${perSource}. `
+      + `One instance alone used ${busy(one).toFixed(2)} cores: it waits on round trips (${sources} sources, fetch.concurrency at a time, each write a transaction of `
+      + 'many statements), which a second instance overlaps; past that, the cores left by the other work are the limit';
   }
-  return `not CPU-bound by this benchmark's processes (${(perSource(c) * 1000).toFixed(0)} ms of CPU per source); the machine's other load (load average) and waits on the database take the rest`;
+  return `not CPU-bound (${busy(c).toFixed(2)} of ${cores} cores busy): the round trips of each instance's fetches and writes are; ${perSource}`;
 }
