@@ -1,9 +1,13 @@
 // The RSS documents of the ingest benchmark: source n's feed of `items` items, the same bytes every time, so
 // the fixture server and the rss-parser reference read identical documents.
 
-/** Source n's feed: `items` items with HTML summaries, two categories each, dates in +0800. */
-export function fixtureFeed(n: number, items: number): Buffer {
-  const entries = Array.from({ length: items }, (_, i) => {
+/**
+ * Source n's feed: `items` items with HTML summaries, two categories each, dates in +0800: items `first` to
+ * `first + items - 1` (a feed that moved on by `first` stories since item 0 was new).
+ */
+export function fixtureFeed(n: number, items: number, first = 0): Buffer {
+  const entries = Array.from({ length: items }, (_, k) => {
+    const i = first + k;
     const hour = String(23 - (i % 24)).padStart(2, '0');
     return `<item>
 <title>Source ${n} story ${i}: markets, weather &amp; the city council</title>

@@ -1,30 +1,67 @@
 // A fixture server for the benchmarks, run in its own process so its work is not counted as ours:
 // /feeds/<n>.xml is an RSS feed of ITEMS items (bench/fixture-feed.ts), with an ETag; a matching
 // If-None-Match gets a 304. Prints its port on stdout once listening.
+//
+// For the benchmarks that check who fetched what (bench/pg.ts), it counts the requests per feed and keeps the time
+// of the last one: GET /counts answers { counts: { n: requests }, last: { n: epoch ms }, first: epoch ms }, POST
+// /reset forgets them. POST /round/<r> moves every feed on by r × ROUND_STEP stories (items r × ROUND_STEP to
+// r × ROUND_STEP + ITEMS - 1): the next fetch of each source finds ROUND_STEP new items.
 import { createHash } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fixtureFeed } from './fixture-feed.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 20);
-const cache = new Map<number, { body: Buffer; etag: string }>();
+const ROUND_STEP = Number(process.env.BENCH_ROUND_STEP ?? 2);
+const cache = new Map<string, { body: Buffer; etag: string }>();
+let round = 0;
+let counts = new Map<number, number>();
+let last = new Map<number, number>();
+let first: number | undefined;
 
 function feed(n: number): { body: Buffer; etag: string } {
-  const hit = cache.get(n);
+  const key = `${n}/${round}`;
+  const hit = cache.get(key);
   if (hit) return hit;
-  const body = fixtureFeed(n, ITEMS);
+  const body = fixtureFeed(n, ITEMS, round * ROUND_STEP);
   const entry = { body, etag: `"${createHash('sha1').update(body).digest('hex').slice(0, 16)}"` };
-  cache.set(n, entry);
+  cache.set(key, entry);
   return entry;
+}
+
+function control(method: string, url: string): unknown {
+  if (method === 'GET' && url === '/counts') {
+    return { counts: Object.fromEntries(counts), last: Object.fromEntries(last), ...(first === undefined ? {} : { first }) };
+  }
+  if (method === 'POST' && url === '/reset') {
+    counts = new Map();
+    last = new Map();
+    first = undefined;
+    return { ok: true };
+  }
+  const next = method === 'POST' ? url.match(/^\/round\/(\d+)$/) : null;
+  if (next) {
+    round = Number(next[1]);
+    cache.clear();
+    return { round };
+  }
+  return undefined;
 }
 
 const server = createServer((req, res) => {
   const match = req.url?.match(/^\/feeds\/(\d+)\.xml$/);
   if (!match) {
-    res.writeHead(404).end();
+    const answer = control(req.method ?? 'GET', req.url ?? '');
+    if (answer === undefined) res.writeHead(404).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
     return;
   }
-  const { body, etag } = feed(Number(match[1]));
+  const n = Number(match[1]);
+  const now = Date.now();
+  counts.set(n, (counts.get(n) ?? 0) + 1);
+  last.set(n, now);
+  first ??= now;
+  const { body, etag } = feed(n);
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag }).end();
     return;

@@ -1,5 +1,6 @@
-// npm run bench [-- [--quick] [--huge] [serve] [ingest] [render] [store] [memory] [start]]: runs the benchmark modules (all by
-// default, in that order), prints a table and writes bench/results.json (git-ignored). --quick runs smaller sizes and
+// npm run bench [-- [--quick] [--huge] [serve] [ingest] [render] [store] [memory] [pg] [start]]: runs the benchmark modules
+// (all but pg by default, in that order; pg, the PostgreSQL store's figures, when named), prints a table and writes
+// bench/results.json (git-ignored). --quick runs smaller sizes and
 // shorter loads, for a first look; its figures are not the README's. --huge adds a store of 1M items to memory and
 // start (several minutes each, ~2 GiB of RAM and a ~1 GB store file cached under the temp directory): the size
 // issue 15 asks figures of, too slow to run every time.
@@ -32,11 +33,21 @@ const MODULES: Record<string, (profile: Profile, huge: boolean) => Promise<Bench
     const { run, MEMORY_PROFILES, HUGE_SERVE_ITEMS } = await import('./memory.ts');
     return run({ ...MEMORY_PROFILES[profile], ...(huge ? { hugeServeItems: HUGE_SERVE_ITEMS } : {}) });
   },
+  pg: async (profile) => {
+    const { run, PG_PROFILES } = await import('./pg.ts');
+    return run(PG_PROFILES[profile]);
+  },
   start: async (profile, huge) => {
     const { run, START_PROFILES, HUGE_START } = await import('./start.ts');
     return run({ ...START_PROFILES[profile], ...(huge ? { huge: HUGE_START } : {}) });
   },
 };
+
+/**
+ * Run only when named: pg needs PostgreSQL's server programs (Debian's postgresql package) and, at full size, half
+ * an hour (a store of 1M items, then 20 rounds of the fault test).
+ */
+const ON_REQUEST = new Set(['pg']);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -50,7 +61,7 @@ if (values.help || unknown.length > 0) {
   process.exit(values.help ? 0 : 2);
 }
 const profile: Profile = values.quick ? 'quick' : 'full';
-const selected = positionals.length > 0 ? Object.keys(MODULES).filter((name) => positionals.includes(name)) : Object.keys(MODULES);
+const selected = positionals.length > 0 ? Object.keys(MODULES).filter((name) => positionals.includes(name)) : Object.keys(MODULES).filter((name) => !ON_REQUEST.has(name));
 const machine = describeMachine();
 const started = performance.now();
 const rows: BenchRow[] = [];

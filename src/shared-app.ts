@@ -50,7 +50,7 @@ export interface SharedAppOptions {
   instanceId?: string;
   fetch?: FetchFunction;
   now?: () => Date;
-  /** a fetch lease's length without renewal (default 5 min): a killed instance's sources wait this long */
+  /** a fetch lease's length without renewal (default: the config's store.leaseSeconds): a killed instance's sources wait this long */
   leaseMs?: number;
   /** the wait between two fetch passes (default 10 s) */
   passEveryMs?: number;

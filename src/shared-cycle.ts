@@ -37,7 +37,10 @@ export interface SharedCycleOptions {
   userAgent: () => string;
   now?: () => Date;
   signal?: AbortSignal;
-  /** how long a lease lasts without renewal (default 5 min): a killed instance's sources wait this long */
+  /**
+   * how long a lease lasts without renewal: a killed instance's sources wait this long (default: the config's
+   * store.leaseSeconds, 5 min unless set, read at each pass so that a reloaded config applies at the next one)
+   */
   leaseMs?: number;
   /** a test's fetch */
   fetch?: FetchFunction;
@@ -57,8 +60,6 @@ export interface SharedCycleReport {
   /** stories another source (in any instance) had stored: joined, not stored again */
   joined: number;
 }
-
-const DEFAULT_LEASE_MS = 5 * 60_000;
 
 export class SharedCycle {
   readonly #o: SharedCycleOptions;
@@ -80,7 +81,7 @@ export class SharedCycle {
   async run(): Promise<SharedCycleReport> {
     const config = this.#o.config();
     const now = this.#o.now ?? (() => new Date());
-    const leaseMs = this.#o.leaseMs ?? DEFAULT_LEASE_MS;
+    const leaseMs = this.#o.leaseMs ?? config.store.leaseSeconds * 1000;
     const enabled = config.sources.filter((s) => s.enabled);
     const byId = new Map(enabled.map((s) => [s.id, s]));
     await this.#o.leases.sync(enabled.map((s) => s.id));

@@ -40,7 +40,7 @@ export async function runSharedService(options: SharedServeOptions, config: Conf
     throw err;
   }
   warnOfBaseUrlPort(config.baseUrl, address.port, logger);
-  logger.info({ host: address.address, port: address.port, instance: app.instanceId, role: app.role, database: maskedUrl(options.databaseUrl), schema: app.store.migration.to },
+  logger.info({ host: address.address, port: address.port, instance: app.instanceId, role: app.role, database: maskedUrl(options.databaseUrl), schema: app.store.migration.to, leaseSeconds: config.store.leaseSeconds },
     `serving on http://${options.host}:${address.port}/ (PostgreSQL store, instance ${app.instanceId}, role ${app.role})`);
   app.start();
 

@@ -278,7 +278,12 @@ export const configSchema = z.strictObject({
     url: z.string().regex(/^postgres(ql)?:\/\//i, 'must be a postgres:// or postgresql:// URL').optional(),
     /** connections each instance keeps to the database */
     pool: z.number().int().min(2).max(200).default(10),
-  }).default({ backups: 3, kind: 'lowdb', pool: 10 }),
+    /**
+     * how long an instance holds a source's fetch lease without renewing it (postgres): the sources of an instance
+     * killed mid-fetch are fetched by another once this has passed. Renewed at a third of it while a fetch runs.
+     */
+    leaseSeconds: z.number().int().min(5).max(86_400).default(300),
+  }).default({ backups: 3, kind: 'lowdb', pool: 10, leaseSeconds: 300 }),
   websub: z.strictObject({
     // a WebSub hub (e.g. https://pubsubhubbub.appspot.com/) that every feed names and that is pinged on change
     hub: httpUrl.optional(),

@@ -103,7 +103,7 @@ export interface Config {
     titleWindowHours: number;
   };
   retention: RetentionConfig;
-  store: { backups: number; kind: 'lowdb' | 'postgres'; url?: string | undefined; pool: number };
+  store: { backups: number; kind: 'lowdb' | 'postgres'; url?: string | undefined; pool: number; leaseSeconds: number };
   /** WebSub: a hub to advertise and ping, and/or the built-in hub at <baseUrl>/websub */
   websub: WebSubSettings;
   /** per-host settings keyed by lower-case host name: perMinute, honorRetryAfter */

@@ -113,4 +113,75 @@ describe('SharedCycle: instances sharing one PostgreSQL store', () => {
     expect(second.sources.every((s) => s.stolenFrom === 'dead')).toBe(true);
     expect(fetchedPaths(server)).toEqual(Array.from({ length: SOURCES }, (_, i) => `/s${i}.xml`).sort());
   });
+
+  it('leases for store.leaseSeconds: a dead instance\'s sources are fetched by another once that time has passed', async () => {
+    const { server } = await fixtures();
+    const config = parseConfig(`title: Shared
+baseUrl: http://tributary.test
+store:
+  kind: postgres
+  leaseSeconds: 5
+fetch:
+  concurrency: 4
+  hostConcurrency: 4
+  allowPrivateRedirects: true
+sources:
+${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}`).join('\n')}
+`, 'sources.yaml');
+    const url = await freshDatabase('shared_cycle_lease_seconds');
+    // The instance that dies: its fetches hang (a request in flight when it is killed), then its connections go,
+    // so it neither renews nor hands back the leases it took. Its lease length comes from the config alone.
+    const abort = new AbortController();
+    const deadStore = await PgStore.open({ url, pool: 2 });
+    const hung: string[] = [];
+    const dead = new SharedCycle({
+      config: () => config, store: deadStore, leases: new PgLeases(deadStore.pool, 'dead'), tags: () => [],
+      logger: createLogger('silent'), userAgent: () => 'Tributary-test', signal: abort.signal,
+      fetch: ((input: string) => {
+        hung.push(String(input));
+        return new Promise((_, reject) => abort.signal.addEventListener('abort', () => reject(new Error('killed'))));
+      }) as never,
+    });
+    closers.push(async () => {
+      abort.abort();
+      await dead.close();
+    });
+    void dead.run().catch(() => {});
+    const started = Date.now();
+    while (hung.length < 4) {
+      if (Date.now() - started > 20_000) throw new Error(`the dead instance started ${hung.length} fetches`);
+      await sleep(50);
+    }
+    await deadStore.close();
+    const alive = await instance(url, 'alive', config);
+    const { rows } = await alive.store.pool.query<{ source_id: string; left_ms: number }>(
+      `SELECT source_id, extract(epoch FROM expires_at - now()) * 1000 AS left_ms FROM tributary_leases WHERE holder = 'dead' ORDER BY 1`,
+    );
+    const lost = rows.map((r) => r.source_id);
+    expect(lost).toHaveLength(4);
+    // 5 s from the moment they were taken, not the default 300 s.
+    for (const row of rows) expect(Number(row.left_ms), row.source_id).toBeLessThanOrEqual(5_000);
+    const first = await alive.cycle.run();
+    expect(first.sources.map((s) => s.outcome.sourceId).filter((id) => lost.includes(id))).toEqual([]);
+    const expiry = Date.now() + Math.max(...rows.map((r) => Number(r.left_ms)));
+    // Before the leases run out the sources stay with the dead instance; after, the next pass takes every one.
+    const stolen: string[] = [];
+    while (stolen.length < lost.length) {
+      const before = Date.now();
+      const pass = await alive.cycle.run();
+      const ids = pass.sources.map((s) => s.outcome.sourceId);
+      if (ids.length > 0) {
+        expect(before, 'taken before the lease ran out').toBeGreaterThanOrEqual(expiry - 1_000);
+        expect(pass.sources.every((s) => s.stolenFrom === 'dead')).toBe(true);
+        stolen.push(...ids);
+      }
+      if (Date.now() > expiry + 20_000) break;
+      await sleep(250);
+    }
+    expect(stolen.sort()).toEqual([...lost].sort());
+    expect(new Set(fetchedPaths(server))).toEqual(new Set(Array.from({ length: SOURCES }, (_, i) => `/s${i}.xml`)));
+    expect(fetchedPaths(server)).toHaveLength(SOURCES);
+  });
 });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,8 +7,11 @@ import type pg from 'pg';
 import type { Item } from '../../model.ts';
 import { FEED_ROWS, type Page, type PageHead } from './feed-pages.ts';
 
-/** The rows of one feed, updated at or after `since` when given: a WHERE clause over `i`, its head as $1, $2, $3. */
-const VIEW_ROWS = `(${FEED_ROWS}) AND ($3::timestamptz IS NULL OR i.updated >= $3::timestamptz)`;
+/**
+ * The rows of one feed of this kind, updated at or after `since` when given: a WHERE clause over `i`, its head as $1,
+ * $2, $3. One predicate per kind (feed-pages.ts FEED_ROWS), so that the planner can use each kind's index.
+ */
+const viewRowsOf = (kind: PageHead['kind']) => `(${FEED_ROWS[kind]}) AND ($3::timestamptz IS NULL OR i.updated >= $3::timestamptz)`;
 const HEAD = `(SELECT $1::text AS kind, $2::text AS name) h, tributary_items i`;
 
 export interface RowsQuery {
@@ -28,11 +31,12 @@ export interface RowsQuery {
 function viewRows(head: PageHead, query: RowsQuery, own: readonly unknown[] = []): { where: string; args: unknown[] } {
   const sets = query.anyOf ?? [];
   // A composed feed is the latest feed's items that hold one of the sets.
-  const args = [sets.length > 0 ? 'latest' : head.kind, head.name, query.since ?? null, ...own, ...sets.map((set) => [...set])];
-  if (sets.length === 0) return { where: VIEW_ROWS, args };
+  const kind = sets.length > 0 ? 'latest' : head.kind;
+  const args = [kind, head.name, query.since ?? null, ...own, ...sets.map((set) => [...set])];
+  if (sets.length === 0) return { where: viewRowsOf(kind), args };
   const first = 4 + own.length;
   const tests = sets.map((_, n) => `i.tags @> $${first + n}::text[]`);
-  return { where: `${VIEW_ROWS} AND (${tests.join(' OR ')})`, args };
+  return { where: `${viewRowsOf(kind)} AND (${tests.join(' OR ')})`, args };
 }
 
 /** Items `offset` to `offset + limit` of one feed (updated since `query.since`), newest first, and how many it has. */

@@ -31,7 +31,7 @@ describe('parseConfig: a valid config', () => {
       defaults: { schedule: '*/15 * * * *', limit: 50, timezone: 'UTC' },
       fetch: { timeoutMs: 20_000, connectTimeoutMs: 10_000, maxBytes: 10 * 1024 * 1024, concurrency: 8, hostConcurrency: 2, spreadMs: 300_000, minIntervalMs: 0, maxIntervalMs: 86_400_000, allowPrivateRedirects: false },
       retention: { maxItemsPerSource: 500, minItemsPerSource: 20 },
-      store: { backups: 3, kind: 'lowdb', pool: 10 },
+      store: { backups: 3, kind: 'lowdb', pool: 10, leaseSeconds: 300 },
       hosts: {},
       dedupe: { trackingParams: [...DEFAULT_TRACKING_PARAMS], titleWindowHours: 48 },
       websub: { builtin: false, allowPrivateCallbacks: false, maxSubscriptions: 10_000, maxSubscriptionsPerHost: 500, requestsPerMinute: 60, timeoutMs: 10_000 },
@@ -54,10 +54,20 @@ describe('parseConfig: a valid config', () => {
 
   it('reads store: kind, url and pool (the PostgreSQL store), and names a bad one by its line', () => {
     expect(parseConfig('store:\n  kind: postgres\n  url: postgres://t@db/t\n  pool: 4\nsources: []\n', FILE).store)
-      .toEqual({ backups: 3, kind: 'postgres', url: 'postgres://t@db/t', pool: 4 });
+      .toEqual({ backups: 3, kind: 'postgres', url: 'postgres://t@db/t', pool: 4, leaseSeconds: 300 });
     const err = configErrorOf('sources: []\nstore:\n  kind: postgres\n  url: mysql://db/t\n');
     expect(err.message).toContain(`${FILE}:4: store.url: must be a postgres:// or postgresql:// URL`);
     expect(configErrorOf('sources: []\nstore:\n  kind: sqlite\n').message).toContain(`${FILE}:3: store.kind`);
+  });
+
+  it('reads store.leaseSeconds (300 unless set), and names a lease too short, too long or fractional by its line', () => {
+    expect(parseConfig('sources: []\n', FILE).store.leaseSeconds).toBe(300);
+    expect(parseConfig('store:\n  kind: postgres\n  leaseSeconds: 30\nsources: []\n', FILE).store)
+      .toEqual({ backups: 3, kind: 'postgres', pool: 10, leaseSeconds: 30 });
+    expect(configErrorOf('sources: []\nstore:\n  kind: postgres\n  leaseSeconds: 2\n').message).toMatch(new RegExp(`${FILE}:4: store\\.leaseSeconds: .*5`));
+    expect(configErrorOf('sources: []\nstore:\n  leaseSeconds: 100000\n').message).toContain(`${FILE}:3: store.leaseSeconds`);
+    expect(configErrorOf('sources: []\nstore:\n  leaseSeconds: 7.5\n').message).toContain(`${FILE}:3: store.leaseSeconds`);
+    expect(configErrorOf('sources: []\nstore:\n  leaseSeconds: soon\n').message).toContain(`${FILE}:3: store.leaseSeconds`);
   });
 
   it('accepts "sources: []" (or an empty mapping) as a config that names no source', () => {

@@ -50,7 +50,7 @@ describe('a config directory', () => {
     ]);
     expect(config.retention).toEqual({ maxItemsPerSource: 100, maxAgeDays: 30, minItemsPerSource: 20 });
     expect(config.sources[1]!.retention).toEqual({ maxItemsPerSource: 20 });
-    expect(config.store).toEqual({ backups: 3, kind: 'lowdb', pool: 10 });
+    expect(config.store).toEqual({ backups: 3, kind: 'lowdb', pool: 10, leaseSeconds: 300 });
   });
 
   it('names both files and lines when two files use one id', async () => {

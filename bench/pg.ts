@@ -1,0 +1,196 @@
+// npm run bench -- pg: the figures issue 16 asks of the PostgreSQL store, each beside its reference measured in the
+// same run, on a throwaway PostgreSQL cluster (tests/helpers/pg-cluster.ts) and the compiled CLI:
+//   big store    1M items prepared by COPY (bench/pg-fill.ts); a cycle of 1,000 sources x 20 items by one
+//                `tributary serve` against `fetch --once` of the same sources on the embedded store at 10k items,
+//                then a second instance (role serve) beside it: the peak RSS of each against 300 MB;
+//   scale        one, two and three instances on a fresh database of 2,000 sources (bench/pg-scale.ts);
+//   fault        kill -9 one of three instances mid-cycle, 20 times (bench/pg-fault.ts).
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { startPgCluster, type PgCluster } from '../tests/helpers/pg-cluster.ts';
+import { benchFile, runChild } from './child.ts';
+import { benchSources } from './items.ts';
+import { faultRounds, faultRow, type FaultOptions } from './pg-fault.ts';
+import { fillPgStore } from './pg-fill.ts';
+import { clusterCpuSeconds, processCpuSeconds, readerGet, startFixtureChild, startInstance, type FixtureChild } from './pg-processes.ts';
+import { scaleCase, scaleRows, type ScaleCase, type ScaleOptions } from './pg-scale.ts';
+import { connect, storedCounts, waitFor, writeSiteConfig } from './pg-site.ts';
+import { formatTable, type BenchRow } from './report.ts';
+
+export interface PgBenchOptions {
+  /** stored items of the big-store case, over `cycleSources` sources */
+  storedItems: number;
+  cycleSources: number;
+  /** items stored before the embedded store's fetch --once (the reference) */
+  lowdbStored: number;
+  scale: ScaleOptions;
+  fault: FaultOptions;
+}
+
+export const PG_PROFILES: Record<'full' | 'quick', PgBenchOptions> = {
+  full: {
+    storedItems: 1_000_000, cycleSources: 1000, lowdbStored: 10_000,
+    scale: { sources: 2000, items: 20, instances: [1, 2, 3], concurrency: 8 },
+    fault: { sources: 500, rounds: 20, leaseSeconds: 10, concurrency: 8 },
+  },
+  quick: {
+    storedItems: 10_000, cycleSources: 50, lowdbStored: 500,
+    scale: { sources: 100, items: 20, instances: [1, 2, 3], concurrency: 8 },
+    fault: { sources: 60, rounds: 2, leaseSeconds: 5, concurrency: 8 },
+  },
+};
+
+/** issue 16: each instance's RSS under 300 MB at 1M stored items (MB, not MiB: 286 MiB) */
+export const INSTANCE_GOAL_MIB = 300e6 / 2 ** 20;
+/** items in each fixture feed, and the new ones each fault round brings */
+const ITEMS = 20;
+const ROUND_STEP = 2;
+
+export async function run(options: PgBenchOptions): Promise<BenchRow[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-pg-'));
+  const { ensureBuilt } = await import('../scripts/build.js');
+  await ensureBuilt();
+  const cluster = await startPgCluster();
+  const fixture = await startFixtureChild(ITEMS, ROUND_STEP);
+  try {
+    const rows = await bigStoreRows(cluster, fixture, dir, options);
+    // Each stage's rows as soon as they are measured: a long run stopped later still leaves its figures.
+    process.stderr.write(formatTable(rows));
+    const cases: ScaleCase[] = [];
+    for (const n of options.scale.instances) {
+      process.stderr.write(`pg: ${n} instance(s), ${options.scale.sources} sources…\n`);
+      cases.push(await scaleCase(cluster, fixture, dir, n, options.scale));
+    }
+    const scaled = scaleRows(cases, options.scale, cpus().length);
+    process.stderr.write(formatTable(scaled));
+    rows.push(...scaled);
+    process.stderr.write(`pg: fault test, ${options.fault.rounds} rounds…\n`);
+    rows.push(faultRow(await faultRounds(cluster, fixture, dir, ITEMS, ROUND_STEP, options.fault), options.fault, ROUND_STEP));
+    return rows;
+  } finally {
+    fixture.stop();
+    await cluster.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The big store: the embedded store's fetch --once first (the reference), then the database filled by COPY, one
+ * instance fetching the same sources over it, and a serving replica beside it.
+ */
+async function bigStoreRows(cluster: PgCluster, fixture: FixtureChild, dir: string, options: PgBenchOptions): Promise<BenchRow[]> {
+  const sources = benchSources(options.cycleSources);
+  const reference = await lowdbCycle(fixture, dir, options);
+  process.stderr.write(`pg: filling ${options.storedItems.toLocaleString('en-US')} items…\n`);
+  const url = await cluster.createDatabase('bench_big');
+  const perSource = Math.ceil(options.storedItems / options.cycleSources);
+  const config = join(dir, 'big.yaml');
+  const parsed = writeSiteConfig(config, { sources, feedUrl: fixture.feedUrl, concurrency: 8, leaseSeconds: 300, maxItemsPerSource: perSource + ITEMS });
+  // Item numbers 0-9 and 20 on: the feeds' items 0-9 are stored (updated by the cycle) and 10-19 new, as in the
+  // embedded store's reference at 10 items a source.
+  const fill = await fillPgStore(url, parsed, sources, perSource, (i) => (i < 10 ? i : i + 10));
+  process.stderr.write(`pg: ${fill.items.toLocaleString('en-US')} items filled in ${fill.seconds.toFixed(0)} s; one instance fetching ${options.cycleSources} sources over them…\n`);
+  await fixture.reset();
+  const db = await connect(url);
+  const data = join(dir, 'big-a');
+  mkdirSync(data, { recursive: true });
+  const cpu0 = clusterCpuSeconds(cluster.dir);
+  const fetcher = await startInstance(config, url, data, join(dir, 'big-a.peak.json'));
+  let replica;
+  try {
+    const cycleLine = await waitFor('the cycle over the big store', async () => fetcher.log().match(/"msg":"(cycle: (\d+) sources[^"]*, ([\d.]+) s)"/), (m) => m !== null, 60 * 60_000, 500);
+    const cycleSeconds = Number(cycleLine![3]);
+    const afterCycle = { instance: processCpuSeconds(fetcher.pid), database: clusterCpuSeconds(cluster.dir) - cpu0 };
+    const stored = await storedCounts(db);
+    const counts = await fixture.counts();
+    // Served once rendered: the replica starts on the published documents.
+    await waitFor('the big store\'s feeds to be published', () => readerGet(fetcher.port, '/feeds/latest.atom'), (a) => a.status === 200, 60 * 60_000, 1000);
+    mkdirSync(join(dir, 'big-b'), { recursive: true });
+    replica = await startInstance(config, url, join(dir, 'big-b'), join(dir, 'big-b.peak.json'), 'serve');
+    const paths = ['/feeds/latest.atom', '/feeds/tags/tag-00.rss', '/feeds/sources/source-0.json', '/feeds/latest.json?page=3', '/'];
+    let crossOk = 0;
+    for (const path of paths) {
+      const a = await readerGet(fetcher.port, path);
+      const b = await readerGet(replica.port, path, a.etag);
+      if (a.status === 200 && b.status === 304) crossOk++;
+    }
+    const replicaReadyMs = replica.readyMs;
+    const [a, b] = [await fetcher.stop(), await replica.stop()];
+    const peak = Math.max(a.peakRssMiB, b.peakRssMiB);
+    const n = options.cycleSources;
+    const requested = Object.values(counts.counts);
+    return [
+      {
+        module: 'pg',
+        name: `${options.storedItems.toLocaleString('en-US')} items stored: peak RSS of each instance`,
+        measured: { value: peak, unit: 'MiB' },
+        reference: { value: INSTANCE_GOAL_MIB, unit: 'MiB', name: 'the goal (300 MB)' },
+        ratio: peak / INSTANCE_GOAL_MIB,
+        ...(options.storedItems >= 1_000_000 ? { goal: { text: '< 300 MB each', met: peak < INSTANCE_GOAL_MIB } } : {}),
+        peakRssMiB: peak,
+        notes: `${fill.items.toLocaleString('en-US')} items of ${n} sources written by COPY (psql \\copy of generated rows, bench/pg-fill.ts) in ${fill.seconds.toFixed(0)} s; `
+          + `instance A (role all) ready in ${(fetcher.readyMs / 1000).toFixed(1)} s, fetched the ${n} sources and rendered: peak ${a.peakRssMiB.toFixed(0)} MiB; `
+          + `instance B (role serve) started on the published feeds in ${(replicaReadyMs / 1000).toFixed(1)} s: peak ${b.peakRssMiB.toFixed(0)} MiB; `
+          + `B answered A's ETag with 304 on ${crossOk} of ${paths.length} paths`,
+        detail: { fill, fetcher: a, replica: b, fetcherReadyMs: fetcher.readyMs, replicaReadyMs, crossOk },
+      },
+      {
+        module: 'pg',
+        name: `cycle of ${n.toLocaleString('en-US')} sources x ${ITEMS} items, ${options.storedItems.toLocaleString('en-US')} stored: time`,
+        measured: { value: cycleSeconds, unit: 's' },
+        reference: { value: reference.cycleSeconds, unit: 's', name: `fetch --once, embedded store, ${options.lowdbStored.toLocaleString('en-US')} stored` },
+        ratio: cycleSeconds / reference.cycleSeconds,
+        ...(options.storedItems >= 1_000_000 ? { goal: { text: '<= 2x', met: cycleSeconds <= 2 * reference.cycleSeconds } } : {}),
+        peakRssMiB: a.peakRssMiB,
+        notes: `one instance's pass (its "cycle:" line): ${cycleLine![1]}; ${requested.length} of ${n} sources requested, ${requested.filter((c) => c > 1).length} twice; `
+          + `${stored.items.toLocaleString('en-US')} items after it, ${stored.duplicates} stored twice. CPU to the cycle's end: instance ${afterCycle.instance.toFixed(0)} s `
+          + `(start and first render included), PostgreSQL ${afterCycle.database.toFixed(0)} s. Reference: the embedded store's cycle line: ${reference.line} `
+          + `(fetch --once, same fixture feeds and fetch settings: concurrency 8, hostConcurrency 64; ${reference.cpuSeconds.toFixed(0)} s of CPU, peak ${reference.peakRssMiB.toFixed(0)} MiB)`,
+        detail: { cycleSeconds, line: cycleLine![1], afterCycle, reference, stored },
+      },
+    ];
+  } finally {
+    await fetcher.stop();
+    await replica?.stop();
+    await db.end();
+    // The big database is not needed by the next cases: its gigabytes leave the page cache to them.
+    const admin = await connect(cluster.url);
+    await admin.query('DROP DATABASE IF EXISTS bench_big WITH (FORCE)').finally(() => admin.end());
+  }
+}
+
+interface LowdbCycle {
+  cycleSeconds: number;
+  line: string;
+  cpuSeconds: number;
+  peakRssMiB: number;
+}
+
+/** `tributary fetch --once` of the same sources on the embedded store with `lowdbStored` items stored before. */
+async function lowdbCycle(fixture: FixtureChild, dir: string, options: PgBenchOptions): Promise<LowdbCycle> {
+  const config = join(dir, 'lowdb.yaml');
+  const data = join(dir, 'lowdb-data');
+  const sources = benchSources(options.cycleSources);
+  writeFileSync(config, stringify({
+    title: 'Bench', baseUrl: 'http://127.0.0.1:8080', retention: { maxItemsPerSource: 500 },
+    fetch: { concurrency: 8, hostConcurrency: 64, spreadSeconds: 0 },
+    sources: sources.map((s, n) => ({ id: s.id, url: fixture.feedUrl(n), tags: s.tags })),
+  }));
+  await runChild('store-cycles.ts', ['prepare', data, String(options.lowdbStored), String(options.cycleSources)]);
+  await fixture.reset();
+  const peakFile = join(dir, 'lowdb.peak.json');
+  const child = spawn(process.execPath, ['--import', benchFile('peak-at-exit.mjs'), benchFile('../bin/tributary.js'), 'fetch', '--once', '--config', config, '--data', data], {
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_PEAK_FILE: peakFile },
+  });
+  let stderr = '';
+  child.stderr.on('data', (d) => (stderr += d));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`fetch --once exited ${code}: ${stderr.slice(-500)}`);
+  const line = stderr.match(/"msg":"(cycle: [^"]*, ([\d.]+) s)"/) ?? stderr.match(/(cycle: [^\n"]*, ([\d.]+) s)/);
+  if (!line) throw new Error(`fetch --once printed no cycle line: ${stderr.slice(-500)}`);
+  const { peakRssMiB, cpuSeconds } = JSON.parse(readFileSync(peakFile, 'utf8')) as { peakRssMiB: number; cpuSeconds: number };
+  return { cycleSeconds: Number(line[2]), line: line[1]!, cpuSeconds, peakRssMiB };
+}
