@@ -20,7 +20,7 @@ import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
 import type { FeedQuery } from './render/feed-query.ts';
-import { prepared, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
+import { gzippedFeed, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
@@ -36,7 +36,7 @@ import { cacheMaxAge } from './starting-site.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
 import { PgStore } from './store/pg/pg-store.ts';
-import { RenderedFollower, RenderLock, type SharedDoc } from './store/pg/rendered.ts';
+import { type HeldDoc, RenderedFollower, RenderLock } from './store/pg/rendered.ts';
 
 export type InstanceRole = 'all' | 'fetch' | 'serve';
 export const INSTANCE_ROLES: readonly InstanceRole[] = ['all', 'fetch', 'serve'];
@@ -98,7 +98,7 @@ export class SharedApp {
   #lastCycle: string | undefined;
   #states: Record<string, SourceState> = {};
   #counts = new Map<string, number>();
-  readonly #served = new WeakMap<SharedDoc, RenderedFeed>();
+  readonly #served = new WeakMap<HeldDoc, RenderedFeed>();
   readonly #views: SharedViews;
   readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
   readonly #stealCounter: Counter;
@@ -303,7 +303,10 @@ export class SharedApp {
     this.#log.warn({ err }, `${message}: ${this.#db.lastError}`);
   }
 
-  /** A published document as served: compressed on the first request that asks, once per revision. */
+  /**
+   * A published document as served: its gzip form as the follower holds it, its body made from that on request
+   * (kept in identity-bodies.ts's bounded LRU), its brotli form made on the first request that asks, once per revision.
+   */
   #doc(name: string, what: string): RenderedFeed | undefined {
     const follower = this.#follower;
     if (!follower) return undefined;
@@ -314,7 +317,10 @@ export class SharedApp {
       return undefined;
     }
     let served = this.#served.get(doc);
-    if (!served) this.#served.set(doc, (served = prepared(doc.body, doc.etag, doc.contentType, new Date(doc.lastModified), 'on-request')));
+    if (!served) {
+      const fields = { etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.bytes };
+      this.#served.set(doc, (served = gzippedFeed(fields, doc.gzip)));
+    }
     return served;
   }
 

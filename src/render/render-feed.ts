@@ -130,6 +130,29 @@ export function compressedFeed(fields: Omit<RenderedFeed, 'body' | 'gzip' | 'bro
 }
 
 /**
+ * A document held by its gzip form only (a follower's, store/pg/rendered.ts): its body made again from `gzip` when
+ * asked for, as compressedFeed's, and its brotli form made on the first request that asks, then kept.
+ */
+export function gzippedFeed(fields: Omit<RenderedFeed, 'body' | 'gzip' | 'brotli'>, gzip: Buffer): RenderedFeed {
+  let brotli: Buffer | undefined;
+  const doc: RenderedFeed = {
+    ...fields, gzip,
+    get body() {
+      return identityBody(doc, gzip);
+    },
+    get brotli() {
+      if (brotli === undefined) {
+        const body = identityBody(doc, gzip);
+        brotli = exactSize(brotliCompressSync(body, BROTLI_OPTIONS(body.length)));
+      }
+      return brotli;
+    },
+  };
+  bodyMadeOnRequest(doc);
+  return doc;
+}
+
+/**
  * The bytes of `output` in a buffer of their own. zlib returns its result as a slice of the 16 KiB chunk (or larger)
  * it wrote into, and a slice keeps its whole chunk alive: 3,000 kept documents of a few KB each held ~88 MiB of
  * nothing. A copy is a few µs; a buffer that fills most of its memory is kept as it is.

@@ -2,6 +2,7 @@
 // follower holding the same bytes and ETags, changes arriving by NOTIFY, and a periodic check catching up after
 // the LISTEN connection was cut.
 import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
@@ -61,6 +62,32 @@ describe('rendered documents in PostgreSQL', () => {
     }
     // The unchanged document was not read again: only what changed or went is reported.
     expect(a.changes.flat().sort()).toEqual(['latest.atom', 'sources/a.rss']);
+  });
+
+  it('a follower holds each document gzip-compressed only, and makes the published body again from it', async () => {
+    const { url, pool } = await setup('rendered_gzipped');
+    // Feed-like bodies: the repeated markup of 200 items, each with a text of its own.
+    const published = new Map<string, SharedDoc>();
+    for (let n = 0; n < 12; n++) {
+      const items = Array.from({ length: 200 }, (_, i) => `<entry><id>urn:${n}:${i}</id><title>Item ${i} of feed ${n}</title><content type="html">&lt;p&gt;${createHash('sha256').update(`${n}/${i}`).digest('hex')}&lt;/p&gt;</content></entry>`);
+      published.set(`sources/s${n}.atom`, doc(`<feed xmlns="http://www.w3.org/2005/Atom">${items.join('')}</feed>`));
+    }
+    await publishRendered(pool, { changed: published });
+    const { f } = await follower(url);
+    const bodies = [...published.values()].reduce((sum, d) => sum + d.body.length, 0);
+    const { held, bodies: heldBodies } = f.heldBytes();
+    expect(heldBodies).toBe(bodies);
+    expect(held).toBeLessThan(bodies / 4);
+    for (const [name, sent] of published) {
+      const got = f.get(name)!;
+      // No body among what the follower holds: its one buffer is the gzip form.
+      const buffers = Object.entries(Object.getOwnPropertyDescriptors(got)).filter(([, d]) => Buffer.isBuffer(d.value)).map(([key]) => key);
+      expect(buffers).toEqual(['gzip']);
+      expect(got.bytes).toBe(sent.body.length);
+      expect(got.body.equals(sent.body)).toBe(true);
+      expect(gunzipSync(got.gzip).equals(sent.body)).toBe(true);
+      expect(got.etag).toBe(sent.etag);
+    }
   });
 
   it('after its LISTEN connection is cut, a follower connects again and catches up with what it missed', async () => {
