@@ -6,7 +6,9 @@
 // stops answering leaves the feeds served while /healthz says degraded, until it answers again.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, startService, type RunningService } from '../helpers/cli.ts';
@@ -105,9 +107,22 @@ describe('serve on the PostgreSQL store', () => {
         expect(res.status, `${path} from ${s.base}`).toBe(304);
       }
     }
-    // Compressed answers too (made on request from the published bytes).
-    const gz = await fetch(`${c.base}/feeds/latest.atom`, { headers: { 'accept-encoding': 'gzip' } });
-    expect(gz.headers.get('content-encoding')).toBe('gzip');
+    // Compressed answers too, and the body made again from the gzip form the instance holds: every encoding
+    // decodes to the published bytes, under the one ETag and Last-Modified, with the Content-Length of what is sent.
+    const published = await rawGet(`${a.base}/feeds/latest.atom`, 'identity');
+    expect(published.headers['content-encoding']).toBeUndefined();
+    for (const encoding of ['identity', 'gzip', 'br', 'identity'] as const) {
+      const res = await rawGet(`${c.base}/feeds/latest.atom`, encoding);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-encoding']).toBe(encoding === 'identity' ? undefined : encoding);
+      expect(Number(res.headers['content-length'])).toBe(res.body.length);
+      expect(res.headers.etag).toBe(published.headers.etag);
+      expect(res.headers['last-modified']).toBe(published.headers['last-modified']);
+      const decoded = encoding === 'gzip' ? gunzipSync(res.body) : encoding === 'br' ? brotliDecompressSync(res.body) : res.body;
+      expect(decoded.equals(published.body)).toBe(true);
+      const again = await rawGet(`${c.base}/feeds/latest.atom`, encoding, published.headers.etag as string);
+      expect(again.status).toBe(304);
+    }
 
     const statuses = await Promise.all([a, b, c].map((s) => json(`${s.base}/status`)));
     expect(statuses.map((s) => s.instance.role)).toEqual(['all', 'all', 'serve']);
@@ -303,3 +318,17 @@ describe('serve on the PostgreSQL store', () => {
     expect(down.stderr.trim().split('\n').filter((l) => !l.startsWith('{'))).toHaveLength(1);
   });
 });
+
+/** A GET whose body comes as sent (fetch would decode it), with the encoding asked for. */
+function rawGet(url: string, encoding: string, etag?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { 'accept-encoding': encoding };
+    if (etag) headers['if-none-match'] = etag;
+    request(url, { headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    }).on('error', reject).end();
+  });
+}
