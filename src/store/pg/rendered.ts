@@ -10,7 +10,8 @@
 //   query of names and revisions; bodies are read only for documents whose revision moved. Each document is held
 //   gzip-compressed only, compressed once on receipt: at 1,000 sources the bodies of every instance were most of its
 //   648-876 MiB. What serves them (shared-app.ts) makes a body again from the gzip form when a reader asks for one.
-import { gunzipSync, gzipSync } from 'node:zlib';
+import { promisify } from 'node:util';
+import { gunzipSync, gzip } from 'node:zlib';
 import pg from 'pg';
 
 /** NOTIFY channel of published renders; the payload is the new revision. */
@@ -26,8 +27,8 @@ export interface SharedDoc {
 }
 
 /**
- * A published document as a follower holds it: its gzip form (gzipSync at the default level, the bytes a reader
- * asking for gzip is sent) and the length of its body. `body` is made again on each read, and kept by nothing here.
+ * A published document as a follower holds it: its gzip form (zlib's default level, the bytes a reader asking for
+ * gzip is sent) and the length of its body. `body` is made again on each read, and kept by nothing here.
  */
 export interface HeldDoc extends SharedDoc {
   readonly gzip: Buffer;
@@ -35,8 +36,13 @@ export interface HeldDoc extends SharedDoc {
   readonly bytes: number;
 }
 
-function held(body: Buffer, fields: Omit<SharedDoc, 'body'>): HeldDoc {
-  const compressed = gzipSync(body);
+/** Documents read (and their bodies held) at a time by a follower. */
+const READ_BATCH = 100;
+
+const gzipping = promisify(gzip);
+
+async function held(body: Buffer, fields: Omit<SharedDoc, 'body'>): Promise<HeldDoc> {
+  const compressed = await gzipping(body);
   // zlib's result may be a slice of a larger chunk, which a slice keeps alive: keep the bytes only.
   const gzip = compressed.buffer.byteLength - compressed.length < 1024 ? compressed : Buffer.from(compressed);
   return {
@@ -227,20 +233,30 @@ export class RenderedFollower {
     client.on('error', () => {});
     try {
       await client.connect();
+      // One snapshot for every query below, so that reading in batches never mixes two renders.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       const { rows } = await client.query<{ name: string; revision: string }>('SELECT name, revision FROM tributary_rendered');
       const now = new Map(rows.map((r) => [r.name, Number(r.revision)]));
       const stale = rows.filter((r) => (this.#docs.get(r.name)?.revision ?? -1) !== Number(r.revision)).map((r) => r.name);
-      const fresh = stale.length === 0 ? [] : (await client.query<{ name: string; etag: string; content_type: string; last_modified: Date; body: Buffer; revision: string }>(
-        'SELECT name, etag, content_type, last_modified, body, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
-        [stale],
-      )).rows;
+      // Read and compressed a batch at a time, so that the bodies of every document (the first read of a new
+      // instance) are never in memory at once; gzip runs on libuv's threads, not the one serving requests.
+      const fresh: { name: string; doc: HeldDoc; revision: number }[] = [];
+      for (let at = 0; at < stale.length; at += READ_BATCH) {
+        const { rows: batch } = await client.query<{ name: string; etag: string; content_type: string; last_modified: Date; body: Buffer; revision: string }>(
+          'SELECT name, etag, content_type, last_modified, body, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
+          [stale.slice(at, at + READ_BATCH)],
+        );
+        fresh.push(...await Promise.all(batch.map(async (r) => ({
+          name: r.name,
+          doc: await held(r.body, { etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString() }),
+          revision: Number(r.revision),
+        }))));
+      }
+      await client.query('COMMIT');
       const gone = [...this.#docs.keys()].filter((name) => !now.has(name));
       // Applied all at once, after every query: a request never sees half of a render.
       for (const name of gone) this.#docs.delete(name);
-      for (const r of fresh) {
-        const doc = held(r.body, { etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString() });
-        this.#docs.set(r.name, { doc, revision: Number(r.revision) });
-      }
+      for (const { name, doc, revision } of fresh) this.#docs.set(name, { doc, revision });
       for (const revision of now.values()) this.#revision = Math.max(this.#revision, revision);
       const changed = [...fresh.map((r) => r.name), ...gone];
       if (changed.length > 0) this.#o.onChange?.(changed, this.#revision);
