@@ -10,7 +10,7 @@
 // the fetch (or later, when backoff, Retry-After or the feed's own freshness say so).
 import type { Agent } from 'undici';
 import type { Config, SourceConfig } from './config/types.ts';
-import type { MergeResult } from './dedupe/merge.ts';
+import { NOTHING_STORED, type MergeResult } from './dedupe/merge.ts';
 import { publicAddressesFromEnv } from './fetch/address-policy.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { createFetchAgent, type FetchFunction } from './fetch/fetch-source.ts';
@@ -216,7 +216,7 @@ export class SharedCycle {
       },
       proxyFor: (source) => this.#proxies.for(source.proxy ?? config.fetch.proxy),
       // Dedupe compares with what the database holds for these items; the write checks again in its transaction.
-      store: { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false },
+      store: NOTHING_STORED,
       storeFor: (sourceId, fresh) => this.#o.store.candidates(sourceId, fresh),
       apply: (changes) => {
         keep(changes);

@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { selectorProblem, toPageSelectors, type PageSelectInput, type PageSelectors } from '../config/selector.ts';
 import type { Config } from '../config/types.ts';
-import { mergeItems, type StoredItems } from '../dedupe/merge.ts';
+import { mergeItems, NOTHING_STORED } from '../dedupe/merge.ts';
 import { keyForSource, type KeyChoice } from '../dedupe/source-key.ts';
 import { decodeBody } from '../fetch/charset.ts';
 import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
@@ -63,8 +63,6 @@ export class InspectError extends Error {
     this.target = target;
   }
 }
-
-const NOTHING_STORED: StoredItems = { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false };
 
 export interface Inspection {
   feed: ParsedFeed;

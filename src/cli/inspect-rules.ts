@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { ConfigError } from '../config/errors.ts';
+import { ConfigError, UnknownSourceError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import type { Config, SourceConfig } from '../config/types.ts';
 import { decodeBody } from '../fetch/charset.ts';
@@ -26,16 +26,6 @@ export interface InspectRulesOptions {
   userAgent: string;
   fetch?: FetchFunction;
   now?: Date;
-}
-
-/** `--source` names no configured source. */
-export class UnknownSourceError extends Error {
-  readonly sourceId: string;
-  constructor(sourceId: string, files: string[]) {
-    super(`no source has the id "${sourceId}" in ${files.join(', ')}`);
-    this.name = 'UnknownSourceError';
-    this.sourceId = sourceId;
-  }
 }
 
 /** The command: prints one JSON line per item on stdout; returns the exit code. */
@@ -85,7 +75,7 @@ function sourceFor(options: InspectRulesOptions): SourceConfig | undefined {
   const { config, sourceId, target } = options;
   if (sourceId === undefined) return config.sources.find((s) => s.url === target);
   const source = config.sources.find((s) => s.id === sourceId);
-  if (!source) throw new UnknownSourceError(sourceId, config.files);
+  if (!source) throw new UnknownSourceError(sourceId, config);
   return source;
 }
 

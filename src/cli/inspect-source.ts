@@ -8,7 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Response } from 'undici';
 import type { Config, SourceConfig } from '../config/types.ts';
-import type { MergeResult } from '../dedupe/merge.ts';
+import { NOTHING_STORED, type MergeResult } from '../dedupe/merge.ts';
 import type { FetchFunction } from '../fetch/fetch-source.ts';
 import { ProxyAgents } from '../fetch/proxy-agents.ts';
 import { ingestSource, type IngestOutcome } from '../ingest.ts';
@@ -17,6 +17,7 @@ import { trackingParams } from '../normalize/urls.ts';
 import { settleRetention } from '../store/retention-changes.ts';
 import { admitNew, retentionPolicy, type RetentionPolicy } from '../store/retention.ts';
 import type { StoreBackend } from '../store/store-api.ts';
+import { UnknownSourceError } from '../config/errors.ts';
 import { loadConfig } from '../config/load.ts';
 import { USER_AGENT } from '../fetch/user-agent.ts';
 import { EmbeddedBackend } from '../store/embedded-backend.ts';
@@ -53,15 +54,6 @@ export interface SourceInspection {
   keyBefore: string;
 }
 
-/** `--source` names no configured source. */
-export class UnknownSourceError extends Error {
-  constructor(sourceId: string, config: Config) {
-    const ids = config.sources.map((s) => s.id);
-    super(`no source has the id "${sourceId}" in ${config.files.join(', ')}${ids.length > 0 ? ` (sources: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''})` : ''}`);
-    this.name = 'UnknownSourceError';
-  }
-}
-
 export async function inspectSource(req: InspectSourceRequest): Promise<SourceInspection> {
   const { config } = req;
   const configured = config.sources.find((s) => s.id === req.sourceId);
@@ -90,7 +82,7 @@ export async function inspectSource(req: InspectSourceRequest): Promise<SourceIn
         ...(fileFetch ?? req.fetch ? { fetch: (fileFetch ?? req.fetch)! } : {}),
       },
       proxyFor: (s) => (fileFetch ? undefined : proxies.for(s.proxy ?? config.fetch.proxy)),
-      store: EMPTY,
+      store: NOTHING_STORED,
       storeFor: (sourceId, fresh) => req.store.candidates(sourceId, fresh),
       apply: (merged) => {
         changes = merged;
@@ -151,7 +143,6 @@ async function servedFile(file: string, contentType: string | undefined): Promis
   return (async () => new Response(bytes, { status: 200, headers: contentType ? { 'content-type': contentType } : {} })) as unknown as FetchFunction;
 }
 
-const EMPTY = { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false };
 
 export interface InspectSourceFlags {
   database?: string | undefined;

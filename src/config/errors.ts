@@ -19,3 +19,14 @@ export class ConfigError extends Error {
 export function formatProblem(p: ConfigProblem): string {
   return `${p.file}:${p.line}: ${p.key ? `${p.key}: ` : ''}${p.message}`;
 }
+
+/** A command's `--source ID` names no configured source; the message lists the configured ones. */
+export class UnknownSourceError extends Error {
+  readonly sourceId: string;
+  constructor(sourceId: string, config: { files: readonly string[]; sources: readonly { id: string }[] }) {
+    const ids = config.sources.map((s) => s.id);
+    super(`no source has the id "${sourceId}" in ${config.files.join(', ')}${ids.length > 0 ? ` (sources: ${ids.slice(0, 20).join(', ')}${ids.length > 20 ? ', …' : ''})` : ''}`);
+    this.name = 'UnknownSourceError';
+    this.sourceId = sourceId;
+  }
+}

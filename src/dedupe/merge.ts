@@ -21,6 +21,9 @@ export interface MergeOptions {
   linkIsIdentity?: boolean;
 }
 
+/** A store with nothing in it: dedupe against it finds every item new (a new source, or the database asked later). */
+export const NOTHING_STORED: StoredItems = { bySourceKey: () => undefined, byCanonicalLink: () => undefined, byFingerprint: () => [], hasId: () => false };
+
 export const DEFAULT_MERGE_OPTIONS: MergeOptions = { titleWindowMs: 48 * 3600 * 1000 };
 
 export interface MergeResult {
