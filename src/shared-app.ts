@@ -37,6 +37,7 @@ import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
 import { PgStore } from './store/pg/pg-store.ts';
 import { type HeldDoc, RenderedFollower, RenderLock } from './store/pg/rendered.ts';
+import { CoalescedRuns } from './schedule/coalesced-runs.ts';
 
 export type InstanceRole = 'all' | 'fetch' | 'serve';
 export const INSTANCE_ROLES: readonly InstanceRole[] = ['all', 'fetch', 'serve'];
@@ -91,8 +92,7 @@ export class SharedApp {
   #stopping = false;
   readonly #timers: NodeJS.Timeout[] = [];
   #passing: Promise<void> = Promise.resolve();
-  #rendering: Promise<void> | undefined;
-  #renderAgain = false;
+  readonly #renders = new CoalescedRuns(() => this.#renderOnce(), () => this.#stopping);
   readonly #db: DatabaseHealth = { ok: true, errors: 0 };
   #steals = 0;
   #lastCycle: string | undefined;
@@ -216,18 +216,7 @@ export class SharedApp {
    * render after the current one.
    */
   render(): Promise<void> {
-    if (this.#rendering) {
-      this.#renderAgain = true;
-      return this.#rendering;
-    }
-    this.#rendering = this.#renderOnce().finally(() => {
-      this.#rendering = undefined;
-      if (this.#renderAgain && !this.#stopping) {
-        this.#renderAgain = false;
-        void this.render();
-      }
-    });
-    return this.#rendering;
+    return this.#renders.run();
   }
 
   async #renderOnce(): Promise<void> {
@@ -422,7 +411,7 @@ export class SharedApp {
       this.#abort.abort();
       await this.#passing;
     }
-    await this.#rendering;
+    await this.#renders.running;
     await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release(), this.websub.close(graceMs)]);
     await this.store.close();
   }

@@ -13,6 +13,7 @@
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import pg from 'pg';
+import { CoalescedRuns } from '../../schedule/coalesced-runs.ts';
 
 /** NOTIFY channel of published renders; the payload is the new revision. */
 export const RENDERED_CHANNEL = 'tributary_rendered';
@@ -159,8 +160,7 @@ export class RenderedFollower {
   #listener: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
-  #refreshing: Promise<void> | undefined;
-  #again = false;
+  readonly #refreshes = new CoalescedRuns(() => this.#refreshOnce(), () => this.#closed);
   #reconnectWait: number;
 
   private constructor(options: FollowerOptions) {
@@ -214,18 +214,7 @@ export class RenderedFollower {
 
   /** Brings the documents up to date with the database; concurrent calls share one pass (and one more after it). */
   refresh(): Promise<void> {
-    if (this.#refreshing) {
-      this.#again = true;
-      return this.#refreshing;
-    }
-    this.#refreshing = this.#refreshOnce().finally(() => {
-      this.#refreshing = undefined;
-      if (this.#again && !this.#closed) {
-        this.#again = false;
-        void this.refresh();
-      }
-    });
-    return this.#refreshing;
+    return this.#refreshes.run();
   }
 
   async #refreshOnce(): Promise<void> {
@@ -308,6 +297,6 @@ export class RenderedFollower {
     const listener = this.#listener;
     this.#listener = undefined;
     await listener?.end().catch(() => {});
-    await this.#refreshing;
+    await this.#refreshes.running;
   }
 }
