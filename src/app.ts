@@ -48,6 +48,8 @@ export interface AppOptions {
   readers?: ReadPoolOptions | ReadPool;
   /** the worker thread that renders the feeds after a cycle (workers/render-thread.ts); false renders on this thread, yielding */
   renderer?: RenderThreadOptions | false;
+  /** called every few hundred items while the store loads (serve: the heap-limit check, cli/heap-limit.ts) */
+  loadCheckpoint?: () => void;
 }
 
 /** /status "config": which files the running config came from, and the last rejected change. */
@@ -133,6 +135,7 @@ export class App {
       backups: options.config.store.backups,
       ...(options.recover ? { recover: true } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.loadCheckpoint ? { loadCheckpoint: options.loadCheckpoint } : {}),
       warn: (message, err) => options.logger.warn({ err }, message),
     });
     const websub = await openWebSub({ ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT }, () => app);

@@ -119,10 +119,12 @@ async function listenFirst(options: ServeOptions, config: Config, stopRequested:
   logger.info({ host: address.address, port: address.port, renderedDocs: docs.count, ...(docs.refused ? { notServed: docs.refused } : {}), cpuMs: cpuMs() },
     `listening on http://${options.host}:${address.port}/ while the store loads: ${docs.count} rendered document(s) served from ${docs.dir}`);
   if (!known) config = followListenAddress(config, options.host, address.port);
-  const stopWatching = watchHeapLimit((heap) => storeTooLarge(storeFile, heap));
+  const heapWatch = watchHeapLimit((heap) => storeTooLarge(storeFile, heap));
   // The pipeline (fetch, parse, store, render: most of the modules and packages) is imported only now, while
   // the kept documents are already being served: importing it first held the port closed for a second.
-  const opening = import('../app.ts').then(({ App }) => App.open({ config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs }));
+  const opening = import('../app.ts').then(({ App }) => App.open({
+    config, dataDir, logger, recover: options.recover, purge: options.purge, renderedDocs: docs, loadCheckpoint: heapWatch.check,
+  }));
   let app: App;
   try {
     const outcome = await Promise.race([opening.then((opened) => ({ app: opened })), stopRequested.then((signal) => ({ signal }))]);
@@ -137,7 +139,7 @@ async function listenFirst(options: ServeOptions, config: Config, stopRequested:
     await closeServer(server);
     throw err;
   } finally {
-    stopWatching();
+    heapWatch.stop();
   }
   logOpened(logger, app.store.file, app.store.opened);
   app.adopt(server);

@@ -29,7 +29,12 @@ export interface StoreOptions {
    * files): no directory made, no leftover removed, no pre-migration copy; commit() refuses
    */
   readOnly?: boolean;
+  /** called every CHECKPOINT_EVERY items while the file is read and indexed, e.g. to stop a load the heap cannot hold */
+  loadCheckpoint?: () => void;
 }
+
+/** Items read or indexed between two calls of StoreOptions.loadCheckpoint. */
+const CHECKPOINT_EVERY = 256;
 
 /** What open() found and did, for the log. */
 export interface OpenReport {
@@ -126,10 +131,14 @@ export class ItemStore implements StoredItems {
     const backups = new BackupSet(join(dir, 'backups'), options.backups ?? 3);
     let store: ItemStore | undefined;
     const shared = new SharedValues();
+    let read = 0;
     const adapter = new DurableJsonFile<StoreData>(file, {
       beforeReplace: (current) => store!.#preserve(current),
       itemLines: true,
-      eachItem: (item) => shared.shareStrings(item),
+      eachItem: (item) => {
+        shared.shareStrings(item);
+        if (++read % CHECKPOINT_EVERY === 0) options.loadCheckpoint?.();
+      },
     });
     const db = new Low<StoreData>(adapter, emptyStore());
     const stateFile = join(dir, 'sources.json');
@@ -164,9 +173,10 @@ export class ItemStore implements StoredItems {
     });
     states.data = rawStates === null ? { version: STORE_VERSION, sources: loaded?.legacySources ?? {} } : readSourceStates(rawStates, stateFile);
     store = new ItemStore(db, states, file, backups, opened, options);
-    await eachInSlices(db.data.items, (item) => {
+    await eachInSlices(db.data.items, (item, index) => {
       shared.share(item);
       store!.#index(item);
+      if (index % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) options.loadCheckpoint?.();
     });
     if (from !== undefined && from < STORE_VERSION) {
       store.#dirty = true;
