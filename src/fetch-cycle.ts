@@ -12,9 +12,10 @@ import { HostRate } from './fetch/host-rate.ts';
 import { publicAddressesFromEnv } from './fetch/address-policy.ts';
 import { RedirectGuards } from './fetch/redirect-guard.ts';
 import { ProxyAgents } from './fetch/proxy-agents.ts';
-import { FullTextError } from './fulltext/errors.ts';
+import { readCyclePages } from './fulltext/cycle-pages.ts';
 import type { FullTextReport } from './fulltext/full-text-pass.ts';
 import { fetchUrlOf, ingestSource, type DocumentReading, type IngestContext, type IngestOutcome } from './ingest.ts';
+import { logFetch, logSettledRetention } from './cycle-log.ts';
 import type { Logger } from './log.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { isDue } from './schedule/backoff.ts';
@@ -23,7 +24,7 @@ import { topicUrls } from './serve/websub/topics.ts';
 import type { WebSub } from './serve/websub/websub.ts';
 import { StoreWriteError } from './store/errors.ts';
 import { admitNew, type RetentionPolicy } from './store/retention.ts';
-import { describeRule, settleRetention, settleRetentionSteps, type SettledRetention } from './store/retention-changes.ts';
+import { settleRetention, settleRetentionSteps } from './store/retention-changes.ts';
 import { runInSlices } from './store/slices.ts';
 import type { ItemStore, PruneReport } from './store/store.ts';
 import { ReadPool, type ReadPoolOptions } from './workers/read-pool.ts';
@@ -158,10 +159,18 @@ export class FetchCycle {
         }
         store.setSourceState(outcome.state);
         metrics.observeFetch(outcome);
-        this.#logOutcome(outcome);
+        logFetch(this.#log, outcome);
       });
     }));
-    await this.#readFullText(sources, report, ctx);
+    const fetched = new Set(report.sources.filter((o) => o.status !== 'error').map((o) => o.sourceId));
+    const withPages = sources.filter((s) => s.fullText && fetched.has(s.id));
+    if (withPages.length > 0 && !this.#options.isStopping()) {
+      report.fullText = await readCyclePages(withPages, {
+        store, now: this.#options.now, logger: this.#log, signal, isStopping: this.#options.isStopping, ingest: ctx,
+        queue: this.#queue, pauses: this.#pauses, rate: this.#rate, readers: this.#readers,
+        pauseHostFor: (error, sourceId) => this.#pauseHostFor(error, sourceId, undefined),
+      });
+    }
     // Pruning looks at every stored item, and settling at every source: both between requests (issue 15).
     // Every document of the cycle is read: the read workers' heaps go now, not 30 s into the render and the write.
     // A pool shared with others (tests) is left as it is.
@@ -298,102 +307,18 @@ export class FetchCycle {
   }
 
   /**
-   * Reads the item pages of the sources with fullText that this cycle fetched (fulltext/full-text-pass.ts), each page
-   * in its host's queue, rate and pauses like a source. The full-text code is imported only when a source uses it.
-   */
-  async #readFullText(sources: SourceConfig[], report: CycleReport, ctx: IngestContext): Promise<void> {
-    const fetched = new Set(report.sources.filter((o) => o.status !== 'error').map((o) => o.sourceId));
-    const withPages = sources.filter((s) => s.fullText && fetched.has(s.id));
-    if (withPages.length === 0 || this.#options.isStopping()) return;
-    const [{ fetchPage }, { readFullText }] = await Promise.all([import('./fulltext/fetch-page.ts'), import('./fulltext/full-text-pass.ts')]);
-    const { store, now, signal } = this.#options;
-    const readers = this.#readers;
-    report.fullText = await readFullText(withPages, {
-      store: {
-        itemsOf: async (sourceId) => store.itemsOf(sourceId),
-        update: async (_sourceId, changes) => store.apply([], changes.flatMap(({ id, change }) => {
-          const current = store.byId(id);
-          return current ? [change(current)] : [];
-        })),
-        sourceState: async (id) => store.sourceState(id),
-        setSourceState: async (state) => store.setSourceState(state),
-      },
-      now, logger: this.#log,
-      // Readability over linkedom takes 10–40 ms of CPU a page: on the read workers, under their per-document limits.
-      ...(readers ? { extract: (text, pageUrl, settings, sourceId) => readers.extract(text, pageUrl, settings, sourceId) } : {}),
-      fetchPage: (url, source) => {
-        const host = hostOf(url);
-        return this.#queue.run(host, async () => {
-          if (this.#options.isStopping() || this.#pauses.pausedUntil(host, now())) return undefined;
-          await this.#rate.acquire(host, signal);
-          if (this.#options.isStopping()) return undefined;
-          const proxy = ctx.proxyFor?.(source);
-          try {
-            return await fetchPage(url, source, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
-          } catch (err) {
-            // Cut short by shutdown: not the page's failure, so it stays due.
-            if (signal.aborted) return undefined;
-            // A 429/503 with Retry-After on an article page pauses the host, feeds and pages alike.
-            if (err instanceof FullTextError) this.#pauseHostFor(err.cause, source.id, undefined);
-            throw err;
-          }
-        });
-      },
-    });
-  }
-
-  /**
    * The retention rules to follow now: the config's, except that a stricter rule a config edit asks for waits a day
    * (store/retention-changes.ts). Records and logs what changed; the next commit writes it.
    */
   settleRetention(): RetentionPolicy {
-    return this.#logSettled(settleRetention(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now()));
+    return logSettledRetention(this.#log, settleRetention(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now()));
   }
 
   /** settleRetention() between requests, as a cycle settles (1,000 sources: 20–35 ms of work). */
   async #settleRetentionInSlices(): Promise<RetentionPolicy> {
-    return this.#logSettled(await runInSlices(settleRetentionSteps(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now())));
+    return logSettledRetention(this.#log, await runInSlices(settleRetentionSteps(this.#options.store, this.#options.config(), this.#options.purge, this.#options.now())));
   }
 
-  #logSettled(settled: SettledRetention): RetentionPolicy {
-    for (const c of settled.deferred) {
-      this.#log.warn({ source: c.sourceId, from: c.from, to: c.to, due: c.due },
-        `retention of ${c.sourceId} becomes stricter (${describeRule(c.from)} -> ${describeRule(c.to)}): the items it would drop are kept until ${c.due}, so the edit can still be reverted; "tributary prune --now${c.to === 'purge' ? ' --purge' : ''}" applies it at once`);
-    }
-    for (const c of settled.withdrawn) {
-      this.#log.info({ source: c.sourceId, rule: c.from, withdrawn: c.to }, `retention of ${c.sourceId}: the stricter rule waiting since ${c.since} is withdrawn, the config no longer asks for it`);
-    }
-    for (const c of settled.applied) {
-      this.#log.info({ source: c.sourceId, from: c.from, to: c.to, since: c.since }, `retention of ${c.sourceId}: ${describeRule(c.to)} now in force (asked for since ${c.since})`);
-    }
-    return settled.policy;
-  }
-
-  /** One line per fetch: what an operator greps for when a source misbehaves. */
-  #logOutcome(o: IngestOutcome): void {
-    const fields = {
-      source: o.sourceId, url: o.url, status: o.status, http: o.state.httpStatus ?? null, bytes: o.bytes, ms: o.ms,
-      new: o.changes?.added.length ?? 0, updated: o.changes?.updated.length ?? 0,
-      ...(o.movedTo ? { movedTo: o.movedTo } : {}),
-      ...(o.state.nextFetch ? { nextFetch: o.state.nextFetch, failures: o.state.consecutiveFailures } : {}),
-    };
-    const moved = o.movedTo ? `; moved permanently to ${o.movedTo} (fetched from there from now on; update its url in the config)` : '';
-    if (o.charsetGuess) {
-      const { label, confidence } = o.charsetGuess;
-      this.#log.warn({ source: o.sourceId, charset: label, confidence },
-        `charset of ${o.sourceId} guessed as ${label} (confidence ${confidence}/100): the body names none and is not UTF-8; set "encoding: ${label}" on the source if that is right, or the charset it is in`);
-    }
-    if (o.keySwitch) {
-      const { mode, switchedFrom } = o.keySwitch;
-      this.#log.warn({ source: o.sourceId, dedupeKey: mode, previousKey: switchedFrom.mode, badShare: Math.round(switchedFrom.badShare * 1000) / 1000 },
-        `dedupe key switched from ${switchedFrom.mode} to ${mode}: ${Math.round(switchedFrom.badShare * 100)}% of the items had a blank or repeated ${switchedFrom.mode}`);
-    }
-    // Kept on the source (/status) while they hold; logged when they first appear, not at every fetch.
-    for (const warning of o.warnings ?? []) this.#log.warn({ source: o.sourceId, url: o.url, warning }, `source ${o.sourceId}: ${warning}`);
-    if (o.error) this.#log.warn({ ...fields, error: o.error.message }, `fetch failed: ${o.error.message}${moved}`);
-    else if (o.movedTo) this.#log.warn(fields, `fetched${moved}`);
-    else this.#log.info(fields, 'fetched');
-  }
 }
 
 function optionalGuard(guard: RedirectGuard | undefined): { redirectGuard?: RedirectGuard } {
