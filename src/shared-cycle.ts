@@ -2,7 +2,8 @@
 // nobody else holds (store/pg/leases.ts: FOR UPDATE SKIP LOCKED), fetches each through the same ingest code as the
 // embedded store's cycle (ingest.ts), writes each source's changes in a transaction of its own (dedupe decided in
 // the database, store/pg/pg-store.ts), and hands the lease back with the time the source is next due. A host's
-// perMinute spacing and Retry-After pauses are kept in the database, so they hold over all instances together.
+// perMinute spacing, its hostConcurrency (store/pg/host-slots.ts) and Retry-After pauses are kept in the database,
+// so they hold over all instances together: a paused host's sources are given back, due when the pause ends.
 //
 // Differences from the embedded cycle (fetch-cycle.ts), by design: each source is written on its own (an instance
 // killed mid-pass loses at most the sources it was fetching, which another instance takes once their leases run
@@ -23,6 +24,7 @@ import type { Logger } from './log.ts';
 import type { Item } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { nextRun } from './schedule/scheduler.ts';
+import { PgHostSlots } from './store/pg/host-slots.ts';
 import type { PgLeases } from './store/pg/leases.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 import type { WriteResult } from './store/store-api.ts';
@@ -59,13 +61,22 @@ export interface SharedCycleReport {
   updated: number;
   /** stories another source (in any instance) had stored: joined, not stored again */
   joined: number;
+  /** sources not fetched: their host was paused by a Retry-After (due again at its end), or shutdown came first */
+  skipped: { sourceId: string; until: string }[];
 }
+
+/** What #fetchOne did: fetched and wrote, or did not ask the host (due again at `notFetchedUntil`). */
+type FetchedOne = Omit<SharedSourceOutcome, 'stolenFrom'> | { notFetchedUntil: Date };
+
+/** A request to a host holds one of its slots at most this long past the fetch timeout (a killed instance's frees). */
+const SLOT_MARGIN_MS = 30_000;
 
 export class SharedCycle {
   readonly #o: SharedCycleOptions;
   readonly #agent: Agent;
   readonly #guards: RedirectGuards;
   readonly #proxies: ProxyAgents;
+  readonly #slots: PgHostSlots;
   /** the sources this instance holds a lease on now (fetching them) */
   readonly #held = new Set<string>();
 
@@ -75,6 +86,7 @@ export class SharedCycle {
     this.#agent = createFetchAgent(fetch.connectTimeoutMs);
     this.#guards = new RedirectGuards(fetch.connectTimeoutMs, publicAddressesFromEnv());
     this.#proxies = new ProxyAgents(fetch.connectTimeoutMs);
+    this.#slots = new PgHostSlots(options.store.pool, options.leases.holder);
   }
 
   /** Fetches every source due now that no other instance holds, and stores what it finds. */
@@ -85,7 +97,7 @@ export class SharedCycle {
     const enabled = config.sources.filter((s) => s.enabled);
     const byId = new Map(enabled.map((s) => [s.id, s]));
     await this.#o.leases.sync(enabled.map((s) => s.id));
-    const report: SharedCycleReport = { sources: [], added: 0, updated: 0, joined: 0 };
+    const report: SharedCycleReport = { sources: [], added: 0, updated: 0, joined: 0, skipped: [] };
     const queue = new HostQueue({ concurrency: config.fetch.concurrency, perHost: config.fetch.hostConcurrency });
     const held = this.#held;
     // Long fetches keep their leases: renewed at a third of their length, so a slow source is never stolen.
@@ -105,6 +117,11 @@ export class SharedCycle {
             const source = byId.get(lease.sourceId);
             if (!source) return;
             const done = await this.#fetchOne(source, queue, config, now);
+            if ('notFetchedUntil' in done) {
+              report.skipped.push({ sourceId: source.id, until: done.notFetchedUntil.toISOString() });
+              await this.#o.leases.release(source.id, done.notFetchedUntil);
+              return;
+            }
             // Item pages under the same lease: no other instance reads this source's pages meanwhile.
             if (source.fullText && done.outcome.status !== 'error') await this.#readFullText(source, queue, config, now);
             report.sources.push({ ...done, ...(lease.stolenFrom ? { stolenFrom: lease.stolenFrom } : {}) });
@@ -135,28 +152,43 @@ export class SharedCycle {
     await Promise.all([this.#agent.close(), this.#guards.close(), this.#proxies.close()]);
   }
 
-  async #fetchOne(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<Omit<SharedSourceOutcome, 'stolenFrom'>> {
+  async #fetchOne(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<FetchedOne> {
     const { store, leases } = this.#o;
     const previous = await store.sourceState(source.id);
     const url = fetchUrlOf(source, previous);
     const host = hostOf(url);
-    return queue.run(host, async () => {
-      const perMinute = config.hosts[host]?.perMinute;
-      if (perMinute) {
-        const slot = await leases.reserveHostSlot(host, perMinute);
-        if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
-      }
-      let changes: MergeResult | undefined;
-      const outcome = await ingestSource(source, previous, this.#context(config, now, (c) => (changes = c)));
-      if (outcome.error instanceof SourceHttpError && outcome.error.retryAfter) await leases.pauseHost(host, outcome.error.retryAfter);
-      const written = await store.write({
-        sourceId: source.id, added: changes?.added ?? [], updated: changes?.updated ?? [], state: outcome.state,
-        titleWindowMs: config.dedupe.titleWindowHours * 3600_000, tags: this.#o.tags,
-      });
-      this.#o.logger.info({ source: source.id, status: outcome.status, added: written.added.length, updated: written.updated.length, joined: written.joined.length, ms: outcome.ms },
-        outcome.error ? `source ${source.id}: ${outcome.error.message}` : `source ${source.id}: ${written.added.length} new, ${written.updated.length} updated`);
-      return { outcome, written };
+    let changes: MergeResult | undefined;
+    const fetched = await queue.run(host, () => this.#politely(host, config, () => ingestSource(source, previous, this.#context(config, now, (c) => (changes = c)))));
+    if ('notAskedUntil' in fetched) {
+      this.#o.logger.debug({ source: source.id, host, until: fetched.notAskedUntil.toISOString() }, 'not fetched: host paused, or shutdown');
+      return { notFetchedUntil: fetched.notAskedUntil };
+    }
+    const outcome = fetched.value;
+    if (outcome.error instanceof SourceHttpError && outcome.error.retryAfter) await leases.pauseHost(host, outcome.error.retryAfter);
+    const written = await store.write({
+      sourceId: source.id, added: changes?.added ?? [], updated: changes?.updated ?? [], state: outcome.state,
+      titleWindowMs: config.dedupe.titleWindowHours * 3600_000, tags: this.#o.tags,
     });
+    this.#o.logger.info({ source: source.id, status: outcome.status, added: written.added.length, updated: written.updated.length, joined: written.joined.length, ms: outcome.ms },
+      outcome.error ? `source ${source.id}: ${outcome.error.message}` : `source ${source.id}: ${written.added.length} new, ${written.updated.length} updated`);
+    return { outcome, written };
+  }
+
+  /**
+   * Runs a request to `host` as every instance together allows: not while a Retry-After pause lasts (then undefined
+   * with its end), after the host's perMinute spacing, holding one of its hostConcurrency slots. Shutdown while
+   * waiting: not run, due again now.
+   */
+  async #politely<T>(host: string, config: Config, request: () => Promise<T>): Promise<{ value: T } | { notAskedUntil: Date }> {
+    const paused = await this.#slots.pausedUntil(host);
+    if (paused) return { notAskedUntil: paused };
+    const perMinute = config.hosts[host]?.perMinute;
+    if (perMinute) {
+      const slot = await this.#o.leases.reserveHostSlot(host, perMinute);
+      if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
+    }
+    const ttlMs = config.fetch.timeoutMs + SLOT_MARGIN_MS;
+    return await this.#slots.run(host, config.fetch.hostConcurrency, ttlMs, this.#o.signal, request) ?? { notAskedUntil: new Date() };
   }
 
   /**
@@ -180,21 +212,20 @@ export class SharedCycle {
           const host = hostOf(url);
           return queue.run(host, async () => {
             if (this.#o.signal?.aborted) return undefined;
-            const perMinute = config.hosts[host]?.perMinute;
-            if (perMinute) {
-              const slot = await leases.reserveHostSlot(host, perMinute);
-              if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
-            }
             const proxy = ctx.proxyFor?.(src);
-            try {
-              return await fetchPage(url, src, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
-            } catch (err) {
-              // Cut short by shutdown: not the page's failure, so it stays due.
-              if (this.#o.signal?.aborted) return undefined;
-              const cause = err instanceof FullTextError ? err.cause : undefined;
-              if (cause instanceof SourceHttpError && cause.retryAfter) await leases.pauseHost(host, cause.retryAfter);
-              throw err;
-            }
+            // A paused host, or shutdown while waiting: the page stays due.
+            const read = await this.#politely(host, config, async () => {
+              try {
+                return await fetchPage(url, src, { ...ctx.fetch, ...(proxy ? { dispatcher: proxy, isProxied: true } : {}), now });
+              } catch (err) {
+                // Cut short by shutdown: not the page's failure, so it stays due.
+                if (this.#o.signal?.aborted) return undefined;
+                const cause = err instanceof FullTextError ? err.cause : undefined;
+                if (cause instanceof SourceHttpError && cause.retryAfter) await leases.pauseHost(host, cause.retryAfter);
+                throw err;
+              }
+            });
+            return 'value' in read ? read.value : undefined;
           });
         },
       });

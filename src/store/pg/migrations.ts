@@ -123,6 +123,21 @@ CREATE TABLE tributary_settings (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'host slots: fetch.hostConcurrency over all instances',
+    sql: `
+-- A request to a host holds one of its numbered slots (0 .. hostConcurrency - 1) while it runs, whichever instance
+-- makes it; a slot of a killed instance frees itself at expires_at.
+CREATE TABLE tributary_host_slots (
+  host       text NOT NULL,
+  slot       int NOT NULL,
+  holder     text NOT NULL,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (host, slot)
+);
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */
