@@ -68,8 +68,7 @@ export interface SharedCycleReport {
 /** What #fetchOne did: fetched and wrote, or did not ask the host (due again at `notFetchedUntil`). */
 type FetchedOne = Omit<SharedSourceOutcome, 'stolenFrom'> | { notFetchedUntil: Date };
 
-/** A request to a host holds one of its slots at most this long past the fetch timeout (a killed instance's frees). */
-const SLOT_MARGIN_MS = 30_000;
+
 
 export class SharedCycle {
   readonly #o: SharedCycleOptions;
@@ -77,6 +76,8 @@ export class SharedCycle {
   readonly #guards: RedirectGuards;
   readonly #proxies: ProxyAgents;
   readonly #slots: PgHostSlots;
+  /** the pass's lease length: host slots last as long, renewed with the leases, so a killed instance's free with them */
+  #leaseMs = 0;
   /** the sources this instance holds a lease on now (fetching them) */
   readonly #held = new Set<string>();
 
@@ -94,6 +95,7 @@ export class SharedCycle {
     const config = this.#o.config();
     const now = this.#o.now ?? (() => new Date());
     const leaseMs = this.#o.leaseMs ?? config.store.leaseSeconds * 1000;
+    this.#leaseMs = leaseMs;
     const enabled = config.sources.filter((s) => s.enabled);
     const byId = new Map(enabled.map((s) => [s.id, s]));
     await this.#o.leases.sync(enabled.map((s) => s.id));
@@ -102,7 +104,9 @@ export class SharedCycle {
     const held = this.#held;
     // Long fetches keep their leases: renewed at a third of their length, so a slow source is never stolen.
     const renewal = setInterval(() => {
-      if (held.size > 0) void this.#o.leases.renew([...held], leaseMs).catch((err) => this.#o.logger.warn({ err }, 'could not renew fetch leases'));
+      if (held.size === 0) return;
+      void this.#o.leases.renew([...held], leaseMs).catch((err) => this.#o.logger.warn({ err }, 'could not renew fetch leases'));
+      void this.#slots.renew(leaseMs).catch((err) => this.#o.logger.warn({ err }, 'could not renew host slots'));
     }, Math.max(1_000, leaseMs / 3));
     renewal.unref();
     try {
@@ -187,8 +191,7 @@ export class SharedCycle {
       const slot = await this.#o.leases.reserveHostSlot(host, perMinute);
       if (slot.waitMs > 0) await new Promise((resolve) => setTimeout(resolve, slot.waitMs));
     }
-    const ttlMs = config.fetch.timeoutMs + SLOT_MARGIN_MS;
-    return await this.#slots.run(host, config.fetch.hostConcurrency, ttlMs, this.#o.signal, request) ?? { notAskedUntil: new Date() };
+    return await this.#slots.run(host, config.fetch.hostConcurrency, this.#leaseMs, this.#o.signal, request) ?? { notAskedUntil: new Date() };
   }
 
   /**

@@ -30,7 +30,7 @@ describe('PostgreSQL schema migrations', () => {
     expect(first.to).toBe(SCHEMA_VERSION);
     expect(first.applied.map((m) => m.version)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(await tables(pool)).toEqual([
-      'tributary_changes', 'tributary_hosts', 'tributary_instances', 'tributary_items', 'tributary_leases',
+      'tributary_changes', 'tributary_host_slots', 'tributary_hosts', 'tributary_instances', 'tributary_items', 'tributary_leases',
       'tributary_rendered', 'tributary_schema', 'tributary_settings', 'tributary_sources', 'tributary_story_links',
     ]);
     const again = await migrate(pool);

@@ -123,14 +123,15 @@ store:
   leaseSeconds: 5
 fetch:
   concurrency: 4
-  hostConcurrency: 4
+  hostConcurrency: 8
   allowPrivateRedirects: true
 sources:
 ${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.url(`/s${i}.xml`)}`).join('\n')}
 `, 'sources.yaml');
     const url = await freshDatabase('shared_cycle_lease_seconds');
     // The instance that dies: its fetches hang (a request in flight when it is killed), then its connections go,
-    // so it neither renews nor hands back the leases it took. Its lease length comes from the config alone.
+    // so it neither renews nor hands back the leases (nor the host slots) it took. Its lease length comes from the
+    // config alone. hostConcurrency 8 leaves the living instance four slots of the host meanwhile.
     const abort = new AbortController();
     const deadStore = await PgStore.open({ url, pool: 2 });
     const hung: string[] = [];
@@ -161,9 +162,9 @@ ${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.ur
     expect(lost).toHaveLength(4);
     // 5 s from the moment they were taken, not the default 300 s.
     for (const row of rows) expect(Number(row.left_ms), row.source_id).toBeLessThanOrEqual(5_000);
+    const expiry = Date.now() + Math.max(...rows.map((r) => Number(r.left_ms)));
     const first = await alive.cycle.run();
     expect(first.sources.map((s) => s.outcome.sourceId).filter((id) => lost.includes(id))).toEqual([]);
-    const expiry = Date.now() + Math.max(...rows.map((r) => Number(r.left_ms)));
     // Before the leases run out the sources stay with the dead instance; after, the next pass takes every one.
     const stolen: string[] = [];
     while (stolen.length < lost.length) {
@@ -179,6 +180,8 @@ ${Array.from({ length: SOURCES }, (_, i) => `  - id: s${i}\n    url: ${server.ur
       await sleep(250);
     }
     expect(stolen.sort()).toEqual([...lost].sort());
+    // The dead instance's four requests held four of the host's eight slots (all instances together): freed with its leases.
+    expect((await alive.store.pool.query('SELECT count(*)::int AS n FROM tributary_host_slots WHERE expires_at >= now()')).rows[0].n).toBe(0);
     expect(new Set(fetchedPaths(server))).toEqual(new Set(Array.from({ length: SOURCES }, (_, i) => `/s${i}.xml`)));
     expect(fetchedPaths(server)).toHaveLength(SOURCES);
   });

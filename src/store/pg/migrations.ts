@@ -128,7 +128,7 @@ CREATE TABLE tributary_settings (
     name: 'host slots: fetch.hostConcurrency over all instances',
     sql: `
 -- A request to a host holds one of its numbered slots (0 .. hostConcurrency - 1) while it runs, whichever instance
--- makes it; a slot of a killed instance frees itself at expires_at.
+-- makes it; a slot is renewed with the fetch leases, so a killed instance's frees itself at expires_at.
 CREATE TABLE tributary_host_slots (
   host       text NOT NULL,
   slot       int NOT NULL,
