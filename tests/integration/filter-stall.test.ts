@@ -1,4 +1,4 @@
-// A reader's ?filter= must never stall the server (issue 14): through the real service over a store of 10,000
+// A reader's ?filter= must never stall the server (issue 14): through the real service over a store of 2,000
 // realistic items, four readers send the costliest patterns found while the event loop's delay is measured
 // in-process (the service runs in this process) and another client polls /healthz. Each pattern is refused for
 // its cost (400) or answered, and ordinary filters sent meanwhile are answered as usual.
@@ -10,7 +10,9 @@ import { newsRss } from '../helpers/news-feed.ts';
 import { startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
 
 const SOURCES = ['wire', 'markets', 'tech', 'china'];
-const PER_SOURCE = 2500;
+// 2,000 items: unsliced, the costly patterns that run take 0.2-1 s a pass over them (the issue's took 1-1.9 s over
+// 5,000), far over the bound; 10,000 items tested nothing more and cost this serial test 20 s.
+const PER_SOURCE = 500;
 /** What no request may hold the event loop for. */
 const MAX_STALL_MS = 50;
 
@@ -35,7 +37,7 @@ const WORST = [
 /** What readers ask for every day: still answered while the costly patterns run. */
 const ORDINARY = ['climate', '/\\b(chip|quantum)\\b/', '/(大模型|芯片)/'];
 
-describe('?filter= and ?filterout= over 10,000 items, while the event loop is watched', () => {
+describe('?filter= and ?filterout= over 2,000 items, while the event loop is watched', () => {
   const fx = new FixtureServer();
   let site: SampleSite;
 
