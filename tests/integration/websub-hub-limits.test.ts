@@ -3,48 +3,22 @@
 // loopback addresses (127.0.0.2 and 127.0.0.3 play public hosts, allowed by CIDR in the config).
 import { watch, readFileSync, statSync } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { Agent, request } from 'node:http';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { FormClient, type FormReply } from '../helpers/form-post.ts';
 import { until } from '../helpers/poll.ts';
 import { RecordingServer, type RecordedRequest } from '../helpers/recording-server.ts';
 import { sampleConfigText, serveSampleFeeds, SITE_BASE, startSampleSite, type SampleSite } from '../helpers/sample-site.ts';
 
 const TOPIC = `${SITE_BASE}/feeds/latest.atom`;
 
-interface HubReply {
-  status: number;
-  text: string;
-  retryAfter: string | null;
-}
+type HubReply = FormReply;
 
-/**
- * Through node:http on kept-alive connections rather than fetch(): the floods below send thousands of requests,
- * and fetch's streams took about two thirds of this file's CPU, the hub's own work a tenth.
- */
-const client = new Agent({ keepAlive: true, maxSockets: 32 });
-afterAll(() => client.destroy());
+const client = new FormClient();
+afterAll(() => client.close());
 
-function hubPost(site: SampleSite, fields: Record<string, string>): Promise<HubReply> {
-  return new Promise((resolve, reject) => {
-    const req = request(`${site.base}/websub`, {
-      method: 'POST',
-      agent: client,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => {
-        const retryAfter = res.headers['retry-after'];
-        resolve({ status: res.statusCode!, text: Buffer.concat(chunks).toString('utf8'), retryAfter: retryAfter ?? null });
-      });
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(new URLSearchParams(fields).toString());
-  });
-}
+const hubPost = (site: SampleSite, fields: Record<string, string>): Promise<HubReply> => client.post(`${site.base}/websub`, fields);
 
 const subscribe = (site: SampleSite, callback: string) => hubPost(site, { 'hub.mode': 'subscribe', 'hub.topic': TOPIC, 'hub.callback': callback });
 

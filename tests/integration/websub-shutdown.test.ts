@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startService, type RunningService } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
+import { FormClient } from '../helpers/form-post.ts';
 import { getJson, until } from '../helpers/poll.ts';
 import { RecordingServer } from '../helpers/recording-server.ts';
 import { fixture, sampleConfigText, serveSampleFeeds, startSampleSite } from '../helpers/sample-site.ts';
@@ -45,19 +46,17 @@ describe('stopping the service with WebSub work queued', () => {
 
   async function subscribeAll(base: string): Promise<number[]> {
     const statuses: number[] = [];
+    const client = new FormClient();
     let next = 0;
     await Promise.all(Array.from({ length: 32 }, async () => {
       while (next < COUNT) {
         const i = next++;
-        const res = await fetch(`${base}/websub`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ 'hub.mode': 'subscribe', 'hub.topic': TOPIC, 'hub.callback': `${callbacks.base}/cb/${i}` }).toString(),
-        });
-        await res.text();
-        statuses.push(res.status);
+        const reply = await client.post(`${base}/websub`, { 'hub.mode': 'subscribe', 'hub.topic': TOPIC, 'hub.callback': `${callbacks.base}/cb/${i}` });
+        statuses.push(reply.status);
       }
     }));
+    // The service is stopped with SIGTERM next: no connection of ours may keep it open.
+    client.close();
     return statuses;
   }
 
