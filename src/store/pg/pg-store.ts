@@ -1,22 +1,18 @@
 // The PostgreSQL store: the same StoreBackend as the embedded one, for several instances sharing one database.
 //
 // Dedupe is decided in the database, not by a read-then-write: dedupe (merge.ts) runs against candidates() read
-// before the write, and write() checks again inside its transaction, where it cannot race another instance:
-// - same source and key, and same id: the table's unique constraints (INSERT … ON CONFLICT DO NOTHING);
-// - same canonical link from another source: the first item claims the link in tributary_story_links (its primary
-//   key); an item that finds the link claimed by another source's item is that item's story and joins its alsoIn;
-// - same title fingerprint from another source within the window: a transaction-scoped advisory lock per
-//   fingerprint serializes the check and the insert between instances.
-// A transaction that deadlocks with another (two batches claiming links in opposite orders) is retried.
-import { createHash } from 'node:crypto';
+// before the write, and write() checks again inside its transaction, where it cannot race another instance
+// (write-batch.ts: unique constraints, link claims, fingerprint locks). A source's write is a few statements
+// whatever its item count (item-rows.ts). A transaction that deadlocks with another is retried.
 import pg from 'pg';
 import type { StoredItems } from '../../dedupe/merge.ts';
 import type { Item, SourceState } from '../../model.ts';
-import { feedHashOf, keepPage } from '../../normalize/page-content.ts';
 import { rememberPruned } from '../pruned-keys.ts';
 import type { RetentionPolicy } from '../retention.ts';
 import type { ItemChange, PruneReport, StoreBackend, WriteBatch, WriteResult } from '../store-api.ts';
+import { ItemChanges, journal, lockItems, type Client } from './item-rows.ts';
 import { migrate, type MigrationReport } from './migrate.ts';
+import { noTags, unique, writeBatch } from './write-batch.ts';
 
 export interface PgStoreOptions {
   url: string;
@@ -29,10 +25,6 @@ export interface PgStoreOptions {
 /** Postgres error codes a transaction is retried after: deadlock_detected, serialization_failure. */
 const RETRYABLE = new Set(['40P01', '40001']);
 const MAX_ATTEMPTS = 5;
-/** Advisory lock namespace for title fingerprints (arbitrary, Tributary's). */
-const FINGERPRINT_LOCK_SEED = 0x66707274;
-
-type Client = pg.PoolClient;
 
 export class PgStore implements StoreBackend {
   readonly kind = 'postgres' as const;
@@ -82,7 +74,11 @@ export class PgStore implements StoreBackend {
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
-    return this.#transaction((client) => writeBatch(client, batch));
+    return this.#transaction(async (client) => {
+      const result = await writeBatch(client, batch);
+      if (batch.state) await saveState(client, batch.state);
+      return result;
+    });
   }
 
   async prune(policy: RetentionPolicy, now: Date): Promise<PruneReport> {
@@ -134,13 +130,17 @@ export class PgStore implements StoreBackend {
    */
   async rewrite(changes: readonly { id: string; change: (current: Item) => Item }[], tags: (item: Item) => readonly string[] = noTags): Promise<Item[]> {
     return this.#transaction(async (client) => {
+      const rows = new ItemChanges(tags);
+      const locked = await lockItems(client, unique(changes.map((c) => c.id)));
       const written: Item[] = [];
       for (const { id, change } of changes) {
-        const before = await selectItem(client, 'SELECT item FROM tributary_items WHERE id = $1 FOR UPDATE', [id]);
-        if (!before) continue;
+        const read = locked.get(id);
+        if (!read) continue;
+        const before = rows.current(read);
         const after = change(before);
-        if (after !== before) written.push(await replaceRow(client, before, after, tags(after)));
+        if (after !== before) written.push(rows.replaced(before, after));
       }
+      await rows.flush(client);
       return written;
     });
   }
@@ -256,112 +256,6 @@ export class PgStore implements StoreBackend {
   }
 }
 
-async function writeBatch(client: Client, batch: WriteBatch): Promise<WriteResult> {
-  const result: WriteResult = { added: [], updated: [], joined: [] };
-  const tags = batch.tags ?? noTags;
-  const insertItem = (c: Client, item: Item) => insertRow(c, item, tags(item));
-  const replaceItem = (c: Client, before: Item, after: Item) => replaceRow(c, before, after, tags(after));
-  const join = (c: Client, stored: Item, sourceId: string) => joinStory(c, stored, sourceId, tags);
-  // Fingerprint locks in one order in every instance, so two batches never wait on each other in a circle.
-  for (const fingerprint of unique(batch.added.map((i) => i.fingerprint)).sort()) {
-    await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [FINGERPRINT_LOCK_SEED, fingerprint]);
-  }
-  for (const fresh of batch.added) {
-    const sameTitle = fresh.fingerprint ? await storedSameTitle(client, batch.sourceId, fresh, batch.titleWindowMs) : undefined;
-    if (sameTitle) {
-      await join(client, sameTitle, batch.sourceId);
-      result.joined.push({ sourceItem: fresh, storedId: sameTitle.id });
-      continue;
-    }
-    let item = fresh;
-    let inserted = await insertItem(client, item);
-    if (!inserted) {
-      const sameKey = await selectItem(client, 'SELECT item FROM tributary_items WHERE source_id = $1 AND key = $2 FOR UPDATE', [item.sourceId, item.key]);
-      if (sameKey) {
-        // Another instance stored this very item since dedupe looked: an update if what a reader sees differs.
-        // An item whose content is its page's article (fullText) is compared as its feed gave it, and keeps the article.
-        if (feedHashOf(sameKey) !== item.hash) result.updated.push(await replaceItem(client, sameKey, keepPage(sameKey, { ...item, id: sameKey.id, firstSeen: sameKey.firstSeen })));
-        continue;
-      }
-      // The id is taken by another item (another source's guid that is the same IRI): a distinct id, as merge does.
-      item = { ...item, id: `${item.id}#${item.key.length}-${createHash('sha1').update(item.key).digest('hex').slice(0, 8)}` };
-      inserted = await insertItem(client, item);
-      if (!inserted) continue;
-    }
-    if (item.canonicalLink) {
-      const claimed = await client.query('INSERT INTO tributary_story_links (canonical_link, item_id) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING item_id', [item.canonicalLink, item.id]);
-      if (claimed.rowCount === 0) {
-        const owner = await selectItem(client, `SELECT i.item FROM tributary_story_links l JOIN tributary_items i ON i.id = l.item_id
-          WHERE l.canonical_link = $1 FOR UPDATE OF i`, [item.canonicalLink]);
-        if (owner && owner.sourceId !== item.sourceId) {
-          // Another source's item has this link: the same story, so this one is not stored.
-          await client.query('DELETE FROM tributary_items WHERE id = $1', [item.id]);
-          await join(client, owner, batch.sourceId);
-          result.joined.push({ sourceItem: item, storedId: owner.id });
-          continue;
-        }
-      }
-    }
-    await journal(client, [{ after: item }]);
-    result.added.push(item);
-  }
-  for (const next of batch.updated) {
-    const before = await selectItem(client, 'SELECT item FROM tributary_items WHERE id = $1 FOR UPDATE', [next.id]);
-    // Dropped by retention in another instance since dedupe looked: nothing to update.
-    if (before) result.updated.push(await replaceItem(client, before, next));
-  }
-  if (batch.state) await saveState(client, batch.state);
-  return result;
-}
-
-const noTags = (): readonly string[] => [];
-
-async function insertRow(client: Client, item: Item, tags: readonly string[]): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `INSERT INTO tributary_items (id, source_id, key, canonical_link, fingerprint, published, first_seen, updated, item, tags)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING`,
-    [item.id, item.sourceId, item.key, item.canonicalLink ?? null, item.fingerprint ?? null, item.published, item.firstSeen, item.updated, item, tags],
-  );
-  return rowCount === 1;
-}
-
-async function replaceRow(client: Client, before: Item, after: Item, tags: readonly string[]): Promise<Item> {
-  await client.query(
-    `UPDATE tributary_items SET key = $2, canonical_link = $3, fingerprint = $4, published = $5, updated = $6, item = $7, tags = $8 WHERE id = $1`,
-    [after.id, after.key, after.canonicalLink ?? null, after.fingerprint ?? null, after.published, after.updated, after, tags],
-  );
-  await journal(client, [{ before, after }]);
-  return after;
-}
-
-/** Adds a source to a stored item's alsoIn (the same story, carried by another source). */
-async function joinStory(client: Client, stored: Item, sourceId: string, tags: (item: Item) => readonly string[]): Promise<void> {
-  if (stored.sourceId === sourceId || stored.alsoIn.includes(sourceId)) return;
-  const joined = { ...stored, alsoIn: [...stored.alsoIn, sourceId].sort() };
-  await replaceRow(client, stored, joined, tags(joined));
-}
-
-async function storedSameTitle(client: Client, sourceId: string, fresh: Item, windowMs: number): Promise<Item | undefined> {
-  return selectItem(client,
-    `SELECT item FROM tributary_items
-      WHERE fingerprint = $1 AND source_id <> $2
-        AND published BETWEEN $3::timestamptz - $4 * interval '1 millisecond' AND $3::timestamptz + $4 * interval '1 millisecond'
-      ORDER BY first_seen, id LIMIT 1 FOR UPDATE`,
-    [fresh.fingerprint, sourceId, fresh.published, windowMs]);
-}
-
-async function selectItem(client: Client, sql: string, params: unknown[]): Promise<Item | undefined> {
-  const { rows } = await client.query<{ item: Item }>(sql, params);
-  return rows[0]?.item;
-}
-
-async function journal(client: Client, changes: ItemChange[]): Promise<void> {
-  for (const change of changes) {
-    await client.query('INSERT INTO tributary_changes (item_id, before, after) VALUES ($1, $2, $3)',
-      [(change.after ?? change.before)!.id, change.before ?? null, change.after ?? null]);
-  }
-}
-
 async function readState(client: Client, id: string, forUpdate: boolean): Promise<SourceState> {
   const { rows } = await client.query<{ state: SourceState }>(`SELECT state FROM tributary_sources WHERE source_id = $1${forUpdate ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0]?.state ?? { id, consecutiveFailures: 0 };
@@ -373,10 +267,6 @@ async function saveState(client: Client, state: SourceState): Promise<void> {
      ON CONFLICT (source_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
     [state.id, state],
   );
-}
-
-function unique(values: readonly (string | undefined)[]): string[] {
-  return [...new Set(values.filter((v): v is string => typeof v === 'string' && v !== ''))];
 }
 
 /** The stored items dedupe asked about, with the lookups merge.ts makes, answered from memory. */
