@@ -21,7 +21,7 @@ import { ProxyAgents } from './fetch/proxy-agents.ts';
 import { FullTextError } from './fulltext/errors.ts';
 import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
-import type { Item } from './model.ts';
+import type { Item, SourceState } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { nextRun } from './schedule/scheduler.ts';
 import { PgHostSlots } from './store/pg/host-slots.ts';
@@ -115,12 +115,15 @@ export class SharedCycle {
         if (this.#o.signal?.aborted) break;
         const taken = await this.#o.leases.takeDue(config.fetch.concurrency, leaseMs);
         if (taken.length === 0) break;
+        // The batch's states in one read, not one each: this instance holds their leases, so nobody changes them.
+        const states = await this.#o.store.sourceStatesOf(taken.map((l) => l.sourceId));
         await Promise.all(taken.map(async (lease) => {
           held.add(lease.sourceId);
           try {
             const source = byId.get(lease.sourceId);
             if (!source) return;
-            const done = await this.#fetchOne(source, queue, config, now);
+            const previous = states.get(source.id) ?? { id: source.id, consecutiveFailures: 0 };
+            const done = await this.#fetchOne(source, previous, queue, config, now);
             if ('notFetchedUntil' in done) {
               report.skipped.push({ sourceId: source.id, until: done.notFetchedUntil.toISOString() });
               await this.#o.leases.release(source.id, done.notFetchedUntil);
@@ -156,9 +159,8 @@ export class SharedCycle {
     await Promise.all([this.#agent.close(), this.#guards.close(), this.#proxies.close()]);
   }
 
-  async #fetchOne(source: SourceConfig, queue: HostQueue, config: Config, now: () => Date): Promise<FetchedOne> {
+  async #fetchOne(source: SourceConfig, previous: SourceState, queue: HostQueue, config: Config, now: () => Date): Promise<FetchedOne> {
     const { store, leases } = this.#o;
-    const previous = await store.sourceState(source.id);
     const url = fetchUrlOf(source, previous);
     const host = hostOf(url);
     let changes: MergeResult | undefined;

@@ -97,6 +97,10 @@ describe('a source\'s write to the PostgreSQL store', () => {
       expect(rows).toHaveLength(2 * per);
       expect((await store.item('tag:mine/5000'))?.title).toBe('Story 5000 (edited)');
       expect((await store.sourceState('mine')).etag).toBe(`"${5 * per}"`);
+      // a fetch pass reads its batch's states at once; a source never stored has none
+      const states = await store.sourceStatesOf(['mine', 'other', 'never']);
+      expect([...states.keys()].sort()).toEqual(['mine', 'other']);
+      expect(states.get('mine')?.etag).toBe(`"${5 * per}"`);
     }
   });
 

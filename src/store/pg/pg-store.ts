@@ -60,17 +60,21 @@ export class PgStore implements StoreBackend {
     const ids = fresh.map((i) => i.id);
     const fingerprints = unique(fresh.map((i) => i.fingerprint));
     const links = unique(fresh.map((i) => i.canonicalLink));
-    const { rows } = await this.pool.query<{ item: Item }>(
-      `SELECT item FROM tributary_items
-        WHERE (source_id = $1 AND key = ANY($2::text[])) OR id = ANY($3::text[]) OR fingerprint = ANY($4::text[])`,
-      [sourceId, keys, ids, fingerprints],
-    );
-    const owners = await this.pool.query<{ canonical_link: string; item: Item }>(
-      `SELECT l.canonical_link, i.item FROM tributary_story_links l JOIN tributary_items i ON i.id = l.item_id
-        WHERE l.canonical_link = ANY($1::text[])`,
-      [links],
-    );
-    return snapshotOf(rows.map((r) => r.item), owners.rows);
+    // One statement, each item once (an item found by key and by its link is read once), with the asked links it owns.
+    const { rows } = await this.pool.query<{ item: Item; links: string[] | null }>({
+      name: 'tributary-candidates',
+      text: `WITH found AS (
+               SELECT id FROM tributary_items
+                WHERE (source_id = $1 AND key = ANY($2::text[])) OR id = ANY($3::text[]) OR fingerprint = ANY($4::text[])
+               UNION SELECT item_id FROM tributary_story_links WHERE canonical_link = ANY($5::text[])
+             )
+             SELECT i.item, (SELECT array_agg(l.canonical_link) FROM tributary_story_links l
+                              WHERE l.item_id = i.id AND l.canonical_link = ANY($5::text[])) AS links
+               FROM found JOIN tributary_items i USING (id)`,
+      values: [sourceId, keys, ids, fingerprints, links],
+    });
+    const owners = rows.flatMap((r) => (r.links ?? []).map((link) => ({ canonical_link: link, item: r.item })));
+    return snapshotOf(rows.map((r) => r.item), owners);
   }
 
   async write(batch: WriteBatch): Promise<WriteResult> {
@@ -164,6 +168,14 @@ export class PgStore implements StoreBackend {
   async sourceStates(): Promise<Record<string, SourceState>> {
     const { rows } = await this.pool.query<{ source_id: string; state: SourceState }>('SELECT source_id, state FROM tributary_sources');
     return Object.fromEntries(rows.map((r) => [r.source_id, r.state]));
+  }
+
+  /** The states of these sources in one read (a fetch pass's batch), by id; a source never stored has none. */
+  async sourceStatesOf(ids: readonly string[]): Promise<Map<string, SourceState>> {
+    const { rows } = await this.pool.query<{ source_id: string; state: SourceState }>({
+      name: 'tributary-source-states', text: 'SELECT source_id, state FROM tributary_sources WHERE source_id = ANY($1::text[])', values: [ids],
+    });
+    return new Map(rows.map((r) => [r.source_id, r.state]));
   }
 
   async sourceState(id: string): Promise<SourceState> {
