@@ -87,7 +87,13 @@ export function shortestInterval(expression: string): number {
 export function nextRun(expression: string, after: Date): Date {
   const task = cron.createTask(expression, () => {});
   try {
-    return task.getNextRuns(8).find((d) => d.getTime() > after.getTime()) ?? new Date(after.getTime() + shortestInterval(expression) * 1000);
+    // The first run is the one asked for unless `after` is ahead of the clock; each run costs a search (day by day
+    // for a monthly or yearly expression), so the next 8 are computed only then.
+    for (const count of [1, 8]) {
+      const next = task.getNextRuns(count).find((d) => d.getTime() > after.getTime());
+      if (next) return next;
+    }
+    return new Date(after.getTime() + shortestInterval(expression) * 1000);
   } finally {
     void task.destroy();
   }
