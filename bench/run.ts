@@ -1,4 +1,4 @@
-// npm run bench [-- [--quick] [--huge] [serve] [ingest] [render] [store] [memory] [pg] [start]]: runs the benchmark modules
+// npm run bench [-- [--quick] [--huge] [--pg-case big|scale|fault] [serve] [ingest] [render] [store] [memory] [pg] [start]]: runs the benchmark modules
 // (all but pg by default, in that order; pg, the PostgreSQL store's figures, when named), prints a table and writes
 // bench/results.json (git-ignored). --quick runs smaller sizes and
 // shorter loads, for a first look; its figures are not the README's. --huge adds a store of 1M items to memory and
@@ -12,7 +12,7 @@ import { describeMachine, formatTable, type BenchRow } from './report.ts';
 
 type Profile = 'full' | 'quick';
 
-const MODULES: Record<string, (profile: Profile, huge: boolean) => Promise<BenchRow[]>> = {
+const MODULES: Record<string, (profile: Profile, huge: boolean, pgCases: readonly string[]) => Promise<BenchRow[]>> = {
   serve: async (profile) => {
     const { run, SERVE_PROFILES } = await import('./serve.ts');
     return run(SERVE_PROFILES[profile]);
@@ -33,9 +33,9 @@ const MODULES: Record<string, (profile: Profile, huge: boolean) => Promise<Bench
     const { run, MEMORY_PROFILES, HUGE_SERVE_ITEMS } = await import('./memory.ts');
     return run({ ...MEMORY_PROFILES[profile], ...(huge ? { hugeServeItems: HUGE_SERVE_ITEMS } : {}) });
   },
-  pg: async (profile) => {
-    const { run, PG_PROFILES } = await import('./pg.ts');
-    return run(PG_PROFILES[profile]);
+  pg: async (profile, _huge, pgCases) => {
+    const { run, PG_PROFILES, PG_CASES } = await import('./pg.ts');
+    return run(PG_PROFILES[profile], pgCases.length > 0 ? PG_CASES.filter((c) => pgCases.includes(c)) : PG_CASES);
   },
   start: async (profile, huge) => {
     const { run, START_PROFILES, HUGE_START } = await import('./start.ts');
@@ -51,13 +51,18 @@ const ON_REQUEST = new Set(['pg']);
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { quick: { type: 'boolean', default: false }, huge: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' } },
+  options: {
+    quick: { type: 'boolean', default: false }, huge: { type: 'boolean', default: false }, help: { type: 'boolean', short: 'h' },
+    // pg's cases one at a time: the big store alone (the cycle at 1M items) takes minutes, the whole module half an hour
+    'pg-case': { type: 'string', multiple: true, default: [] },
+  },
 });
-const unknown = positionals.filter((name) => !(name in MODULES));
+const unknown = [...positionals.filter((name) => !(name in MODULES)), ...values['pg-case'].filter((c) => !['big', 'scale', 'fault'].includes(c)).map((c) => `--pg-case ${c}`)];
 if (values.help || unknown.length > 0) {
   if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`);
-  process.stderr.write(`usage: npm run bench -- [--quick] [--huge] [${Object.keys(MODULES).join('] [')}]\n`
-    + '  --huge: memory and start also at 1M stored items (minutes each)\n');
+  process.stderr.write(`usage: npm run bench -- [--quick] [--huge] [--pg-case big|scale|fault] [${Object.keys(MODULES).join('] [')}]\n`
+    + '  --huge: memory and start also at 1M stored items (minutes each)\n'
+    + '  --pg-case: only these cases of pg (repeat it for several): big (1M stored, the cycle and memory), scale, fault\n');
   process.exit(values.help ? 0 : 2);
 }
 const profile: Profile = values.quick ? 'quick' : 'full';
@@ -70,7 +75,7 @@ for (const name of selected) {
   const moduleStart = performance.now();
   const cpuStart = cpuSeconds();
   process.stderr.write(`running ${name} (${profile}${values.huge && (name === 'memory' || name === 'start') ? ', with 1M items' : ''})…\n`);
-  rows.push(...await MODULES[name]!(profile, values.huge));
+  rows.push(...await MODULES[name]!(profile, values.huge, values['pg-case']));
   const cpuEnd = cpuSeconds();
   const spent = { name, seconds: (performance.now() - moduleStart) / 1000, cpuSeconds: cpuStart === null || cpuEnd === null ? null : cpuEnd - cpuStart, loadAverage: loadavg()[0]! };
   modules.push(spent);
