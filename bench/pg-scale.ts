@@ -113,8 +113,8 @@ function limitOf(c: ScaleCase, one: ScaleCase, cores: number, sources: number): 
   if (busy(c) >= cores * 0.8) return `CPU-bound: these processes kept the ${cores} cores busy; ${perSource}`;
   if (c.loadAverage >= cores) {
     return `the ${cores} cores were shared with other work (load average ${c.loadAverage.toFixed(1)}): these processes got ${busy(c).toFixed(2)} of them; ${perSource}. `
-      + `One instance alone used ${busy(one).toFixed(2)} cores: it waits on round trips (${sources} sources, fetch.concurrency at a time, each write a transaction of `
-      + 'many statements), which a second instance overlaps; past that, the cores left by the other work are the limit';
+      + `One instance alone used ${busy(one).toFixed(2)} cores: it waits on round trips (${sources} sources, fetch.concurrency at a time, about a dozen statements `
+      + 'each, most of them its write\'s transaction), which a second instance overlaps; past that, the cores left by the other work are the limit';
   }
   return `not CPU-bound (${busy(c).toFixed(2)} of ${cores} cores busy): the round trips of each instance's fetches and writes are; ${perSource}`;
 }
