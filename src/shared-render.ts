@@ -2,20 +2,25 @@
 // the render lock, store/pg/rendered.ts) reads each feed's first page from the database (store/pg/feed-pages.ts),
 // renders the feeds whose page changed with the same code and context as the embedded store's SiteRenderer
 // (site-render.ts), so the same items give the same bytes and ETags, and publishes them; every instance serves
-// what was published. Memory grows with the feeds, not with the stored items.
+// what was published. Memory grows with neither the stored items nor the feeds' pages: between renders it keeps a
+// signature and two numbers per feed; a render reads, renders and writes a batch of feeds at a time, and lets their
+// items and documents go (a render that held every feed's items and bodies at once peaked near 700 MiB at 1,000
+// sources). The documents are written uncompressed: each follower compresses what it holds.
 import { createHash } from 'node:crypto';
 import type { Config } from './config/types.ts';
-import { FeedSet } from './render/feed-set.ts';
+import { signer } from './render/feed-set.ts';
+import { feedPage } from './render/feed-pages.ts';
+import { EMPTY_FEED_DATE } from './render/feed-document.ts';
 import { newestUpdated } from './render/feed-index.ts';
-import { feedHeads, itemTags, sourceTagMap, withExtra, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
-import { strongEtag, type FeedFormat } from './render/render-feed.ts';
+import { feedHeads, itemTags, sourceTagMap, withExtra, type FeedHead, type FeedSpec, type SiteInfo } from './render/feed-specs.ts';
+import { renderBytes, strongEtag, type FeedFormat } from './render/render-feed.ts';
 import { renderIndexPage, renderOpml } from './serve/pages.ts';
 import { siteSummary, sourceStatusesOf } from './site-render.ts';
 import { RuleTagger, RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
-import { FeedPages, type PageHead } from './store/pg/feed-pages.ts';
+import { FeedChanges, readPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
-import { publishedNames, publishRendered, type SharedDoc } from './store/pg/rendered.ts';
+import { publishedNames, Publication, type SharedDoc } from './store/pg/rendered.ts';
 import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
@@ -43,13 +48,36 @@ export interface SharedRenderResult {
   retagged?: RetagReport;
 }
 
+/**
+ * What the renderer keeps of a feed between renders: what tells whether it must be rendered again, and what the
+ * index and the OPML show of it. Not its items, nor its documents: those are read, rendered, written to the
+ * database and let go, a batch of feeds at a time.
+ */
+interface HeldFeed {
+  /** of what the feed's page 1 shows (render/feed-set.ts signer): rendered again when it changes */
+  signature: string;
+  /** a failing source's error item in its feed, as text ('' for none): the feed is signed again when it changes */
+  extra: string;
+  /** items on page 1 (the index shows it) */
+  shown: number;
+  /** the newest `updated` of page 1 (the OPML's date) */
+  newest: string | undefined;
+}
+
+/**
+ * Feeds read, rendered and written at a time: their items and documents are all this renderer holds. Small enough to
+ * keep a render of every feed (the first, or after a config change) a few MiB at a time, big enough to read the
+ * pages in few queries (feed-pages.ts reads 200 source feeds a query).
+ */
+const FEEDS_PER_BATCH = 100;
+
 /** The renderer of the shared store. Call render() while holding the render lock. */
 export class SharedRenderer {
   readonly #o: SharedRenderOptions;
-  #feeds = new FeedSet();
   readonly #tagging = new RuleTagging();
-  #pages: FeedPages | undefined;
-  /** what the pages were loaded for: the feeds, the page size and the tagging; when it changes they are read again */
+  #held = new Map<string, HeldFeed>();
+  #changes: FeedChanges | undefined;
+  /** what the feeds are followed for: the feeds, the page size and the tagging; when it changes every feed is read again */
   #loadedFor = '';
   /** the source states the index was last written from, as text, and the index and OPML as published */
   #statesText = '';
@@ -59,11 +87,6 @@ export class SharedRenderer {
     this.#o = options;
   }
 
-  /** the feeds as last rendered, for a test or the instance's own serving */
-  get feeds(): FeedSet {
-    return this.#feeds;
-  }
-
   /**
    * Forgets what this renderer rendered and published: the next render reads every page and renders every feed,
    * and publishes those whose bytes differ from the published ones. For a render that failed to publish, and for a
@@ -71,8 +94,8 @@ export class SharedRenderer {
    */
   restart(): void {
     this.#statesText = '';
-    this.#feeds = new FeedSet();
-    this.#pages = undefined;
+    this.#held = new Map();
+    this.#changes = undefined;
     this.#published = {};
   }
 
@@ -84,54 +107,78 @@ export class SharedRenderer {
     const heads = feedHeads(site, titles);
     const pageHeads: PageHead[] = heads.map(({ path, kind, name }) => ({ path, kind, name }));
     const loadFor = JSON.stringify([pageHeads, site.limit, contextKey]);
-    if (!this.#pages || loadFor !== this.#loadedFor) {
-      this.#pages = new FeedPages({ store: this.#o.store, tags });
-      await this.#pages.load(pageHeads, site.limit);
-      this.#loadedFor = loadFor;
-    } else {
-      await this.#pages.follow();
-    }
-    const pages = this.#pages;
-    const specs: FeedSpec[] = heads.map((head) => {
-      const page = pages.page(head.path)!;
-      const extra = head.kind === 'source' ? failing.get(head.name) : undefined;
-      const all = head.kind === 'source' ? withExtra(page.items, extra) : page.items;
-      return { ...head, items: all.slice(0, site.limit), all, count: page.count + (extra ? 1 : 0) };
-    });
     // Starting afresh, the feeds published are what may have to go: another renderer published them.
-    const before = this.#feeds.specs().length > 0 ? new Set(this.#feeds.specs().map((s) => s.path)) : await this.#publishedFeeds();
-    const changed = this.#feeds.update(specs, ctx, site.limit, contextKey);
-    tagger.endPass();
-    const docs = new Map<string, SharedDoc>();
-    for (const path of changed) {
-      for (const format of FORMATS) {
-        const doc = this.#feeds.get(path, format)!;
-        docs.set(`${path}.${format}`, { body: doc.body, etag: doc.etag, contentType: doc.contentType, lastModified: doc.lastModified });
-      }
-    }
-    const configError = this.#o.configError?.();
-    const statesText = JSON.stringify([states, configError ?? null]);
-    let written: { index?: string; opml?: string } = {};
-    if (changed.length > 0 || statesText !== this.#statesText || !this.#published.index) {
-      this.#statesText = statesText;
-      written = await this.#sitePages(config, states, docs, configError);
-    }
-    const now = new Set(specs.map((s) => s.path));
-    const removed = [...before].filter((path) => !now.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
-    const extra = retagged ? { retagged } : {};
-    if (docs.size === 0 && removed.length === 0) return { changed, ...extra };
-    let revision: number;
-    const newBytes = new Set<string>();
+    const before = this.#held.size > 0 ? new Set(this.#held.keys()) : await this.#publishedFeeds();
+    let publication: Publication | undefined;
     try {
-      revision = await publishRendered(this.#o.store.pool, { changed: docs, removed, written: (name) => newBytes.add(name) });
+      let dirty: Set<string>;
+      if (!this.#changes || loadFor !== this.#loadedFor) {
+        this.#changes = new FeedChanges({ store: this.#o.store, tags });
+        await this.#changes.start(pageHeads);
+        this.#loadedFor = loadFor;
+        dirty = new Set(heads.map((h) => h.path));
+      } else {
+        dirty = new Set(await this.#changes.follow());
+      }
+      const extraOf = (head: FeedHead) => (head.kind === 'source' ? failing.get(head.name) : undefined);
+      for (const head of heads) {
+        const extra = extraOf(head);
+        if (this.#held.get(head.path)?.extra !== (extra ? JSON.stringify(extra) : '')) dirty.add(head.path);
+      }
+      const sign = signer(ctx);
+      const now = ctx.now ?? Date.now();
+      const next = new Map<string, HeldFeed>();
+      const changed: string[] = [];
+      const newBytes = new Set<string>();
+      const write = async (name: string, doc: SharedDoc) => {
+        publication ??= await Publication.begin(this.#o.store.pool);
+        if (await publication.write(name, doc)) newBytes.add(name);
+      };
+      const toRead = heads.filter((head) => dirty.has(head.path));
+      for (let at = 0; at < toRead.length; at += FEEDS_PER_BATCH) {
+        const batch = toRead.slice(at, at + FEEDS_PER_BATCH);
+        const pages = await readPages(this.#o.store.pool, batch, site.limit);
+        for (const head of batch) {
+          const page = pages.get(head.path)!;
+          const extra = extraOf(head);
+          const all = withExtra(page.items, extra);
+          const spec: FeedSpec = { ...head, items: all.slice(0, site.limit), all, count: page.count + (extra ? 1 : 0) };
+          const doc = feedPage(spec, spec.all, { page: 1 }, site.limit, newestUpdated(spec.all) ?? EMPTY_FEED_DATE, spec.count);
+          const signature = sign(doc.spec, doc.items, `${JSON.stringify(doc.paging ?? null)}\0${doc.emptyUpdated}`);
+          next.set(head.path, { signature, extra: extra ? JSON.stringify(extra) : '', shown: spec.items.length, newest: newestUpdated(spec.items) });
+          if (this.#held.get(head.path)?.signature === signature) continue;
+          changed.push(head.path);
+          for (const format of FORMATS) await write(`${head.path}.${format}`, renderBytes(doc, ctx, format, now));
+        }
+      }
+      for (const head of heads) if (!next.has(head.path)) next.set(head.path, this.#held.get(head.path)!);
+      tagger.endPass();
+      const configError = this.#o.configError?.();
+      const statesText = JSON.stringify([states, configError ?? null]);
+      let written: { index?: string; opml?: string } = {};
+      if (changed.length > 0 || statesText !== this.#statesText || !this.#published.index) {
+        written = await this.#sitePages(config, states, heads, next, configError, write);
+      }
+      const current = new Set(heads.map((h) => h.path));
+      const removed = [...before].filter((path) => !current.has(path)).flatMap((path) => FORMATS.map((f) => `${path}.${f}`));
+      if (removed.length > 0) {
+        publication ??= await Publication.begin(this.#o.store.pool);
+        await publication.remove(removed);
+      }
+      const extra = retagged ? { retagged } : {};
+      this.#held = next;
+      this.#statesText = statesText;
+      if (!publication) return { changed, ...extra };
+      const revision = await publication.commit();
+      this.#published = { ...this.#published, ...written };
+      const published = changed.filter((path) => FORMATS.some((format) => newBytes.has(`${path}.${format}`)));
+      return { changed, revision, published, ...extra };
     } catch (err) {
       // Not published (the database is down?): the next render starts afresh and publishes everything again.
+      await publication?.abandon();
       this.restart();
       throw err;
     }
-    this.#published = { ...this.#published, ...written };
-    const published = changed.filter((path) => FORMATS.some((format) => newBytes.has(`${path}.${format}`)));
-    return { changed, revision, published, ...extra };
   }
 
   /** The paths of the feeds published now (documents `path.format`; the index and the OPML are not feeds). */
@@ -163,7 +210,7 @@ export class SharedRenderer {
     const tagsOf = sourceTagMap(site);
     const report = await retagItems(pool, (item) => itemTags(item, tagsOf, tagger.tagsOf), tagging, () => tagger.endPass());
     // The pages held were read with the tags as they were: read them all again.
-    this.#pages = undefined;
+    this.#changes = undefined;
     return report;
   }
 
@@ -172,14 +219,15 @@ export class SharedRenderer {
    * feeds (names `index` and `opml`) when their text changed: every instance serves the same pages, and none
    * queries the database to answer one.
    */
-  async #sitePages(config: Config, states: Awaited<ReturnType<PgStore['sourceStates']>>, docs: Map<string, SharedDoc>,
-    configError: { message: string; at: string } | undefined): Promise<{ index?: string; opml?: string }> {
+  async #sitePages(config: Config, states: Awaited<ReturnType<PgStore['sourceStates']>>, heads: readonly FeedHead[],
+    held: ReadonlyMap<string, HeldFeed>, configError: { message: string; at: string } | undefined,
+    write: (name: string, doc: SharedDoc) => Promise<void>): Promise<{ index?: string; opml?: string }> {
     const counts = await this.#o.store.countsBySource();
-    const specs = this.#feeds.specs();
-    const summary = siteSummary(config, specs, sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0), configError);
+    const feeds = heads.map((head) => ({ ...head, items: { length: held.get(head.path)!.shown } }));
+    const summary = siteSummary(config, feeds, sourceStatusesOf(config, states, (id) => counts.get(id) ?? 0), configError);
     let newest = '1970-01-01T00:00:00.000Z';
-    for (const spec of specs) {
-      const own = newestUpdated(spec.items);
+    for (const head of heads) {
+      const own = held.get(head.path)!.newest;
       if (own && own > newest) newest = own;
     }
     const pages = {
@@ -192,7 +240,7 @@ export class SharedRenderer {
       const { text, contentType } = pages[name];
       if (text === this.#published[name]) continue;
       const body = Buffer.from(text, 'utf8');
-      docs.set(name, { body, etag: strongEtag(body), contentType, lastModified: at });
+      await write(name, { body, etag: strongEtag(body), contentType, lastModified: at });
       written[name] = text;
     }
     return written;

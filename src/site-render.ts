@@ -15,7 +15,7 @@ import { RuleTagging } from './rules/tagger.ts';
 import { runAtOnce, runInSlices, type Steps } from './store/slices.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
 import { siteContext } from './site-context.ts';
-import { renderIndexPage, renderOpml, type SiteSummary, type SourceStatus } from './serve/pages.ts';
+import { renderIndexPage, renderOpml, type FeedListing, type SiteSummary, type SourceStatus } from './serve/pages.ts';
 import type { ItemStore } from './store/store.ts';
 
 export type SitePage = 'index' | 'opml' | 'stylesheet';
@@ -186,7 +186,7 @@ export function sourceStatuses(config: Config, store: ItemStore): SourceStatus[]
 }
 
 /** What the index and the OPML show, on either store: the site's names, its feeds and its sources' health. */
-export function siteSummary(config: Config, feeds: FeedSpec[], sources: SourceStatus[], configError?: { message: string; at: string }): SiteSummary {
+export function siteSummary(config: Config, feeds: FeedListing[], sources: SourceStatus[], configError?: { message: string; at: string }): SiteSummary {
   return {
     title: config.title, ...(config.description ? { description: config.description } : {}), baseUrl: config.baseUrl,
     ...(config.language ? { language: config.language } : {}), timezone: config.defaults.timezone, feeds, sources,

@@ -60,6 +60,16 @@ export function renderKept(doc: FeedDocument, ctx: RenderContext): KeptFeed {
   return { atom: renderFormat(doc, ctx, 'atom'), rss: renderFormat(doc, ctx, 'rss'), json: renderFormat(doc, ctx, 'json') };
 }
 
+/**
+ * One format of a document as bytes and validators only, compressed by nobody and kept by nobody: what a renderer
+ * that hands each document on at once (the PostgreSQL store's, shared-render.ts) makes. The same bytes and ETag as
+ * renderFormat's; an HTML page written with `now` as its "now", as html-pages.ts makes it.
+ */
+export function renderBytes(doc: FeedDocument, ctx: RenderContext, format: FeedFormat, now: number): { body: Buffer; etag: string; lastModified: string; contentType: string } {
+  const body = Buffer.from(RENDERERS[format](doc, format === 'html' ? { ...ctx, now } : ctx), 'utf8');
+  return { body, etag: strongEtag(body), lastModified: documentUpdated(doc).toUTCString(), contentType: CONTENT_TYPES[format] };
+}
+
 export const BROTLI_OPTIONS = (size: number) => ({ params: { [zlib.BROTLI_PARAM_QUALITY]: 5, [zlib.BROTLI_PARAM_SIZE_HINT]: size } });
 
 export function renderFormat(doc: FeedDocument, ctx: RenderContext, format: FeedFormat): RenderedFeed {

@@ -29,13 +29,16 @@ export interface SourceStatus {
   warnings: string[];
 }
 
+/** A feed as the index and the OPML list it: what names it, and how many items its page 1 shows. */
+export type FeedListing = Pick<FeedSpec, 'path' | 'kind' | 'name' | 'title' | 'description'> & { items: { readonly length: number } };
+
 export interface SiteSummary {
   title: PlainText;
   description?: PlainText;
   baseUrl: string;
   /** `language:` of the config: the page's lang and words (English when absent) */
   language?: string;
-  feeds: FeedSpec[];
+  feeds: FeedListing[];
   sources: SourceStatus[];
   /** the zone times are shown in (defaults.timezone); UTC when absent */
   timezone?: string;
@@ -56,9 +59,9 @@ type FeedLine = 'discovery' | 'row' | 'outline';
  * keeps the same object for a feed that did not change, so a page written again after a cycle rewrites only
  * the lines of the feeds that changed.
  */
-const feedLines = new WeakMap<FeedSpec, { baseUrl: string; language: string | undefined } & Partial<Record<FeedLine, string>>>();
+const feedLines = new WeakMap<FeedListing, { baseUrl: string; language: string | undefined } & Partial<Record<FeedLine, string>>>();
 
-function feedLine(spec: FeedSpec, site: Pick<SiteSummary, 'baseUrl' | 'language'>, line: FeedLine, make: () => string): string {
+function feedLine(spec: FeedListing, site: Pick<SiteSummary, 'baseUrl' | 'language'>, line: FeedLine, make: () => string): string {
   const { baseUrl, language } = site;
   let lines = feedLines.get(spec);
   if (!lines || lines.baseUrl !== baseUrl || lines.language !== language) feedLines.set(spec, (lines = { baseUrl, language }));
@@ -75,7 +78,7 @@ export function renderIndexPage(site: SiteSummary): string {
   const when = (iso: string | null) => (iso ? timeHtml(iso, words, dates, now) : esc(words.never));
   const discovery = main.map((spec) => feedLine(spec, site, 'discovery', () => FORMATS.map(([format, type, label]) =>
     `<link rel="alternate" type="${type}" title="${esc(`${spec.title} (${label})`)}" href="${esc(feedUrl(site.baseUrl, spec.path, format))}">`).join('\n')));
-  const row = (spec: FeedSpec) => feedLine(spec, site, 'row', () => `<li><a href="${esc(feedUrl(site.baseUrl, spec.path, 'html'))}" data-feed-page="${esc(spec.path)}"><strong>${esc(spec.title)}</strong></a>`
+  const row = (spec: FeedListing) => feedLine(spec, site, 'row', () => `<li><a href="${esc(feedUrl(site.baseUrl, spec.path, 'html'))}" data-feed-page="${esc(spec.path)}"><strong>${esc(spec.title)}</strong></a>`
     + ` (${esc(words.items(spec.items.length))}): ${FORMATS.map(([format, , label]) =>
     `<a href="${esc(feedUrl(site.baseUrl, spec.path, format))}">${label}</a>`).join(' · ')}</li>`);
   // Failing sources first (the ones an operator has to look at), each as a card that fits a phone's width.
@@ -137,9 +140,9 @@ ${sources}
 
 /** OPML 2.0 listing every output feed, for subscribing to all of them at once. */
 export function renderOpml(site: SiteSummary, dateCreated: string): string {
-  const outline = (spec: FeedSpec) => feedLine(spec, site, 'outline', () =>
+  const outline = (spec: FeedListing) => feedLine(spec, site, 'outline', () =>
     `    <outline type="rss" text="${esc(spec.title)}" title="${esc(spec.title)}" xmlUrl="${esc(feedUrl(site.baseUrl, spec.path, 'atom'))}" htmlUrl="${esc(`${site.baseUrl}/`)}"/>`);
-  const group = (name: string, feeds: FeedSpec[]) =>
+  const group = (name: string, feeds: FeedListing[]) =>
     `  <outline text="${esc(name)}" title="${esc(name)}">\n${feeds.map(outline).join('\n')}\n  </outline>`;
   return `<?xml version="1.0" encoding="utf-8"?>
 <opml version="2.0">

@@ -12,7 +12,6 @@
 // pages up to date by hand would need an older item whenever one leaves a full page, which is a query anyway.
 import type pg from 'pg';
 import type { Item } from '../../model.ts';
-import type { ItemChange } from '../store-api.ts';
 import type { PgStore } from './pg-store.ts';
 import { fixTags } from './retag.ts';
 
@@ -111,16 +110,68 @@ export interface FeedPagesOptions {
   tags: (item: Item) => readonly string[];
 }
 
-/** Every feed's first page, in memory, following the store. */
-export class FeedPages {
+/**
+ * Which feeds the changes committed since the last look touch, holding no page: what a renderer that reads each
+ * page only when it renders it follows the store with (shared-render.ts).
+ */
+export class FeedChanges {
   readonly #o: FeedPagesOptions;
   #heads = new Map<string, PageHead>();
-  #limit = 0;
-  #pages = new Map<string, Page>();
   #watermark = '0';
 
   constructor(options: FeedPagesOptions) {
     this.#o = options;
+  }
+
+  get watermark(): string {
+    return this.#watermark;
+  }
+
+  /** the head of a feed followed (undefined for a feed not followed) */
+  head(path: string): PageHead | undefined {
+    return this.#heads.get(path);
+  }
+
+  /**
+   * Follows these feeds from now on: the changes committed from this moment are named by follow(). Taken before the
+   * pages are read, so that a change committed while they are read is named again, never lost.
+   */
+  async start(heads: readonly PageHead[]): Promise<void> {
+    this.#watermark = await this.#o.store.watermark();
+    this.#heads = new Map(heads.map((h) => [h.path, h]));
+  }
+
+  /**
+   * The paths of the feeds the changes committed since the last look touch (their tags fixed first). With `read`,
+   * the changes count as seen once it resolves: a failing read names them again at the next follow().
+   */
+  async follow(read?: (paths: string[]) => Promise<void>): Promise<string[]> {
+    const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
+    // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
+    await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
+    const paths = new Set<string>();
+    for (const change of changes) {
+      for (const item of [change.before, change.after]) {
+        if (!item) continue;
+        for (const path of feedsOf(item, this.#o.tags(item))) if (this.#heads.has(path)) paths.add(path);
+      }
+    }
+    await read?.([...paths]);
+    this.#watermark = watermark;
+    return [...paths];
+  }
+}
+
+/** Every feed's first page, in memory, following the store (FeedChanges, with the pages it names read again). */
+export class FeedPages {
+  readonly #o: FeedPagesOptions;
+  readonly #changes: FeedChanges;
+  #limit = 0;
+  #pages = new Map<string, Page>();
+
+  constructor(options: FeedPagesOptions) {
+    this.#o = options;
+    this.#changes = new FeedChanges(options);
   }
 
   /** the first page of a feed and its item count (undefined for a feed not loaded) */
@@ -129,7 +180,7 @@ export class FeedPages {
   }
 
   get watermark(): string {
-    return this.#watermark;
+    return this.#changes.watermark;
   }
 
   /**
@@ -137,37 +188,18 @@ export class FeedPages {
    * changed); returns every path. Changes made from now on are followed by follow().
    */
   async load(heads: readonly PageHead[], limit: number): Promise<string[]> {
-    // The watermark first: a change committed while the pages are read is then read again by follow(), never lost.
-    const watermark = await this.#o.store.watermark();
+    await this.#changes.start(heads);
     this.#pages = await readPages(this.#o.store.pool, heads, limit);
-    this.#heads = new Map(heads.map((h) => [h.path, h]));
     this.#limit = limit;
-    this.#watermark = watermark;
     return heads.map((h) => h.path);
   }
 
   /** Reads again the pages the changes committed since the last look touch; returns their paths. */
   async follow(): Promise<string[]> {
-    const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
-    // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
-    await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
-    const touched = this.#touched(changes);
-    if (touched.length > 0) {
-      const pages = await readPages(this.#o.store.pool, touched.map((path) => this.#heads.get(path)!), this.#limit);
+    return this.#changes.follow(async (touched) => {
+      if (touched.length === 0) return;
+      const pages = await readPages(this.#o.store.pool, touched.map((path) => this.#changes.head(path)!), this.#limit);
       for (const [path, page] of pages) this.#pages.set(path, page);
-    }
-    this.#watermark = watermark;
-    return touched;
-  }
-
-  #touched(changes: readonly ItemChange[]): string[] {
-    const paths = new Set<string>();
-    for (const change of changes) {
-      for (const item of [change.before, change.after]) {
-        if (!item) continue;
-        for (const path of feedsOf(item, this.#o.tags(item))) if (this.#heads.has(path)) paths.add(path);
-      }
-    }
-    return [...paths];
+    });
   }
 }

@@ -67,30 +67,79 @@ export interface RenderedChanges {
 
 /** Writes a render's documents and notifies every instance; returns the new revision. Call under RenderLock. */
 export async function publishRendered(pool: pg.Pool, changes: RenderedChanges): Promise<number> {
-  const client = await pool.connect();
+  const publication = await Publication.begin(pool);
   try {
-    await client.query('BEGIN');
-    // One renderer holds the lock, so reading the highest revision and writing the next one cannot race.
-    const { rows } = await client.query<{ r: string }>('SELECT coalesce(max(revision), 0) + 1 AS r FROM tributary_rendered');
-    const revision = Number(rows[0]!.r);
-    for (const [name, doc] of changes.changed) {
-      const { rowCount } = await client.query(
-        `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
-         ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
-          WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
-        [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, revision],
-      );
-      if (rowCount) changes.written?.(name);
-    }
-    if (changes.removed?.length) await client.query('DELETE FROM tributary_rendered WHERE name = ANY($1::text[])', [changes.removed]);
-    await client.query('SELECT pg_notify($1, $2)', [RENDERED_CHANNEL, String(revision)]);
-    await client.query('COMMIT');
-    return revision;
+    for (const [name, doc] of changes.changed) if (await publication.write(name, doc)) changes.written?.(name);
+    if (changes.removed?.length) await publication.remove(changes.removed);
+    return await publication.commit();
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    await publication.abandon();
     throw error;
-  } finally {
-    client.release();
+  }
+}
+
+/**
+ * One render's publication, written document by document in one transaction: a renderer writes each document as
+ * soon as it is made and lets it go, so that a render of every feed never holds every body at once (at 1,000
+ * sources, some 4,000 bodies of ~50 KB). Nothing is seen by another instance before commit(), which ends with the
+ * NOTIFY. Call under RenderLock (one renderer: reading the highest revision and writing the next one cannot race).
+ */
+export class Publication {
+  readonly revision: number;
+  readonly #client: pg.PoolClient;
+  #done = false;
+
+  private constructor(client: pg.PoolClient, revision: number) {
+    this.#client = client;
+    this.revision = revision;
+  }
+
+  static async begin(pool: pg.Pool): Promise<Publication> {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ r: string }>('SELECT coalesce(max(revision), 0) + 1 AS r FROM tributary_rendered');
+      return new Publication(client, Number(rows[0]!.r));
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      client.release();
+      throw error;
+    }
+  }
+
+  /** Writes `doc` as `name`; true when its bytes differ from the published ones (it was written). */
+  async write(name: string, doc: SharedDoc): Promise<boolean> {
+    const { rowCount } = await this.#client.query(
+      `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
+        WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
+      [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, this.revision],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async remove(names: readonly string[]): Promise<void> {
+    await this.#client.query('DELETE FROM tributary_rendered WHERE name = ANY($1::text[])', [names]);
+  }
+
+  /** Commits and notifies every instance; returns the revision. */
+  async commit(): Promise<number> {
+    await this.#client.query('SELECT pg_notify($1, $2)', [RENDERED_CHANNEL, String(this.revision)]);
+    await this.#client.query('COMMIT');
+    this.#finish();
+    return this.revision;
+  }
+
+  /** Rolls back whatever was written (a render that failed half-way): nothing of it is published. */
+  async abandon(): Promise<void> {
+    if (this.#done) return;
+    await this.#client.query('ROLLBACK').catch(() => {});
+    this.#finish();
+  }
+
+  #finish(): void {
+    this.#done = true;
+    this.#client.release();
   }
 }
 
