@@ -49,7 +49,10 @@ export const INSTANCE_GOAL_MIB = 300e6 / 2 ** 20;
 const ITEMS = 20;
 const ROUND_STEP = 2;
 
-/** The cases, in the order they run; `npm run bench -- pg --pg-case big` runs one. */
+/**
+ * The cases, in the order they run; `npm run bench -- pg --pg-case big` runs one. `memory` (not run by default) is the
+ * big store's instances and their peak RSS without the embedded store's reference cycle; `big` includes both.
+ */
 export const PG_CASES = ['big', 'scale', 'fault'] as const;
 
 export async function run(options: PgBenchOptions, cases: readonly string[] = PG_CASES): Promise<BenchRow[]> {
@@ -60,8 +63,8 @@ export async function run(options: PgBenchOptions, cases: readonly string[] = PG
   const fixture = await startFixtureChild(ITEMS, ROUND_STEP);
   try {
     const rows: BenchRow[] = [];
-    if (cases.includes('big')) {
-      rows.push(...await bigStoreRows(cluster, fixture, dir, options));
+    if (cases.includes('big') || cases.includes('memory')) {
+      rows.push(...await bigStoreRows(cluster, fixture, dir, options, cases.includes('big')));
       // Each stage's rows as soon as they are measured: a long run stopped later still leaves its figures.
       process.stderr.write(formatTable(rows));
     }
@@ -91,9 +94,9 @@ export async function run(options: PgBenchOptions, cases: readonly string[] = PG
  * The big store: the embedded store's fetch --once first (the reference), then the database filled by COPY, one
  * instance fetching the same sources over it, and a serving replica beside it.
  */
-async function bigStoreRows(cluster: PgCluster, fixture: FixtureChild, dir: string, options: PgBenchOptions): Promise<BenchRow[]> {
+async function bigStoreRows(cluster: PgCluster, fixture: FixtureChild, dir: string, options: PgBenchOptions, withReference = true): Promise<BenchRow[]> {
   const sources = benchSources(options.cycleSources);
-  const reference = await lowdbCycle(fixture, dir, options);
+  const reference = withReference ? await lowdbCycle(fixture, dir, options) : undefined;
   process.stderr.write(`pg: filling ${options.storedItems.toLocaleString('en-US')} items…\n`);
   const url = await cluster.createDatabase('bench_big');
   const perSource = Math.ceil(options.storedItems / options.cycleSources);
@@ -143,8 +146,7 @@ async function bigStoreRows(cluster: PgCluster, fixture: FixtureChild, dir: stri
     const peak = Math.max(a.peakRssMiB, b.peakRssMiB);
     const n = options.cycleSources;
     const requested = Object.values(counts.counts);
-    return [
-      {
+    const memory: BenchRow = {
         module: 'pg',
         name: `${options.storedItems.toLocaleString('en-US')} items stored: peak RSS of each instance`,
         measured: { value: peak, unit: 'MiB' },
@@ -158,7 +160,10 @@ async function bigStoreRows(cluster: PgCluster, fixture: FixtureChild, dir: stri
           + `instance B (role serve) started on the published feeds in ${(replicaReadyMs / 1000).toFixed(1)} s: peak ${b.peakRssMiB.toFixed(0)} MiB; `
           + `B answered A's ETag with 304 on ${crossOk} of ${paths.length} paths`,
         detail: { fill, warmed, fetcher: a, replica: b, fetcherReadyMs: fetcher.readyMs, replicaReadyMs, crossOk },
-      },
+    };
+    if (!reference) return [memory];
+    return [
+      memory,
       {
         module: 'pg',
         name: `cycle of ${n.toLocaleString('en-US')} sources x ${ITEMS} items, ${options.storedItems.toLocaleString('en-US')} stored: time`,
