@@ -5,16 +5,19 @@
 // private network (address-policy.ts, checked again on the address each request connects to), a client may
 // call only so often (client-rate.ts), the subscriptions are capped in total and per callback host, and the
 // requests run fair across hosts (delivery-queue.ts) so one host's dead callbacks cannot hold up another's.
-import { createHmac, randomBytes } from 'node:crypto';
+//
+// Where the subscriptions live and how content reaches them is the store's: a file and a queue in memory for one
+// process (subscriptions.ts, queued-deliveries.ts), a table and leased deliveries for instances sharing PostgreSQL
+// (store/pg/websub-subscriptions.ts, leased-deliveries.ts). Requests and verification are the same for both.
+import { randomBytes } from 'node:crypto';
 import { hostOf } from '../../fetch/host-queue.ts';
 import type { Logger } from '../../log.ts';
-import type { RenderedFeed } from '../../render/render-feed.ts';
 import type { HubAnswer } from '../server.ts';
 import type { ClientRateLimit } from './client-rate.ts';
 import type { DeliveryQueue } from './delivery-queue.ts';
 import { WebSubRequestError } from './errors.ts';
 import { isSuccess, websubRequest, type OutboundOptions } from './request.ts';
-import type { PendingDelivery, PendingVerification, PendingWork, SubscriptionStore } from './subscriptions.ts';
+import type { HubSubscriptions, PendingDelivery, PendingVerification, PendingWork } from './subscriptions.ts';
 
 export const DEFAULT_LEASE_SECONDS = 10 * 86_400;
 export const MIN_LEASE_SECONDS = 60;
@@ -28,20 +31,26 @@ export interface HubLimits {
 export interface HubOptions extends OutboundOptions {
   /** this hub's public URL, sent in the Link header of every distribution */
   url: string;
-  /** the current content of a topic, or undefined when the topic is no feed of ours */
-  topic: (url: string) => RenderedFeed | undefined;
-  store: SubscriptionStore;
+  /** whether a topic URL names a feed of ours (a query never does) */
+  isTopic: (url: string) => boolean;
+  store: HubSubscriptions;
+  deliveries: HubDeliveries;
+  /** verifications go through it, fair across callback hosts */
   queue: DeliveryQueue;
   rate: ClientRateLimit;
   limits: HubLimits;
   now: () => Date;
   log: Logger;
-  onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
 }
 
-/** A delivery waiting or under way; `changes` counts the changes of its topic asked to be sent. */
-interface DeliveryState extends PendingDelivery {
-  changes: number;
+/** How a change's content reaches the subscribers of its topics. */
+export interface HubDeliveries {
+  /** the topics whose content changed */
+  distribute(topics: readonly string[]): void | Promise<void>;
+  /** what the last run left undone, to do now */
+  resume(deliveries: readonly PendingDelivery[]): void;
+  /** what is not done, kept with the subscriptions for the next start */
+  pending(): PendingDelivery[];
 }
 
 const keyOf = (topic: string, callback: string) => `${topic}\n${callback}`;
@@ -51,7 +60,6 @@ export class WebSubHub {
   /** accepted requests not yet verified, by topic and callback: the newest request of a pair wins */
   readonly #verifications = new Map<string, PendingVerification>();
   readonly #verifyingPerHost = new Map<string, number>();
-  readonly #deliveries = new Map<string, DeliveryState>();
   #stopped = false;
 
   constructor(options: HubOptions) {
@@ -67,7 +75,7 @@ export class WebSubHub {
   resume(): void {
     const { verifications, deliveries } = this.#o.store.pendingAtOpen;
     for (const v of verifications) this.#queueVerification(v);
-    for (const d of deliveries) this.#queueDelivery(d.topic, d.callback, d.attempts);
+    this.#o.deliveries.resume(deliveries);
     if (verifications.length + deliveries.length > 0) {
       this.#o.log.info({ verifications: verifications.length, deliveries: deliveries.length }, 'WebSub: resuming the work the last run left');
     }
@@ -78,7 +86,7 @@ export class WebSubHub {
     const wait = this.#o.rate.take(client);
     if (wait !== undefined) return { status: 429, message: `too many hub requests from ${client}; retry in ${wait} s`, retryAfterSeconds: wait };
     if (this.#stopped) return { status: 503, message: 'the hub is shutting down; retry in a minute', retryAfterSeconds: 60 };
-    const parsed = parse(this.#o.topic, form);
+    const parsed = parse(this.#o.isTopic, form);
     if (typeof parsed === 'string') return { status: 400, message: parsed };
     const refusal = this.#o.policy?.refusalForUrl(new URL(parsed.callback));
     if (refusal) return { status: 403, message: `hub.callback refused: ${refusal.message}` };
@@ -148,74 +156,29 @@ export class WebSubHub {
       this.#o.log.warn({ ...fields, error: (err as Error).message }, 'WebSub subscription not verified');
       return 'refused';
     }
-    if (req.mode === 'unsubscribe') {
-      this.#o.store.remove(req.topic, req.callback);
-    } else {
-      const expires = new Date(this.#o.now().getTime() + req.leaseSeconds * 1000).toISOString();
-      this.#o.store.put({ topic: req.topic, callback: req.callback, expires, ...(req.secret ? { secret: req.secret } : {}) });
+    try {
+      if (req.mode === 'unsubscribe') {
+        await this.#o.store.remove(req.topic, req.callback);
+      } else {
+        const expires = new Date(this.#o.now().getTime() + req.leaseSeconds * 1000).toISOString();
+        const refused = await this.#o.store.put({ topic: req.topic, callback: req.callback, expires, ...(req.secret ? { secret: req.secret } : {}) }, this.#o.limits);
+        if (refused) {
+          this.#o.log.warn({ ...fields, reason: refused }, `WebSub subscription verified but not kept: ${refused}`);
+          return 'refused';
+        }
+      }
+    } catch (err) {
+      this.#o.log.error({ ...fields, err }, `WebSub ${req.mode} verified but not stored; the subscriber asks again: ${(err as Error).message}`);
+      return 'refused';
     }
     this.#o.log.info({ ...fields, leaseSeconds: req.leaseSeconds }, `WebSub ${req.mode} verified`);
     return 'verified';
   }
 
-  /** §7: sends each changed topic's new content to its subscribers, retrying a failed delivery. */
+  /** §7: the changed topics' content goes to their subscribers; subscriptions whose lease ended are dropped first. */
   async distribute(topics: readonly string[]): Promise<void> {
     this.#o.store.expire(this.#o.now());
-    for (const topic of topics) {
-      for (const subscription of this.#o.store.active(this.#o.now(), topic)) this.#queueDelivery(topic, subscription.callback, 0);
-    }
-  }
-
-  #queueDelivery(topic: string, callback: string, attemptsBefore: number): void {
-    const key = keyOf(topic, callback);
-    const state = this.#deliveries.get(key) ?? { topic, callback, attempts: attemptsBefore, changes: 0 };
-    this.#deliveries.set(key, state);
-    state.changes++;
-    // Forgotten once a send that began after the last change is done with: a change during a send is sent again.
-    let sentChange = 0;
-    const forget = () => {
-      if (this.#deliveries.get(key) === state && state.changes === sentChange) this.#deliveries.delete(key);
-    };
-    // Merged into a waiting task of the same pair, or the queue is closed: the state stays, to be written.
-    this.#o.queue.add({
-      host: hostOf(callback), key: `deliver ${key}`, firstAttempt: attemptsBefore + 1,
-      attempt: async (attemptNo, signal) => {
-        sentChange = state.changes;
-        const outcome = await this.#deliver(topic, callback, attemptNo, signal);
-        if (outcome === 'aborted') return false; // kept for the next start
-        if (outcome === 'done') forget();
-        else state.attempts = attemptNo;
-        return outcome === 'done';
-      },
-      onGiveUp: () => {
-        forget();
-        this.#o.onDelivery?.('failed');
-        this.#o.log.error({ topic, callback }, 'WebSub delivery given up');
-      },
-    });
-  }
-
-  /** The content as it is at the attempt (a retry sends the newest), to a subscription still active then. */
-  async #deliver(topic: string, callback: string, attemptNo: number, signal: AbortSignal): Promise<'done' | 'failed' | 'aborted'> {
-    const subscription = this.#o.store.find(topic, callback);
-    const feed = this.#o.topic(topic);
-    if (!subscription || subscription.expires <= this.#o.now().toISOString() || !feed) return 'done';
-    const headers: Record<string, string> = {
-      'content-type': feed.contentType,
-      link: `<${this.#o.url}>; rel="hub", <${topic}>; rel="self"`,
-    };
-    if (subscription.secret) headers['x-hub-signature'] = `sha256=${createHmac('sha256', subscription.secret).update(feed.body).digest('hex')}`;
-    try {
-      const answer = await websubRequest(callback, { method: 'POST', headers, body: new Uint8Array(feed.body) }, this.#o, signal);
-      if (!isSuccess(answer.status)) throw new WebSubRequestError(callback, `HTTP ${answer.status}`, { status: answer.status });
-      this.#o.onDelivery?.('ok');
-      return 'done';
-    } catch (err) {
-      if (signal.aborted) return 'aborted';
-      this.#o.onDelivery?.('retry');
-      this.#o.log.warn({ topic, callback, attempt: attemptNo, error: (err as Error).message }, 'WebSub delivery failed');
-      return 'failed';
-    }
+    await this.#o.deliveries.distribute(topics);
   }
 
   /** No request is taken any more (503): what is accepted from now on could not be kept. */
@@ -227,7 +190,7 @@ export class WebSubHub {
   pendingWork(): PendingWork {
     return {
       verifications: [...this.#verifications.values()],
-      deliveries: [...this.#deliveries.values()].map(({ topic, callback, attempts }) => ({ topic, callback, attempts })),
+      deliveries: this.#o.deliveries.pending(),
     };
   }
 
@@ -237,7 +200,7 @@ export class WebSubHub {
 }
 
 /** The request's fields, or what is wrong with them. */
-function parse(topicContent: (url: string) => unknown, form: URLSearchParams): PendingVerification | string {
+function parse(isTopic: (url: string) => boolean, form: URLSearchParams): PendingVerification | string {
   const mode = form.get('hub.mode');
   if (mode !== 'subscribe' && mode !== 'unsubscribe') return 'hub.mode must be subscribe or unsubscribe';
   const callback = form.get('hub.callback') ?? '';
@@ -245,7 +208,7 @@ function parse(topicContent: (url: string) => unknown, form: URLSearchParams): P
   if (!url) return 'hub.callback must be an absolute http:// or https:// URL';
   if (url.username || url.password) return 'hub.callback must not carry a user name or password';
   const topic = form.get('hub.topic') ?? '';
-  if (!topicContent(topic)) return `hub.topic ${JSON.stringify(topic.slice(0, 200))} is not a feed of this service (use a feed URL without query)`;
+  if (!isTopic(topic)) return `hub.topic ${JSON.stringify(topic.slice(0, 200))} is not a feed of this service (use a feed URL without query)`;
   const secret = form.get('hub.secret') ?? undefined;
   if (secret !== undefined && (secret.length === 0 || Buffer.byteLength(secret) >= 200)) return 'hub.secret must be 1 to 199 bytes';
   const lease = form.get('hub.lease_seconds');

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { hostOf } from '../../fetch/host-queue.ts';
 import { DurableJsonFile } from '../../store/durable-file.ts';
+import type { HubLimits } from './hub.ts';
+import { SubscriptionIndex } from './subscription-index.ts';
 
 /** One verified subscription of the built-in hub. */
 export interface Subscription {
@@ -53,23 +54,45 @@ export interface SubscriptionStoreOptions {
 export const FLUSH_MS = 2000;
 
 /**
+ * Where the built-in hub keeps its subscriptions: a file of one process (SubscriptionStore, below), or the PostgreSQL
+ * store's table shared by every instance (store/pg/websub-subscriptions.ts). The reads are synchronous, on the
+ * request path (caps, lookups): a shared store answers them from its mirror in memory.
+ */
+export interface HubSubscriptions {
+  /** what the last run left undone, as read at open */
+  readonly pendingAtOpen: PendingWork;
+  /** the hub's undone work, kept at each write or at close */
+  pendingWork: () => PendingWork;
+  /** subscriptions held, expired ones not yet dropped included */
+  readonly size: number;
+  countForHost(host: string): number;
+  active(now: Date, topic?: string): Subscription[];
+  find(topic: string, callback: string): Subscription | undefined;
+  /**
+   * A new subscription, or a renewed one (same topic and callback: new lease, new secret). A shared store checks the
+   * caps again where every instance's subscriptions meet, and resolves with why it did not keep a new one.
+   */
+  put(subscription: Subscription, limits: HubLimits): void | Promise<string | undefined>;
+  remove(topic: string, callback: string): void | Promise<void>;
+  /** Forgets subscriptions whose lease ended; returns how many. */
+  expire(now: Date): number;
+}
+
+/**
  * The built-in hub's subscriptions, in data/websub.json, so a restart does not silently drop subscribers who
  * would otherwise learn of it only when their lease ran out. Written durably (temp file, fsync, rename), in
  * batches rather than once per change, readable by the owner only, as it holds the subscribers' secrets.
  * Along with them goes the work the hub had not done (`pending`, from `pendingWork()`).
  */
-export class SubscriptionStore {
+export class SubscriptionStore implements HubSubscriptions {
   readonly file: string;
-  /** what the last run left undone, as read at open */
   readonly pendingAtOpen: PendingWork;
   /** the hub's undone work at the moment of each write; until the hub sets it, what was read at open */
   pendingWork: () => PendingWork;
   readonly #adapter: DurableJsonFile<SubscriptionFile>;
-  readonly #byTopic = new Map<string, Map<string, Subscription>>();
-  readonly #perHost = new Map<string, number>();
+  readonly #index = new SubscriptionIndex();
   readonly #flushMs: number;
   readonly #onWriteError: (err: unknown) => void;
-  #size = 0;
   #timer: NodeJS.Timeout | undefined;
   #writing: Promise<void> = Promise.resolve();
 
@@ -78,7 +101,7 @@ export class SubscriptionStore {
     this.#adapter = adapter;
     this.#flushMs = options.flushMs ?? FLUSH_MS;
     this.#onWriteError = options.onWriteError ?? (() => {});
-    for (const s of Array.isArray(data?.subscriptions) ? data.subscriptions : []) this.#add(s);
+    for (const s of Array.isArray(data?.subscriptions) ? data.subscriptions : []) this.#index.set(s);
     const pending = data?.pending;
     this.pendingAtOpen = {
       verifications: Array.isArray(pending?.verifications) ? pending.verifications : [],
@@ -93,66 +116,37 @@ export class SubscriptionStore {
     return new SubscriptionStore(file, adapter, await adapter.read(), options);
   }
 
-  /** Subscriptions held, expired ones not yet dropped included. */
   get size(): number {
-    return this.#size;
+    return this.#index.size;
   }
 
-  /** Subscriptions held whose callback is on `host`. */
   countForHost(host: string): number {
-    return this.#perHost.get(host) ?? 0;
+    return this.#index.countForHost(host);
   }
 
-  /** Subscriptions whose lease has not ended, optionally of one topic. */
   active(now: Date, topic?: string): Subscription[] {
-    const at = now.toISOString();
-    const lists = topic === undefined ? [...this.#byTopic.values()] : [this.#byTopic.get(topic) ?? new Map<string, Subscription>()];
-    return lists.flatMap((byCallback) => [...byCallback.values()].filter((s) => s.expires > at));
+    return this.#index.active(now, topic);
   }
 
   find(topic: string, callback: string): Subscription | undefined {
-    return this.#byTopic.get(topic)?.get(callback);
+    return this.#index.find(topic, callback);
   }
 
-  /** A new subscription, or a renewed one (same topic and callback: new lease, new secret). */
+  /** The caps were checked when the request was taken: one process holds every subscription and request. */
   put(subscription: Subscription): void {
-    this.#drop(subscription.topic, subscription.callback);
-    this.#add(subscription);
+    this.#index.set(subscription);
     this.#changed();
   }
 
   remove(topic: string, callback: string): void {
-    if (this.#drop(topic, callback)) this.#changed();
+    if (this.#index.drop(topic, callback)) this.#changed();
   }
 
-  /** Forgets subscriptions whose lease ended; returns how many. */
   expire(now: Date): number {
-    const at = now.toISOString();
-    const ended = [...this.#byTopic.values()].flatMap((byCallback) => [...byCallback.values()].filter((s) => s.expires <= at));
-    for (const s of ended) this.#drop(s.topic, s.callback);
+    const ended = this.#index.ended(now);
+    for (const s of ended) this.#index.drop(s.topic, s.callback);
     if (ended.length > 0) this.#changed();
     return ended.length;
-  }
-
-  #add(s: Subscription): void {
-    const byCallback = this.#byTopic.get(s.topic) ?? new Map<string, Subscription>();
-    this.#byTopic.set(s.topic, byCallback);
-    byCallback.set(s.callback, s);
-    this.#size++;
-    const host = hostOf(s.callback);
-    this.#perHost.set(host, (this.#perHost.get(host) ?? 0) + 1);
-  }
-
-  #drop(topic: string, callback: string): boolean {
-    const byCallback = this.#byTopic.get(topic);
-    if (!byCallback?.delete(callback)) return false;
-    if (byCallback.size === 0) this.#byTopic.delete(topic);
-    this.#size--;
-    const host = hostOf(callback);
-    const left = (this.#perHost.get(host) ?? 1) - 1;
-    if (left === 0) this.#perHost.delete(host);
-    else this.#perHost.set(host, left);
-    return true;
   }
 
   /** The first change after a write starts the clock; everything changed until it runs goes in one write. */
@@ -171,8 +165,7 @@ export class SubscriptionStore {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     const write = this.#writing.then(async () => {
-      const subscriptions = [...this.#byTopic.values()].flatMap((byCallback) => [...byCallback.values()]);
-      await this.#adapter.write({ version: 1, subscriptions, pending: this.pendingWork() });
+      await this.#adapter.write({ version: 1, subscriptions: this.#index.all(), pending: this.pendingWork() });
     });
     this.#writing = write.catch(() => {});
     return write;

@@ -11,10 +11,33 @@ import type { RenderedFeed } from '../../render/render-feed.ts';
 import { HUB_PATH } from '../server.ts';
 import { ClientRateLimit } from './client-rate.ts';
 import { DeliveryQueue } from './delivery-queue.ts';
-import { WebSubHub } from './hub.ts';
+import { WebSubHub, type HubDeliveries } from './hub.ts';
 import { pingHub } from './publisher.ts';
-import { SubscriptionStore } from './subscriptions.ts';
+import { QueuedDeliveries } from './queued-deliveries.ts';
+import type { OutboundOptions } from './request.ts';
+import { SubscriptionStore, type HubSubscriptions } from './subscriptions.ts';
 import { topicContent, type TopicFeeds } from './topics.ts';
+
+/** What a hub's storage is given to reach subscribers: the same limits and guard for every store. */
+export interface HubParts {
+  hubUrl: string;
+  /** callbacks' requests: guarded agent, address policy, websub.timeoutSeconds */
+  outbound: OutboundOptions;
+  queue: DeliveryQueue;
+  retryDelaysMs: readonly number[];
+  now: () => Date;
+  log: Logger;
+  onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
+}
+
+/** Where the built-in hub keeps its subscriptions and how it delivers; `close` keeps what is not done. */
+export interface HubStorage {
+  store: HubSubscriptions;
+  deliveries: HubDeliveries;
+  /** starts background work, once the hub can answer for its topics */
+  start?(): void;
+  close(): Promise<void>;
+}
 
 export interface WebSubOptions {
   config: WebSubSettings;
@@ -36,6 +59,10 @@ export interface WebSubOptions {
   retryDelaysMs?: readonly number[];
   /** address ranges that count as public (TRIBUTARY_PUBLIC_ADDRESSES; tests only) */
   treatAsPublic?: readonly string[];
+  /** whether a topic URL names a feed of ours (default: `topic` has content for it) */
+  isTopic?: (url: string) => boolean;
+  /** the built-in hub's storage (default: data/websub.json and deliveries queued in memory) */
+  hubStorage?: (parts: HubParts) => Promise<HubStorage>;
 }
 
 /** What the service gives WebSub once it exists: its feeds, and the metrics of pings and deliveries. */
@@ -52,6 +79,10 @@ export interface ServiceWebSubOptions {
   fetch?: FetchFunction;
   userAgent: string;
   websubRetryDelaysMs?: readonly number[];
+  /** the built-in hub's storage (default: data/websub.json) */
+  hubStorage?: (parts: HubParts) => Promise<HubStorage>;
+  /** whether a topic URL names a feed of ours (default: the feeds have content for it) */
+  isTopic?: (url: string) => boolean;
 }
 
 /** WebSub as the service's config asks for it; `host` is read only after open, once the service exists. */
@@ -63,6 +94,7 @@ export function openWebSub(options: ServiceWebSubOptions, host: () => WebSubHost
     userAgent: options.userAgent, treatAsPublic: publicAddressesFromEnv(),
     ...(options.fetch ? { fetch: options.fetch } : {}),
     ...(options.websubRetryDelaysMs ? { retryDelaysMs: options.websubRetryDelaysMs } : {}),
+    ...(options.hubStorage ? { hubStorage: options.hubStorage } : {}), ...(options.isTopic ? { isTopic: options.isTopic } : {}),
     topic: (url) => topicContent(config.baseUrl, host().feeds, url),
     onPing: (ok) => host().metrics.observePing(ok),
     onDelivery: (outcome) => host().metrics.observeDelivery(outcome),
@@ -82,40 +114,52 @@ export class WebSub {
   readonly hub: WebSubHub | undefined;
   readonly #options: WebSubOptions;
   readonly #queue: DeliveryQueue;
-  readonly #store: SubscriptionStore | undefined;
+  readonly #storage: HubStorage | undefined;
   readonly #agent: Agent | undefined;
   #stopping: Promise<void> | undefined;
 
-  private constructor(options: WebSubOptions, queue: DeliveryQueue, built?: { hub: WebSubHub; store: SubscriptionStore; agent: Agent }) {
+  private constructor(options: WebSubOptions, queue: DeliveryQueue, built?: { hub: WebSubHub; storage: HubStorage; agent: Agent }) {
     this.#options = options;
     this.#queue = queue;
     this.hub = built?.hub;
-    this.#store = built?.store;
+    this.#storage = built?.storage;
     this.#agent = built?.agent;
   }
 
   static async open(options: WebSubOptions): Promise<WebSub> {
-    const queue = new DeliveryQueue({ retryDelaysMs: options.retryDelaysMs ?? RETRY_DELAYS_MS, maxInFlight: MAX_IN_FLIGHT, perHost: PER_HOST });
+    const retryDelaysMs = options.retryDelaysMs ?? RETRY_DELAYS_MS;
+    const queue = new DeliveryQueue({ retryDelaysMs, maxInFlight: MAX_IN_FLIGHT, perHost: PER_HOST });
     const { config, log } = options;
     if (!config.builtin) return new WebSub(options, queue);
     const policy = new AddressPolicy({
       allow: config.allowPrivateCallbacks, setting: 'websub.allowPrivateCallbacks', treatAsPublic: options.treatAsPublic ?? [],
     });
     const agent = createGuardedAgent(policy, Math.min(options.connectTimeoutMs, config.timeoutMs));
-    const store = await SubscriptionStore.open(options.dataDir, { onWriteError: (err) => log.error({ err }, 'writing the WebSub subscriptions failed; retried at the next change') });
+    const outbound: OutboundOptions = { fetch: options.fetch ?? undiciFetch, timeoutMs: config.timeoutMs, userAgent: options.userAgent, dispatcher: agent, policy };
+    const parts: HubParts = {
+      hubUrl: `${options.baseUrl}${HUB_PATH}`, outbound, queue, retryDelaysMs, now: options.now, log,
+      ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
+    };
+    let storage: HubStorage;
+    try {
+      storage = await (options.hubStorage ?? fileStorage(options))(parts);
+    } catch (err) {
+      await agent.destroy();
+      throw err;
+    }
     const hub = new WebSubHub({
-      fetch: options.fetch ?? undiciFetch, timeoutMs: config.timeoutMs, userAgent: options.userAgent, dispatcher: agent, policy,
-      url: `${options.baseUrl}${HUB_PATH}`, topic: options.topic, store, queue, now: options.now, log,
+      ...outbound, url: parts.hubUrl, isTopic: options.isTopic ?? ((url) => options.topic(url) !== undefined),
+      store: storage.store, deliveries: storage.deliveries, queue, now: options.now, log,
       rate: new ClientRateLimit(config.requestsPerMinute),
       limits: { maxSubscriptions: config.maxSubscriptions, maxSubscriptionsPerHost: config.maxSubscriptionsPerHost },
-      ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}),
     });
-    return new WebSub(options, queue, { hub, store, agent });
+    return new WebSub(options, queue, { hub, storage, agent });
   }
 
   /** Starts the work the last run left undone; once the service can answer for its topics. */
   start(): void {
     this.hub?.resume();
+    this.#storage?.start?.();
   }
 
   /** The hubs every feed advertises with rel="hub". */
@@ -164,7 +208,7 @@ export class WebSub {
     const unfinished = await this.#queue.close(graceMs);
     if (unfinished > 0) {
       this.#options.log.info({ unfinished }, this.hub
-        ? 'WebSub: work left undone is kept in websub.json for the next start (hub pings are not: the hub learns of changes at its next poll)'
+        ? 'WebSub: work left undone is kept for the next start (hub pings are not: the hub learns of changes at its next poll)'
         : 'WebSub: hub pings left unsent; the hub learns of the changes at its next poll');
     }
     await this.#agent?.destroy();
@@ -173,6 +217,17 @@ export class WebSub {
   /** Stops (see stop) and writes the subscriptions with the work not done, which the next start resumes. */
   async close(graceMs = Infinity): Promise<void> {
     await this.stop(graceMs);
-    await this.#store?.flush();
+    await this.#storage?.close();
   }
+}
+
+/** The embedded store's hub: subscriptions in data/websub.json, deliveries queued in memory. */
+function fileStorage(options: WebSubOptions): (parts: HubParts) => Promise<HubStorage> {
+  return async (parts) => {
+    const store = await SubscriptionStore.open(options.dataDir, {
+      onWriteError: (err) => parts.log.error({ err }, 'writing the WebSub subscriptions failed; retried at the next change'),
+    });
+    const deliveries = new QueuedDeliveries({ ...parts, topic: options.topic, store });
+    return { store, deliveries, close: () => store.flush() };
+  };
 }
