@@ -24,12 +24,13 @@ import { gzippedFeed, type FeedFormat, type RenderedFeed } from './render/render
 import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
-import { topicUrls } from './serve/websub/topics.ts';
+import { topicName, topicUrls } from './serve/websub/topics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { NotServedError, StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
 import { SharedViews } from './shared-views.ts';
+import { sharedHubStorage } from './shared-websub.ts';
 import { siteContext } from './site-context.ts';
 import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
@@ -61,8 +62,12 @@ export interface SharedAppOptions {
   statusEveryMs?: number;
   /** the follower's periodic check behind LISTEN/NOTIFY (default 30 s) */
   followEveryMs?: number;
-  /** waits between attempts of a hub ping (tests) */
+  /** waits between attempts of a hub ping or a delivery of the built-in hub (tests) */
   websubRetryDelaysMs?: readonly number[];
+  /** the built-in hub: a lease on a delivery (default twice websub.timeoutSeconds and a minute) */
+  websubLeaseMs?: number;
+  /** the built-in hub: the wait between two looks for deliveries due (default 5 s) */
+  websubEveryMs?: number;
 }
 
 interface DatabaseHealth {
@@ -78,7 +83,7 @@ export class SharedApp {
   readonly store: PgStore;
   configStatus: ConfigStatus;
   readonly metrics: ServiceMetrics;
-  /** pings websub.hub after a publication (set by open) */
+  /** pings websub.hub after a publication, and runs the built-in hub (set by open) */
   websub!: WebSub;
   #config: Config;
   readonly #o: SharedAppOptions;
@@ -143,10 +148,7 @@ export class SharedApp {
     });
   }
 
-  /**
-   * the hubs every feed names: websub.hub as at start, as on the embedded store (the built-in hub is not run on the
-   * PostgreSQL store)
-   */
+  /** the hubs every feed names, as at start, as on the embedded store: websub.hub, and the built-in hub when it runs */
   #hubs(): string[] {
     return this.websub?.hubs() ?? [];
   }
@@ -162,13 +164,19 @@ export class SharedApp {
     const store = await PgStore.open({ url: options.databaseUrl, pool: options.config.store.pool });
     const app = new SharedApp(options, store);
     try {
-      // The publisher only: the instance that renders a change pings websub.hub for its topics, once for all
-      // instances. No topic content is served from here (that is the built-in hub's, which is off).
+      // The instance that renders a change pings websub.hub for its topics, once for all instances. The built-in hub
+      // runs on every instance: its subscriptions and the content owed are in the database (shared-websub.ts).
       const { config } = options;
       app.websub = await openWebSub({
-        config: { ...config, websub: { ...config.websub, builtin: false } }, dataDir: '', logger: options.logger,
+        config, dataDir: '', logger: options.logger,
         userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.now ? { now: options.now } : {}),
         ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.websubRetryDelaysMs ? { websubRetryDelaysMs: options.websubRetryDelaysMs } : {}),
+        isTopic: (url) => app.#isTopic(config.baseUrl, url),
+        hubStorage: sharedHubStorage({
+          pool: store.pool, databaseUrl: options.databaseUrl, instanceId: app.instanceId, baseUrl: config.baseUrl,
+          warn: (message, err) => app.#failed(message, err),
+          ...(options.websubLeaseMs ? { leaseMs: options.websubLeaseMs } : {}), ...(options.websubEveryMs ? { everyMs: options.websubEveryMs } : {}),
+        }),
       }, () => ({ feeds: { specs: () => [], get: () => undefined }, metrics: app.metrics }));
       if (options.role !== 'fetch') {
         app.#follower = await RenderedFollower.open({
@@ -189,6 +197,12 @@ export class SharedApp {
     return this.#config;
   }
 
+  /** A topic of the built-in hub: the URL of a published feed (Atom, RSS or JSON), as the feed gives it. */
+  #isTopic(baseUrl: string, url: string): boolean {
+    const name = topicName(baseUrl, url);
+    return name !== undefined && this.#follower?.get(name) !== undefined;
+  }
+
   /** Starts the loops: fetch passes (roles all and fetch), renders under the lock, the status reads. */
   start(): void {
     const every = (ms: number, run: () => Promise<void>) => {
@@ -203,6 +217,7 @@ export class SharedApp {
     if (this.#cycle) every(this.#o.passEveryMs ?? 10_000, () => (this.#passing = this.#pass()));
     every(this.#o.renderEveryMs ?? 5_000, () => this.render());
     every(this.#o.statusEveryMs ?? 10_000, () => this.#readStatus().catch((err) => this.#failed('could not read the sources\' states', err)));
+    this.websub.start();
   }
 
   /** Switches to a validated config: the next pass fetches by it and the next render renders by it. */
@@ -365,6 +380,9 @@ export class SharedApp {
       },
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
       onRequest: (route, status) => this.metrics.observeRequest(route, status),
+      // Taken by the instances that serve the feeds (a topic is a feed they hold); verified by the one that took it.
+      ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => (serving ? this.websub.hub!.request(form, client)
+        : { status: 404, message: notServed('the WebSub hub').message }) } : {}),
       maxAgeSeconds: () => cacheMaxAge(this.#config),
       health: () => {
         const { sources, failing } = this.#enabledFailing();
@@ -384,6 +402,7 @@ export class SharedApp {
         },
         database: { ...this.#db },
         leases: { held: this.#cycle?.holding ?? [], steals: this.#steals },
+        websub: this.websub.status(),
         sources: sourceStatusesOf(this.#config, this.#states, (id) => this.#counts.get(id) ?? 0).map((status) => ({
           ...status, charsetGuess: this.#states[status.id]?.charsetGuess ?? null,
           // Only for sources with fullText, as on the embedded store.

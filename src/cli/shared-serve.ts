@@ -30,7 +30,6 @@ export async function runSharedService(options: SharedServeOptions, config: Conf
   } catch (err) {
     throw new DatabaseStartError(maskedUrl(options.databaseUrl), err as Error);
   }
-  if (config.websub.builtin) logger.warn(`websub.builtin is not available on the PostgreSQL store: the built-in hub is off${config.websub.hub ? ' (websub.hub is named in every feed and pinged by the instance that renders)' : ''}`);
   const server = createFeedServer(app.site());
   let address;
   try {

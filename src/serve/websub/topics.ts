@@ -18,3 +18,23 @@ export function topicContent(baseUrl: string, feeds: TopicFeeds, topic: string):
   }
   return undefined;
 }
+
+/**
+ * The feed document a topic URL names, as `path.format` (the name the PostgreSQL store publishes it under), or
+ * undefined when it names none: only the URL a feed gives as its own (feedUrl's spelling) is a topic.
+ */
+export function topicName(baseUrl: string, topic: string): string | undefined {
+  const prefix = `${baseUrl}/feeds/`;
+  if (!topic.startsWith(prefix)) return undefined;
+  const rest = topic.slice(prefix.length);
+  const dot = rest.lastIndexOf('.');
+  const format = SYNDICATION_FORMATS.find((f) => f === rest.slice(dot + 1));
+  if (dot <= 0 || !format) return undefined;
+  let path: string;
+  try {
+    path = rest.slice(0, dot).split('/').map(decodeURIComponent).join('/');
+  } catch {
+    return undefined;
+  }
+  return feedUrl(baseUrl, path, format) === topic ? `${path}.${format}` : undefined;
+}

@@ -138,6 +138,66 @@ CREATE TABLE tributary_host_slots (
 );
 `,
   },
+  {
+    version: 5,
+    name: 'built-in WebSub hub: subscriptions, leased deliveries queued with each publication',
+    sql: `
+-- The built-in hub's verified subscriptions, shared by every instance (each keeps a mirror, following NOTIFY
+-- tributary_websub). doc_name is the published document (tributary_rendered.name) the topic URL names.
+CREATE TABLE tributary_websub_subscriptions (
+  topic      text NOT NULL,
+  callback   text NOT NULL,
+  doc_name   text NOT NULL,
+  host       text NOT NULL,
+  secret     text,
+  expires_at timestamptz NOT NULL,
+  PRIMARY KEY (topic, callback)
+);
+CREATE INDEX tributary_websub_subscriptions_doc ON tributary_websub_subscriptions (doc_name);
+CREATE INDEX tributary_websub_subscriptions_host ON tributary_websub_subscriptions (host);
+
+-- Content owed to a subscriber: one row per subscription, whatever the number of changes since (the current
+-- content is sent). Taken under a lease like a source (holder, lease_until); a failed attempt is due again later.
+-- changes counts the publications queued, so a change during a send is sent again.
+CREATE TABLE tributary_websub_deliveries (
+  topic       text NOT NULL,
+  callback    text NOT NULL,
+  doc_name    text NOT NULL,
+  due_at      timestamptz NOT NULL DEFAULT now(),
+  attempts    integer NOT NULL DEFAULT 0,
+  changes     bigint NOT NULL DEFAULT 1,
+  holder      text,
+  lease_until timestamptz,
+  PRIMARY KEY (topic, callback),
+  FOREIGN KEY (topic, callback) REFERENCES tributary_websub_subscriptions ON DELETE CASCADE
+);
+CREATE INDEX tributary_websub_deliveries_due ON tributary_websub_deliveries (due_at);
+
+-- Requests accepted (202) by an instance that stopped before verifying them, verified by the next to start.
+CREATE TABLE tributary_websub_verifications (
+  topic         text NOT NULL,
+  callback      text NOT NULL,
+  mode          text NOT NULL,
+  lease_seconds integer NOT NULL,
+  secret        text,
+  PRIMARY KEY (topic, callback)
+);
+
+-- A document published with new bytes owes its content to its topic's subscribers: queued in the publishing
+-- transaction itself, so a renderer killed right after its commit loses no delivery, and none is queued for a
+-- render that did not commit. (An unchanged document is not updated: publishRendered's ON CONFLICT … WHERE.)
+CREATE FUNCTION tributary_websub_queue() RETURNS trigger LANGUAGE plpgsql AS $fn$
+BEGIN
+  INSERT INTO tributary_websub_deliveries (topic, callback, doc_name)
+    SELECT topic, callback, doc_name FROM tributary_websub_subscriptions WHERE doc_name = NEW.name
+  ON CONFLICT (topic, callback) DO UPDATE SET changes = tributary_websub_deliveries.changes + 1;
+  RETURN NULL;
+END
+$fn$;
+CREATE TRIGGER tributary_websub_queue AFTER INSERT OR UPDATE ON tributary_rendered
+  FOR EACH ROW EXECUTE FUNCTION tributary_websub_queue();
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

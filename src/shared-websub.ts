@@ -1,0 +1,44 @@
+// The built-in WebSub hub on the PostgreSQL store, for every instance alike: the subscriptions in a table each
+// instance mirrors (store/pg/websub-subscriptions.ts), the content owed queued by each publication and sent under a
+// lease (store/pg/websub-deliveries.ts, serve/websub/leased-deliveries.ts). A subscription request is verified by
+// the instance that received it; the content of a change goes out from the renderer that published it, or from
+// whichever instance finds it due (a retry, a killed instance's lease run out).
+import type pg from 'pg';
+import { LeasedDeliveries } from './serve/websub/leased-deliveries.ts';
+import { topicName } from './serve/websub/topics.ts';
+import type { HubParts, HubStorage } from './serve/websub/websub.ts';
+import { PgDeliveryLeases } from './store/pg/websub-deliveries.ts';
+import { PgSubscriptions } from './store/pg/websub-subscriptions.ts';
+
+export interface SharedHubOptions {
+  pool: pg.Pool;
+  databaseUrl: string;
+  instanceId: string;
+  baseUrl: string;
+  warn: (message: string, err?: unknown) => void;
+  /** a lease on a delivery (ms; default twice websub.timeoutSeconds and a minute) */
+  leaseMs?: number;
+  /** the wait between two looks for deliveries due (ms; default 5 s) */
+  everyMs?: number;
+}
+
+/** The hub's storage for WebSub.open: opened with the hub, closed with it (handing back what it holds). */
+export function sharedHubStorage(o: SharedHubOptions): (parts: HubParts) => Promise<HubStorage> {
+  return async (parts) => {
+    const store = await PgSubscriptions.open({
+      pool: o.pool, url: o.databaseUrl, now: parts.now, warn: o.warn, nameOf: (topic) => topicName(o.baseUrl, topic),
+    });
+    const deliveries = new LeasedDeliveries({
+      ...parts, leases: new PgDeliveryLeases(o.pool, o.instanceId),
+      ...(o.leaseMs ? { leaseMs: o.leaseMs } : {}), ...(o.everyMs ? { everyMs: o.everyMs } : {}),
+    });
+    return {
+      store, deliveries,
+      start: () => deliveries.start(),
+      close: async () => {
+        await deliveries.close();
+        await store.close();
+      },
+    };
+  };
+}
