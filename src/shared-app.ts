@@ -64,7 +64,7 @@ export interface SharedAppOptions {
   followEveryMs?: number;
   /** waits between attempts of a hub ping or a delivery of the built-in hub (tests) */
   websubRetryDelaysMs?: readonly number[];
-  /** the built-in hub: a lease on a delivery (default twice websub.timeoutSeconds and a minute) */
+  /** the built-in hub: a lease on a delivery (default websub.timeoutSeconds and 15 s) */
   websubLeaseMs?: number;
   /** the built-in hub: the wait between two looks for deliveries due (default 5 s) */
   websubEveryMs?: number;

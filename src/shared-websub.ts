@@ -16,7 +16,7 @@ export interface SharedHubOptions {
   instanceId: string;
   baseUrl: string;
   warn: (message: string, err?: unknown) => void;
-  /** a lease on a delivery (ms; default twice websub.timeoutSeconds and a minute) */
+  /** a lease on a delivery (ms; default websub.timeoutSeconds and 15 s) */
   leaseMs?: number;
   /** the wait between two looks for deliveries due (ms; default 5 s) */
   everyMs?: number;

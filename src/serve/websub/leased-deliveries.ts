@@ -58,12 +58,17 @@ export interface LeasedDeliveriesOptions {
   now: () => Date;
   log: Logger;
   onDelivery?: (outcome: 'ok' | 'retry' | 'failed') => void;
-  /** a lease on a row (ms; default twice the request timeout and a minute: renewed before each request) */
+  /**
+   * a lease on a row (ms; default the request timeout and 15 s: renewed before each request, so it covers one
+   * request and the writes after it, not the wait in the queue)
+   */
   leaseMs?: number;
   /** the wait between two looks for rows due (ms; default 5 s): retries, and rows of a killed instance */
   everyMs?: number;
 }
 
+/** A lease's time beyond the request's timeout: for the writes after it, and a busy event loop. */
+export const LEASE_MARGIN_MS = 15_000;
 /** Rows one instance holds at once: a few rounds of the queue's eight requests in flight. */
 const MAX_HELD = 16;
 
@@ -80,7 +85,7 @@ export class LeasedDeliveries implements HubDeliveries {
   constructor(options: LeasedDeliveriesOptions) {
     this.#o = options;
     this.#content = { hubUrl: options.hubUrl, outbound: options.outbound, log: options.log, ...(options.onDelivery ? { onDelivery: options.onDelivery } : {}) };
-    this.#leaseMs = options.leaseMs ?? 2 * options.outbound.timeoutMs + 60_000;
+    this.#leaseMs = options.leaseMs ?? options.outbound.timeoutMs + LEASE_MARGIN_MS;
   }
 
   /** Looks for rows due every few seconds from now on. */
