@@ -22,6 +22,8 @@ export interface Answer {
 export class RecordingServer {
   readonly requests: RecordedRequest[] = [];
   respond: (req: RecordedRequest) => Answer | undefined = () => ({ status: 204 });
+  /** answers only after this long (a slow subscriber) */
+  answerAfterMs = 0;
   #server: Server | undefined;
   #base = '';
 
@@ -42,8 +44,12 @@ export class RecordingServer {
         this.requests.push(recorded);
         const answer = this.respond(recorded);
         if (!answer) return;
-        res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
-        res.end(answer.body ?? '');
+        const send = () => {
+          res.writeHead(answer.status, { 'content-type': 'text/plain', ...answer.headers });
+          res.end(answer.body ?? '');
+        };
+        if (this.answerAfterMs > 0) setTimeout(send, this.answerAfterMs);
+        else send();
       });
     });
     await new Promise<void>((resolve) => this.#server!.listen(0, host, resolve));
