@@ -32,6 +32,7 @@ describe('PostgreSQL schema migrations', () => {
     expect(await tables(pool)).toEqual([
       'tributary_changes', 'tributary_host_slots', 'tributary_hosts', 'tributary_instances', 'tributary_items', 'tributary_leases',
       'tributary_rendered', 'tributary_schema', 'tributary_settings', 'tributary_sources', 'tributary_story_links',
+      'tributary_websub_deliveries', 'tributary_websub_subscriptions', 'tributary_websub_verifications',
     ]);
     const again = await migrate(pool);
     expect(again).toEqual({ from: SCHEMA_VERSION, to: SCHEMA_VERSION, applied: [] });
