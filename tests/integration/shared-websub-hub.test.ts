@@ -215,3 +215,36 @@ describe('an instance killed in the middle of a delivery', () => {
     expect(again!.headers['x-hub-signature']).toBe(`sha256=${createHmac('sha256', 's3cret').update(again!.body).digest('hex')}`);
   }, 120_000);
 });
+
+describe('an instance stopping with a verification under way', () => {
+  it('leaves it in the database, and the next instance to start verifies it', async () => {
+    const database = await freshDatabase('shared_websub_stop');
+    const config = hubConfig(['allowPrivateCallbacks: [127.0.0.2/32]', 'timeoutSeconds: 60']);
+    const stopping = await openInstance(config, database, 'stopping');
+    instances.push(stopping);
+    await writeStory(stopping.app, 1);
+    await stopping.app.render();
+    subscriber.requests.length = 0;
+    subscriber.respond = (req) => (req.method === 'GET' ? undefined : echo(req)); // the callback hangs
+    expect((await hubPost(stopping, { 'hub.mode': 'subscribe', 'hub.topic': TOPIC, 'hub.callback': `${subscriber.base}/later`, 'hub.secret': 'kept' })).status).toBe(202);
+    await until('the verification under way', () => gets().length === 1);
+    await stopping.close();
+
+    subscriber.respond = echo;
+    const next = await openInstance(config, database, 'next');
+    instances.push(next);
+    next.app.start();
+    await until('verified by the next instance', () => subscriptionsOn(next) === 1);
+    expect(gets()).toHaveLength(2);
+    expect(gets()[1]!.url.searchParams.get('hub.mode')).toBe('subscribe');
+    const client = new pg.Client(database);
+    await client.connect();
+    try {
+      const { rows } = await client.query('SELECT callback, secret FROM tributary_websub_subscriptions');
+      expect(rows).toEqual([{ callback: `${subscriber.base}/later`, secret: 'kept' }]);
+      expect((await client.query('SELECT 1 FROM tributary_websub_verifications')).rowCount).toBe(0);
+    } finally {
+      await client.end();
+    }
+  });
+});
