@@ -25,12 +25,12 @@ import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { feedStylesheet } from './serve/feed-style.ts';
 import { topicName, topicUrls } from './serve/websub/topics.ts';
-import { openWebSub, type WebSub } from './serve/websub/websub.ts';
+import type { WebSub } from './serve/websub/websub.ts';
 import { NotServedError, StoreLoadingError, type ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
 import { SharedViews } from './shared-views.ts';
-import { sharedHubStorage } from './shared-websub.ts';
+import { openSharedWebSub } from './shared-websub.ts';
 import { siteContext } from './site-context.ts';
 import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
@@ -164,20 +164,12 @@ export class SharedApp {
     const store = await PgStore.open({ url: options.databaseUrl, pool: options.config.store.pool });
     const app = new SharedApp(options, store);
     try {
-      // The instance that renders a change pings websub.hub for its topics, once for all instances. The built-in hub
-      // runs on every instance: its subscriptions and the content owed are in the database (shared-websub.ts).
-      const { config } = options;
-      app.websub = await openWebSub({
-        config, dataDir: '', logger: options.logger,
-        userAgent: config.fetch.userAgent ?? USER_AGENT, ...(options.now ? { now: options.now } : {}),
-        ...(options.fetch ? { fetch: options.fetch } : {}), ...(options.websubRetryDelaysMs ? { websubRetryDelaysMs: options.websubRetryDelaysMs } : {}),
-        isTopic: (url) => app.#isTopic(config.baseUrl, url),
-        hubStorage: sharedHubStorage({
-          pool: store.pool, databaseUrl: options.databaseUrl, instanceId: app.instanceId, baseUrl: config.baseUrl,
-          warn: (message, err) => app.#failed(message, err),
-          ...(options.websubLeaseMs ? { leaseMs: options.websubLeaseMs } : {}), ...(options.websubEveryMs ? { everyMs: options.websubEveryMs } : {}),
-        }),
-      }, () => ({ feeds: { specs: () => [], get: () => undefined }, metrics: app.metrics }));
+      // The instance that renders a change pings websub.hub for its topics, once for all instances; the built-in hub
+      // runs on every instance (shared-websub.ts).
+      app.websub = await openSharedWebSub({
+        ...options, userAgent: options.config.fetch.userAgent ?? USER_AGENT, pool: store.pool, instanceId: app.instanceId, metrics: app.metrics,
+        isTopic: (url) => app.#isTopic(options.config.baseUrl, url), warn: (message, err) => app.#failed(message, err),
+      });
       if (options.role !== 'fetch') {
         app.#follower = await RenderedFollower.open({
           url: options.databaseUrl, ...(options.followEveryMs ? { checkEveryMs: options.followEveryMs } : {}),
