@@ -41,6 +41,18 @@ import { type HeldDoc, RenderedFollower, RenderLock } from './store/pg/rendered.
 import { CoalescedRuns } from './schedule/coalesced-runs.ts';
 
 export type InstanceRole = 'all' | 'fetch' | 'serve';
+
+/** What `fetch --once` did on the PostgreSQL store. */
+export interface SharedOnceReport extends SharedCycleReport {
+  /** backing off, not fetched (without --force or --source) */
+  skipped: { sourceId: string; nextFetch: string }[];
+  /** being fetched by a running instance at that moment: left to it */
+  heldElsewhere: string[];
+  /** whether this process rendered and published the change (else the instance holding the render lock does) */
+  rendered: boolean;
+  /** items stored in the database */
+  stored: number;
+}
 export const INSTANCE_ROLES: readonly InstanceRole[] = ['all', 'fetch', 'serve'];
 
 export interface SharedAppOptions {
@@ -92,6 +104,7 @@ export class SharedApp {
   readonly #lock: RenderLock;
   readonly #renderer: SharedRenderer;
   readonly #cycle: SharedCycle | undefined;
+  readonly #leases: PgLeases;
   #follower: RenderedFollower | undefined;
   readonly #abort = new AbortController();
   #stopping = false;
@@ -140,8 +153,9 @@ export class SharedApp {
     this.#lock = new RenderLock(options.databaseUrl);
     this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => this.#hubs(),
       configError: () => (this.configStatus.error ? { message: this.configStatus.error, at: this.configStatus.errorAt ?? '' } : undefined) });
+    this.#leases = new PgLeases(store.pool, this.instanceId);
     this.#cycle = options.role === 'serve' ? undefined : new SharedCycle({
-      config: () => this.#config, store, leases: new PgLeases(store.pool, this.instanceId),
+      config: () => this.#config, store, leases: this.#leases,
       tags: (item) => this.#itemTags()(item),
       logger: this.#log, userAgent: () => this.#config.fetch.userAgent ?? USER_AGENT, now: this.#now, signal: this.#abort.signal,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
@@ -248,6 +262,32 @@ export class SharedApp {
     } catch (err) {
       this.#failed('render failed; the published feeds stay served, and the next render tries again', err);
     }
+  }
+
+  /**
+   * One pass for `tributary fetch --once` (role fetch): the enabled sources, or `only`, are made due now, except
+   * those backing off (unless forced or named), and fetched under leases as a running instance fetches them (a
+   * source another instance is fetching now is left to it); then a render, if no other instance holds the render
+   * lock (else the renderer publishes the change at its next look, within seconds).
+   */
+  async fetchOnce(options: { force: boolean; only?: readonly string[] }): Promise<SharedOnceReport> {
+    if (!this.#cycle) throw new Error('fetchOnce needs a fetching role');
+    const enabled = this.#config.sources.filter((s) => s.enabled).map((s) => s.id);
+    const wanted = options.only ?? enabled;
+    const states = await this.store.sourceStates();
+    const now = this.#now().getTime();
+    const forced = options.force || options.only !== undefined;
+    const skipped = forced ? [] : wanted.flatMap((sourceId) => {
+      const next = states[sourceId]?.nextFetch;
+      return next !== undefined && Date.parse(next) > now ? [{ sourceId, nextFetch: next }] : [];
+    });
+    const ids = wanted.filter((id) => !skipped.some((s) => s.sourceId === id));
+    await this.#leases.sync(enabled);
+    await this.#leases.makeDue(ids);
+    const report = await this.#cycle.run(ids);
+    const fetched = new Set(report.sources.map((s) => s.outcome.sourceId));
+    await this.render();
+    return { ...report, skipped, heldElsewhere: ids.filter((id) => !fetched.has(id)), rendered: this.#lock.held, stored: await this.store.count() };
   }
 
   async #pass(): Promise<void> {

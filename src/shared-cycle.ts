@@ -90,8 +90,8 @@ export class SharedCycle {
     this.#slots = new PgHostSlots(options.store.pool, options.leases.holder);
   }
 
-  /** Fetches every source due now that no other instance holds, and stores what it finds. */
-  async run(): Promise<SharedCycleReport> {
+  /** Fetches every source due now (of `only`, when given) that no other instance holds, and stores what it finds. */
+  async run(only?: readonly string[]): Promise<SharedCycleReport> {
     const config = this.#o.config();
     const now = this.#o.now ?? (() => new Date());
     const leaseMs = this.#o.leaseMs ?? config.store.leaseSeconds * 1000;
@@ -113,7 +113,7 @@ export class SharedCycle {
       // Leases are taken a batch at a time, so a thousand due sources are spread over the instances asking.
       for (;;) {
         if (this.#o.signal?.aborted) break;
-        const taken = await this.#o.leases.takeDue(config.fetch.concurrency, leaseMs);
+        const taken = await this.#o.leases.takeDue(config.fetch.concurrency, leaseMs, only);
         if (taken.length === 0) break;
         // The batch's states in one read, not one each: this instance holds their leases, so nobody changes them.
         const states = await this.#o.store.sourceStatesOf(taken.map((l) => l.sourceId));

@@ -19,7 +19,7 @@ const WEBSUB_DRAIN_MS = 30_000;
  * only: the sources the operator named (--source); they are fetched now, backoff or not, since asking for one
  * source by name is how an operator says "I fixed it, try again".
  */
-export async function fetchOnce(common: CommonOptions, force: boolean, only: string[]): Promise<number> {
+export async function fetchOnce(common: CommonOptions, force: boolean, only: string[], database?: string): Promise<number> {
   const logger = createLogger();
   let config: Config;
   try {
@@ -27,15 +27,25 @@ export async function fetchOnce(common: CommonOptions, force: boolean, only: str
   } catch (err) {
     return reportStartError(err);
   }
-  // Not built for the shared store yet: writing the embedded store under data/ instead would fetch into a store
-  // no instance serves.
-  if (config.store.kind === 'postgres' || process.env.TRIBUTARY_DATABASE_URL) {
-    return usageError('tributary fetch --once runs on the embedded store only; with the PostgreSQL store (store.kind: postgres or TRIBUTARY_DATABASE_URL), the instances of "tributary serve" fetch (--role all or fetch)');
-  }
   for (const id of only) {
     const source = config.sources.find((s) => s.id === id);
     if (!source) return usageError(`unknown source "${id}" (not in ${common.config})`);
     if (!source.enabled) return usageError(`source "${id}" is disabled (enabled: false in ${common.config})`);
+  }
+  // --database, then TRIBUTARY_DATABASE_URL, then the config's store.url, as for serve.
+  const given = database ?? (process.env.TRIBUTARY_DATABASE_URL || undefined);
+  if (given !== undefined && !/^postgres(ql)?:\/\//i.test(given)) return usageError(`--database and TRIBUTARY_DATABASE_URL take a postgres:// URL, not "${given.replace(/\/\/[^@/]*@/, '//***@')}"`);
+  const shared = given ?? (config.store.kind === 'postgres' ? config.store.url : undefined);
+  if (config.store.kind === 'postgres' && !shared) {
+    process.stderr.write(`${common.config}: store.kind is postgres but no database is named: set store.url, TRIBUTARY_DATABASE_URL or --database\n`);
+    return 1;
+  }
+  if (shared) {
+    try {
+      return await (await import('./fetch-once-shared.ts')).fetchOnceShared(config, shared, logger, force, only);
+    } catch (err) {
+      return reportStartError(err);
+    }
   }
   // The documents this run renders are kept in data/rendered/ as serve keeps them: the store this run writes
   // makes the ones kept before stale, and without new ones the next `serve` would serve no feed until its store

@@ -80,7 +80,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'fetch':
       if (!values.once) return usageError('tributary fetch needs --once (the scheduler runs under "tributary serve")');
-      return (await import('./fetch-once.ts')).fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean));
+      return (await import('./fetch-once.ts')).fetchOnce(common, values.force ?? false, (values.source ?? []).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean), values.database);
     case 'check':
       if (values.discover === undefined) return (await import('./check.ts')).check(common);
       return (await import('./discover.ts')).discover(common, values.discover);

@@ -4,6 +4,7 @@ export const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
                   [--database postgres://…] [--role all|fetch|serve]   (the PostgreSQL store, shared by instances)
   tributary fetch --once [--force] [--source ID[,ID…]]… [--config PATH] [--data DIR] [--recover] [--purge]
+                  [--database postgres://…]   (one pass against the PostgreSQL store, leasing like an instance)
   tributary check [--config PATH]
   tributary prune --now [--config PATH] [--data DIR] [--purge]
   tributary check --discover URL [--config PATH]

@@ -307,10 +307,10 @@ describe('serve on the PostgreSQL store', () => {
     const missing = await runCli(['serve', '--config', noUrl, '--port', '0'], { TRIBUTARY_DATABASE_URL: '' });
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('store.kind is postgres but no database is named');
-    // fetch --once is not built for the shared store: refused, rather than writing an embedded store nobody serves
-    const once = await runCli(['fetch', '--once', '--config', plain, '--data', join(dir, 'once')], { TRIBUTARY_DATABASE_URL: database });
+    // fetch --once with a URL that is not postgres:// (shared-fetch-once.test.ts runs it on the database)
+    const once = await runCli(['fetch', '--once', '--config', plain, '--data', join(dir, 'once')], { TRIBUTARY_DATABASE_URL: 'mysql://db/x' });
     expect(once.code).toBe(2);
-    expect(once.stderr).toContain('fetch --once runs on the embedded store only');
+    expect(once.stderr).toContain('--database and TRIBUTARY_DATABASE_URL take a postgres:// URL');
     const down = await runCli(['serve', '--config', plain, '--port', '0', '--database', 'postgres://tributary:secret@127.0.0.1:9/none']);
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('cannot use the PostgreSQL store at postgres://tributary:***@127.0.0.1:9/none');

@@ -31,13 +31,26 @@ export class PgLeases {
     await this.#pool.query('DELETE FROM tributary_leases WHERE NOT (source_id = ANY($1::text[]))', [sourceIds]);
   }
 
-  /** Takes up to `limit` due sources nobody holds (or whose holder's lease ran out), oldest due first. */
-  async takeDue(limit: number, leaseMs: number): Promise<TakenLease[]> {
+  /** Makes sources due now (fetch --once), unless an instance holds them under a lease that has not run out. */
+  async makeDue(sourceIds: readonly string[]): Promise<void> {
+    await this.#pool.query(
+      `UPDATE tributary_leases SET due_at = least(due_at, now())
+        WHERE source_id = ANY($1::text[]) AND (holder IS NULL OR expires_at < now())`,
+      [sourceIds],
+    );
+  }
+
+  /**
+   * Takes up to `limit` due sources nobody holds (or whose holder's lease ran out), oldest due first; only those of
+   * `only` when given.
+   */
+  async takeDue(limit: number, leaseMs: number, only?: readonly string[]): Promise<TakenLease[]> {
     const { rows } = await this.#pool.query<{ source_id: string; previous: string | null; expired: boolean }>(
       `WITH due AS (
          SELECT source_id, holder AS previous, expires_at
            FROM tributary_leases
           WHERE due_at <= now() AND (holder IS NULL OR expires_at < now())
+            AND ($4::text[] IS NULL OR source_id = ANY($4::text[]))
           ORDER BY due_at, source_id
           LIMIT $2
           FOR UPDATE SKIP LOCKED
@@ -47,7 +60,7 @@ export class PgLeases {
          FROM due
         WHERE l.source_id = due.source_id
        RETURNING l.source_id, due.previous, due.previous IS NOT NULL AS expired`,
-      [this.holder, limit, leaseMs],
+      [this.holder, limit, leaseMs, only ?? null],
     );
     return rows
       .map((r) => ({ sourceId: r.source_id, ...(r.expired && r.previous ? { stolenFrom: r.previous } : {}) }))
