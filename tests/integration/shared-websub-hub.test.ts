@@ -229,6 +229,10 @@ describe('an instance stopping with a verification under way', () => {
     expect((await hubPost(stopping, { 'hub.mode': 'subscribe', 'hub.topic': TOPIC, 'hub.callback': `${subscriber.base}/later`, 'hub.secret': 'kept' })).status).toBe(202);
     await until('the verification under way', () => gets().length === 1);
     await stopping.close();
+    // An instance that opens and closes without starting (a failed start, a fetch --once that published nothing)
+    // takes the request at open and leaves it again.
+    const brief = await openInstance(config, database, 'brief');
+    await brief.close();
 
     subscriber.respond = echo;
     const next = await openInstance(config, database, 'next');

@@ -61,6 +61,7 @@ export class WebSubHub {
   readonly #verifications = new Map<string, PendingVerification>();
   readonly #verifyingPerHost = new Map<string, number>();
   #stopped = false;
+  #resumed = false;
 
   constructor(options: HubOptions) {
     this.#o = options;
@@ -73,6 +74,8 @@ export class WebSubHub {
 
   /** Queues what the last run left undone; called once the service can answer for its topics. */
   resume(): void {
+    if (this.#resumed) return;
+    this.#resumed = true;
     const { verifications, deliveries } = this.#o.store.pendingAtOpen;
     for (const v of verifications) this.#queueVerification(v);
     this.#o.deliveries.resume(deliveries);
@@ -188,9 +191,11 @@ export class WebSubHub {
 
   /** What is not done: written with the subscriptions, resumed at the next start. */
   pendingWork(): PendingWork {
+    // Closed before it resumed (a run that never started): what the last run left is still to do.
+    const left = this.#resumed ? { verifications: [], deliveries: [] } : this.#o.store.pendingAtOpen;
     return {
-      verifications: [...this.#verifications.values()],
-      deliveries: this.#o.deliveries.pending(),
+      verifications: [...left.verifications, ...this.#verifications.values()],
+      deliveries: [...left.deliveries, ...this.#o.deliveries.pending()],
     };
   }
 
