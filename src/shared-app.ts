@@ -45,7 +45,7 @@ export type InstanceRole = 'all' | 'fetch' | 'serve';
 /** What `fetch --once` did on the PostgreSQL store. */
 export interface SharedOnceReport extends SharedCycleReport {
   /** backing off, not fetched (without --force or --source) */
-  skipped: { sourceId: string; nextFetch: string }[];
+  backingOff: { sourceId: string; nextFetch: string }[];
   /** being fetched by a running instance at that moment: left to it */
   heldElsewhere: string[];
   /** whether this process rendered and published the change (else the instance holding the render lock does) */
@@ -277,17 +277,17 @@ export class SharedApp {
     const states = await this.store.sourceStates();
     const now = this.#now().getTime();
     const forced = options.force || options.only !== undefined;
-    const skipped = forced ? [] : wanted.flatMap((sourceId) => {
+    const backingOff = forced ? [] : wanted.flatMap((sourceId) => {
       const next = states[sourceId]?.nextFetch;
       return next !== undefined && Date.parse(next) > now ? [{ sourceId, nextFetch: next }] : [];
     });
-    const ids = wanted.filter((id) => !skipped.some((s) => s.sourceId === id));
+    const ids = wanted.filter((id) => !backingOff.some((s) => s.sourceId === id));
     await this.#leases.sync(enabled);
     await this.#leases.makeDue(ids);
     const report = await this.#cycle.run(ids);
-    const fetched = new Set(report.sources.map((s) => s.outcome.sourceId));
+    const fetched = new Set([...report.sources.map((s) => s.outcome.sourceId), ...report.skipped.map((s) => s.sourceId)]);
     await this.render();
-    return { ...report, skipped, heldElsewhere: ids.filter((id) => !fetched.has(id)), rendered: this.#lock.held, stored: await this.store.count() };
+    return { ...report, backingOff, heldElsewhere: ids.filter((id) => !fetched.has(id)), rendered: this.#lock.held, stored: await this.store.count() };
   }
 
   async #pass(): Promise<void> {

@@ -25,12 +25,13 @@ export async function fetchOnceShared(config: Config, databaseUrl: string, logge
       if (outcome.error) process.stderr.write(`${outcome.sourceId}: ${outcome.error.message}\n`);
       if (outcome.movedTo) process.stderr.write(`${outcome.sourceId}: moved permanently to ${outcome.movedTo}; update its url in the config\n`);
     }
-    for (const { sourceId, nextFetch } of report.skipped) {
+    for (const { sourceId, nextFetch } of report.backingOff) {
       process.stderr.write(`${sourceId}: skipped, backing off until ${nextFetch} (--force or --source ${sourceId} fetches it anyway)\n`);
     }
+    for (const { sourceId, until } of report.skipped) process.stderr.write(`${sourceId}: skipped, its host asked for a pause until ${until}\n`);
     for (const sourceId of report.heldElsewhere) process.stderr.write(`${sourceId}: skipped, a running instance is fetching it now\n`);
     const failed = report.sources.filter((s) => s.outcome.error).length;
-    const skipped = report.skipped.length + report.heldElsewhere.length;
+    const skipped = report.backingOff.length + report.skipped.length + report.heldElsewhere.length;
     const renderer = report.rendered ? 'rendered and published' : 'published by the instance holding the render lock';
     process.stderr.write(`fetched ${report.sources.length} sources (${failed} failed${skipped ? `, ${skipped} skipped` : ''}): ${report.added} new, ${report.updated} updated items; ` +
       `${report.stored} stored (PostgreSQL store; ${renderer})\n`);

@@ -1,5 +1,5 @@
 // The built-in WebSub hub's content owed, on the PostgreSQL store: rows of tributary_websub_deliveries, queued by
-// the trigger on tributary_rendered in the publishing transaction (migration 4), taken under a lease as the fetch
+// the trigger on tributary_rendered in the publishing transaction (migration 5), taken under a lease as the fetch
 // leases are (FOR UPDATE SKIP LOCKED: two instances looking at once get disjoint rows and never wait on each
 // other). Every write below is conditioned on this instance still being the holder, so a late answer from an
 // instance whose lease ran out cannot undo the new holder's work.
