@@ -3,3 +3,5 @@ export function fingerprint(): string;
 export function isBuilt(print?: string): boolean;
 export function build(): Promise<void>;
 export function ensureBuilt(): Promise<string | null>;
+/** The bundled files of dist/bundle/ and the modules each holds (dist/bundle/inputs.json). */
+export const BUNDLE_INPUTS: string;
