@@ -32,6 +32,7 @@ const LONG_FIRST = [
   'tests/integration/websub-shutdown.test.ts',
   'tests/integration/proxies.test.ts',
   'tests/bench/bench-start.test.ts',
+  'tests/integration/build-generations.test.ts',
   'tests/integration/compiled-start.test.ts',
   'tests/integration/never-abandoned.test.ts',
   'tests/integration/shared-serve.test.ts',

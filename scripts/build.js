@@ -10,24 +10,29 @@
 // beside itself (serve/feed-style.xsl, package.json, createRequire) is where it was; only workers/start-worker.js
 // keeps the bundle's own URL, so it starts the bundled worker entries beside it.
 //
+// dist/ is a link to the directory of one build (a generation, scripts/generations.js): a rebuild writes a new one
+// and leaves the old one to the processes still running it. A chunk's name is a hash of its text, and nothing of the
+// build's own directory or time gets into the text, so the same sources give the same chunk names
+// (tests/integration/build-generations.test.ts).
+//
 // How src/ refers to its own modules, so both tsx/vitest (which run the .ts files) and dist/ work:
 // - imports (static or `import('./x.ts')` with a literal) name the .ts file; the build rewrites them to .js;
 // - a file started by URL is written `new URL('./x.ts', import.meta.url)` (literally, relative, on one line); the
 //   build rewrites that literal to './x.js' too. A computed path is not rewritten: pick the extension from
 //   import.meta.url instead (`import.meta.url.endsWith('.ts') ? '.ts' : '.js'`);
 // - any other file under src/ (not .ts) is copied beside its module.
-import { randomBytes } from 'node:crypto';
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { newGeneration, pointDistAt, pruneGenerations, registerUser } from './generations.js';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const SRC = join(ROOT, 'src');
 const DIST = join(ROOT, 'dist');
-/** Written last into dist/: the fingerprint of the inputs dist/ was built from. */
+/** Written last into a build: the fingerprint of the inputs it was built from. */
 const STAMP = '.build-stamp';
 /** Inputs besides src/ that change what the build writes. */
-const BUILD_INPUTS = [fileURLToPath(import.meta.url), join(ROOT, 'tsconfig.json')];
+const BUILD_INPUTS = [fileURLToPath(import.meta.url), fileURLToPath(new URL('generations.js', import.meta.url)), join(ROOT, 'tsconfig.json')];
 /** Errors that mean "this checkout is not ours to write" (read-only install, other owner): run through tsx. */
 const NOT_WRITABLE = new Set(['EACCES', 'EPERM', 'EROFS']);
 
@@ -116,7 +121,9 @@ function moduleUrls(out, bundleDir) {
 async function bundle(esbuild, out) {
   const bundleDir = join(out, 'bundle');
   const result = await esbuild({
-    absWorkingDir: ROOT,
+    // Paths esbuild writes into the output (a comment naming each module) are relative to this directory: the
+    // generation's own name stays out of it, so the same inputs give the same chunks, named by the same hashes.
+    absWorkingDir: out,
     entryPoints: Object.fromEntries(Object.entries(BUNDLE_ENTRIES).map(([name, path]) => [name, join(out, path)])),
     outdir: bundleDir,
     bundle: true,
@@ -136,9 +143,9 @@ async function bundle(esbuild, out) {
   const inputs = {};
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
-    inputs[relative(bundleDir, join(ROOT, file))] = Object.keys(output.inputs).map((input) => {
-      const path = relative(ROOT, join(ROOT, input)).split(sep).join('/');
-      const inDist = relative(out, join(ROOT, input));
+    inputs[relative(bundleDir, join(out, file))] = Object.keys(output.inputs).map((input) => {
+      const path = relative(ROOT, join(out, input)).split(sep).join('/');
+      const inDist = relative(out, join(out, input));
       if (!inDist.startsWith('..')) return `dist/${inDist.split(sep).join('/')}`;
       // node_modules may be a link to another checkout's: named from node_modules/ on, as this checkout sees it
       const packages = path.indexOf('node_modules/');
@@ -148,12 +155,15 @@ async function bundle(esbuild, out) {
   writeFileSync(join(bundleDir, BUNDLE_INPUTS), JSON.stringify(inputs, null, 1));
 }
 
-/** Compiles src/ into a fresh dist/ (built aside, then swapped in, so a start never sees half a build). */
+/**
+ * Compiles src/ into a new generation and points dist/ at it (scripts/generations.js): a start never sees half a
+ * build, and a process that runs the one replaced keeps every file it may still load.
+ */
 export async function build() {
   const print = fingerprint();
   const { build: esbuild } = await import('esbuild');
   const files = listFiles(SRC);
-  const out = join(ROOT, `.dist-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const out = newGeneration(ROOT);
   mkdirSync(out);
   try {
     await esbuild({
@@ -178,27 +188,12 @@ export async function build() {
     }
     await bundle(esbuild, out);
     writeFileSync(join(out, STAMP), print);
-    swapIn(out);
-  } finally {
+    pointDistAt(ROOT, out);
+  } catch (err) {
     rmSync(out, { recursive: true, force: true });
+    throw err;
   }
-}
-
-/** Replaces dist/ by the finished build: the old one is renamed away first, as a directory cannot be renamed over. */
-function swapIn(out) {
-  const old = join(ROOT, `.dist-old-${process.pid}-${randomBytes(4).toString('hex')}`);
-  try {
-    renameSync(DIST, old);
-  } catch (err) {
-    if (err.code !== 'ENOENT') throw err;
-  }
-  try {
-    renameSync(out, DIST);
-  } catch (err) {
-    // Another start swapped its build in between: it was built from the same sources, keep it.
-    if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
-  }
-  rmSync(old, { recursive: true, force: true });
+  pruneGenerations(ROOT, STAMP);
 }
 
 /**
@@ -207,11 +202,12 @@ function swapIn(out) {
  * dist/ existed. A build that fails for another reason (a syntax error) is reported, and tsx runs the sources.
  */
 export async function ensureBuilt() {
-  const entry = pathToFileURL(join(DIST, 'bundle', 'tributary.js')).href;
   try {
-    if (isBuilt()) return entry;
-    await build();
-    return entry;
+    if (!isBuilt()) await build();
+    // The generation's own path: this process's later imports resolve there, whatever dist/ names by then.
+    const generation = realpathSync(DIST);
+    registerUser(generation);
+    return pathToFileURL(join(generation, 'bundle', 'tributary.js')).href;
   } catch (err) {
     if (!NOT_WRITABLE.has(err.code)) process.stderr.write(`tributary: cannot build dist/ (${err.message.split('\n')[0]}); running src/ through tsx\n`);
     return null;

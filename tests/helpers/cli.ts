@@ -1,13 +1,22 @@
 import { spawn, spawnSync, type ChildProcess, type SpawnOptions as ProcessOptions } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdtempSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 export const BIN = fileURLToPath(new URL('../../bin/tributary.js', import.meta.url));
 const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
-/** what running the CLI needs of the checkout */
+/** what running the CLI needs of the checkout (dist/ is a link to the build it names: both are copied) */
 const RUNTIME_PARTS = ['bin', 'scripts', 'src', 'dist', 'tsconfig.json', 'package.json', 'node_modules'];
+
+/** RUNTIME_PARTS as paths in the checkout, with the generation dist/ links to (scripts/generations.js) */
+function runtimePaths(): string[] {
+  const paths = RUNTIME_PARTS.map((part) => join(CHECKOUT, part)).filter((path) => existsSync(path));
+  const dist = join(CHECKOUT, 'dist');
+  if (existsSync(dist) && lstatSync(dist).isSymbolicLink()) paths.push(join(CHECKOUT, readlinkSync(dist)));
+  return paths;
+}
+
 const binsByUser = new Map<number, string>();
 
 /**
@@ -24,7 +33,7 @@ export function binFor(options: SpawnOptions): string {
   if (spawnSync(process.execPath, ['-e', probe], { uid: options.uid, gid: options.gid ?? options.uid, stdio: 'ignore' }).status !== 0) {
     const copy = mkdtempSync(join(tmpdir(), 'tributary-checkout-'));
     chmodSync(copy, 0o755);
-    const sources = RUNTIME_PARTS.map((part) => join(CHECKOUT, part)).filter((path) => existsSync(path));
+    const sources = runtimePaths();
     const linked = spawnSync('cp', ['-al', ...sources, copy], { stdio: 'ignore' }).status === 0;
     if (!linked && spawnSync('cp', ['-a', ...sources, copy], { stdio: 'inherit' }).status !== 0) throw new Error(`cannot copy the checkout to ${copy}`);
     bin = join(copy, 'bin', 'tributary.js');

@@ -2,9 +2,10 @@
 // store, the renderer, cheerio, undici, sanitize-html) took most of a second before a three-line file was read.
 // Asserted on what is loaded, not on time: a loader hook in the spawned process reports every module it loads. The
 // CLI runs from dist/bundle/ (scripts/build.js), whose chunks each hold several modules: a chunk loaded counts as
-// every module it holds (dist/bundle/inputs.json), so a module is seen whichever chunk it was put in.
+// every module it holds (dist/bundle/inputs.json), so a module is seen whichever chunk it was put in. dist/ links to
+// the build's own directory (scripts/generations.js), the path Node loads the chunks by.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -18,7 +19,7 @@ register('data:text/javascript,' + encodeURIComponent('export async function loa
 let dir: string;
 
 const CHECKOUT = pathToFileURL(join(BIN, '..', '..')).href + '/';
-const BUNDLE = `${CHECKOUT}dist/bundle/`;
+const BUNDLE = `${pathToFileURL(realpathSync(join(BIN, '..', '..', 'dist'))).href}/bundle/`;
 
 /**
  * The modules behind the URLs loaded: a chunk of dist/bundle/ stands for the dist/ files it holds, and for the

@@ -3,16 +3,15 @@
 // checkout (src/ copied, node_modules linked), so building, editing and locking it never touches the dist/ the
 // other tests start from.
 import { spawn } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { checkoutCopy } from '../helpers/checkout-copy.ts';
 import { runBin, type CliResult, type SpawnOptions } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { rssFeed } from '../helpers/test-app.ts';
 
-const CHECKOUT = fileURLToPath(new URL('../../', import.meta.url));
 /** File modes do not stop root: then the unwritable checkout is run by "nobody", whom they do stop. */
 const NOBODY = 65534;
 const asRoot = process.getuid?.() === 0;
@@ -36,15 +35,6 @@ afterAll(async () => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
-/** A checkout without dist/: what the CLI needs to run, src/ copied (edits stay here), node_modules linked. */
-function checkoutCopy(name: string): string {
-  const root = join(dir, name);
-  mkdirSync(root);
-  for (const part of ['bin', 'scripts', 'src', 'tsconfig.json', 'package.json']) cpSync(join(CHECKOUT, part), join(root, part), { recursive: true });
-  symlinkSync(realpathSync(join(CHECKOUT, 'node_modules')), join(root, 'node_modules'));
-  return root;
-}
-
 function run(root: string, args: string[], options: SpawnOptions = {}): Promise<CliResult> {
   return runBin(join(root, 'bin', 'tributary.js'), args, { cwd: root, ...options });
 }
@@ -66,7 +56,7 @@ async function expectFetchOnceReads(root: string, data: string, options: SpawnOp
 
 describe('the compiled start (bin/tributary.js, scripts/build.js)', () => {
   it('builds dist/ when it is missing, runs it, and the read pool starts its workers from dist/', async () => {
-    const root = checkoutCopy('fresh');
+    const root = checkoutCopy(dir, 'fresh');
     const checked = await run(root, ['check', '--config', join(dir, 'sources.yaml')]);
     expect(checked.code, checked.stderr).toBe(0);
     expect(checked.stdout).toContain('ok, 1 sources');
@@ -81,7 +71,7 @@ describe('the compiled start (bin/tributary.js, scripts/build.js)', () => {
   }, 60_000);
 
   it('builds again when a source file changed since dist/ was built', async () => {
-    const root = checkoutCopy('edited');
+    const root = checkoutCopy(dir, 'edited');
     expect((await run(root, ['check', '--help'])).stdout).toMatch(/^usage:/);
     const stamp = readFileSync(join(root, 'dist', '.build-stamp'), 'utf8');
     const usage = join(root, 'src', 'cli', 'usage.ts');
@@ -93,7 +83,7 @@ describe('the compiled start (bin/tributary.js, scripts/build.js)', () => {
   }, 60_000);
 
   it('runs src/ through tsx from a checkout it cannot write, read pool included, silently and without building', async () => {
-    const root = checkoutCopy('read-only');
+    const root = checkoutCopy(dir, 'read-only');
     const runAs: SpawnOptions = asRoot ? { uid: NOBODY, gid: NOBODY } : {};
     if (!asRoot) await new Promise((resolve) => spawn('chmod', ['-R', 'a-w', root]).once('close', resolve));
     const checked = await run(root, ['check', '--config', join(dir, 'sources.yaml')], runAs);
