@@ -91,12 +91,17 @@ function inUse(dir) {
   });
 }
 
+/** The generations this process recorded itself in (ensureBuilt() may be called more than once). */
+const registered = new Set();
+
 /**
  * Records this process as running the generation until it exits. A process killed by a signal leaves its file:
  * the pid is then dead (or, reused, keeps the generation a while longer), which only delays the removal. In a
  * checkout this user cannot write nothing is recorded: the generation's owner may remove it under this process.
  */
 export function registerUser(generation) {
+  if (registered.has(generation)) return;
+  registered.add(generation);
   const file = join(generation, USERS, String(process.pid));
   try {
     mkdirSync(join(generation, USERS), { recursive: true });
