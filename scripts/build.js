@@ -144,8 +144,9 @@ async function bundle(esbuild, out) {
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
     if (!file.endsWith('.js')) continue;
     inputs[relative(bundleDir, join(out, file))] = Object.keys(output.inputs).map((input) => {
-      const path = relative(ROOT, join(out, input)).split(sep).join('/');
-      const inDist = relative(out, join(out, input));
+      const absolute = join(out, input);
+      const path = relative(ROOT, absolute).split(sep).join('/');
+      const inDist = relative(out, absolute);
       if (!inDist.startsWith('..')) return `dist/${inDist.split(sep).join('/')}`;
       // node_modules may be a link to another checkout's: named from node_modules/ on, as this checkout sees it
       const packages = path.indexOf('node_modules/');
