@@ -95,9 +95,11 @@ const perModule = {
 const BUNDLE_ENTRIES = { tributary: 'cli/entry.js', 'read-worker': 'workers/read-worker.js', 'render-worker': 'workers/render-worker.js' };
 /**
  * Packages left to node_modules: pino and thread-stream start transport workers by file path (none is used, but
- * the paths would point into dist/bundle/), and the optional packages that are not installed (pg-native, canvas).
+ * the paths would point into dist/bundle/), the optional packages that are not installed (pg-native, canvas), and
+ * @mozilla/readability, a CommonJS package src/ loads with import(): esbuild's chunk for it exports module.exports
+ * as `default` only, where Node's import() also gives its named exports (`{ Readability }` was undefined).
  */
-const NOT_BUNDLED = ['pino', 'pino-pretty', 'thread-stream', 'pg-native', 'canvas'];
+const NOT_BUNDLED = ['pino', 'pino-pretty', 'thread-stream', 'pg-native', 'canvas', '@mozilla/readability'];
 /** Which module files each chunk of dist/bundle/ holds (paths from the checkout), for a reader or a test. */
 export const BUNDLE_INPUTS = 'inputs.json';
 

@@ -1,15 +1,13 @@
 // `tributary check` loads the config loader and nothing of the pipeline: importing every command's module (the
 // store, the renderer, cheerio, undici, sanitize-html) took most of a second before a three-line file was read.
-// Asserted on what is loaded, not on time: a loader hook in the spawned process reports every module it loads. The
-// CLI runs from dist/bundle/ (scripts/build.js), whose chunks each hold several modules: a chunk loaded counts as
-// every module it holds (dist/bundle/inputs.json), so a module is seen whichever chunk it was put in. dist/ links to
-// the build's own directory (scripts/generations.js), the path Node loads the chunks by.
+// Asserted on what is loaded, not on time: a loader hook in the spawned process reports every module it loads, a
+// chunk of the bundle the CLI runs counting as every module it holds (tests/helpers/bundle-modules.ts).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundledModules, bundleUrl } from '../helpers/bundle-modules.ts';
 import { BIN } from '../helpers/cli.ts';
 
 /** Registers a load hook that prints "LOADED <url>" on stderr for every module (ESM, or CommonJS imported from ESM). */
@@ -18,24 +16,9 @@ register('data:text/javascript,' + encodeURIComponent('export async function loa
 
 let dir: string;
 
-const CHECKOUT = pathToFileURL(join(BIN, '..', '..')).href + '/';
-const BUNDLE = `${pathToFileURL(realpathSync(join(BIN, '..', '..', 'dist'))).href}/bundle/`;
-
-/**
- * The modules behind the URLs loaded: a chunk of dist/bundle/ stands for the dist/ files it holds, and for the
- * packages it holds files of (named by their directory: as before the bundle, where the hook saw a package's entry
- * but not the files that entry require()s).
- */
+/** The modules behind the URLs loaded (tests/helpers/bundle-modules.ts). */
 function modulesOf(urls: string[]): string[] {
-  const inputs = JSON.parse(readFileSync(new URL('inputs.json', BUNDLE), 'utf8')) as Record<string, string[]>;
-  const modules = urls.flatMap((url) => {
-    if (!url.startsWith(BUNDLE)) return [url];
-    return (inputs[url.slice(BUNDLE.length)] ?? [url]).map((path) => {
-      const pkg = /^node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path);
-      return CHECKOUT + (pkg ? `node_modules/${pkg[1]}/` : path);
-    });
-  });
-  return [...new Set(modules)];
+  return [...new Set(urls.flatMap(bundledModules(bundleUrl())))];
 }
 
 beforeAll(() => {
@@ -56,7 +39,7 @@ function loadedBy(args: string[]): Promise<{ code: number | null; stdout: string
     child.on('error', reject);
     child.on('close', (code) => {
       const urls = [...stderr.matchAll(/^LOADED (\S+)$/gm)].map((m) => m[1]!);
-      resolve({ code, stdout, bundled: urls.some((url) => url.startsWith(BUNDLE)), loaded: modulesOf(urls) });
+      resolve({ code, stdout, bundled: urls.some((url) => url.startsWith(bundleUrl())), loaded: modulesOf(urls) });
     });
   });
 }
