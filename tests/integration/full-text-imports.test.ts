@@ -10,9 +10,13 @@ import { bundledModules, bundleUrl } from '../helpers/bundle-modules.ts';
 import { BIN } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 
-/** Prints "LOADED <threadId> <url>" on stderr for every module a thread loads (0: the main thread). */
+/**
+ * Prints "LOADED <threadId> <url>" on stderr for every module a thread loads (0: the main thread). Written to fd 2
+ * at once: a hook's process.stderr is a stream the process may exit before flushing (the bundled fetch --once ends
+ * soon after its worker loaded the extraction chunks, and their lines were lost).
+ */
 const TRACE = `data:text/javascript,${encodeURIComponent(`import { register } from 'node:module'; import { threadId } from 'node:worker_threads';
-register('data:text/javascript,' + encodeURIComponent('let thread; export function initialize(data) { thread = data.thread; } export async function load(url, context, next) { process.stderr.write("LOADED " + thread + " " + url + "\\\\n"); return next(url, context); }'), { data: { thread: threadId } });`)}`;
+register('data:text/javascript,' + encodeURIComponent('import { writeSync } from "node:fs"; let thread; export function initialize(data) { thread = data.thread; } export async function load(url, context, next) { writeSync(2, "LOADED " + thread + " " + url + "\\\\n"); return next(url, context); }'), { data: { thread: threadId } });`)}`;
 
 /** The modules of extraction: the DOM, Readability and the extractor itself. */
 const EXTRACTION = /\/node_modules\/(linkedom|@mozilla\/readability)\/|\/fulltext\/extract\.js$/;
