@@ -19,25 +19,20 @@ import type { Config } from './config/types.ts';
 import type { FetchFunction } from './fetch/fetch-source.ts';
 import type { Logger } from './log.ts';
 import type { Item, SourceState } from './model.ts';
-import type { FeedQuery } from './render/feed-query.ts';
-import { gzippedFeed, type FeedFormat, type RenderedFeed } from './render/render-feed.ts';
-import { renderStaticDoc } from './render/static-doc.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
-import { feedStylesheet } from './serve/feed-style.ts';
 import { topicName, topicUrls } from './serve/websub/topics.ts';
 import type { WebSub } from './serve/websub/websub.ts';
-import { NotServedError, StoreLoadingError, type ServedSite } from './serve/server.ts';
+import type { ServedSite } from './serve/server.ts';
 import { SharedCycle, type SharedCycleReport } from './shared-cycle.ts';
 import { SharedRenderer } from './shared-render.ts';
+import { SharedSite, sum, type DatabaseHealth } from './shared-site.ts';
 import { SharedViews } from './shared-views.ts';
 import { openSharedWebSub } from './shared-websub.ts';
 import { siteContext } from './site-context.ts';
-import { sourceStatusesOf } from './site-render.ts';
-import { cacheMaxAge } from './starting-site.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
 import { PgStore } from './store/pg/pg-store.ts';
-import { type HeldDoc, RenderedFollower, RenderLock } from './store/pg/rendered.ts';
+import { RenderedFollower, RenderLock } from './store/pg/rendered.ts';
 import { CoalescedRuns } from './schedule/coalesced-runs.ts';
 
 export type InstanceRole = 'all' | 'fetch' | 'serve';
@@ -82,13 +77,6 @@ export interface SharedAppOptions {
   websubEveryMs?: number;
 }
 
-interface DatabaseHealth {
-  ok: boolean;
-  errors: number;
-  lastError?: string;
-  lastErrorAt?: string;
-}
-
 export class SharedApp {
   readonly instanceId: string;
   readonly role: InstanceRole;
@@ -116,9 +104,7 @@ export class SharedApp {
   #lastCycle: string | undefined;
   #states: Record<string, SourceState> = {};
   #counts = new Map<string, number>();
-  readonly #served = new WeakMap<HeldDoc, RenderedFeed>();
-  readonly #views: SharedViews;
-  readonly #stylesheet = renderStaticDoc(feedStylesheet(), 'text/xsl; charset=utf-8', undefined);
+  readonly #site: SharedSite;
   readonly #stealCounter: Counter;
   readonly #dbErrors: Counter;
   readonly #tagging = new RuleTagging();
@@ -130,7 +116,6 @@ export class SharedApp {
     this.#log = options.logger;
     this.#now = options.now ?? (() => new Date());
     this.store = store;
-    this.#views = new SharedViews(store.pool);
     this.role = options.role;
     this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
     this.configStatus = { files: options.config.files, loadedAt: this.#now().toISOString() };
@@ -159,6 +144,13 @@ export class SharedApp {
       tags: (item) => this.#itemTags()(item),
       logger: this.#log, userAgent: () => this.#config.fetch.userAgent ?? USER_AGENT, now: this.#now, signal: this.#abort.signal,
       ...(options.leaseMs ? { leaseMs: options.leaseMs } : {}), ...(options.fetch ? { fetch: options.fetch } : {}),
+    });
+    this.#site = new SharedSite({
+      instanceId: this.instanceId, role: this.role, config: () => this.#config, configStatus: () => this.configStatus,
+      states: () => this.#states, counts: () => this.#counts, hubs: () => this.#hubs(), tagging: this.#tagging,
+      follower: () => this.#follower, views: new SharedViews(store.pool), metrics: this.metrics, websub: () => this.websub,
+      db: this.#db, renderer: () => this.#lock.held, holding: () => this.#cycle?.holding ?? [], steals: () => this.#steals,
+      lastCycle: () => this.#lastCycle, schemaVersion: store.migration.to,
     });
   }
 
@@ -339,109 +331,8 @@ export class SharedApp {
     this.#log.warn({ err }, `${message}: ${this.#db.lastError}`);
   }
 
-  /**
-   * A published document as served: its gzip form as the follower holds it, its body made from that on request
-   * (kept in identity-bodies.ts's bounded LRU), its brotli form made on the first request that asks, once per revision.
-   */
-  #doc(name: string, what: string): RenderedFeed | undefined {
-    const follower = this.#follower;
-    if (!follower) return undefined;
-    const doc = follower.get(name);
-    if (!doc) {
-      // Nothing published yet (a new database): the feeds come with the first render.
-      if (follower.size === 0) throw new StoreLoadingError(what, 5);
-      return undefined;
-    }
-    let served = this.#served.get(doc);
-    if (!served) {
-      const fields = { etag: doc.etag, lastModified: doc.lastModified, contentType: doc.contentType, bytes: doc.bytes };
-      this.#served.set(doc, (served = gzippedFeed(fields, doc.gzip)));
-    }
-    return served;
-  }
-
-  /**
-   * An older page or a filtered view of a feed, read from the database on request (shared-views.ts) and kept until
-   * the next publication: every instance answers it with the same bytes and ETag. Undefined for a feed that does
-   * not exist (404).
-   */
-  #view(path: string, format: FeedFormat, query: FeedQuery): Promise<RenderedFeed> | undefined {
-    if (!this.#follower) return undefined;
-    const site = { config: this.#config, states: this.#states, hubs: this.#hubs(), tagging: this.#tagging };
-    return this.#views.feedView(site, path, format, query, this.#follower.revision);
-  }
-
-  /**
-   * A tag feed composed in the URL (tags/ai+china): no renderer publishes one, so its first page too is read from the
-   * database on request and kept until the next publication (shared-views.ts); undefined, with nothing read, for a
-   * path that is no composed query of known tags. Plain feeds never come here: they are published.
-   */
-  #composed(path: string, format: FeedFormat): Promise<RenderedFeed> | undefined {
-    if (!this.#follower || !path.startsWith('tags/')) return undefined;
-    const site = { config: this.#config, states: this.#states, hubs: this.#hubs(), tagging: this.#tagging };
-    return this.#views.composedView(site, path, format, { page: 1 }, this.#follower.revision);
-  }
-
-  #enabledFailing(): { sources: number; failing: number } {
-    const enabled = this.#config.sources.filter((s) => s.enabled);
-    return { sources: enabled.length, failing: enabled.filter((s) => (this.#states[s.id]?.consecutiveFailures ?? 0) > 0).length };
-  }
-
   site(): ServedSite {
-    // A fetching instance keeps no published document: it says so, rather than a bare 404 for a feed that exists.
-    const serving = this.role !== 'fetch';
-    const notServed = (what: string) => new NotServedError(`${what} is not served here: this instance runs with --role fetch ` +
-      `(it fetches, and renders when it holds the render lock); the instances with --role all or serve serve the feeds, the index and the OPML`);
-    return {
-      feed: (path, format) => {
-        if (!serving) throw notServed(`feed ${path}.${format}`);
-        return this.#doc(`${path}.${format}`, `feed ${path}.${format}`) ?? this.#composed(path, format);
-      },
-      view: (path, format, query) => {
-        if (!serving) throw notServed(`feed ${path}.${format}`);
-        if (query.page === 1 && query.limit === undefined && !query.filter && !query.filterout && !query.since) {
-          return this.#doc(`${path}.${format}`, `feed ${path}.${format}`) ?? this.#composed(path, format);
-        }
-        return this.#view(path, format, query);
-      },
-      page: (name) => {
-        if (name === 'stylesheet') return this.#stylesheet;
-        const what = name === 'index' ? 'the index page' : 'the OPML';
-        if (!serving) throw notServed(what);
-        return this.#doc(name, what);
-      },
-      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.text() }),
-      onRequest: (route, status) => this.metrics.observeRequest(route, status),
-      // Taken by the instances that serve the feeds (a topic is a feed they hold); verified by the one that took it.
-      ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => (serving ? this.websub.hub!.request(form, client)
-        : { status: 404, message: notServed('the WebSub hub').message }) } : {}),
-      maxAgeSeconds: () => cacheMaxAge(this.#config),
-      health: () => {
-        const { sources, failing } = this.#enabledFailing();
-        return {
-          status: !this.#db.ok || (sources > 0 && failing === sources) ? 'degraded' : 'ok',
-          sources, failing, items: sum(this.#counts), lastFetch: this.#lastCycle ?? null,
-          store: 'postgres', database: this.#db.ok ? 'ok' : 'unreachable', instance: this.instanceId, role: this.role,
-        };
-      },
-      status: () => ({
-        lastCycle: this.#lastCycle ?? null,
-        config: this.configStatus,
-        instance: { id: this.instanceId, role: this.role, renderer: this.#lock.held },
-        store: {
-          kind: 'postgres', items: sum(this.#counts), schemaVersion: this.store.migration.to,
-          ...(this.#follower ? { published: { revision: this.#follower.revision, documents: this.#follower.size, listening: this.#follower.listening } } : {}),
-        },
-        database: { ...this.#db },
-        leases: { held: this.#cycle?.holding ?? [], steals: this.#steals },
-        websub: this.websub.status(),
-        sources: sourceStatusesOf(this.#config, this.#states, (id) => this.#counts.get(id) ?? 0).map((status) => ({
-          ...status, charsetGuess: this.#states[status.id]?.charsetGuess ?? null,
-          // Only for sources with fullText, as on the embedded store.
-          ...(this.#config.sources.find((s) => s.id === status.id)?.fullText ? { fullText: this.#states[status.id]?.fullText ?? { ok: 0, failed: 0, pending: 0 } } : {}),
-        })),
-      }),
-    };
+    return this.#site.site();
   }
 
   /**
@@ -466,10 +357,4 @@ export class SharedApp {
     await Promise.all([this.#cycle?.close(), this.#follower?.close(), this.#lock.release(), this.websub.close(graceMs)]);
     await this.store.close();
   }
-}
-
-function sum(counts: ReadonlyMap<string, number>): number {
-  let total = 0;
-  for (const n of counts.values()) total += n;
-  return total;
 }
