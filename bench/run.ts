@@ -35,7 +35,9 @@ const MODULES: Record<string, (profile: Profile, huge: boolean, pgCases: readonl
   },
   pg: async (profile, _huge, pgCases) => {
     const { run, PG_PROFILES, PG_CASES } = await import('./pg.ts');
-    return run(PG_PROFILES[profile], pgCases.length > 0 ? pgCases : PG_CASES);
+    // BENCH_PG_STORED_ITEMS: the big store at another size (50000 for a quick look at memory; the goal is at 1M)
+    const stored = Number(process.env.BENCH_PG_STORED_ITEMS) || undefined;
+    return run({ ...PG_PROFILES[profile], ...(stored ? { storedItems: stored } : {}) }, pgCases.length > 0 ? pgCases : PG_CASES);
   },
   start: async (profile, huge) => {
     const { run, START_PROFILES, HUGE_START } = await import('./start.ts');
