@@ -136,7 +136,7 @@ export class SharedApp {
     new Gauge({ name: 'tributary_database_up', help: '1 when the last database operation succeeded', registers,
       collect() { this.set(database.ok ? 1 : 0); } });
     this.#lock = new RenderLock(options.databaseUrl);
-    this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => this.#hubs(),
+    this.#renderer = new SharedRenderer({ config: () => this.#config, store, hubs: () => this.#hubs(), local: () => this.#follower,
       configError: () => (this.configStatus.error ? { message: this.configStatus.error, at: this.configStatus.errorAt ?? '' } : undefined) });
     this.#leases = new PgLeases(store.pool, this.instanceId);
     this.#cycle = options.role === 'serve' ? undefined : new SharedCycle({

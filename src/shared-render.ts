@@ -20,7 +20,7 @@ import { RuleTagger, RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedChanges, readPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
-import { publishedNames, Publication, type SharedDoc } from './store/pg/rendered.ts';
+import { publishedNames, Publication, type LocalDocuments, type SharedDoc } from './store/pg/rendered.ts';
 import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
@@ -32,6 +32,8 @@ export interface SharedRenderOptions {
   hubs: () => readonly string[];
   /** a refused config change, for the index's banner (as the embedded store's index shows it) */
   configError?: () => { message: string; at: string } | undefined;
+  /** this process's follower, if it serves: handed each document written, so it does not read the render back */
+  local?: () => LocalDocuments | undefined;
 }
 
 export interface SharedRenderResult {
@@ -132,7 +134,9 @@ export class SharedRenderer {
       const newBytes = new Set<string>();
       const write = async (name: string, doc: SharedDoc) => {
         publication ??= await Publication.begin(this.#o.store.pool);
-        if (await publication.write(name, doc)) newBytes.add(name);
+        if (!(await publication.write(name, doc))) return;
+        newBytes.add(name);
+        await this.#o.local?.()?.offer(name, doc, publication.revision);
       };
       const toRead = heads.filter((head) => dirty.has(head.path));
       for (let at = 0; at < toRead.length; at += FEEDS_PER_BATCH) {
@@ -176,6 +180,7 @@ export class SharedRenderer {
     } catch (err) {
       // Not published (the database is down?): the next render starts afresh and publishes everything again.
       await publication?.abandon();
+      if (publication) this.#o.local?.()?.withdraw(publication.revision);
       this.restart();
       throw err;
     }

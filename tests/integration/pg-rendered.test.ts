@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
-import { publishRendered, RenderedFollower, RenderLock, type SharedDoc } from '../../src/store/pg/rendered.ts';
+import { Publication, publishRendered, RenderedFollower, RenderLock, type SharedDoc } from '../../src/store/pg/rendered.ts';
 import { freshDatabase } from '../helpers/pg.ts';
 import { until } from '../helpers/poll.ts';
 
@@ -115,6 +115,43 @@ describe('rendered documents in PostgreSQL', () => {
     await pool.query(`INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ('index', '"x"', 'text/html', now(), $1, 7)`, [Buffer.from('<html>')]);
     await until('the follower', () => f.get('index') !== undefined, 5_000);
     expect(f.revision).toBe(7);
+  });
+
+  it('a follower holds the documents its own renderer hands it as published, without reading them back', async () => {
+    const { url, pool } = await setup('rendered_offered');
+    const { f, changes } = await follower(url);
+    const publication = await Publication.begin(pool);
+    const written = doc('<feed>written</feed>', '2026-12-03T08:00:00.750Z');
+    expect(await publication.write('latest.atom', written)).toBe(true);
+    // Handed with the written ETag but other bytes: which of the two the follower ends up holding shows whether it
+    // took the handed document or read the row back.
+    await f.offer('latest.atom', { ...written, body: Buffer.from('<feed>handed</feed>') }, publication.revision);
+    const revision = await publication.commit();
+    await until('the follower', () => f.revision >= revision, 5_000);
+    expect(f.get('latest.atom')!.body.toString()).toBe('<feed>handed</feed>');
+    expect(f.get('latest.atom')!.etag).toBe(written.etag);
+    // As a read gives it, to the second: every instance sends the same Last-Modified.
+    expect(f.get('latest.atom')!.lastModified).toBe('Thu, 03 Dec 2026 08:00:00 GMT');
+    expect(changes.flat()).toEqual(['latest.atom']);
+  });
+
+  it('a follower never serves what was handed to it for a publication that was abandoned, or published otherwise', async () => {
+    const { url, pool } = await setup('rendered_withdrawn');
+    const { f } = await follower(url);
+    const published = doc('<feed>published</feed>');
+    // Abandoned: the next publication takes the same revision number, with the same ETag but other bytes here.
+    const abandoned = await Publication.begin(pool);
+    await abandoned.write('latest.atom', published);
+    await f.offer('latest.atom', { ...published, body: Buffer.from('<feed>abandoned</feed>') }, abandoned.revision);
+    await abandoned.abandon();
+    f.withdraw(abandoned.revision);
+    // Handed for a revision that another renderer publishes with other bytes: the ETag differs, the row is read.
+    await f.offer('index', doc('<html>handed</html>'), abandoned.revision);
+    const revision = await publishRendered(pool, { changed: new Map([['latest.atom', published], ['index', doc('<html>theirs</html>')]]) });
+    expect(revision).toBe(abandoned.revision);
+    await until('the follower', () => f.revision >= revision, 5_000);
+    expect(f.get('latest.atom')!.body.toString()).toBe('<feed>published</feed>');
+    expect(f.get('index')!.body.toString()).toBe('<html>theirs</html>');
   });
 
   it('one renderer at a time: the lock passes to another instance when its holder goes away', async () => {

@@ -10,6 +10,8 @@
 //   query of names and revisions; bodies are read only for documents whose revision moved. Each document is held
 //   gzip-compressed only, compressed once on receipt: at 1,000 sources the bodies of every instance were most of its
 //   648-876 MiB. What serves them (shared-app.ts) makes a body again from the gzip form when a reader asks for one.
+//   The renderer's own instance reads none of its render back: the renderer hands its follower each document it
+//   writes (LocalDocuments), and the follower takes it once the database shows it published.
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import pg from 'pg';
@@ -201,10 +203,28 @@ export interface FollowerOptions {
   warn?: (message: string, err?: unknown) => void;
 }
 
+/**
+ * Where the renderer hands the documents it writes to its own process's follower (RenderedFollower), so that the
+ * follower holds them without reading its own render back from the database.
+ */
+export interface LocalDocuments {
+  /** `doc` was written as `name` into publication `revision`, not yet committed */
+  offer(name: string, doc: SharedDoc, revision: number): Promise<void>;
+  /** publication `revision` was abandoned: forget what was offered for it */
+  withdraw(revision: number): void;
+}
+
 /** Every published document, in memory, kept up to date by LISTEN/NOTIFY and a periodic check. */
-export class RenderedFollower {
+export class RenderedFollower implements LocalDocuments {
   readonly #o: Required<Omit<FollowerOptions, 'onChange'>> & Pick<FollowerOptions, 'onChange'>;
   readonly #docs = new Map<string, { doc: HeldDoc; revision: number }>();
+  /**
+   * Documents this process's renderer wrote, compressed as they came: a refresh takes one instead of reading it when
+   * the database shows it at that revision with that ETag. Reading a render back cost the renderer's instance ~4,000
+   * bodies after a cycle that touched every feed, each arriving from `pg` as a hex string twice its size (garbage
+   * that only a full collection frees): most of that instance's peak.
+   */
+  readonly #offered = new Map<string, { doc: HeldDoc; revision: number }>();
   #revision = 0;
   #listener: pg.Client | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -261,6 +281,16 @@ export class RenderedFollower {
     return [...this.#docs.keys()];
   }
 
+  async offer(name: string, doc: SharedDoc, revision: number): Promise<void> {
+    // As a read from the database gives it (timestamptz keeps the second), so every instance sends the same header.
+    const lastModified = new Date(doc.lastModified).toUTCString();
+    this.#offered.set(name, { doc: await held(doc.body, { etag: doc.etag, contentType: doc.contentType, lastModified }), revision });
+  }
+
+  withdraw(revision: number): void {
+    for (const [name, offered] of this.#offered) if (offered.revision === revision) this.#offered.delete(name);
+  }
+
   /** Brings the documents up to date with the database; concurrent calls share one pass (and one more after it). */
   refresh(): Promise<void> {
     return this.#refreshes.run();
@@ -273,12 +303,23 @@ export class RenderedFollower {
       await client.connect();
       // One snapshot for every query below, so that reading in batches never mixes two renders.
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      const { rows } = await client.query<{ name: string; revision: string }>('SELECT name, revision FROM tributary_rendered');
+      const { rows } = await client.query<{ name: string; revision: string; etag: string }>('SELECT name, revision, etag FROM tributary_rendered');
       const now = new Map(rows.map((r) => [r.name, Number(r.revision)]));
-      const stale = rows.filter((r) => (this.#docs.get(r.name)?.revision ?? -1) !== Number(r.revision)).map((r) => r.name);
+      const fresh: { name: string; doc: HeldDoc; revision: number }[] = [];
+      const stale: string[] = [];
+      for (const r of rows) {
+        const revision = Number(r.revision);
+        if ((this.#docs.get(r.name)?.revision ?? -1) === revision) continue;
+        const offered = this.#offered.get(r.name);
+        if (offered?.revision === revision && offered.doc.etag === r.etag) fresh.push({ name: r.name, ...offered });
+        else stale.push(r.name);
+      }
+      // What was offered is published now, or was overtaken by a later publication.
+      let newest = 0;
+      for (const revision of now.values()) newest = Math.max(newest, revision);
+      for (const [name, offered] of this.#offered) if (offered.revision <= newest) this.#offered.delete(name);
       // Read and compressed a batch at a time, so that the bodies of every document (the first read of a new
       // instance) are never in memory at once; gzip runs on libuv's threads, not the one serving requests.
-      const fresh: { name: string; doc: HeldDoc; revision: number }[] = [];
       for (let at = 0; at < stale.length; at += READ_BATCH) {
         const { rows: batch } = await client.query<{ name: string; etag: string; content_type: string; last_modified: Date; body: Buffer; revision: string }>(
           'SELECT name, etag, content_type, last_modified, body, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
