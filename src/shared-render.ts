@@ -8,6 +8,7 @@
 // sources). The documents are written uncompressed: each follower compresses what it holds.
 import { createHash } from 'node:crypto';
 import type { Config } from './config/types.ts';
+import { boundGarbage } from './memory/garbage.ts';
 import { signer } from './render/feed-set.ts';
 import { feedPage } from './render/feed-pages.ts';
 import { EMPTY_FEED_DATE } from './render/feed-document.ts';
@@ -154,6 +155,8 @@ export class SharedRenderer {
           changed.push(head.path);
           for (const format of FORMATS) await write(`${head.path}.${format}`, renderBytes(doc, ctx, format, now));
         }
+        // The batch's rows, items and texts are garbage now: a render of every feed makes ten batches of it.
+        boundGarbage();
       }
       for (const head of heads) if (!next.has(head.path)) next.set(head.path, this.#held.get(head.path)!);
       tagger.endPass();

@@ -11,8 +11,8 @@
 // between items, so it sees the heap fill and makes that collection itself, early enough to stop in order.
 import { totalmem } from 'node:os';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { collectGarbage } from '../memory/garbage.ts';
 
 /**
  * Share of the heap limit that may survive a full collection while loading. Above it the load cannot finish and
@@ -66,20 +66,6 @@ export class StoreTooLargeError extends Error {
     this.fileBytes = fileBytes;
     this.heap = heap;
   }
-}
-
-let fullCollection: (() => void) | undefined;
-
-/**
- * A full garbage collection, made now. Node gives a program this function only with --expose-gc, which a
- * started process can still turn on for functions made afterwards (the flag is read when a context is made).
- */
-export function collectGarbage(): void {
-  if (!fullCollection) {
-    setFlagsFromString('--expose-gc');
-    fullCollection = runInNewContext('gc') as () => void;
-  }
-  fullCollection();
 }
 
 export interface HeapWatch {

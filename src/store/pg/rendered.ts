@@ -15,6 +15,7 @@
 import { promisify } from 'node:util';
 import { gunzipSync, gzip } from 'node:zlib';
 import pg from 'pg';
+import { boundGarbage } from '../../memory/garbage.ts';
 import { CoalescedRuns } from '../../schedule/coalesced-runs.ts';
 
 /** NOTIFY channel of published renders; the payload is the new revision. */
@@ -330,6 +331,8 @@ export class RenderedFollower implements LocalDocuments {
           doc: await held(r.body, { etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString() }),
           revision: Number(r.revision),
         }))));
+        // Each body came as a hex string twice its size: garbage that only a full collection frees.
+        boundGarbage();
       }
       await client.query('COMMIT');
       const gone = [...this.#docs.keys()].filter((name) => !now.has(name));
