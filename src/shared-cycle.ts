@@ -21,6 +21,7 @@ import { ProxyAgents } from './fetch/proxy-agents.ts';
 import { FullTextError } from './fulltext/errors.ts';
 import { fetchUrlOf, ingestSource, type IngestContext, type IngestOutcome } from './ingest.ts';
 import type { Logger } from './log.ts';
+import { boundGarbage } from './memory/garbage.ts';
 import type { Item, SourceState } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { nextRun } from './schedule/scheduler.ts';
@@ -143,6 +144,8 @@ export class SharedCycle {
             held.delete(lease.sourceId);
           }
         }));
+        // The batch's documents, parsed and normalized items are garbage now.
+        boundGarbage();
       }
     } finally {
       clearInterval(renewal);
