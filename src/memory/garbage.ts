@@ -12,7 +12,7 @@ import { runInNewContext } from 'node:vm';
 const MIB = 1024 * 1024;
 
 /** How much the heap may grow past what the last collection left before boundGarbage() makes one. */
-export const GARBAGE_BUDGET = 48 * MIB;
+export const GARBAGE_BUDGET = 32 * MIB;
 
 let fullCollection: (() => void) | undefined;
 
