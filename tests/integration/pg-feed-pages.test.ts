@@ -117,6 +117,22 @@ describe('feed pages from PostgreSQL', () => {
     expect(after['tags/deepseek']![0]).toBe(moved.id);
   });
 
+  it('the journal is read a page at a time, every change once and in order', async () => {
+    const store = await setup('feed_pages_journal');
+    const since = await store.watermark();
+    const items = Array.from({ length: 9 }, (_, n) => makeItem(n));
+    await writeAll(store, items);
+    const pages: string[][] = [];
+    const watermark = await store.changesAfter(since, (changes) => void pages.push(changes.map((c) => c.after!.id)), 4);
+    expect(pages.map((p) => p.length)).toEqual([4, 4, 1]);
+    // In the order they were written: source by source, as writeAll writes them.
+    expect(pages.flat()).toEqual(site.sources.flatMap((source) => items.filter((i) => i.sourceId === source.id).map((i) => i.id)));
+    // Followed from the watermark returned: nothing again.
+    const again: unknown[] = [];
+    await store.changesAfter(watermark, (changes) => void again.push(...changes), 4);
+    expect(again).toEqual([]);
+  });
+
   it('a transaction that commits after a later one is followed, not skipped', async () => {
     const store = await setup('feed_pages_late');
     await writeAll(store, [makeItem(1), makeItem(2)]);

@@ -11,6 +11,7 @@
 // and those pages are read again, all in one query. Reading a page again costs one indexed LIMIT query; keeping
 // pages up to date by hand would need an older item whenever one leaves a full page, which is a query anyway.
 import type pg from 'pg';
+import { boundGarbage } from '../../memory/garbage.ts';
 import type { Item } from '../../model.ts';
 import type { PgStore } from './pg-store.ts';
 import { fixTags } from './retag.ts';
@@ -146,16 +147,19 @@ export class FeedChanges {
    * the changes count as seen once it resolves: a failing read names them again at the next follow().
    */
   async follow(read?: (paths: string[]) => Promise<void>): Promise<string[]> {
-    const { changes, watermark } = await this.#o.store.changesAfter(this.#watermark);
-    // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
-    await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
     const paths = new Set<string>();
-    for (const change of changes) {
-      for (const item of [change.before, change.after]) {
-        if (!item) continue;
-        for (const path of feedsOf(item, this.#o.tags(item))) if (this.#heads.has(path)) paths.add(path);
+    const watermark = await this.#o.store.changesAfter(this.#watermark, async (changes) => {
+      // Tags first: an item written by an instance still on the previous config must be on the pages it is read for.
+      await fixTags(this.#o.store.pool, changes.flatMap((c) => (c.after ? [c.after] : [])), this.#o.tags);
+      for (const change of changes) {
+        for (const item of [change.before, change.after]) {
+          if (!item) continue;
+          for (const path of feedsOf(item, this.#o.tags(item))) if (this.#heads.has(path)) paths.add(path);
+        }
       }
-    }
+      // The page's items are garbage now: only the paths they name are kept.
+      boundGarbage();
+    });
     await read?.([...paths]);
     this.#watermark = watermark;
     return [...paths];

@@ -227,13 +227,25 @@ export class PgStore implements StoreBackend {
     return mark!.w;
   }
 
-  async changesAfter(since: string): Promise<{ changes: ItemChange[]; watermark: string }> {
-    // Every transaction below this watermark has ended, so the next query (a later snapshot) sees all its rows.
+  /**
+   * The changes committed since watermark `since`, handed to `take` in their order, `pageRows` at a time; returns the
+   * watermark to follow from next. A page at a time: a fetch pass of 1,000 sources journals some 20,000 changes, each
+   * with the item before and after, and read in one query they took the renderer's heap 150 MiB up at once.
+   */
+  async changesAfter(since: string, take: (changes: ItemChange[]) => Promise<void> | void, pageRows = 1000): Promise<string> {
+    // Every transaction below this watermark has ended, so the next queries (later snapshots) see all its rows, and
+    // the rows of the window do not change: paging through them by seq misses none.
     const watermark = await this.watermark();
-    const { rows } = await this.pool.query<{ before: Item | null; after: Item | null }>(
-      'SELECT before, after FROM tributary_changes WHERE xid >= $1::xid8 AND xid < $2::xid8 ORDER BY seq', [since, watermark],
-    );
-    return { changes: rows.map((r) => ({ ...(r.before ? { before: r.before } : {}), ...(r.after ? { after: r.after } : {}) })), watermark };
+    let after = '0';
+    for (;;) {
+      const { rows } = await this.pool.query<{ seq: string; before: Item | null; after: Item | null }>(
+        'SELECT seq, before, after FROM tributary_changes WHERE xid >= $1::xid8 AND xid < $2::xid8 AND seq > $3 ORDER BY seq LIMIT $4',
+        [since, watermark, after, pageRows],
+      );
+      if (rows.length > 0) await take(rows.map((r) => ({ ...(r.before ? { before: r.before } : {}), ...(r.after ? { after: r.after } : {}) })));
+      if (rows.length < pageRows) return watermark;
+      after = rows[rows.length - 1]!.seq;
+    }
   }
 
   async changesSince(revision: number): Promise<ItemChange[] | null> {
