@@ -42,7 +42,6 @@ function heldNow(): number {
 
 /** What the heap held after the last collection boundGarbage() made (or the least it has seen since). */
 let floor = Number.POSITIVE_INFINITY;
-let collections = 0;
 
 /**
  * Makes a full collection if the heap and its Buffers have grown by more than `budget` bytes since the last one made
@@ -54,12 +53,6 @@ export function boundGarbage(budget = GARBAGE_BUDGET): boolean {
   if (used < floor) floor = used;
   if (used - floor <= budget) return false;
   collectGarbage();
-  collections++;
   floor = heldNow();
   return true;
-}
-
-/** Collections boundGarbage() has made in this process (for a benchmark's or a test's look). */
-export function boundCollections(): number {
-  return collections;
 }
