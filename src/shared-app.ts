@@ -5,7 +5,7 @@
 //   render (every role)       the instance holding the render lock renders the feeds whose items changed and
 //                             publishes them with the index and the OPML (shared-render.ts); the others try to take
 //                             the lock now and then, so a killed renderer is replaced;
-//   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/rendered.ts),
+//   serve (roles all, serve)  keeps every published document in memory, following LISTEN/NOTIFY (store/pg/follower.ts),
 //                             and answers feeds from memory: no request for a feed queries the database (older
 //                             pages, filtered views and tag feeds composed in the URL are read from it on their first
 //                             request: shared-views.ts).
@@ -32,7 +32,8 @@ import { siteContext } from './site-context.ts';
 import { RuleTagging } from './rules/tagger.ts';
 import { PgLeases } from './store/pg/leases.ts';
 import { PgStore } from './store/pg/pg-store.ts';
-import { RenderedFollower, RenderLock } from './store/pg/rendered.ts';
+import { RenderedFollower } from './store/pg/follower.ts';
+import { RenderLock } from './store/pg/rendered.ts';
 import { CoalescedRuns } from './schedule/coalesced-runs.ts';
 
 export type InstanceRole = 'all' | 'fetch' | 'serve';

@@ -21,7 +21,8 @@ import { RuleTagger, RuleTagging } from './rules/tagger.ts';
 import { siteContext } from './site-context.ts';
 import { FeedChanges, readPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
-import { publishedNames, Publication, type LocalDocuments, type SharedDoc } from './store/pg/rendered.ts';
+import type { LocalDocuments } from './store/pg/follower.ts';
+import { publishedNames, Publication, type SharedDoc } from './store/pg/rendered.ts';
 import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];

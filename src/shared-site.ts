@@ -17,7 +17,7 @@ import type { InstanceRole } from './shared-app.ts';
 import type { SharedViews } from './shared-views.ts';
 import { sourceStatusesOf } from './site-render.ts';
 import { cacheMaxAge } from './starting-site.ts';
-import type { HeldDoc, RenderedFollower } from './store/pg/rendered.ts';
+import type { HeldDoc, RenderedFollower } from './store/pg/follower.ts';
 
 export interface DatabaseHealth {
   ok: boolean;

@@ -6,7 +6,8 @@ import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
-import { Publication, publishRendered, RenderedFollower, RenderLock, type SharedDoc } from '../../src/store/pg/rendered.ts';
+import { RenderedFollower } from '../../src/store/pg/follower.ts';
+import { Publication, publishRendered, RenderLock, type SharedDoc } from '../../src/store/pg/rendered.ts';
 import { freshDatabase } from '../helpers/pg.ts';
 import { until } from '../helpers/poll.ts';
 

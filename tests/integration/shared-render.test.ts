@@ -16,7 +16,7 @@ import { SharedRenderer } from '../../src/shared-render.ts';
 import { siteContext } from '../../src/site-context.ts';
 import { SiteRenderer } from '../../src/site-render.ts';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
-import { RenderedFollower } from '../../src/store/pg/rendered.ts';
+import { RenderedFollower } from '../../src/store/pg/follower.ts';
 import { ItemStore } from '../../src/store/store.ts';
 import { plain } from '../helpers/plain-text.ts';
 import { freshDatabase } from '../helpers/pg.ts';
