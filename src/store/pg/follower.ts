@@ -11,6 +11,7 @@ import { gunzipSync, gzip } from 'node:zlib';
 import pg from 'pg';
 import { boundGarbage } from '../../memory/garbage.ts';
 import { CoalescedRuns } from '../../schedule/coalesced-runs.ts';
+import { PgListener } from './listener.ts';
 import { RENDERED_CHANNEL, type SharedDoc } from './rendered.ts';
 
 /**
@@ -100,21 +101,26 @@ export class RenderedFollower implements LocalDocuments {
    */
   readonly #offered = new Map<string, { doc: HeldDoc; revision: number }>();
   #revision = 0;
-  #listener: pg.Client | undefined;
+  readonly #listener: PgListener;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #refreshes = new CoalescedRuns(() => this.#refreshOnce(), () => this.#closed);
-  #reconnectWait: number;
 
   private constructor(options: FollowerOptions) {
     this.#o = { checkEveryMs: 30_000, reconnectMs: 1_000, warn: () => {}, ...options };
-    this.#reconnectWait = this.#o.reconnectMs;
+    this.#listener = new PgListener({
+      url: this.#o.url, channel: RENDERED_CHANNEL, name: 'tributary listener', reconnectMs: this.#o.reconnectMs, warn: this.#o.warn,
+      onNotify: (payload) => {
+        if (Number(payload) > this.#revision) void this.refresh();
+      },
+      onReconnect: () => void this.refresh(),
+    });
   }
 
   /** Connects, loads every document, and follows changes from then on. */
   static async open(options: FollowerOptions): Promise<RenderedFollower> {
     const follower = new RenderedFollower(options);
-    await follower.#listen();
+    await follower.#listener.connect();
     await follower.refresh();
     follower.#timer = setInterval(() => void follower.refresh(), follower.#o.checkEveryMs);
     follower.#timer.unref();
@@ -132,7 +138,7 @@ export class RenderedFollower implements LocalDocuments {
 
   /** whether the LISTEN connection is up (when not, the periodic check still brings changes) */
   get listening(): boolean {
-    return this.#listener !== undefined;
+    return this.#listener.listening;
   }
 
   /** The document published as `name`: the same object until its revision moves. */
@@ -222,47 +228,10 @@ export class RenderedFollower implements LocalDocuments {
     }
   }
 
-  async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#o.url, application_name: 'tributary listener' });
-    const lost = (err?: unknown) => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      if (this.#closed) return;
-      this.#o.warn('lost the LISTEN connection to PostgreSQL; connecting again', err);
-      this.#reconnectLater();
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message) => {
-      if (message.channel === RENDERED_CHANNEL && Number(message.payload) > this.#revision) void this.refresh();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${RENDERED_CHANNEL}`);
-    this.#listener = client;
-    this.#reconnectWait = this.#o.reconnectMs;
-  }
-
-  #reconnectLater(): void {
-    const wait = this.#reconnectWait;
-    this.#reconnectWait = Math.min(this.#reconnectWait * 2, 30_000);
-    setTimeout(() => {
-      if (this.#closed) return;
-      this.#listen()
-        // What was published while the connection was down came with no notification: read it now.
-        .then(() => this.refresh())
-        .catch((err) => {
-          this.#o.warn('could not connect to PostgreSQL to LISTEN; trying again', err);
-          this.#reconnectLater();
-        });
-    }, wait).unref();
-  }
-
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    const listener = this.#listener;
-    this.#listener = undefined;
-    await listener?.end().catch(() => {});
+    await this.#listener.close();
     await this.#refreshes.running;
   }
 }

@@ -12,6 +12,7 @@ import { CoalescedRuns } from '../../schedule/coalesced-runs.ts';
 import type { HubLimits } from '../../serve/websub/hub.ts';
 import { SubscriptionIndex } from '../../serve/websub/subscription-index.ts';
 import type { HubSubscriptions, PendingVerification, PendingWork, Subscription } from '../../serve/websub/subscriptions.ts';
+import { PgListener } from './listener.ts';
 
 export const WEBSUB_CHANNEL = 'tributary_websub';
 /** pg_advisory_xact_lock key of subscription writes: an arbitrary constant of Tributary's ("wsub" in ASCII). */
@@ -42,7 +43,7 @@ export class PgSubscriptions implements HubSubscriptions {
   pendingWork: () => PendingWork;
   readonly #o: PgSubscriptionsOptions;
   readonly #index = new SubscriptionIndex();
-  #listener: pg.Client | undefined;
+  readonly #listener: PgListener;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
   readonly #reads = new CoalescedRuns(
@@ -54,6 +55,10 @@ export class PgSubscriptions implements HubSubscriptions {
     this.#o = options;
     this.pendingAtOpen = { verifications: pending, deliveries: [] };
     this.pendingWork = () => ({ verifications: [], deliveries: [] });
+    this.#listener = new PgListener({
+      url: options.url, channel: WEBSUB_CHANNEL, name: 'tributary websub listener', warn: options.warn,
+      onNotify: () => void this.refresh(), onReconnect: () => void this.refresh(),
+    });
   }
 
   /** Reads the subscriptions, takes the verifications stopped instances left (this one verifies them), and listens. */
@@ -66,10 +71,9 @@ export class PgSubscriptions implements HubSubscriptions {
       leaseSeconds: r.lease_seconds, ...(r.secret !== null ? { secret: r.secret } : {}),
     }));
     const subscriptions = new PgSubscriptions(options, pending);
-    await subscriptions.#listen().catch((err) => options.warn('could not LISTEN for WebSub subscription changes; read every 30 s instead', err));
+    await subscriptions.#listener.connectOrRetry();
     await subscriptions.#read();
     subscriptions.#timer = setInterval(() => {
-      if (!subscriptions.#listener) subscriptions.#listen().catch(() => {});
       void subscriptions.refresh();
     }, options.checkEveryMs ?? 30_000).unref();
     return subscriptions;
@@ -170,34 +174,11 @@ export class PgSubscriptions implements HubSubscriptions {
     }
   }
 
-  async #listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.#o.url, application_name: 'tributary websub listener' });
-    const lost = (err?: unknown) => {
-      if (this.#listener !== client) return;
-      this.#listener = undefined;
-      if (!this.#closed) this.#o.warn('lost the LISTEN connection for WebSub subscriptions; connecting again at the next check', err);
-    };
-    client.on('error', lost);
-    client.on('end', () => lost());
-    client.on('notification', (message) => {
-      if (message.channel === WEBSUB_CHANNEL) void this.refresh();
-    });
-    await client.connect();
-    await client.query(`LISTEN ${WEBSUB_CHANNEL}`);
-    if (this.#closed) {
-      await client.end();
-      return;
-    }
-    this.#listener = client;
-  }
-
   /** Keeps the requests this instance had not verified, for the next instance to start; stops listening. */
   async close(): Promise<void> {
     this.#closed = true;
     clearInterval(this.#timer);
-    const listener = this.#listener;
-    this.#listener = undefined;
-    await listener?.end().catch(() => {});
+    await this.#listener.close();
     await this.#reads.running;
     const { verifications } = this.pendingWork();
     for (const v of verifications) {
