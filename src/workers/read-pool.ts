@@ -158,7 +158,7 @@ export class ReadPool {
 
   #spawn(): void {
     const worker = startWorker('read-worker', {
-      resourceLimits: { maxOldGenerationSizeMb: this.#limits.memoryLimitMb }, workerData: { niceness: this.#limits.niceness },
+      resourceLimits: { maxOldGenerationSizeMb: this.#limits.memoryLimitMb }, niceness: this.#limits.niceness,
     });
     const slot: Slot = { worker, ready: false };
     this.#slots.add(slot);

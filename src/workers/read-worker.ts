@@ -1,17 +1,14 @@
 // Entry of a read worker (workers/read-pool.ts): parses and normalizes one document at a time, or extracts the
 // article of one item page (fullText), off the serving thread. It holds no state between documents, so the pool may terminate it mid-document (time or memory limit)
 // and start another.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
 import { readDocument } from '../read-document.ts';
 import { readPage } from '../read-page.ts';
-import { lowerPriority } from './priority.ts';
 import { crossError, ITEMS_PER_MESSAGE, type ExtractRequest, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 const port = parentPort;
 if (!port) throw new Error('read-worker.ts runs as a worker thread (workers/read-pool.ts starts it)');
-lowerPriority((workerData as { niceness?: number } | undefined)?.niceness);
-
 function reply(message: ReadReply): void {
   port!.postMessage(message);
 }

@@ -138,7 +138,7 @@ export class RenderThread {
 
   #start(): Promise<Worker> {
     this.#ready ??= new Promise<Worker>((resolve, reject) => {
-      const worker = startWorker('render-worker', { workerData: { niceness: this.#options.niceness } });
+      const worker = startWorker('render-worker', { niceness: this.#options.niceness });
       this.#worker = worker;
       worker.on('message', (message: RenderReply) => {
         if (message.type === 'ready') return resolve(worker);

@@ -2,16 +2,13 @@
 // compresses them, off the serving thread, with renderFeed() itself, so the bytes and ETags are the ones the
 // serving thread would have made. It runs at a lower CPU priority than the serving thread: on a busy machine,
 // requests go first and rendering takes the time left.
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import type { Item } from '../model.ts';
 import { renderKept, type RenderContext } from '../render/render-feed.ts';
-import { lowerPriority } from './priority.ts';
 import { crossFeed, type CrossedContext, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
 
 const port = parentPort;
 if (!port) throw new Error('render-worker.ts runs as a worker thread (workers/render-thread.ts starts it)');
-
-lowerPriority((workerData as { niceness?: number } | undefined)?.niceness);
 
 let context: { pass: number; ctx: CrossedContext; hasRuleTags: boolean } | undefined;
 
