@@ -92,7 +92,9 @@ const perModule = {
 };
 
 /** What dist/bundle/ holds: the CLI and the worker entries start-worker.js starts, by their names there. */
-const BUNDLE_ENTRIES = { tributary: 'cli/entry.js', 'read-worker': 'workers/read-worker.js', 'render-worker': 'workers/render-worker.js' };
+const BUNDLE_ENTRIES = {
+  tributary: 'cli/entry.js', 'worker-boot': 'workers/worker-boot.js', 'read-worker': 'workers/read-worker.js', 'render-worker': 'workers/render-worker.js',
+};
 /**
  * Packages left to node_modules: pino and thread-stream start transport workers by file path (none is used, but
  * the paths would point into dist/bundle/), the optional packages that are not installed (pg-native, canvas), and

@@ -1,12 +1,12 @@
 // Starts a worker thread whose entry lies beside this file, in this file's own form: <name>.js once compiled
 // (dist/), <name>.ts from source, where the worker first registers tsx's loader (a worker does not inherit the
-// parent's loader hooks). Either way a short bootstrap runs first and lowers the thread's priority (priority.ts)
+// parent's loader hooks). Either way the thread starts with worker-boot, which lowers its priority (priority.ts)
 // before the entry's modules load.
 import { createRequire } from 'node:module';
 import { extname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
-import { lowerPriorityStatement } from './priority.ts';
+import type { WorkerBoot } from './worker-boot.ts';
 
 /**
  * The young generation of a worker's heap, in MiB: 4 MiB semi-spaces (V8 sizes it at three semi-spaces) instead of
@@ -23,11 +23,11 @@ export function startWorker(name: 'read-worker' | 'render-worker', options: Work
   const { niceness, ...rest } = options;
   const workerOptions: WorkerOptions = { ...rest, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB, ...rest.resourceLimits } };
   const ownExtension = extname(fileURLToPath(import.meta.url));
-  const entry = JSON.stringify(new URL(`./${name}${ownExtension}`, import.meta.url).href);
-  const load = ownExtension === '.ts'
-    ? `import(${JSON.stringify(tsxApiUrl())}).then(({ register }) => { register(); return import(${entry}); })`
-    : `import(${entry})`;
-  return new Worker(lowerPriorityStatement(niceness) + load, { ...workerOptions, eval: true });
+  const boot: WorkerBoot = { entry: new URL(`./${name}${ownExtension}`, import.meta.url).href, ...(niceness ? { niceness } : {}) };
+  const bootUrl = new URL(`./worker-boot${ownExtension}`, import.meta.url);
+  if (ownExtension !== '.ts') return new Worker(bootUrl, { ...workerOptions, workerData: boot });
+  const bootstrap = `import(${JSON.stringify(tsxApiUrl())}).then(({ register }) => { register(); return import(${JSON.stringify(bootUrl.href)}); })`;
+  return new Worker(bootstrap, { ...workerOptions, workerData: boot, eval: true });
 }
 
 /** tsx's ESM register API (its CommonJS twin registers hooks that cannot find their module from a worker). */
