@@ -117,7 +117,9 @@ type ChildMessage = { port: number } | { cpuMs: number; peakRssMiB: number };
 
 /** Starts bench/<script>, which calls serveParent() once listening. */
 export async function startServerChild(script: string, args: string[]): Promise<ServerChild> {
-  const child = spawn(process.execPath, [...(await benchCommand(script)), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  // BENCH_SERVICE_ARGS: node flags for Tributary's own processes (not the bare server), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = script === 'bare-server.ts' ? [] : process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, ...(await benchCommand(script)), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise<ChildMessage>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench/${script} exited ${code}`));
     child.once('exit', onExit);
