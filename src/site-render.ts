@@ -5,7 +5,7 @@ import type { SourceState } from './model.ts';
 import { fetchUrlOf } from './ingest.ts';
 import { toPlainText } from './normalize/plain-text.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
-import { FeedIndex, newestUpdated } from './render/feed-index.ts';
+import { FeedIndex, newestUpdatedSteps } from './render/feed-index.ts';
 import { FeedSet } from './render/feed-set.ts';
 import type { FeedSpec, SiteInfo } from './render/feed-specs.ts';
 import type { FeedDocument, KeptFeed, RenderContext, RenderedFeed } from './render/render-feed.ts';
@@ -159,7 +159,7 @@ export class SiteRenderer {
       if (n % 64 === 63) yield;
       let own = this.#newest.get(spec);
       if (own === undefined) {
-        own = newestUpdated(spec.items) ?? '';
+        own = (yield* newestUpdatedSteps(spec.items)) ?? '';
         this.#newest.set(spec, own);
       }
       if (own > newest) newest = own;
