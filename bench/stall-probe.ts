@@ -32,7 +32,9 @@ let lastSteals = steals();
 setInterval(() => {
   const t = now();
   const s = steals();
-  if (t - last > 30 || s.some((v, i) => v - (lastSteals[i] ?? v) >= 3)) stalls.push({ from: last, to: t });
+  // a core's steal is counted when it gets its core back, all at once: the stall was the time just before
+  const stolen = Math.max(0, ...s.map((v, i) => v - (lastSteals[i] ?? v))) * 10;
+  if (t - last > 30 || stolen >= 30) stalls.push({ from: Math.min(last, t - stolen), to: t });
   last = t;
   lastSteals = s;
 }, 5);
