@@ -12,18 +12,19 @@ import { FEED_FORMATS, type RenderedFeed } from './render/render-feed.ts';
 import { renderKey, storeStamp, type RenderedDocs } from './render/rendered-docs.ts';
 import { scheduleSources, type ScheduleHandle } from './schedule/scheduler.ts';
 import { createFeedServer, useSite, type ServedSite } from './serve/server.ts';
-import { pendingRetention, RETENTION_GRACE_MS } from './store/retention-changes.ts';
 import { ItemStore } from './store/store.ts';
 import { ServiceMetrics } from './serve/metrics.ts';
 import { openWebSub, type WebSub } from './serve/websub/websub.ts';
 import { ComposedFeeds } from './render/composed-feeds.ts';
-import { SiteRenderer, sourceStatuses } from './site-render.ts';
+import { SiteRenderer } from './site-render.ts';
+import { siteHealth, siteStatus, type ConfigStatus } from './site-status.ts';
 import { cacheMaxAge } from './starting-site.ts';
 import type { ReadPool, ReadPoolOptions } from './workers/read-pool.ts';
 import { RenderThread, type RenderThreadOptions } from './workers/render-thread.ts';
 import { USER_AGENT } from './fetch/user-agent.ts';
 
 export type { CycleOptions, CycleReport } from './fetch-cycle.ts';
+export type { ConfigStatus } from './site-status.ts';
 
 export { USER_AGENT };
 
@@ -52,13 +53,6 @@ export interface AppOptions {
   loadCheckpoint?: () => void;
 }
 
-/** /status "config": which files the running config came from, and the last rejected change. */
-export interface ConfigStatus {
-  files: string[];
-  loadedAt: string;
-  error?: string;
-  errorAt?: string;
-}
 
 export class App {
   #config: Config;
@@ -267,51 +261,10 @@ export class App {
       ...(this.websub.hub ? { hub: (form: URLSearchParams, client: string) => this.websub.hub!.request(form, client) } : {}),
       maxAgeSeconds: () => this.#maxAge,
       language: () => this.config.language,
-      health: () => {
-        const enabled = this.enabledSources();
-        // Failing: its last attempt failed. Every source failing is worth a monitor's attention (nothing new can
-        // arrive) but not a restart: the stored feeds are still served, so the answer stays 200.
-        const failing = enabled.filter((s) => this.store.sourceState(s.id).consecutiveFailures > 0).length;
-        return {
-          status: enabled.length > 0 && failing === enabled.length ? 'degraded' : 'ok',
-          sources: enabled.length,
-          failing,
-          items: this.store.size,
-          lastFetch: this.#lastCycle ?? null,
-        };
-      },
-      status: () => this.#status(),
-    };
-  }
-
-  #status(): object {
-    const withPages = new Set(this.config.sources.filter((s) => s.fullText).map((s) => s.id));
-    return {
-      lastCycle: this.#lastCycle ?? null,
-      config: this.configStatus,
-      store: { loading: false, ...this.store.status(), ...(this.#storeError ? { error: this.#storeError.message, errorAt: this.#storeError.at } : {}) },
-      sources: sourceStatuses(this.config, this.store).map((status) => {
-        const { etag, lastModified, feedTitle, feedLink, dedupeKey, charsetGuess, fullText } = this.store.sourceState(status.id);
-        return {
-          ...status, etag: etag ?? null, lastModified: lastModified ?? null, feedTitle: feedTitle ?? null, feedLink: feedLink ?? null,
-          dedupeKey: dedupeKey ?? 'guid', charsetGuess: charsetGuess ?? null,
-          // Only for sources with fullText: item pages read (ok), failed, still to read (pending), the last failure.
-          ...(withPages.has(status.id) ? { fullText: fullText ?? { ok: 0, failed: 0, pending: 0 } } : {}),
-        };
+      health: () => siteHealth({ config: this.config, store: this.store, lastCycle: this.#lastCycle }),
+      status: () => siteStatus({
+        config: this.config, configStatus: this.configStatus, store: this.store, websub: this.websub, lastCycle: this.#lastCycle, storeError: this.#storeError,
       }),
-      retention: this.#retentionStatus(),
-      websub: this.websub.status(),
-    };
-  }
-
-  /** /status "retention": stricter rules a config edit asked for, each waiting until `due` (prune --now: at once). */
-  #retentionStatus(): { graceHours: number; pending: object[] } {
-    const configured = new Set(this.config.sources.map((s) => s.id));
-    return {
-      graceHours: RETENTION_GRACE_MS / 3600_000,
-      pending: pendingRetention(this.store.sourceStates()).map((c) => ({
-        source: c.sourceId, configured: configured.has(c.sourceId), inForce: c.from, pending: c.to, since: c.since, due: c.due,
-      })),
     };
   }
 
