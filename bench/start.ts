@@ -27,11 +27,16 @@ export interface StartOptions {
   /** `tributary check` runs (the median is reported) */
   checks: number;
   /** one more size, measured with its own number of restarts (npm run bench -- start --huge: 1M items, 4 restarts) */
-  huge?: { size: number; starts: number };
+  huge?: { size: number; starts: number; untilLoaded: boolean };
 }
 
 /** The 1M-item case of `--huge`: the size issue 15 measured at 38–41 s, once in four exiting before it answered. */
-export const HUGE_START = { size: 1_000_000, starts: 4 };
+/**
+ * Its restarts stop once /healthz and latest.atom answered (untilLoaded false): a 1M load takes 4 to 13 minutes per
+ * start here, and what the goal asks is the answer from the kept documents; the priming start still loads the whole
+ * store, and its time and CPU are reported.
+ */
+export const HUGE_START = { size: 1_000_000, starts: 4, untilLoaded: false };
 
 export const START_PROFILES: Record<'full' | 'quick', StartOptions> = {
   full: { sizes: [0, 10_000, 100_000], sources: 1000, starts: 5, checks: 5 },
@@ -71,13 +76,13 @@ export async function run(options: StartOptions): Promise<BenchRow[]> {
   // Built before anything is timed: the first start after a change builds dist/, which is not what is measured.
   if (!(await ensureBuilt())) throw new Error('dist/ cannot be built here: the start benchmark measures the compiled start');
   const rows: BenchRow[] = [];
-  for (const size of options.sizes) rows.push(...await startRows(size, options.starts, options));
-  if (options.huge) rows.push(...await startRows(options.huge.size, options.huge.starts, options));
+  for (const size of options.sizes) rows.push(...await startRows(size, options.starts, options, true));
+  if (options.huge) rows.push(...await startRows(options.huge.size, options.huge.starts, options, options.huge.untilLoaded));
   rows.push(await checkRow(options.checks));
   return rows;
 }
 
-async function startRows(size: number, starts: number, options: StartOptions): Promise<BenchRow[]> {
+async function startRows(size: number, starts: number, options: StartOptions, untilLoaded: boolean): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-start-'));
   try {
     const data = join(dir, 'data');
@@ -86,19 +91,21 @@ async function startRows(size: number, starts: number, options: StartOptions): P
     writeFileSync(config, benchConfigYaml(benchSources(sources), undefined, benchRetention(size, sources)));
     if (size > 0) await prepareBenchStore(data, size, sources);
     // A first run renders the store and keeps its documents; its stop writes the last of them.
+    const primingStarted = performance.now();
     const primed = startService(config, data);
-    await primed.loaded;
+    const primedLoaded = await primed.loaded;
+    const priming = { loadedMs: primedLoaded.at - primingStarted, loadedCpuMs: primedLoaded.cpuMs };
     const etag = await etagOf(await primed.port(), '/feeds/latest.atom');
     await primed.stop();
     const outcomes: (StartPass | FailedStart)[] = [];
-    for (let i = 0; i < starts; i++) outcomes.push(await measureStart(config, data, etag));
-    return startRowsOf(size, sources, outcomes);
+    for (let i = 0; i < starts; i++) outcomes.push(await measureStart(config, data, etag, untilLoaded));
+    return startRowsOf(size, sources, outcomes, priming);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-function startRowsOf(size: number, sources: number, outcomes: (StartPass | FailedStart)[]): BenchRow[] {
+function startRowsOf(size: number, sources: number, outcomes: (StartPass | FailedStart)[], priming: { loadedMs: number; loadedCpuMs: number }): BenchRow[] {
   const passes = outcomes.filter((o): o is StartPass => !('exit' in o));
   const failed = outcomes.filter((o): o is FailedStart => 'exit' in o);
   if (passes.length === 0) throw new Error(`every start at ${size} items exited before it answered: ${describeExit(failed[0]!)}`);
@@ -108,7 +115,8 @@ function startRowsOf(size: number, sources: number, outcomes: (StartPass | Faile
   const exits = failed.length === 0 ? '' : `; ${failed.length} of ${outcomes.length} starts EXITED before answering: ${failed.map(describeExit).join('; ')}`;
   const common = `${items} items of ${sources} source(s), restarted on the data a previous run left (data/rendered kept), `
     + `median of ${passes.length}: "listening on" logged at ${timings('listeningMs')} ms (CPU ${timings('listeningCpuMs')} ms), `
-    + `"store loaded" at ${timings('loadedMs')} ms (CPU ${timings('loadedCpuMs')} ms), peak RSS ${timings('peakRssMiB')} MiB${exits}`;
+    + (passes.every((p) => Number.isNaN(p.loadedMs)) ? 'each stopped once it answered, before "store loaded"' : `"store loaded" at ${timings('loadedMs')} ms (CPU ${timings('loadedCpuMs')} ms)`)
+    + `; the priming start loaded the store in ${(priming.loadedMs / 1000).toFixed(1)} s (CPU ${(priming.loadedCpuMs / 1000).toFixed(1)} s), peak RSS ${timings('peakRssMiB')} MiB${exits}`;
   const kept = passes.filter((p) => p.feedFromKept).length;
   const allAnswered = failed.length === 0;
   return [
@@ -135,7 +143,8 @@ function describeExit({ exit }: FailedStart): string {
   return `${how} after ${(exit.afterMs / 1000).toFixed(1)} s (last line: ${last || '(none)'})`;
 }
 
-async function measureStart(config: string, data: string, etag: string | undefined): Promise<StartPass | FailedStart> {
+/** One restart, timed until both answered, and until "store loaded" too when `untilLoaded` (else those are NaN). */
+async function measureStart(config: string, data: string, etag: string | undefined, untilLoaded: boolean): Promise<StartPass | FailedStart> {
   const port = await freePort();
   const started = performance.now();
   const service = startService(config, data, port);
@@ -143,12 +152,13 @@ async function measureStart(config: string, data: string, etag: string | undefin
   const measured = (async (): Promise<StartPass> => {
     const healthz = await firstAnswer(port, '/healthz', service);
     const feed = await firstAnswer(port, '/feeds/latest.atom', service);
-    const loaded = await service.loaded;
+    const loaded = untilLoaded ? await service.loaded : { at: NaN, cpuMs: NaN };
     const listening = await service.listening;
     return {
       healthzMs: healthz.at - started, feedMs: feed.at - started, listeningMs: listening.at - started, loadedMs: loaded.at - started,
       listeningCpuMs: listening.cpuMs, loadedCpuMs: loaded.cpuMs, peakRssMiB: statusKiB(service.pid, 'VmHWM') / 1024,
-      sameEtag: feed.etag === etag, feedFromKept: feed.at < loaded.at && feed.etag === etag,
+      // stopped before "store loaded": it answered from the kept documents if it logged no "store loaded" by then
+      sameEtag: feed.etag === etag, feedFromKept: (untilLoaded ? feed.at < loaded.at : !service.hasLoaded()) && feed.etag === etag,
     };
   })();
   try {
@@ -174,6 +184,8 @@ interface Service {
   /** resolves when the process ends, however it ends */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number; log: string }>;
   stop(): Promise<void>;
+  /** whether it has logged "store loaded" yet */
+  hasLoaded(): boolean;
   /** the port it listens on, once it logged "listening on" */
   port(): Promise<number>;
 }
@@ -200,11 +212,14 @@ function startService(config: string, data: string, port = 0): Service {
   const loaded = seen('store loaded');
   listening.catch(() => {});
   loaded.catch(() => {});
+  let hasLoaded = false;
+  loaded.then(() => (hasLoaded = true), () => {});
   return {
     pid: child.pid!,
     listening,
     loaded,
     exited,
+    hasLoaded: () => hasLoaded,
     port: async () => {
       await listening;
       return port || Number(/"port":(\d+)/.exec(log)?.[1]);
