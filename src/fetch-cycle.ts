@@ -25,7 +25,7 @@ import type { WebSub } from './serve/websub/websub.ts';
 import { StoreWriteError } from './store/errors.ts';
 import { admitNew, type RetentionPolicy } from './store/retention.ts';
 import { settleRetention, settleRetentionSteps } from './store/retention-changes.ts';
-import { runInSlices } from './store/slices.ts';
+import { LoopPacer, runInSlices } from './store/slices.ts';
 import type { ItemStore, PruneReport } from './store/store.ts';
 import { ReadPool, type ReadPoolOptions } from './workers/read-pool.ts';
 
@@ -94,6 +94,8 @@ export class FetchCycle {
   readonly #queue: HostQueue;
   readonly #pauses: HostPauses;
   readonly #rate: HostRate;
+  /** spreads the start of the cycle's fetches over turns of the event loop */
+  readonly #pacer = new LoopPacer();
   /** parses fetched documents off the serving thread; workers start with the first document */
   readonly #readers: ReadPool | undefined;
   readonly #ownsReaders: boolean;
@@ -148,6 +150,7 @@ export class FetchCycle {
         // The host may have asked for a pause while this source waited in the queue behind another of its sources.
         if (!options.force && !this.#retry.has(source.id) && this.#hostPaused(source.id, url, report)) return;
         await this.#rate.acquire(host, signal);
+        await this.#pacer.turn();
         if (this.#options.isStopping()) return;
         const outcome = await ingestSource(source, store.sourceState(source.id), ctx);
         this.#pauseHostOf(outcome);
