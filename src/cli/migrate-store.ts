@@ -1,10 +1,14 @@
 // `tributary migrate-store --to postgres://…` copies the embedded store (--data DIR) into an empty PostgreSQL
 // database; `tributary migrate-store --to DIR --database postgres://…` (or TRIBUTARY_DATABASE_URL) copies a
 // PostgreSQL store back into an empty data directory, for a small installation. Both verify the counts per source
-// after the copy. Refused while a `serve` holds the embedded data directory (data/writer.lock).
+// after the copy. Refused while a `serve` holds the embedded data directory (data/writer.lock). The built-in WebSub
+// hub's active subscriptions (data/websub.json) go with the store, verified one by one after the copy.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { loadConfig } from '../config/load.ts';
+import { SubscriptionStore } from '../serve/websub/subscriptions.ts';
 import { copyToEmbedded, copyToPostgres, CopyRefusedError, type CopyReport } from '../store/pg/copy.ts';
+import type { HubCopyReport } from '../store/pg/copy-subscriptions.ts';
 import { SchemaError } from '../store/pg/migrate.ts';
 import { PgStore } from '../store/pg/pg-store.ts';
 import { ItemStore } from '../store/store.ts';
@@ -58,11 +62,15 @@ export async function migrateStore(common: CommonOptions, options: MigrateStoreO
   try {
     pg = await PgStore.open({ url: database, pool: 2 });
     const store = await ItemStore.open(dir);
+    const subscriptions = await SubscriptionStore.open(dir);
     const started = performance.now();
-    const report: CopyReport = toDatabase ? await copyToPostgres(store, pg) : await copyToEmbedded(pg, store);
+    const now = new Date();
+    const report: CopyReport = toDatabase
+      ? await copyToPostgres(store, pg, { subscriptions, now, baseUrl: subscriptions.all().length > 0 ? await configuredBaseUrl(common.config) : undefined })
+      : await copyToEmbedded(pg, store, { subscriptions, now, reopen: () => SubscriptionStore.open(dir) });
     const ms = Math.round(performance.now() - started);
     const [from, to] = toDatabase ? [dir, maskedUrl(database)] : [maskedUrl(database), dir];
-    process.stdout.write(`copied ${report.items} items of ${report.bySource.size} sources and ${report.sources} source states from ${from} to ${to} in ${ms} ms; counts per source match\n`);
+    process.stdout.write(`copied ${report.items} items of ${report.bySource.size} sources and ${report.sources} source states${hubSummary(report.hub)} from ${from} to ${to} in ${ms} ms; counts per source match${report.hub ? '; subscriptions match' : ''}\n`);
     return 0;
   } catch (err) {
     if (err instanceof CopyRefusedError || err instanceof SchemaError) {
@@ -75,5 +83,26 @@ export async function migrateStore(common: CommonOptions, options: MigrateStoreO
   } finally {
     await pg?.close();
     lock.release();
+  }
+}
+
+/** The summary's words for the hub's subscriptions: how many were copied, and how many ended leases were left. */
+function hubSummary(hub: HubCopyReport | undefined): string {
+  if (!hub) return '';
+  const left = hub.expired > 0 ? ` (${hub.expired} expired, not copied)` : '';
+  return ` and ${hub.subscriptions} WebSub subscriptions${left}`;
+}
+
+/**
+ * The config's baseUrl, which says exactly which feed each subscription's topic names; unset (links following the
+ * listening address) or unreadable, the topic URLs themselves are read (see topicDocName), and the operator is told.
+ */
+async function configuredBaseUrl(config: string): Promise<string | undefined> {
+  try {
+    const loaded = await loadConfig(config);
+    return loaded.baseUrlFollowsListen ? undefined : loaded.baseUrl;
+  } catch (err) {
+    process.stderr.write(`note: the config (${config}) could not be read, so the feed each WebSub subscription's topic names is read from the topic URL: ${(err as Error).message}\n`);
+    return undefined;
   }
 }

@@ -132,6 +132,11 @@ export class SubscriptionStore implements HubSubscriptions {
     return this.#index.find(topic, callback);
   }
 
+  /** Every subscription held, ended leases included (`tributary migrate-store` reads them). */
+  all(): Subscription[] {
+    return this.#index.all();
+  }
+
   /** The caps were checked when the request was taken: one process holds every subscription and request. */
   put(subscription: Subscription): void {
     this.#index.set(subscription);

@@ -1,8 +1,13 @@
 // Copying a whole store between the embedded files and PostgreSQL (`tributary migrate-store`): items, source
-// states (with their pruned keys) and the canonical-link claims, into an empty target only, then counted on both
-// sides. The journal of changes is not copied: a renderer starting on the copy renders everything once.
+// states (with their pruned keys), the canonical-link claims and the built-in WebSub hub's active subscriptions
+// (copy-subscriptions.ts), into an empty target only, then counted on both sides. The journal of changes is not copied: a renderer starting on the copy renders everything once.
 import type { Item, SourceState } from '../../model.ts';
+import type { SubscriptionStore } from '../../serve/websub/subscriptions.ts';
 import type { ItemStore } from '../store.ts';
+import {
+  checkPgSubscriptions, copySubscriptionsToEmbedded, heldSubscriptionsProblem, insertSubscriptions, pgSubscriptionCount,
+  subscriptionsToCopy, type HubCopy, type HubCopyReport,
+} from './copy-subscriptions.ts';
 import type { PgStore } from './pg-store.ts';
 
 /** Rows per INSERT: large enough to cost few round trips, small enough for one statement's parameters. */
@@ -19,6 +24,8 @@ export interface CopyReport {
   items: number;
   sources: number;
   bySource: Map<string, number>;
+  /** the hub's subscriptions, when the copy was given them */
+  hub?: HubCopyReport;
 }
 
 /** Items per source, and source states, on the PostgreSQL side. */
@@ -35,11 +42,18 @@ function sameCounts(a: Map<string, number>, b: Map<string, number>): string | un
 }
 
 /** Copies an embedded store into an empty PostgreSQL database, in one transaction, then compares the counts. */
-export async function copyToPostgres(from: ItemStore, to: PgStore): Promise<CopyReport> {
+export async function copyToPostgres(from: ItemStore, to: PgStore, hub?: HubCopy): Promise<CopyReport> {
   const existing = await pgCounts(to);
   const stored = [...existing.bySource.values()].reduce((a, b) => a + b, 0);
-  if (stored > 0 || existing.states > 0) {
-    throw new CopyRefusedError(`the database already holds ${stored} items and ${existing.states} source states: migrate-store copies into an empty database only`);
+  const subscribed = hub ? await pgSubscriptionCount(to) : 0;
+  if (stored > 0 || existing.states > 0 || subscribed > 0) {
+    const also = subscribed > 0 ? ` and ${subscribed} WebSub subscriptions` : '';
+    throw new CopyRefusedError(`the database already holds ${stored} items and ${existing.states} source states${also}: migrate-store copies into an empty database only`);
+  }
+  const subscriptions = hub ? subscriptionsToCopy(hub) : undefined;
+  if (subscriptions?.unnamed) {
+    const { callback, topic } = subscriptions.unnamed;
+    throw new CopyRefusedError(`the WebSub subscription of ${callback} to ${topic} names no feed of this service (a topic is <baseUrl>/feeds/PATH.FORMAT): nothing was copied`);
   }
   const items = from.items();
   const states = Object.values(from.sourceStates());
@@ -71,6 +85,7 @@ export async function copyToPostgres(from: ItemStore, to: PgStore): Promise<Copy
         [JSON.stringify(states.slice(i, i + BATCH))],
       );
     }
+    if (subscriptions) await insertSubscriptions(client, subscriptions.rows);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -82,14 +97,18 @@ export async function copyToPostgres(from: ItemStore, to: PgStore): Promise<Copy
   const expected = from.countsBySource();
   const mismatch = sameCounts(expected, copied.bySource) ?? (copied.states !== states.length ? `${states.length} source states in the source store, ${copied.states} in the copy` : undefined);
   if (mismatch) throw new Error(`the copy does not match: ${mismatch}`);
-  return { items: items.length, sources: states.length, bySource: copied.bySource };
+  const report: CopyReport = { items: items.length, sources: states.length, bySource: copied.bySource };
+  if (subscriptions) report.hub = await checkPgSubscriptions(to, subscriptions.rows, subscriptions.expired);
+  return report;
 }
 
 /** Copies a PostgreSQL store into an empty embedded store (a new data directory), then compares the counts. */
-export async function copyToEmbedded(from: PgStore, to: ItemStore): Promise<CopyReport> {
+export async function copyToEmbedded(from: PgStore, to: ItemStore, hub?: HubCopy & { reopen: () => Promise<SubscriptionStore> }): Promise<CopyReport> {
   if (to.size > 0 || Object.keys(to.sourceStates()).length > 0) {
     throw new CopyRefusedError(`${to.file} already holds ${to.size} items: migrate-store copies into an empty data directory only`);
   }
+  const held = hub ? heldSubscriptionsProblem(hub) : undefined;
+  if (held) throw new CopyRefusedError(held);
   // In the order they were first stored, read a page at a time (keyset on first_seen, id): the embedded store
   // gives the first item with a link its claim, as the database did.
   let after: { firstSeen: string; id: string } | undefined;
@@ -113,5 +132,7 @@ export async function copyToEmbedded(from: PgStore, to: ItemStore): Promise<Copy
   const expected = await from.countsBySource();
   const mismatch = sameCounts(expected, to.countsBySource());
   if (mismatch) throw new Error(`the copy does not match: ${mismatch}`);
-  return { items, sources: stateRows.length, bySource: to.countsBySource() };
+  const report: CopyReport = { items, sources: stateRows.length, bySource: to.countsBySource() };
+  if (hub) report.hub = await copySubscriptionsToEmbedded(from, hub, hub.reopen);
+  return report;
 }

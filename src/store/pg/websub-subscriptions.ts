@@ -167,11 +167,9 @@ export class PgSubscriptions implements HubSubscriptions {
   }
 
   async #read(): Promise<void> {
-    const { rows } = await this.#o.pool.query<Row>('SELECT topic, callback, secret, expires_at FROM tributary_websub_subscriptions');
+    const subscriptions = await listSubscriptions(this.#o.pool);
     this.#index.clear();
-    for (const r of rows) {
-      this.#index.set({ topic: r.topic, callback: r.callback, expires: r.expires_at.toISOString(), ...(r.secret !== null ? { secret: r.secret } : {}) });
-    }
+    for (const s of subscriptions) this.#index.set(s);
   }
 
   /** Keeps the requests this instance had not verified, for the next instance to start; stops listening. */
@@ -189,4 +187,10 @@ export class PgSubscriptions implements HubSubscriptions {
       );
     }
   }
+}
+
+/** Every subscription in the table, ended leases included, as the hub holds them (and `migrate-store` copies them). */
+export async function listSubscriptions(db: pg.Pool | pg.ClientBase): Promise<Subscription[]> {
+  const { rows } = await db.query<Row>('SELECT topic, callback, secret, expires_at FROM tributary_websub_subscriptions');
+  return rows.map((r) => ({ topic: r.topic, callback: r.callback, expires: r.expires_at.toISOString(), ...(r.secret !== null ? { secret: r.secret } : {}) }));
 }

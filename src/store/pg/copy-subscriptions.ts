@@ -1,0 +1,132 @@
+// The built-in WebSub hub's subscriptions in `tributary migrate-store`: data/websub.json (SubscriptionStore) to the
+// table tributary_websub_subscriptions and back. Without them an operator who changes stores loses every subscriber
+// silently: nobody is told, and each learns only when its lease runs out. Leases that have ended are not copied
+// (the hub drops them at its next look anyway) but counted, so the summary says how many were left behind.
+import { hostOf } from '../../fetch/host-queue.ts';
+import type { Subscription, SubscriptionStore } from '../../serve/websub/subscriptions.ts';
+import { topicName } from '../../serve/websub/topics.ts';
+import type pg from 'pg';
+import type { PgStore } from './pg-store.ts';
+import { listSubscriptions } from './websub-subscriptions.ts';
+
+/** The hub's side of a copy: its subscriptions in the data directory (the source or the target), and the clock. */
+export interface HubCopy {
+  /** data/websub.json of the embedded store, opened by the caller */
+  subscriptions: SubscriptionStore;
+  /** leases ended by then are not copied */
+  now: Date;
+  /** the service's baseUrl, when the config was read: the feed a topic URL names is read with it first */
+  baseUrl?: string | undefined;
+}
+
+export interface HubCopyReport {
+  /** subscriptions copied, counted again in the target */
+  subscriptions: number;
+  /** subscriptions whose lease had ended: not copied */
+  expired: number;
+}
+
+/** Rows per INSERT, as for the items. */
+const BATCH = 500;
+
+/**
+ * The published document (`path.format`) a topic names, as the PostgreSQL hub records it. The hub accepted only a
+ * feed's own URL, `<baseUrl>/feeds/<path>.<format>`; without the config's baseUrl (or with one that changed since)
+ * it is read from the topic itself, with the base ending before the first `/feeds/` that makes a feed URL.
+ */
+export function topicDocName(topic: string, baseUrl?: string): string | undefined {
+  const named = baseUrl === undefined ? undefined : topicName(baseUrl, topic);
+  if (named) return named;
+  let origin: number;
+  try {
+    origin = new URL(topic).origin.length;
+  } catch {
+    return undefined;
+  }
+  for (let at = topic.indexOf('/feeds/', origin); at >= 0; at = topic.indexOf('/feeds/', at + 1)) {
+    const name = topicName(topic.slice(0, at), topic);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+function splitByLease(all: readonly Subscription[], now: Date): { active: Subscription[]; expired: number } {
+  const at = now.toISOString();
+  const active = all.filter((s) => s.expires > at);
+  return { active, expired: all.length - active.length };
+}
+
+const keyOf = (s: Subscription) => `${s.topic}\n${s.callback}`;
+
+/** Why `copied` is not `expected` (a missing subscription, or one whose secret or lease changed), or undefined. */
+function subscriptionMismatch(expected: readonly Subscription[], copied: readonly Subscription[]): string | undefined {
+  if (copied.length !== expected.length) return `${expected.length} WebSub subscriptions in the source store, ${copied.length} in the copy`;
+  const byKey = new Map(copied.map((s) => [keyOf(s), s]));
+  for (const s of expected) {
+    const copy = byKey.get(keyOf(s));
+    if (!copy) return `the WebSub subscription of ${s.callback} to ${s.topic} is missing from the copy`;
+    if (copy.secret !== s.secret || Date.parse(copy.expires) !== Date.parse(s.expires)) {
+      return `the WebSub subscription of ${s.callback} to ${s.topic} differs in the copy (secret or lease)`;
+    }
+  }
+  return undefined;
+}
+
+/** Subscriptions already in the database: a target that has any is not empty. */
+export async function pgSubscriptionCount(pg: PgStore): Promise<number> {
+  const { rows } = await pg.pool.query<{ n: string }>('SELECT count(*) AS n FROM tributary_websub_subscriptions');
+  return Number(rows[0]!.n);
+}
+
+export type SubscriptionRow = Subscription & { docName: string };
+
+/**
+ * The active subscriptions of data/websub.json, each with the document it names, and the first one whose topic names
+ * none (the copy is refused then: such a subscription would be kept and never served).
+ */
+export function subscriptionsToCopy(hub: HubCopy): { rows: SubscriptionRow[]; expired: number; unnamed?: Subscription } {
+  const { active, expired } = splitByLease(hub.subscriptions.all(), hub.now);
+  const rows: SubscriptionRow[] = [];
+  for (const s of active) {
+    const docName = topicDocName(s.topic, hub.baseUrl);
+    if (!docName) return { rows, expired, unnamed: s };
+    rows.push({ ...s, docName });
+  }
+  return { rows, expired };
+}
+
+/** Writes them in the copy's transaction. */
+export async function insertSubscriptions(client: pg.ClientBase, rows: readonly SubscriptionRow[]): Promise<void> {
+  for (let i = 0; i < rows.length; i += BATCH) {
+    const batch = rows.slice(i, i + BATCH).map((s) => ({ ...s, host: hostOf(s.callback) }));
+    await client.query(
+      `INSERT INTO tributary_websub_subscriptions (topic, callback, doc_name, host, secret, expires_at)
+       SELECT e->>'topic', e->>'callback', e->>'docName', e->>'host', e->>'secret', (e->>'expires')::timestamptz
+         FROM jsonb_array_elements($1::jsonb) AS e`,
+      [JSON.stringify(batch)],
+    );
+  }
+}
+
+/** After the commit: the database holds exactly the subscriptions copied. */
+export async function checkPgSubscriptions(pg: PgStore, copied: readonly Subscription[], expired: number): Promise<HubCopyReport> {
+  const mismatch = subscriptionMismatch(copied, await listSubscriptions(pg.pool));
+  if (mismatch) throw new Error(`the copy does not match: ${mismatch}`);
+  return { subscriptions: copied.length, expired };
+}
+
+/** Why the data directory is not an empty target for the subscriptions (its websub.json holds some), or undefined. */
+export function heldSubscriptionsProblem(hub: HubCopy): string | undefined {
+  const held = hub.subscriptions.all().length;
+  return held > 0 ? `${hub.subscriptions.file} already holds ${held} WebSub subscriptions: migrate-store copies into an empty data directory only` : undefined;
+}
+
+/** Copies the database's active subscriptions into data/websub.json, written durably, then reads the file again. */
+export async function copySubscriptionsToEmbedded(from: PgStore, hub: HubCopy, reopen: () => Promise<SubscriptionStore>): Promise<HubCopyReport> {
+  const { active, expired } = splitByLease(await listSubscriptions(from.pool), hub.now);
+  for (const s of active) hub.subscriptions.put(s);
+  await hub.subscriptions.flush();
+  const mismatch = subscriptionMismatch(active, (await reopen()).all());
+  if (mismatch) throw new Error(`the copy does not match: ${mismatch}`);
+  return { subscriptions: active.length, expired };
+}
