@@ -86,11 +86,12 @@ export async function migrateStore(common: CommonOptions, options: MigrateStoreO
   }
 }
 
-/** The summary's words for the hub's subscriptions: how many were copied, and how many ended leases were left. */
+/** The summary's words for the hub: subscriptions copied, ended leases left behind, and the unfinished work copied. */
 function hubSummary(hub: HubCopyReport | undefined): string {
   if (!hub) return '';
   const left = hub.expired > 0 ? ` (${hub.expired} expired, not copied)` : '';
-  return ` and ${hub.subscriptions} WebSub subscriptions${left}`;
+  const work = hub.verifications > 0 || hub.deliveries > 0 ? ` with ${hub.verifications} requests to verify and ${hub.deliveries} deliveries owed` : '';
+  return ` and ${hub.subscriptions} WebSub subscriptions${left}${work}`;
 }
 
 /**

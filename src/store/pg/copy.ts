@@ -1,11 +1,12 @@
 // Copying a whole store between the embedded files and PostgreSQL (`tributary migrate-store`): items, source
 // states (with their pruned keys), the canonical-link claims and the built-in WebSub hub's active subscriptions
-// (copy-subscriptions.ts), into an empty target only, then counted on both sides. The journal of changes is not copied: a renderer starting on the copy renders everything once.
+// with its unfinished work (copy-subscriptions.ts), into an empty target only, then counted on both sides. The
+// journal of changes is not copied: a renderer starting on the copy renders everything once.
 import type { Item, SourceState } from '../../model.ts';
 import type { SubscriptionStore } from '../../serve/websub/subscriptions.ts';
 import type { ItemStore } from '../store.ts';
 import {
-  checkPgSubscriptions, copySubscriptionsToEmbedded, heldSubscriptionsProblem, insertSubscriptions, pgSubscriptionCount,
+  checkPgSubscriptions, copySubscriptionsToEmbedded, heldSubscriptionsProblem, insertSubscriptions, pgHubHeld,
   subscriptionsToCopy, type HubCopy, type HubCopyReport,
 } from './copy-subscriptions.ts';
 import type { PgStore } from './pg-store.ts';
@@ -45,9 +46,8 @@ function sameCounts(a: Map<string, number>, b: Map<string, number>): string | un
 export async function copyToPostgres(from: ItemStore, to: PgStore, hub?: HubCopy): Promise<CopyReport> {
   const existing = await pgCounts(to);
   const stored = [...existing.bySource.values()].reduce((a, b) => a + b, 0);
-  const subscribed = hub ? await pgSubscriptionCount(to) : 0;
-  if (stored > 0 || existing.states > 0 || subscribed > 0) {
-    const also = subscribed > 0 ? ` and ${subscribed} WebSub subscriptions` : '';
+  const also = hub ? await pgHubHeld(to) : '';
+  if (stored > 0 || existing.states > 0 || also) {
     throw new CopyRefusedError(`the database already holds ${stored} items and ${existing.states} source states${also}: migrate-store copies into an empty database only`);
   }
   const subscriptions = hub ? subscriptionsToCopy(hub) : undefined;
@@ -85,7 +85,7 @@ export async function copyToPostgres(from: ItemStore, to: PgStore, hub?: HubCopy
         [JSON.stringify(states.slice(i, i + BATCH))],
       );
     }
-    if (subscriptions) await insertSubscriptions(client, subscriptions.rows);
+    if (subscriptions) await insertSubscriptions(client, subscriptions);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -98,7 +98,7 @@ export async function copyToPostgres(from: ItemStore, to: PgStore, hub?: HubCopy
   const mismatch = sameCounts(expected, copied.bySource) ?? (copied.states !== states.length ? `${states.length} source states in the source store, ${copied.states} in the copy` : undefined);
   if (mismatch) throw new Error(`the copy does not match: ${mismatch}`);
   const report: CopyReport = { items: items.length, sources: states.length, bySource: copied.bySource };
-  if (subscriptions) report.hub = await checkPgSubscriptions(to, subscriptions.rows, subscriptions.expired);
+  if (subscriptions) report.hub = await checkPgSubscriptions(to, subscriptions);
   return report;
 }
 
