@@ -95,8 +95,9 @@ function hubSummary(hub: HubCopyReport | undefined): string {
 }
 
 /**
- * The config's baseUrl, which says exactly which feed each subscription's topic names; unset (links following the
- * listening address) or unreadable, the topic URLs themselves are read (see topicDocName), and the operator is told.
+ * The config's baseUrl, which says exactly which feed each subscription's topic names. Unset (links following the
+ * listening address), the topic URLs themselves are read (see topicDocName); so too when the config cannot be read,
+ * and the operator is told.
  */
 async function configuredBaseUrl(config: string): Promise<string | undefined> {
   try {

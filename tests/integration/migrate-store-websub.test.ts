@@ -187,7 +187,7 @@ describe('tributary migrate-store and the built-in hub', () => {
       deliveries: [{ topic: active[1]!.topic, callback: active[1]!.callback, attempts: 1 }],
     });
 
-    // The embedded service on the copy resumes it: the content owed is sent, the unsubscription verified.
+    // The embedded service on the copy serves the subscribers it holds, and verifies the unsubscription left.
     await sources.start();
     for (const path of ['/a.xml', '/b.xml']) sources.routes.set(path, { headers: { 'content-type': 'application/rss+xml' }, body: EMPTY_CHANNEL });
     const embeddedConfig = join(await tempDir('embedded-config'), 'sources.yaml');
@@ -195,7 +195,7 @@ describe('tributary migrate-store and the built-in hub', () => {
     subscriber.requests.length = 0;
     const service = await startService(['--config', embeddedConfig, '--data', back]);
     try {
-      await until('the content owed sent', () => posts().some((r) => r.url.pathname === '/plain'));
+      await until('content sent to a copied subscription', () => posts().some((r) => r.url.pathname === '/plain'));
       expect(posts().find((r) => r.url.pathname === '/plain')!.body.toString()).toContain('Story 3');
       await until('the unsubscription verified', () => subscriber.requests.some((r) => r.method === 'GET' && r.url.searchParams.get('hub.mode') === 'unsubscribe'));
     } finally {
