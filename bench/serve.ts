@@ -135,7 +135,7 @@ function describe(l: Load): string {
 }
 
 /** Ten sources of 50 full-article items each (the latest feed's 50 come from them) and "brief", a source of 5. */
-async function prepareSite(configFile: string, dataDir: string): Promise<void> {
+export async function prepareSite(configFile: string, dataDir: string): Promise<void> {
   const sources = benchSources(10);
   writeFileSync(configFile, benchConfigYaml([...sources, { id: 'brief', tags: ['brief'] }]));
   const store = await ItemStore.open(dataDir);
