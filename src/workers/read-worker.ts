@@ -4,7 +4,6 @@
 import { parentPort } from 'node:worker_threads';
 import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
 import { readDocument } from '../read-document.ts';
-import { readPage } from '../read-page.ts';
 import { crossError, ITEMS_PER_MESSAGE, type ExtractRequest, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 const port = parentPort;
@@ -28,7 +27,7 @@ async function read(request: ReadRequest): Promise<void> {
   try {
     const { text, select } = request;
     const ctx = { ...request.ctx, trackingParams: trackingMatcher(request.trackingParams) };
-    const { feed, items } = select ? readPage(text, select, ctx) : await readDocument(text, ctx);
+    const { feed, items } = select ? (await import('../read-page.ts')).readPage(text, select, ctx) : await readDocument(text, ctx);
     for (let i = 0; i < items.length; i += ITEMS_PER_MESSAGE) reply({ type: 'items', items: items.slice(i, i + ITEMS_PER_MESSAGE) });
     // The raw items were the normalizer's input; the caller reads only the feed's own fields.
     reply({ type: 'done', feed: { ...feed, items: [] } });
@@ -37,8 +36,10 @@ async function read(request: ReadRequest): Promise<void> {
   }
 }
 
-// linkedom, Readability and cheerio load with the first page a worker extracts: a service whose sources have no
-// fullText never loads them, on any thread.
+// linkedom, Readability and cheerio load with the first page a worker extracts, as cheerio does with the first list
+// of a `type: html` source it reads (read above): a service whose sources have neither never loads them, on any
+// thread. Loading cheerio was about a third of a read worker's start (0.3 of ~0.9 CPU-s), paid by every serve and
+// fetch --once.
 async function extract(request: ExtractRequest): Promise<void> {
   try {
     const { extractArticle } = await import('../fulltext/extract.ts');

@@ -1,5 +1,6 @@
 // Instances of the PostgreSQL store's service in this process, each behind a real HTTP server on 127.0.0.1, for the
 // built-in WebSub hub's tests: subscribe through one instance, publish through another.
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'vitest';
@@ -19,7 +20,12 @@ export const HUB_BASE = 'http://tributary.test';
 
 /** Two sources (news, tech) that nobody fetches: the tests write their items, as a fetching instance would. */
 export function hubConfig(websubLines: string[]): Config {
-  return parseConfig(`title: Hubbed
+  return parseConfig(hubConfigText(websubLines), 'sources.yaml');
+}
+
+/** hubConfig's text. */
+export function hubConfigText(websubLines: string[]): string {
+  return `title: Hubbed
 baseUrl: ${HUB_BASE}
 websub:
   builtin: true
@@ -30,7 +36,7 @@ ${websubLines.map((l) => `  ${l}\n`).join('')}sources:
   - id: b
     url: https://b.example.com/rss
     tags: [tech]
-`, 'sources.yaml');
+`;
 }
 
 export interface Instance {
@@ -90,4 +96,44 @@ export function subscriptionsOn(instance: Instance): number {
   const status = instance.app.site().status() as { websub: { builtin?: { subscriptions: number } } };
   expect(status.websub.builtin).toBeDefined();
   return status.websub.builtin!.subscriptions;
+}
+
+export interface InstanceProcess {
+  child: ChildProcess;
+  base: string;
+  exited: Promise<unknown>;
+}
+
+/**
+ * An instance (role serve, started) in a process of its own, for a test that kills it: the compiled service
+ * (dist/, built by tests/setup/build-dist.ts) as the CLI runs it, with `options` the CLI has no flag for (a short
+ * lease on the hub's deliveries, so that a killed instance's lease runs out within seconds rather than its 15 s
+ * margin). Resolves once it listens.
+ */
+export function spawnInstance(configText: string, databaseUrl: string, instanceId: string, options: Partial<Pick<SharedAppOptions, 'websubLeaseMs' | 'websubEveryMs' | 'renderEveryMs'>>): Promise<InstanceProcess> {
+  const dist = (path: string) => JSON.stringify(new URL(`../../dist/${path}`, import.meta.url).href);
+  const script = `
+    const { parseConfig } = await import(${dist('config/load.js')});
+    const { createLogger } = await import(${dist('log.js')});
+    const { createFeedServer } = await import(${dist('serve/server.js')});
+    const { SharedApp } = await import(${dist('shared-app.js')});
+    const given = JSON.parse(process.env.INSTANCE);
+    const app = await SharedApp.open({ ...given.options, config: parseConfig(given.config, 'sources.yaml'), databaseUrl: given.databaseUrl, role: 'serve', logger: createLogger('silent'), instanceId: given.instanceId });
+    const server = createFeedServer(app.site());
+    server.listen(0, '127.0.0.1', () => { app.start(); process.stdout.write('port ' + server.address().port + '\\n'); });`;
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    env: { ...process.env, INSTANCE: JSON.stringify({ config: configText, databaseUrl, instanceId, options }) }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise((done) => child.once('close', done));
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => (err += d));
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (d) => {
+      out += d;
+      const port = /port (\d+)/.exec(out)?.[1];
+      if (port) resolve({ child, base: `http://127.0.0.1:${port}`, exited });
+    });
+    child.once('close', (code) => reject(new Error(`instance ${instanceId} exited with ${code}:\n${err}`)));
+  });
 }
