@@ -71,6 +71,10 @@ export default defineConfig({
     // compiled starts for every spawned CLI/service (tests/setup/build-dist.ts); one throwaway PostgreSQL
     // cluster for the PostgreSQL store's tests (tests/setup/postgres.ts)
     globalSetup: ['tests/setup/build-dist.ts', 'tests/setup/postgres.ts'],
+    // In-process read and render workers start from that compiled dist/ too, as the service's do, instead of loading
+    // src/ through tsx in every new worker (startWorkersFromBundle in src/workers/start-worker.ts);
+    // worker-priority.test.ts also starts them from src/.
+    setupFiles: ['tests/setup/compiled-workers.ts'],
     projects: [
       {
         extends: true,

@@ -6,6 +6,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DocumentContext } from '../../src/read-document.ts';
 import { ReadPool } from '../../src/workers/read-pool.ts';
+import { startWorkersFromBundle } from '../../src/workers/start-worker.ts';
+import { TEST_BUNDLE } from '../setup/compiled-workers.ts';
 import { generatedRss } from '../helpers/generated-feed.ts';
 
 /** The nice value of each thread of this process, by thread id (field 19 of /proc/self/task/TID/stat). */
@@ -42,7 +44,13 @@ async function workerNices(Pool: typeof ReadPool, niceness?: number): Promise<{ 
 
 describe.runIf(process.platform === 'linux')('worker priority', () => {
   it.each([
-    ['from TypeScript', () => Promise.resolve(ReadPool)],
+    ['from TypeScript', () => {
+      // the suite's setup has in-process workers start from dist/bundle/: this case starts them from src/ through tsx
+      startWorkersFromBundle(undefined);
+      closers.push(async () => startWorkersFromBundle(TEST_BUNDLE));
+      return Promise.resolve(ReadPool);
+    }],
+    ['started by the tests (dist/bundle/, as their setup asks)', () => Promise.resolve(ReadPool)],
     ['compiled (dist/)', async () => ((await import(new URL('../../dist/workers/read-pool.js', import.meta.url).href)) as { ReadPool: typeof ReadPool }).ReadPool],
   ])('read workers run at nice 10, %s, and no other thread of the process changes', async (_form, pool) => {
     const { before, after } = await workerNices(await pool());
