@@ -10,7 +10,7 @@ import type pg from 'pg';
 import type { PgCluster } from '../tests/helpers/pg-cluster.ts';
 import { benchSources } from './items.ts';
 import { readerGet, sleep, startInstance, type FixtureChild, type Instance } from './pg-processes.ts';
-import { connect, dueAgain, storedCounts, waitFor, writeSiteConfig } from './pg-site.ts';
+import { connect, dueAgain, finished, storedCounts, waitFor, writeSiteConfig } from './pg-site.ts';
 import type { BenchRow } from './report.ts';
 
 export interface FaultOptions {
@@ -93,8 +93,9 @@ export async function faultRounds(cluster: PgCluster, fixture: FixtureChild, dir
         `SELECT source_id, extract(epoch FROM expires_at) * 1000 AS expires FROM tributary_leases WHERE holder = $1`, [victim.id]);
       instances[instances.indexOf(victim)] = await start();
       const expected = options.sources * (items + r * roundStep);
-      const stored = await waitFor(`round ${r}: ${expected} items stored and every source handed back`, () => storedCounts(db),
-        (c) => c.items >= expected && c.released === options.sources, options.leaseSeconds * 1000 + 10 * 60_000);
+      await waitFor(`round ${r}: ${expected} items stored and every source handed back`, () => finished(db, options.sources, expected),
+        (done) => done, options.leaseSeconds * 1000 + 10 * 60_000);
+      const stored = await storedCounts(db);
       const counts = await fixture.counts();
       const heldIds = new Set(held.map((h) => Number(h.source_id.slice('source-'.length))));
       const twice = Object.entries(counts.counts).filter(([, c]) => c > 1).map(([n]) => Number(n));

@@ -30,10 +30,13 @@ export interface Instance {
   kill(): { peakRssMiB: number; cpuSeconds: number };
 }
 
-/** Starts `tributary serve --database URL` and waits for its "serving on" line. */
+/**
+ * Starts `tributary serve --database URL` and waits for its "serving on" line. BENCH_INSTANCE_NODE_ARGS adds Node
+ * options to each instance (e.g. `--cpu-prof --cpu-prof-dir=DIR`: Node refuses --cpu-prof in NODE_OPTIONS).
+ */
 export function startInstance(config: string, database: string, dataDir: string, peakFile: string, role = 'all'): Promise<Instance> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PEAK, BIN, 'serve', '--config', config, '--data', dataDir, '--database', database, '--port', '0', '--role', role], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_INSTANCE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', PEAK, BIN, 'serve', '--config', config, '--data', dataDir, '--database', database, '--port', '0', '--role', role], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_PEAK_FILE: peakFile },
   });
   let log = '';

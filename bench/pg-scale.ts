@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { PgCluster } from '../tests/helpers/pg-cluster.ts';
 import { benchSources } from './items.ts';
 import { clusterCpuSeconds, startInstance, type FixtureChild, type Instance } from './pg-processes.ts';
-import { connect, storedCounts, waitFor, writeSiteConfig, type StoredCounts } from './pg-site.ts';
+import { connect, finished, storedCounts, waitFor, writeSiteConfig, type StoredCounts } from './pg-site.ts';
 import type { BenchRow } from './report.ts';
 
 export interface ScaleOptions {
@@ -53,12 +53,12 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
       return startInstance(config, url, data, join(dir, `scale-${n}-${k}.peak.json`));
     })));
     const all = options.sources * options.items;
-    const stored = await waitFor(`${n} instance(s) to store ${all} items of ${options.sources} sources`, () => storedCounts(db),
-      (c) => c.items >= all && c.released === options.sources, 30 * 60_000);
-    const finished = Date.now();
-    const counts = await fixture.counts();
-    const seconds = (finished - counts.first!) / 1000;
+    await waitFor(`${n} instance(s) to store ${all} items of ${options.sources} sources`, () => finished(db, options.sources, all), (done) => done, 30 * 60_000);
+    const finishedAt = Date.now();
     const databaseCpuSeconds = clusterCpuSeconds(cluster.dir) - cpu0;
+    const counts = await fixture.counts();
+    const seconds = (finishedAt - counts.first!) / 1000;
+    const stored = await storedCounts(db);
     const requested = Object.values(counts.counts);
     const stops = await Promise.all(instances.map((i) => i.stop()));
     return {
