@@ -198,6 +198,17 @@ CREATE TRIGGER tributary_websub_queue AFTER INSERT OR UPDATE ON tributary_render
   FOR EACH ROW EXECUTE FUNCTION tributary_websub_queue();
 `,
   },
+  {
+    version: 6,
+    name: 'title fingerprints indexed with their date',
+    sql: `
+-- A write looks for another source's item of the same title within a window of dates (write-batch.ts SAME_TITLE):
+-- with the fingerprint alone indexed, a planner without statistics yet (a new store's first minutes) combined it
+-- with the date index, whose window held nearly every row, and read it whole for each item written.
+CREATE INDEX tributary_items_fingerprint_published ON tributary_items (fingerprint, published) WHERE fingerprint IS NOT NULL;
+DROP INDEX tributary_items_fingerprint;
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -61,16 +61,19 @@ export class PgStore implements StoreBackend {
     const fingerprints = unique(fresh.map((i) => i.fingerprint));
     const links = unique(fresh.map((i) => i.canonicalLink));
     // One statement, each item once (an item found by key and by its link is read once), with the asked links it owns.
+    // Each way of finding an item is a lookup of its own index, and the items are read by id from an array: written
+    // as one OR joined to the items, a planner without statistics (a new store) guessed a few thousand ids and read
+    // the whole table for every source written.
     const { rows } = await this.pool.query<{ item: Item; links: string[] | null }>({
       name: 'tributary-candidates',
-      text: `WITH found AS (
-               SELECT id FROM tributary_items
-                WHERE (source_id = $1 AND key = ANY($2::text[])) OR id = ANY($3::text[]) OR fingerprint = ANY($4::text[])
-               UNION SELECT item_id FROM tributary_story_links WHERE canonical_link = ANY($5::text[])
-             )
-             SELECT i.item, (SELECT array_agg(l.canonical_link) FROM tributary_story_links l
+      text: `SELECT i.item, (SELECT array_agg(l.canonical_link) FROM tributary_story_links l
                               WHERE l.item_id = i.id AND l.canonical_link = ANY($5::text[])) AS links
-               FROM found JOIN tributary_items i USING (id)`,
+               FROM tributary_items i
+              WHERE i.id = ANY (ARRAY(
+                SELECT id FROM tributary_items WHERE source_id = $1 AND key = ANY($2::text[])
+                UNION SELECT id FROM tributary_items WHERE id = ANY($3::text[])
+                UNION SELECT id FROM tributary_items WHERE fingerprint = ANY($4::text[])
+                UNION SELECT item_id FROM tributary_story_links WHERE canonical_link = ANY($5::text[])))`,
       values: [sourceId, keys, ids, fingerprints, links],
     });
     const owners = rows.flatMap((r) => (r.links ?? []).map((link) => ({ canonical_link: link, item: r.item })));
@@ -286,11 +289,12 @@ async function readState(client: Client, id: string, forUpdate: boolean): Promis
 }
 
 async function saveState(client: Client, state: SourceState): Promise<void> {
-  await client.query(
-    `INSERT INTO tributary_sources (source_id, state, updated_at) VALUES ($1, $2, now())
-     ON CONFLICT (source_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
-    [state.id, state],
-  );
+  await client.query({
+    name: 'tributary-save-state',
+    text: `INSERT INTO tributary_sources (source_id, state, updated_at) VALUES ($1, $2, now())
+           ON CONFLICT (source_id) DO UPDATE SET state = EXCLUDED.state, updated_at = EXCLUDED.updated_at`,
+    values: [state.id, state],
+  });
 }
 
 /** The stored items dedupe asked about, with the lookups merge.ts makes, answered from memory. */
