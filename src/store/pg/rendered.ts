@@ -75,12 +75,13 @@ export class Publication {
 
   /** Writes `doc` as `name`; true when its bytes differ from the published ones (it was written). */
   async write(name: string, doc: SharedDoc): Promise<boolean> {
-    const { rowCount } = await this.#client.query(
-      `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
-        WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
-      [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, this.revision],
-    );
+    const { rowCount } = await this.#client.query({
+      name: 'tributary-publish-document',
+      text: `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
+             ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
+              WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
+      values: [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, this.revision],
+    });
     return (rowCount ?? 0) > 0;
   }
 
@@ -117,10 +118,13 @@ export async function publishedNames(pool: pg.Pool): Promise<string[]> {
 
 /**
  * The renderer's lock: held on a connection of its own for as long as this instance renders. A killed instance's
- * connection closes and the server releases the lock, so another instance becomes the renderer.
+ * connection closes and the server releases the lock, so another instance becomes the renderer. An instance that
+ * does not hold it keeps its connection between tries (every few seconds): a new connection each time cost the
+ * database a backend started and ended per try and per instance.
  */
 export class RenderLock {
   #client: pg.Client | undefined;
+  #held = false;
   readonly #url: string;
 
   constructor(url: string) {
@@ -128,29 +132,51 @@ export class RenderLock {
   }
 
   get held(): boolean {
-    return this.#client !== undefined;
+    return this.#held;
   }
 
   /** Takes the lock if no other instance holds it; true when this instance is (now) the renderer. */
   async tryAcquire(): Promise<boolean> {
-    if (this.#client) return true;
-    const client = new pg.Client({ connectionString: this.#url, application_name: 'tributary renderer' });
-    client.on('error', () => { if (this.#client === client) this.#client = undefined; });
-    await client.connect();
-    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RENDER_LOCK]);
-    if (rows[0]!.ok) {
-      this.#client = client;
-      // The connection dropping (server restart, network) loses the lock: stop calling ourselves the renderer.
-      client.on('end', () => { if (this.#client === client) this.#client = undefined; });
-      return true;
+    if (this.#held) return true;
+    const kept = this.#client;
+    try {
+      return await this.#try(kept ?? await this.#connect());
+    } catch (error) {
+      // The kept connection was lost meanwhile (its error not yet seen): one try on a new one.
+      if (!kept) throw error;
+      this.#drop(kept);
+      return await this.#try(await this.#connect());
     }
-    await client.end();
-    return false;
+  }
+
+  async #try(client: pg.Client): Promise<boolean> {
+    const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [RENDER_LOCK]);
+    if (rows[0]!.ok && this.#client === client) this.#held = true;
+    return this.#held;
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.#url, application_name: 'tributary renderer' });
+    // The connection dropping (server restart, network, a killed backend) loses the lock: stop calling ourselves the
+    // renderer, and connect again at the next try.
+    client.on('error', () => this.#drop(client));
+    client.on('end', () => this.#drop(client));
+    await client.connect();
+    this.#client = client;
+    return client;
+  }
+
+  #drop(client: pg.Client): void {
+    if (this.#client !== client) return;
+    this.#client = undefined;
+    this.#held = false;
+    void client.end().catch(() => {});
   }
 
   async release(): Promise<void> {
     const client = this.#client;
     this.#client = undefined;
+    this.#held = false;
     await client?.end().catch(() => {});
   }
 }
