@@ -28,8 +28,9 @@ export class PgHostSlots {
    * `raced` set (a slot was free), and may ask again at once.
    */
   async tryTake(host: string, limit: number, ttlMs: number): Promise<{ slot?: number; raced: boolean }> {
-    const { rows } = await this.#pool.query<{ slot: number | null; had_free: boolean }>(
-      `WITH free AS (
+    const { rows } = await this.#pool.query<{ slot: number | null; had_free: boolean }>({
+      name: 'tributary-take-host-slot',
+      text: `WITH free AS (
          SELECT s FROM generate_series(0, $3::int - 1) AS s
           WHERE NOT EXISTS (SELECT 1 FROM tributary_host_slots h WHERE h.host = $1 AND h.slot = s AND h.expires_at >= now())
           ORDER BY random() LIMIT 1
@@ -41,8 +42,8 @@ export class PgHostSlots {
          RETURNING h.slot
        )
        SELECT (SELECT slot FROM taken) AS slot, EXISTS (SELECT 1 FROM free) AS had_free`,
-      [host, this.holder, limit, ttlMs],
-    );
+      values: [host, this.holder, limit, ttlMs],
+    });
     const { slot, had_free: hadFree } = rows[0]!;
     return slot === null ? { raced: hadFree } : { slot, raced: false };
   }
@@ -63,7 +64,9 @@ export class PgHostSlots {
 
   /** Gives the slot back (a slot that expired and was taken by another instance meanwhile is left to it). */
   async give(host: string, slot: number): Promise<void> {
-    await this.#pool.query('DELETE FROM tributary_host_slots WHERE host = $1 AND slot = $2 AND holder = $3', [host, slot, this.holder]);
+    await this.#pool.query({
+      name: 'tributary-give-host-slot', text: 'DELETE FROM tributary_host_slots WHERE host = $1 AND slot = $2 AND holder = $3', values: [host, slot, this.holder],
+    });
   }
 
   /** Extends every slot this instance holds (requests still running) by `ttlMs` from now. */
@@ -75,9 +78,9 @@ export class PgHostSlots {
 
   /** When a Retry-After pause of the host ends, if it has not ended yet (the database's clock). */
   async pausedUntil(host: string): Promise<Date | undefined> {
-    const { rows } = await this.#pool.query<{ paused_until: Date }>(
-      'SELECT paused_until FROM tributary_hosts WHERE host = $1 AND paused_until > now()', [host],
-    );
+    const { rows } = await this.#pool.query<{ paused_until: Date }>({
+      name: 'tributary-host-paused', text: 'SELECT paused_until FROM tributary_hosts WHERE host = $1 AND paused_until > now()', values: [host],
+    });
     return rows[0]?.paused_until;
   }
 

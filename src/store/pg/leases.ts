@@ -45,8 +45,9 @@ export class PgLeases {
    * `only` when given.
    */
   async takeDue(limit: number, leaseMs: number, only?: readonly string[]): Promise<TakenLease[]> {
-    const { rows } = await this.#pool.query<{ source_id: string; previous: string | null; expired: boolean }>(
-      `WITH due AS (
+    const { rows } = await this.#pool.query<{ source_id: string; previous: string | null; expired: boolean }>({
+      name: 'tributary-take-due',
+      text: `WITH due AS (
          SELECT source_id, holder AS previous, expires_at
            FROM tributary_leases
           WHERE due_at <= now() AND (holder IS NULL OR expires_at < now())
@@ -60,8 +61,8 @@ export class PgLeases {
          FROM due
         WHERE l.source_id = due.source_id
        RETURNING l.source_id, due.previous, due.previous IS NOT NULL AS expired`,
-      [this.holder, limit, leaseMs, only ?? null],
-    );
+      values: [this.holder, limit, leaseMs, only ?? null],
+    });
     return rows
       .map((r) => ({ sourceId: r.source_id, ...(r.expired && r.previous ? { stolenFrom: r.previous } : {}) }))
       .sort((a, b) => (a.sourceId < b.sourceId ? -1 : 1));
@@ -69,11 +70,12 @@ export class PgLeases {
 
   /** Extends this instance's leases (a long fetch); returns the sources it still holds. */
   async renew(sourceIds: readonly string[], leaseMs: number): Promise<string[]> {
-    const { rows } = await this.#pool.query<{ source_id: string }>(
-      `UPDATE tributary_leases SET expires_at = now() + $3 * interval '1 millisecond'
-        WHERE holder = $1 AND source_id = ANY($2::text[]) RETURNING source_id`,
-      [this.holder, sourceIds, leaseMs],
-    );
+    const { rows } = await this.#pool.query<{ source_id: string }>({
+      name: 'tributary-renew-leases',
+      text: `UPDATE tributary_leases SET expires_at = now() + $3 * interval '1 millisecond'
+              WHERE holder = $1 AND source_id = ANY($2::text[]) RETURNING source_id`,
+      values: [this.holder, sourceIds, leaseMs],
+    });
     return rows.map((r) => r.source_id).sort();
   }
 
@@ -82,10 +84,11 @@ export class PgLeases {
    * another instance took the source): the caller's result is then not the latest word on the source.
    */
   async release(sourceId: string, nextDue: Date): Promise<boolean> {
-    const { rowCount } = await this.#pool.query(
-      `UPDATE tributary_leases SET holder = NULL, expires_at = NULL, due_at = $3 WHERE source_id = $2 AND holder = $1`,
-      [this.holder, sourceId, nextDue],
-    );
+    const { rowCount } = await this.#pool.query({
+      name: 'tributary-release-lease',
+      text: 'UPDATE tributary_leases SET holder = NULL, expires_at = NULL, due_at = $3 WHERE source_id = $2 AND holder = $1',
+      values: [this.holder, sourceId, nextDue],
+    });
     return rowCount === 1;
   }
 
