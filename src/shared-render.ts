@@ -22,7 +22,7 @@ import { siteContext } from './site-context.ts';
 import { FeedChanges, readPages, type PageHead } from './store/pg/feed-pages.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 import type { LocalDocuments } from './store/pg/follower.ts';
-import { publishedNames, Publication, type SharedDoc } from './store/pg/rendered.ts';
+import { compressed, publishedEtags, Publication, type SharedDoc } from './store/pg/rendered.ts';
 import { retagItems, storedTagging, type RetagReport } from './store/pg/retag.ts';
 
 const FORMATS: readonly FeedFormat[] = ['atom', 'rss', 'json', 'html'];
@@ -111,8 +111,10 @@ export class SharedRenderer {
     const heads = feedHeads(site, titles);
     const pageHeads: PageHead[] = heads.map(({ path, kind, name }) => ({ path, kind, name }));
     const loadFor = JSON.stringify([pageHeads, site.limit, contextKey]);
-    // Starting afresh, the feeds published are what may have to go: another renderer published them.
-    const before = this.#held.size > 0 ? new Set(this.#held.keys()) : await this.#publishedFeeds();
+    // Starting afresh, the feeds published are what may have to go: another renderer published them; and the
+    // documents this render makes as they are published need neither compressing nor writing again.
+    const asPublished = this.#held.size > 0 ? undefined : await publishedEtags(this.#o.store.pool);
+    const before = asPublished ? feedPathsOf(asPublished.keys()) : new Set(this.#held.keys());
     let publication: Publication | undefined;
     try {
       let dirty: Set<string>;
@@ -135,10 +137,12 @@ export class SharedRenderer {
       const changed: string[] = [];
       const newBytes = new Set<string>();
       const write = async (name: string, doc: SharedDoc) => {
+        if (asPublished?.get(name) === doc.etag) return;
         publication ??= await Publication.begin(this.#o.store.pool);
-        if (!(await publication.write(name, doc))) return;
+        const packed = await compressed(doc);
+        if (!(await publication.write(name, packed))) return;
         newBytes.add(name);
-        await this.#o.local?.()?.offer(name, doc, publication.revision);
+        await this.#o.local?.()?.offer(name, packed, publication.revision);
       };
       const toRead = heads.filter((head) => dirty.has(head.path));
       for (let at = 0; at < toRead.length; at += FEEDS_PER_BATCH) {
@@ -176,7 +180,11 @@ export class SharedRenderer {
       const extra = retagged ? { retagged } : {};
       this.#held = next;
       this.#statesText = statesText;
-      if (!publication) return { changed, ...extra };
+      if (!publication) {
+        // Nothing to publish (a renderer starting afresh found everything as published): the pages are as written.
+        this.#published = { ...this.#published, ...written };
+        return { changed, ...extra };
+      }
       const revision = await publication.commit();
       this.#published = { ...this.#published, ...written };
       const published = changed.filter((path) => FORMATS.some((format) => newBytes.has(`${path}.${format}`)));
@@ -188,16 +196,6 @@ export class SharedRenderer {
       this.restart();
       throw err;
     }
-  }
-
-  /** The paths of the feeds published now (documents `path.format`; the index and the OPML are not feeds). */
-  async #publishedFeeds(): Promise<Set<string>> {
-    const paths = new Set<string>();
-    for (const name of await publishedNames(this.#o.store.pool)) {
-      const format = FORMATS.find((f) => name.endsWith(`.${f}`));
-      if (format) paths.add(name.slice(0, -format.length - 1));
-    }
-    return paths;
   }
 
   /**
@@ -254,4 +252,14 @@ export class SharedRenderer {
     }
     return written;
   }
+}
+
+/** The paths of the feeds among published documents (`path.format`; the index and the OPML are not feeds). */
+function feedPathsOf(names: Iterable<string>): Set<string> {
+  const paths = new Set<string>();
+  for (const name of names) {
+    const format = FORMATS.find((f) => name.endsWith(`.${f}`));
+    if (format) paths.add(name.slice(0, -format.length - 1));
+  }
+  return paths;
 }

@@ -2,7 +2,7 @@
 // follower holding the same bytes and ETags, changes arriving by NOTIFY, and a periodic check catching up after
 // the LISTEN connection was cut.
 import { createHash } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PgStore } from '../../src/store/pg/pg-store.ts';
@@ -89,6 +89,21 @@ describe('rendered documents in PostgreSQL', () => {
       expect(gunzipSync(got.gzip).equals(sent.body)).toBe(true);
       expect(got.etag).toBe(sent.etag);
     }
+  });
+
+  it('a follower holds the gzip bytes the renderer published, without compressing them again', async () => {
+    const { url, pool } = await setup('rendered_published_gzip');
+    const sent = doc('<feed>' + 'fast, not small; '.repeat(400) + '</feed>');
+    // Compressed at another level than a follower's own: only the published bytes themselves can match these.
+    const gzip = gzipSync(sent.body, { level: 1 });
+    expect(gzip.equals(gzipSync(sent.body))).toBe(false);
+    const publication = await Publication.begin(pool);
+    expect(await publication.write('latest.atom', { etag: sent.etag, contentType: sent.contentType, lastModified: sent.lastModified, gzip, bytes: sent.body.length })).toBe(true);
+    await publication.commit();
+    const { f } = await follower(url);
+    expect(f.get('latest.atom')!.gzip.equals(gzip)).toBe(true);
+    expect(f.get('latest.atom')!.bytes).toBe(sent.body.length);
+    expect(f.get('latest.atom')!.body.equals(sent.body)).toBe(true);
   });
 
   it('after its LISTEN connection is cut, a follower connects again and catches up with what it missed', async () => {

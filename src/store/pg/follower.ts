@@ -1,26 +1,26 @@
 // RenderedFollower keeps every published document in memory (serving never queries the database) and follows the
 // changes the renderer publishes (rendered.ts): LISTEN for the notification, plus a periodic check for what a dropped
 // connection missed. A check costs one query of names and revisions; bodies are read only for documents whose
-// revision moved. Each document is held gzip-compressed only, compressed once on receipt: at 1,000 sources the
-// uncompressed bodies were most of an instance's memory. What serves them (shared-site.ts) makes a body again from
+// revision moved. Each document is held gzip-compressed only, as the renderer published it (rendered.ts): at 1,000
+// sources the uncompressed bodies were most of an instance's memory, and each instance compressing every document
+// again cost as many times the renderer's compression (a row written before the store published gzip is compressed
+// on receipt). What serves them (shared-site.ts) makes a body again from
 // the gzip form when a reader asks for one. The renderer's own instance reads none of its render back: the renderer
 // hands its follower each document it writes (LocalDocuments), and the follower takes it once the database shows
 // it published.
-import { promisify } from 'node:util';
-import { gunzipSync, gzip } from 'node:zlib';
+import { gunzipSync } from 'node:zlib';
 import pg from 'pg';
 import { boundGarbage } from '../../memory/garbage.ts';
 import { CoalescedRuns } from '../../schedule/coalesced-runs.ts';
 import { PgListener } from './listener.ts';
-import { RENDERED_CHANNEL, type SharedDoc } from './rendered.ts';
+import { compressed, RENDERED_CHANNEL, type PublishedDoc, type SharedDoc } from './rendered.ts';
 
 /**
  * A published document as a follower holds it: its gzip form (zlib's default level, the bytes a reader asking for
  * gzip is sent) and the length of its body. `body` is made again on each read, and kept by nothing here.
  */
-export interface HeldDoc extends SharedDoc {
+export interface HeldDoc extends SharedDoc, PublishedDoc {
   readonly gzip: Buffer;
-  /** length of the uncompressed body */
   readonly bytes: number;
 }
 
@@ -38,8 +38,6 @@ const READ_BATCH = 25;
  */
 const GZIP_AT_ONCE = 4;
 
-const gzipping = promisify(gzip);
-
 /** `work` on each of `items`, `atOnce` at a time, results in order. */
 async function inTurns<T, R>(items: readonly T[], atOnce: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = [];
@@ -54,12 +52,10 @@ async function inTurns<T, R>(items: readonly T[], atOnce: number, work: (item: T
   return results;
 }
 
-async function held(body: Buffer, fields: Omit<SharedDoc, 'body'>): Promise<HeldDoc> {
-  const compressed = await gzipping(body);
-  // zlib's result may be a slice of a larger chunk, which a slice keeps alive: keep the bytes only.
-  const gzip = compressed.buffer.byteLength - compressed.length < 1024 ? compressed : Buffer.from(compressed);
+function held(doc: PublishedDoc): HeldDoc {
+  const { etag, contentType, lastModified, gzip, bytes } = doc;
   return {
-    ...fields, gzip, bytes: body.length,
+    etag, contentType, lastModified, gzip, bytes,
     get body() {
       return gunzipSync(gzip);
     },
@@ -84,7 +80,7 @@ export interface FollowerOptions {
  */
 export interface LocalDocuments {
   /** `doc` was written as `name` into publication `revision`, not yet committed */
-  offer(name: string, doc: SharedDoc, revision: number): Promise<void>;
+  offer(name: string, doc: PublishedDoc | SharedDoc, revision: number): Promise<void>;
   /** publication `revision` was abandoned: forget what was offered for it */
   withdraw(revision: number): void;
 }
@@ -161,10 +157,11 @@ export class RenderedFollower implements LocalDocuments {
     return [...this.#docs.keys()];
   }
 
-  async offer(name: string, doc: SharedDoc, revision: number): Promise<void> {
+  async offer(name: string, doc: PublishedDoc | SharedDoc, revision: number): Promise<void> {
+    const published = 'gzip' in doc ? doc : await compressed(doc);
     // As a read from the database gives it (timestamptz keeps the second), so every instance sends the same header.
     const lastModified = new Date(doc.lastModified).toUTCString();
-    this.#offered.set(name, { doc: await held(doc.body, { etag: doc.etag, contentType: doc.contentType, lastModified }), revision });
+    this.#offered.set(name, { doc: held({ ...published, lastModified }), revision });
   }
 
   withdraw(revision: number): void {
@@ -201,16 +198,18 @@ export class RenderedFollower implements LocalDocuments {
       // Read and compressed a batch at a time, so that the bodies of every document (the first read of a new
       // instance) are never in memory at once; gzip runs on libuv's threads, not the one serving requests.
       for (let at = 0; at < stale.length; at += READ_BATCH) {
-        const { rows: batch } = await client.query<{ name: string; etag: string; content_type: string; last_modified: Date; body: Buffer; revision: string }>(
-          'SELECT name, etag, content_type, last_modified, body, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
+        const { rows: batch } = await client.query<{
+          name: string; etag: string; content_type: string; last_modified: Date; body: Buffer | null; gzip: Buffer | null; size: number | null; revision: string;
+        }>(
+          'SELECT name, etag, content_type, last_modified, body, gzip, size, revision FROM tributary_rendered WHERE name = ANY($1::text[])',
           [stale.slice(at, at + READ_BATCH)],
         );
-        fresh.push(...await inTurns(batch, GZIP_AT_ONCE, async (r) => ({
-          name: r.name,
-          doc: await held(r.body, { etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString() }),
-          revision: Number(r.revision),
-        })));
-        // Each body came as a hex string twice its size: garbage that only a full collection frees.
+        fresh.push(...await inTurns(batch, GZIP_AT_ONCE, async (r) => {
+          const fields = { etag: r.etag, contentType: r.content_type, lastModified: r.last_modified.toUTCString() };
+          const doc = r.gzip ? held({ ...fields, gzip: r.gzip, bytes: r.size ?? 0 }) : held({ ...await compressed({ ...fields, body: r.body! }), ...fields });
+          return { name: r.name, doc, revision: Number(r.revision) };
+        }));
+        // Each document came as a hex string twice its size: garbage that only a full collection frees.
         boundGarbage();
       }
       await client.query('COMMIT');

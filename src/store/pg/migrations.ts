@@ -209,6 +209,19 @@ CREATE INDEX tributary_items_fingerprint_published ON tributary_items (fingerpri
 DROP INDEX tributary_items_fingerprint;
 `,
   },
+  {
+    version: 7,
+    name: 'rendered documents published gzip-compressed',
+    sql: `
+-- The renderer publishes each document compressed (zlib's default level, what a reader asking for gzip is sent) with
+-- its length: every instance holds it as it arrives, rather than reading the body (twice its size as bytea text)
+-- and compressing it again, once per instance. EXTERNAL: stored out of line as it is, not compressed again.
+-- Rows written before keep their body and no gzip; a follower compresses those as it always did.
+ALTER TABLE tributary_rendered ALTER COLUMN body DROP NOT NULL;
+ALTER TABLE tributary_rendered ADD COLUMN gzip bytea, ADD COLUMN size integer;
+ALTER TABLE tributary_rendered ALTER COLUMN gzip SET STORAGE EXTERNAL;
+`,
+  },
 ];
 
 /** The newest schema version this code knows. */

@@ -6,6 +6,9 @@
 // - publish() writes the documents that changed and deletes those that no longer exist, in one transaction, and
 //   sends NOTIFY with the new revision; PostgreSQL delivers it on commit, so a listener never sees half a render.
 // - Every instance that serves keeps every published document in memory and follows the changes: follower.ts.
+// - A document is published gzip-compressed, as the followers hold it and send it: compressed once, by the renderer.
+import { promisify } from 'node:util';
+import { gzip } from 'node:zlib';
 import pg from 'pg';
 
 /** NOTIFY channel of published renders; the payload is the new revision. */
@@ -18,6 +21,23 @@ export interface SharedDoc {
   etag: string;
   contentType: string;
   lastModified: string;
+}
+
+/** A document as published: its gzip form (zlib's default level) and the length of its body. */
+export interface PublishedDoc extends Omit<SharedDoc, 'body'> {
+  gzip: Buffer;
+  /** length of the uncompressed body */
+  bytes: number;
+}
+
+const gzipping = promisify(gzip);
+
+/** The document as it is published; compressed on libuv's threads, not the one serving requests. */
+export async function compressed(doc: SharedDoc): Promise<PublishedDoc> {
+  const { body, ...fields } = doc;
+  const packed = await gzipping(body);
+  // zlib's result may be a slice of a larger chunk, which a slice keeps alive: keep the bytes only.
+  return { ...fields, gzip: packed.buffer.byteLength - packed.length < 1024 ? packed : Buffer.from(packed), bytes: body.length };
 }
 
 /** A render to publish: the documents made or changed, and the names that no longer exist. */
@@ -73,14 +93,16 @@ export class Publication {
     }
   }
 
-  /** Writes `doc` as `name`; true when its bytes differ from the published ones (it was written). */
-  async write(name: string, doc: SharedDoc): Promise<boolean> {
+  /** Writes `doc` as `name` (compressed first if given its body); true when its bytes differ from the published ones (it was written). */
+  async write(name: string, given: PublishedDoc | SharedDoc): Promise<boolean> {
+    const doc = 'gzip' in given ? given : await compressed(given);
     const { rowCount } = await this.#client.query({
       name: 'tributary-publish-document',
-      text: `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, revision) VALUES ($1, $2, $3, $4, $5, $6)
-             ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = $5, revision = $6
+      text: `INSERT INTO tributary_rendered (name, etag, content_type, last_modified, body, gzip, size, revision)
+             VALUES ($1, $2, $3, $4, NULL, $5, $6, $7)
+             ON CONFLICT (name) DO UPDATE SET etag = $2, content_type = $3, last_modified = $4, body = NULL, gzip = $5, size = $6, revision = $7
               WHERE tributary_rendered.etag IS DISTINCT FROM $2`,
-      values: [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.body, this.revision],
+      values: [name, doc.etag, doc.contentType, new Date(doc.lastModified), doc.gzip, doc.bytes, this.revision],
     });
     return (rowCount ?? 0) > 0;
   }
@@ -110,10 +132,13 @@ export class Publication {
   }
 }
 
-/** The names of the documents published now: what a renderer that starts afresh compares its feeds with. */
-export async function publishedNames(pool: pg.Pool): Promise<string[]> {
-  const { rows } = await pool.query<{ name: string }>('SELECT name FROM tributary_rendered');
-  return rows.map((r) => r.name);
+/**
+ * The documents published now and their ETags: what a renderer that starts afresh compares its feeds with (a
+ * document it makes with the published ETag is neither compressed nor written again).
+ */
+export async function publishedEtags(pool: pg.Pool): Promise<Map<string, string>> {
+  const { rows } = await pool.query<{ name: string; etag: string }>('SELECT name, etag FROM tributary_rendered');
+  return new Map(rows.map((r) => [r.name, r.etag]));
 }
 
 /**

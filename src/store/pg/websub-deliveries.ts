@@ -3,6 +3,7 @@
 // leases are (FOR UPDATE SKIP LOCKED: two instances looking at once get disjoint rows and never wait on each
 // other). Every write below is conditioned on this instance still being the holder, so a late answer from an
 // instance whose lease ran out cannot undo the new holder's work.
+import { gunzipSync } from 'node:zlib';
 import type pg from 'pg';
 import type { TopicContent } from '../../serve/websub/content.ts';
 import type { DeliveryLeases, LeasedDelivery } from '../../serve/websub/leased-deliveries.ts';
@@ -42,10 +43,11 @@ export class PgDeliveryLeases implements DeliveryLeases {
   }
 
   async content(names: readonly string[]): Promise<Map<string, TopicContent>> {
-    const { rows } = await this.#pool.query<{ name: string; body: Buffer; content_type: string }>(
-      'SELECT name, body, content_type FROM tributary_rendered WHERE name = ANY($1::text[])', [names],
+    const { rows } = await this.#pool.query<{ name: string; body: Buffer | null; gzip: Buffer | null; content_type: string }>(
+      'SELECT name, body, gzip, content_type FROM tributary_rendered WHERE name = ANY($1::text[])', [names],
     );
-    return new Map(rows.map((r) => [r.name, { body: r.body, contentType: r.content_type }]));
+    // Published compressed (rendered.ts), or as a body by a store from before that.
+    return new Map(rows.map((r) => [r.name, { body: r.body ?? gunzipSync(r.gzip!), contentType: r.content_type }]));
   }
 
   async hold(d: LeasedDelivery, leaseMs: number): Promise<boolean> {
