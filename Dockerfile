@@ -29,4 +29,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 
 # SIGTERM (docker stop) is handled: fetches get 10 s, the store is written, exit 0. Give docker stop 20 s.
 STOPSIGNAL SIGTERM
-CMD ["node", "bin/tributary.js", "serve"]
+CMD ["node", "--no-memory-reducer", "bin/tributary.js", "serve"]

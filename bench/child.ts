@@ -116,9 +116,16 @@ export interface ServerChild {
 type ChildMessage = { port: number } | { cpuMs: number; peakRssMiB: number };
 
 /** Starts bench/<script>, which calls serveParent() once listening. */
+/**
+ * Node flags of a serving Tributary, as `npm start` and the Docker image run it: without V8's memory reducer, whose
+ * full collection after an idle spell left every request ~30% costlier for good (a 304: 48 -> 64 µs of CPU, from
+ * ~105 s after the start; 49-51 µs throughout with the flag).
+ */
+export const SERVICE_NODE_FLAGS = ['--no-memory-reducer'];
+
 export async function startServerChild(script: string, args: string[]): Promise<ServerChild> {
-  // BENCH_SERVICE_ARGS: node flags for Tributary's own processes (not the bare server), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
-  const nodeArgs = script === 'bare-server.ts' ? [] : process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? [];
+  // BENCH_SERVICE_ARGS: more node flags for Tributary's own processes (not the bare server), e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+  const nodeArgs = script === 'bare-server.ts' ? [] : [...SERVICE_NODE_FLAGS, ...process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? []];
   const child = spawn(process.execPath, [...nodeArgs, ...(await benchCommand(script)), ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   const next = () => new Promise<ChildMessage>((resolve, reject) => {
     const onExit = (code: number | null) => reject(new Error(`bench/${script} exited ${code}`));

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import autocannon from 'autocannon';
 import type { Item } from '../src/model.ts';
 import { ItemStore } from '../src/store/store.ts';
-import { benchCommand } from './child.ts';
+import { benchCommand, SERVICE_NODE_FLAGS } from './child.ts';
 import { benchConfigYaml, benchItem, benchSources } from './items.ts';
 import type { BenchRow } from './report.ts';
 import type { CycleRun } from './serve-cycle-target.ts';
@@ -172,7 +172,7 @@ interface Service {
 
 async function startService(config: string, data: string, children: ChildProcess[]): Promise<Service> {
   // BENCH_SERVICE_ARGS: node flags for the service, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to see what holds its loop
-  const nodeArgs = process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? [];
+  const nodeArgs = [...SERVICE_NODE_FLAGS, ...process.env.BENCH_SERVICE_ARGS?.split(' ').filter(Boolean) ?? []];
   const child = spawn(process.execPath, [...nodeArgs, ...(await benchCommand('serve-cycle-target.ts')), config, data], {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
