@@ -21,25 +21,13 @@ import { FixtureServer } from '../helpers/fixture-server.ts';
 import { freshDatabase } from '../helpers/pg.ts';
 import { until } from '../helpers/poll.ts';
 import { RecordingServer } from '../helpers/recording-server.ts';
-import { echo, HUB_BASE, hubConfig, openInstance, subscriptionsOn, type Instance } from '../helpers/shared-hub.ts';
+import { echo, HUB_BASE, hubConfig, hubConfigText, openInstance, subscriptionsOn, type Instance } from '../helpers/shared-hub.ts';
 import { plain } from '../helpers/plain-text.ts';
 import { sampleItem } from '../helpers/sample-items.ts';
 
 const HUB_LINES = ['allowPrivateCallbacks: [127.0.0.2/32]'];
 /** The same config as hubConfig's, as a file for the CLI (its baseUrl names the feeds the topics are). */
-const CONFIG_TEXT = `title: Hubbed
-baseUrl: ${HUB_BASE}
-websub:
-  builtin: true
-  allowPrivateCallbacks: [127.0.0.2/32]
-sources:
-  - id: a
-    url: https://a.example.com/rss
-    tags: [news]
-  - id: b
-    url: https://b.example.com/rss
-    tags: [tech]
-`;
+const CONFIG_TEXT = hubConfigText(HUB_LINES);
 
 /** The sources of the embedded service started on the copy: empty channels on 127.0.0.1. */
 const EMPTY_CHANNEL = '<?xml version="1.0"?><rss version="2.0"><channel><title>Empty</title><link>https://a.example.com/</link><description>none</description></channel></rss>';
