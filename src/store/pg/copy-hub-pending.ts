@@ -4,6 +4,7 @@
 // left behind would be a subscriber who was told "accepted" and never hears again.
 import type pg from 'pg';
 import type { PendingDelivery, PendingVerification, PendingWork } from '../../serve/websub/subscriptions.ts';
+import { VERIFICATION_COLUMNS, verificationOf, type VerificationRow } from './websub-subscriptions.ts';
 
 const keyOf = (p: { topic: string; callback: string }) => `${p.topic}\n${p.callback}`;
 
@@ -48,18 +49,15 @@ export async function insertPending(client: pg.ClientBase, pending: ReturnType<t
  * keys). A delivery an instance is sending now (leased) counts the attempt under way: that one has not failed yet.
  */
 export async function readPgPending(db: pg.Pool | pg.ClientBase, copied: ReadonlySet<string>): Promise<PendingWork> {
-  const { rows: requests } = await db.query<{ topic: string; callback: string; mode: string; lease_seconds: number; secret: string | null }>(
-    'SELECT topic, callback, mode, lease_seconds, secret FROM tributary_websub_verifications ORDER BY topic, callback',
+  const { rows: requests } = await db.query<VerificationRow>(
+    `SELECT ${VERIFICATION_COLUMNS} FROM tributary_websub_verifications ORDER BY topic, callback`,
   );
   const { rows: owed } = await db.query<{ topic: string; callback: string; attempts: number }>(
     `SELECT topic, callback, greatest(0, attempts - (holder IS NOT NULL)::integer) AS attempts
        FROM tributary_websub_deliveries ORDER BY topic, callback`,
   );
   return {
-    verifications: requests.map((r) => ({
-      mode: r.mode === 'unsubscribe' ? 'unsubscribe' as const : 'subscribe' as const, topic: r.topic, callback: r.callback,
-      leaseSeconds: r.lease_seconds, ...(r.secret !== null ? { secret: r.secret } : {}),
-    })),
+    verifications: requests.map(verificationOf),
     deliveries: owed.filter((d) => copied.has(keyOf(d))).map((d) => ({ topic: d.topic, callback: d.callback, attempts: d.attempts })),
   };
 }

@@ -62,14 +62,12 @@ function splitByLease(all: readonly Subscription[], now: Date): { active: Subscr
   return { active, expired: all.length - active.length };
 }
 
-const keyOf = pendingKeyOf;
-
 /** Why `copied` is not `expected` (a missing subscription, or one whose secret or lease changed), or undefined. */
 function subscriptionMismatch(expected: readonly Subscription[], copied: readonly Subscription[]): string | undefined {
   if (copied.length !== expected.length) return `${expected.length} WebSub subscriptions in the source store, ${copied.length} in the copy`;
-  const byKey = new Map(copied.map((s) => [keyOf(s), s]));
+  const byKey = new Map(copied.map((s) => [pendingKeyOf(s), s]));
   for (const s of expected) {
-    const copy = byKey.get(keyOf(s));
+    const copy = byKey.get(pendingKeyOf(s));
     if (!copy) return `the WebSub subscription of ${s.callback} to ${s.topic} is missing from the copy`;
     if (copy.secret !== s.secret || Date.parse(copy.expires) !== Date.parse(s.expires)) {
       return `the WebSub subscription of ${s.callback} to ${s.topic} differs in the copy (secret or lease)`;

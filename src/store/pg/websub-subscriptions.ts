@@ -63,13 +63,10 @@ export class PgSubscriptions implements HubSubscriptions {
 
   /** Reads the subscriptions, takes the verifications stopped instances left (this one verifies them), and listens. */
   static async open(options: PgSubscriptionsOptions): Promise<PgSubscriptions> {
-    const { rows } = await options.pool.query<{ topic: string; callback: string; mode: string; lease_seconds: number; secret: string | null }>(
-      'DELETE FROM tributary_websub_verifications RETURNING topic, callback, mode, lease_seconds, secret',
+    const { rows } = await options.pool.query<VerificationRow>(
+      `DELETE FROM tributary_websub_verifications RETURNING ${VERIFICATION_COLUMNS}`,
     );
-    const pending = rows.map((r) => ({
-      mode: r.mode === 'unsubscribe' ? 'unsubscribe' as const : 'subscribe' as const, topic: r.topic, callback: r.callback,
-      leaseSeconds: r.lease_seconds, ...(r.secret !== null ? { secret: r.secret } : {}),
-    }));
+    const pending = rows.map(verificationOf);
     const subscriptions = new PgSubscriptions(options, pending);
     await subscriptions.#listener.connectOrRetry();
     await subscriptions.#read();
@@ -190,6 +187,24 @@ export class PgSubscriptions implements HubSubscriptions {
 }
 
 /** Every subscription in the table, ended leases included, as the hub holds them (and `migrate-store` copies them). */
+/** The columns of a row of tributary_websub_verifications (a request accepted, not verified yet), as verificationOf reads them. */
+export const VERIFICATION_COLUMNS = 'topic, callback, mode, lease_seconds, secret';
+
+export interface VerificationRow {
+  topic: string;
+  callback: string;
+  mode: string;
+  lease_seconds: number;
+  secret: string | null;
+}
+
+export function verificationOf(r: VerificationRow): PendingVerification {
+  return {
+    mode: r.mode === 'unsubscribe' ? 'unsubscribe' : 'subscribe', topic: r.topic, callback: r.callback,
+    leaseSeconds: r.lease_seconds, ...(r.secret !== null ? { secret: r.secret } : {}),
+  };
+}
+
 export async function listSubscriptions(db: pg.Pool | pg.ClientBase): Promise<Subscription[]> {
   const { rows } = await db.query<Row>('SELECT topic, callback, secret, expires_at FROM tributary_websub_subscriptions');
   return rows.map((r) => ({ topic: r.topic, callback: r.callback, expires: r.expires_at.toISOString(), ...(r.secret !== null ? { secret: r.secret } : {}) }));
