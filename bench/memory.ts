@@ -9,7 +9,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { benchCommand, benchFile, runChild } from './child.ts';
+import { benchCommand, benchFile, runChild, SERVICE_NODE_FLAGS } from './child.ts';
 import { benchConfigYaml, benchSources } from './items.ts';
 import type { BenchRow } from './report.ts';
 import { benchRetention, prepareBenchStore } from './store-file.ts';
@@ -140,7 +140,7 @@ interface ServeResult {
 /** Starts serve, waits for "serving on", requests a few feeds, reads VmHWM, stops it. */
 function serveOnce(config: string, data: string, peakFile: string, sourceId: string): Promise<ServeResult> {
   const started = performance.now();
-  const child = spawn(process.execPath, ['--import', PEAK, BIN, 'serve', '--config', config, '--data', data, '--port', '0'], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, '--import', PEAK, BIN, 'serve', '--config', config, '--data', data, '--port', '0'], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_PEAK_FILE: peakFile },
   });
   // The log (on stderr) says "serving on …" once the store is loaded and rendered.

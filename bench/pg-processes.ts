@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { get, request } from 'node:http';
 import { join } from 'node:path';
-import { benchCommand, benchFile } from './child.ts';
+import { benchCommand, benchFile, SERVICE_NODE_FLAGS } from './child.ts';
 
 const BIN = benchFile('../bin/tributary.js');
 const PEAK = benchFile('peak-at-exit.mjs');
@@ -36,7 +36,7 @@ export interface Instance {
  */
 export function startInstance(config: string, database: string, dataDir: string, peakFile: string, role = 'all'): Promise<Instance> {
   const started = performance.now();
-  const child = spawn(process.execPath, [...(process.env.BENCH_INSTANCE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', PEAK, BIN, 'serve', '--config', config, '--data', dataDir, '--database', database, '--port', '0', '--role', role], {
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, ...(process.env.BENCH_INSTANCE_NODE_ARGS?.split(' ').filter(Boolean) ?? []), '--import', PEAK, BIN, 'serve', '--config', config, '--data', dataDir, '--database', database, '--port', '0', '--role', role], {
     stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BENCH_PEAK_FILE: peakFile },
   });
   let log = '';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureBuilt } from '../scripts/build.js';
-import { runChild } from './child.ts';
+import { runChild, SERVICE_NODE_FLAGS } from './child.ts';
 import { benchConfigYaml, benchSources } from './items.ts';
 import { median, type BenchRow } from './report.ts';
 import { benchRetention, prepareBenchStore } from './store-file.ts';
@@ -191,7 +191,7 @@ interface Service {
 }
 
 function startService(config: string, data: string, port = 0): Service {
-  const child = spawn(process.execPath, [BIN, 'serve', '--config', config, '--data', data, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...SERVICE_NODE_FLAGS, BIN, 'serve', '--config', config, '--data', data, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number; log: string }>((resolve) => {
     // 'close', not 'exit': its last words on stderr are read by then.
