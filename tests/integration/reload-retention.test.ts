@@ -81,7 +81,10 @@ describe('config edits that would destroy stored items', () => {
     main = join(feeds, 'sources.yaml');
     writeFileSync(main, sourcesYaml());
     service = await startService(['--config', feeds, '--data', data]);
-    await until('the first cycle to store every item', async () => (await itemsOf('big')) === 2000 && (await status()).lastCycle);
+    // lastCycle is null until the first cycle has ended (written and rendered): `until` took that null for done, as
+    // soon as big counted its 2,000 items in memory mid-cycle, and the tests then began before the feeds showed them.
+    // Reading 2,000 items takes more than 15 s on a loaded machine: the hook's own timeout bounds the wait.
+    await until('the first cycle to store every item', async () => (await status()).lastCycle !== null && (await itemsOf('big')) === 2000, 55_000);
   });
 
   afterAll(async () => {
