@@ -209,8 +209,21 @@ export class App {
   }
 
   /**
+   * renderYielding() once the cycle or config change in progress has ended, never beside it: for a render asked for
+   * from outside them (the index's banner of a refused config edit). Beside a cycle it rendered items not yet written
+   * (a failed write rolls them back), and the cycle's own render, finding nothing left to render, reported no changed
+   * feed: no WebSub ping for them, and the cycle could end before the feeds showing its items were swapped in.
+   */
+  renderBetweenCycles(): Promise<string[]> {
+    const rendered = this.#cycle.then(() => this.renderYielding());
+    this.#cycle = rendered.catch(() => {});
+    return rendered;
+  }
+
+  /**
    * Re-renders the feeds whose items changed without holding the event loop for more than a few milliseconds at
    * a time, so requests are answered meanwhile (from the previous render until the new one is swapped in whole).
+   * Cycles and config changes call it in turn; anything else calls renderBetweenCycles().
    */
   async renderYielding(): Promise<string[]> {
     const changed = await this.#renderer.renderYielding();

@@ -230,7 +230,7 @@ export async function readReloaded(target: ReloadTarget, path: string, logger: L
 }
 
 async function reloadConfig(app: App, path: string, logger: Logger, asServed: (config: Config) => Config): Promise<void> {
-  const next = await readReloaded(app, path, logger, () => app.renderYielding(), asServed);
+  const next = await readReloaded(app, path, logger, () => app.renderBetweenCycles(), asServed);
   if (!next) return;
   const changes = diffSources(app.config, next);
   await app.useConfig(next);
