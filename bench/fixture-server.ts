@@ -3,21 +3,29 @@
 // If-None-Match gets a 304. Prints its port on stdout once listening.
 //
 // For the benchmarks that check who fetched what (bench/pg.ts), it counts the requests per feed and keeps the time
-// of the last one: GET /counts answers { counts: { n: requests }, last: { n: epoch ms }, first: epoch ms }, POST
-// /reset forgets them. POST /round/<r> moves every feed on by r × ROUND_STEP stories (items r × ROUND_STEP to
-// r × ROUND_STEP + ITEMS - 1): the next fetch of each source finds ROUND_STEP new items.
+// of the last one: GET /counts answers { counts: { n: requests }, last: { n: epoch ms }, first: epoch ms,
+// maxInFlight }, POST /reset forgets them. POST /round/<r> moves every feed on by r × ROUND_STEP stories (items
+// r × ROUND_STEP to r × ROUND_STEP + ITEMS - 1): the next fetch of each source finds ROUND_STEP new items.
+//
+// BENCH_DELAY_MS (default 0: answered at once) holds each feed's answer that long before its headers, as a distant
+// feed server's latency would, each request on its own timer (others are read and answered meanwhile). /counts
+// also says the most feed requests it held at once (maxInFlight): what the instances' concurrency and per-host
+// politeness let through together.
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fixtureFeed } from './fixture-feed.ts';
 
 const ITEMS = Number(process.env.BENCH_ITEMS ?? 20);
 const ROUND_STEP = Number(process.env.BENCH_ROUND_STEP ?? 2);
+const DELAY_MS = Number(process.env.BENCH_DELAY_MS ?? 0);
 const cache = new Map<string, { body: Buffer; etag: string }>();
 let round = 0;
 let counts = new Map<number, number>();
 let last = new Map<number, number>();
 let first: number | undefined;
+let inFlight = 0;
+let maxInFlight = 0;
 
 function feed(n: number): { body: Buffer; etag: string } {
   const key = `${n}/${round}`;
@@ -31,12 +39,13 @@ function feed(n: number): { body: Buffer; etag: string } {
 
 function control(method: string, url: string): unknown {
   if (method === 'GET' && url === '/counts') {
-    return { counts: Object.fromEntries(counts), last: Object.fromEntries(last), ...(first === undefined ? {} : { first }) };
+    return { counts: Object.fromEntries(counts), last: Object.fromEntries(last), maxInFlight, ...(first === undefined ? {} : { first }) };
   }
   if (method === 'POST' && url === '/reset') {
     counts = new Map();
     last = new Map();
     first = undefined;
+    maxInFlight = inFlight;
     return { ok: true };
   }
   const next = method === 'POST' ? url.match(/^\/round\/(\d+)$/) : null;
@@ -61,6 +70,15 @@ const server = createServer((req, res) => {
   counts.set(n, (counts.get(n) ?? 0) + 1);
   last.set(n, now);
   first ??= now;
+  maxInFlight = Math.max(maxInFlight, ++inFlight);
+  // 'close' comes once per response, answered or not (a client that gave up): the count never leaks.
+  res.once('close', () => inFlight--);
+  if (DELAY_MS > 0) setTimeout(() => respond(req, res, n), DELAY_MS);
+  else respond(req, res, n);
+});
+
+function respond(req: IncomingMessage, res: ServerResponse, n: number): void {
+  if (res.destroyed) return;
   const { body, etag } = feed(n);
   if (req.headers['if-none-match'] === etag) {
     res.writeHead(304, { etag }).end();
@@ -68,7 +86,8 @@ const server = createServer((req, res) => {
   }
   res.writeHead(200, { 'content-type': 'application/rss+xml; charset=utf-8', 'content-length': body.length, etag });
   res.end(body);
-});
+}
+
 server.keepAliveTimeout = 30_000;
 server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`${(server.address() as AddressInfo).port}\n`);

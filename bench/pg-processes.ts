@@ -138,12 +138,16 @@ export interface RequestCounts {
   counts: Record<string, number>;
   last: Record<string, number>;
   first?: number;
+  /** the most feed requests held at once since the last reset */
+  maxInFlight: number;
 }
 
 /** bench/fixture-server.ts in its own process, with its request counts. */
 export interface FixtureChild {
   port: number;
   pid: number;
+  /** how long it holds each feed's answer (0: at once) */
+  delayMs: number;
   feedUrl(n: number): string;
   counts(): Promise<RequestCounts>;
   reset(): Promise<void>;
@@ -152,9 +156,11 @@ export interface FixtureChild {
   stop(): void;
 }
 
-export async function startFixtureChild(items: number, roundStep = 2): Promise<FixtureChild> {
+/** `delayMs`: each feed answered that long after its request, as by a distant server (0: at once). */
+export async function startFixtureChild(items: number, roundStep = 2, delayMs = 0): Promise<FixtureChild> {
   const server = spawn(process.execPath, await benchCommand('fixture-server.ts'), {
-    stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, BENCH_ITEMS: String(items), BENCH_ROUND_STEP: String(roundStep) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, BENCH_ITEMS: String(items), BENCH_ROUND_STEP: String(roundStep), BENCH_DELAY_MS: String(delayMs) },
   });
   const port = await new Promise<number>((resolve, reject) => {
     server.stdout!.once('data', (d) => resolve(Number(String(d).trim())));
@@ -164,6 +170,7 @@ export async function startFixtureChild(items: number, roundStep = 2): Promise<F
   return {
     port,
     pid: server.pid!,
+    delayMs,
     feedUrl: (n) => `http://127.0.0.1:${port}/feeds/${n}.xml`,
     counts: () => call('GET', '/counts') as Promise<RequestCounts>,
     reset: async () => void (await call('POST', '/reset')),

@@ -13,6 +13,8 @@ export interface SiteOptions {
   feedUrl: (n: number) => string;
   /** fetch.concurrency: sources each instance leases and fetches at once */
   concurrency: number;
+  /** fetch.hostConcurrency, over all instances together (default 64, its highest) */
+  hostConcurrency?: number;
   leaseSeconds: number;
   maxItemsPerSource: number;
 }
@@ -20,15 +22,15 @@ export interface SiteOptions {
 /**
  * Writes the config every instance of one case reads, and returns it parsed. The sources' schedule is once a year:
  * a source is due again only when the benchmark says so (dueAgain), never because a quarter hour went by during a
- * long case. All sources are on 127.0.0.1, so the per-host limit is set to its highest (64 requests at once) and
- * the start is not spread: what is measured is the fetch work, not politeness.
+ * long case. All sources are on 127.0.0.1, so the per-host limit is set to its highest (64 requests at once) unless a
+ * case says otherwise, and the start is not spread: what is measured is the fetch work, not politeness.
  */
 export function writeSiteConfig(file: string, options: SiteOptions): Config {
   const text = stringify({
     title: 'Bench',
     baseUrl: 'http://127.0.0.1:8080',
     defaults: { schedule: '0 0 1 1 *' },
-    fetch: { concurrency: options.concurrency, hostConcurrency: 64, spreadSeconds: 0 },
+    fetch: { concurrency: options.concurrency, hostConcurrency: options.hostConcurrency ?? 64, spreadSeconds: 0 },
     retention: { maxItemsPerSource: options.maxItemsPerSource },
     store: { kind: 'postgres', leaseSeconds: options.leaseSeconds },
     sources: options.sources.map((s, n) => ({ id: s.id, url: options.feedUrl(n), tags: s.tags })),

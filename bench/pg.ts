@@ -3,7 +3,11 @@
 //   big store    1M items prepared by COPY (bench/pg-fill.ts); a cycle of 1,000 sources x 20 items by one
 //                `tributary serve` against `fetch --once` of the same sources on the embedded store at 10k items,
 //                then a second instance (role serve) beside it: the peak RSS of each against 300 MB;
-//   scale        one, two and three instances on a fresh database of 2,000 sources (bench/pg-scale.ts);
+//   scale        one, two and three instances on a fresh database of 2,000 sources (bench/pg-scale.ts): CPU-bound,
+//                the fixture server answers at once;
+//   scale-latency the same over 600 sources whose answers each come 500 ms after the request, as a distant feed
+//                server's do: latency-bound, the case where a second instance's leases pay; then two instances
+//                sharing a host limit of 8 requests at once (politeness over instances);
 //   fault        kill -9 one of three instances mid-cycle, 20 times (bench/pg-fault.ts).
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,7 +20,7 @@ import { benchSources } from './items.ts';
 import { faultRounds, faultRow, type FaultOptions } from './pg-fault.ts';
 import { fillPgStore } from './pg-fill.ts';
 import { clusterCpuSeconds, processCpuSeconds, readerGet, startFixtureChild, startInstance, type FixtureChild } from './pg-processes.ts';
-import { scaleCase, scaleRows, type ScaleCase, type ScaleOptions } from './pg-scale.ts';
+import { scaleCaseRows, type ScaleOptions } from './pg-scale.ts';
 import { connect, storedCounts, waitFor, writeSiteConfig } from './pg-site.ts';
 import { formatTable, type BenchRow } from './report.ts';
 
@@ -27,18 +31,31 @@ export interface PgBenchOptions {
   /** items stored before the embedded store's fetch --once (the reference) */
   lowdbStored: number;
   scale: ScaleOptions;
+  /** the latency-bound scale case: the fixture server holds each answer `delayMs` */
+  scaleLatency: ScaleOptions;
   fault: FaultOptions;
 }
+
+/**
+ * The latency-bound case's delay: real feed servers answer in 100 ms to 2 s, and 500 ms is about the middle of that
+ * range on a log scale (√(0.1 × 2) ≈ 0.45 s). Ten times one instance's CPU per source (~35-55 ms with PostgreSQL's
+ * share), so an instance mostly waits, as in production; short enough that 600 sources take one instance ~40 s.
+ */
+const LATENCY_MS = 500;
 
 export const PG_PROFILES: Record<'full' | 'quick', PgBenchOptions> = {
   full: {
     storedItems: 1_000_000, cycleSources: 1000, lowdbStored: 10_000,
-    scale: { sources: 2000, items: 20, instances: [1, 2, 3], concurrency: 8 },
+    scale: { sources: 2000, items: 20, instances: [1, 2, 3], concurrency: 8, goal: true },
+    // one instance: 600 / 8 batches of 500 ms and their writes, about 40 s
+    scaleLatency: { sources: 600, items: 20, instances: [1, 2, 3], concurrency: 8, delayMs: LATENCY_MS, goal: true },
     fault: { sources: 500, rounds: 20, leaseSeconds: 10, concurrency: 8 },
   },
   quick: {
     storedItems: 10_000, cycleSources: 50, lowdbStored: 500,
     scale: { sources: 100, items: 20, instances: [1, 2, 3], concurrency: 8 },
+    // one instance: 6 batches, about 3 s
+    scaleLatency: { sources: 48, items: 20, instances: [1, 2, 3], concurrency: 8, delayMs: LATENCY_MS },
     fault: { sources: 60, rounds: 2, leaseSeconds: 5, concurrency: 8 },
   },
 };
@@ -53,7 +70,7 @@ const ROUND_STEP = 2;
  * The cases, in the order they run; `npm run bench -- pg --pg-case big` runs one. `memory` (not run by default) is the
  * big store's instances and their peak RSS without the embedded store's reference cycle; `big` includes both.
  */
-export const PG_CASES = ['big', 'scale', 'fault'] as const;
+export const PG_CASES = ['big', 'scale', 'scale-latency', 'fault'] as const;
 
 export async function run(options: PgBenchOptions, cases: readonly string[] = PG_CASES): Promise<BenchRow[]> {
   const dir = mkdtempSync(join(tmpdir(), 'tributary-bench-pg-'));
@@ -69,14 +86,20 @@ export async function run(options: PgBenchOptions, cases: readonly string[] = PG
       process.stderr.write(formatTable(rows));
     }
     if (cases.includes('scale')) {
-      const measured: ScaleCase[] = [];
-      for (const n of options.scale.instances) {
-        process.stderr.write(`pg: ${n} instance(s), ${options.scale.sources} sources…\n`);
-        measured.push(await scaleCase(cluster, fixture, dir, n, options.scale));
-      }
-      const scaled = scaleRows(measured, options.scale, cpus().length);
+      const scaled = await scaleCaseRows(cluster, fixture, dir, options.scale, cpus().length);
       process.stderr.write(formatTable(scaled));
       rows.push(...scaled);
+    }
+    if (cases.includes('scale-latency')) {
+      // A fixture server of its own, holding every answer: the other cases' stays prompt.
+      const distant = await startFixtureChild(ITEMS, ROUND_STEP, options.scaleLatency.delayMs);
+      try {
+        const scaled = await scaleCaseRows(cluster, distant, dir, options.scaleLatency, cpus().length);
+        process.stderr.write(formatTable(scaled));
+        rows.push(...scaled);
+      } finally {
+        distant.stop();
+      }
     }
     if (cases.includes('fault')) {
       process.stderr.write(`pg: fault test, ${options.fault.rounds} rounds…\n`);

@@ -1,4 +1,4 @@
-// npm run bench [-- [--quick] [--huge] [--pg-case memory|big|scale|fault] [serve] [ingest] [render] [store] [memory] [pg] [start]]: runs the benchmark modules
+// npm run bench [-- [--quick] [--huge] [--pg-case memory|big|scale|scale-latency|fault] [serve] [ingest] [render] [store] [memory] [pg] [start]]: runs the benchmark modules
 // (all but pg by default, in that order; pg, the PostgreSQL store's figures, when named), prints a table and writes
 // bench/results.json (git-ignored). --quick runs smaller sizes and
 // shorter loads, for a first look; its figures are not the README's. --huge adds a store of 1M items to memory and
@@ -59,12 +59,13 @@ const { values, positionals } = parseArgs({
     'pg-case': { type: 'string', multiple: true, default: [] },
   },
 });
-const unknown = [...positionals.filter((name) => !(name in MODULES)), ...values['pg-case'].filter((c) => !['memory', 'big', 'scale', 'fault'].includes(c)).map((c) => `--pg-case ${c}`)];
+const unknown = [...positionals.filter((name) => !(name in MODULES)), ...values['pg-case'].filter((c) => !['memory', 'big', 'scale', 'scale-latency', 'fault'].includes(c)).map((c) => `--pg-case ${c}`)];
 if (values.help || unknown.length > 0) {
   if (unknown.length > 0) process.stderr.write(`unknown benchmark: ${unknown.join(', ')}\n`);
-  process.stderr.write(`usage: npm run bench -- [--quick] [--huge] [--pg-case memory|big|scale|fault] [${Object.keys(MODULES).join('] [')}]\n`
+  process.stderr.write(`usage: npm run bench -- [--quick] [--huge] [--pg-case memory|big|scale|scale-latency|fault] [${Object.keys(MODULES).join('] [')}]\n`
     + '  --huge: memory and start also at 1M stored items (minutes each)\n'
-    + '  --pg-case: only these cases of pg (repeat it for several): big (1M stored, the cycle and memory), memory (big without the embedded store\'s reference cycle), scale, fault\n');
+    + '  --pg-case: only these cases of pg (repeat it for several): big (1M stored, the cycle and memory), memory (big without the embedded store\'s reference cycle), scale (CPU-bound), '
+    + 'scale-latency (every answer after 500 ms), fault\n');
   process.exit(values.help ? 0 : 2);
 }
 const profile: Profile = values.quick ? 'quick' : 'full';
