@@ -71,10 +71,19 @@ const server = createServer((req, res) => {
   last.set(n, now);
   first ??= now;
   maxInFlight = Math.max(maxInFlight, ++inFlight);
-  // 'close' comes once per response, answered or not (a client that gave up): the count never leaks.
-  res.once('close', () => inFlight--);
-  if (DELAY_MS > 0) setTimeout(() => respond(req, res, n), DELAY_MS);
-  else respond(req, res, n);
+  // Held until its answer is written, or until the client gives up first (its 'close'): counted down once either way.
+  let held = true;
+  const done = () => {
+    if (held) inFlight--;
+    held = false;
+  };
+  res.once('close', done);
+  const answer = () => {
+    respond(req, res, n);
+    done();
+  };
+  if (DELAY_MS > 0) setTimeout(answer, DELAY_MS);
+  else answer();
 });
 
 function respond(req: IncomingMessage, res: ServerResponse, n: number): void {

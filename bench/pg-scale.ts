@@ -166,8 +166,9 @@ export function politenessRow(c: ScaleCase, one: ScaleCase, options: ScaleOption
     peakRssMiB: Math.max(...c.instancePeakRssMiB),
     notes: `${c.instances} \`tributary serve\` (fetch.concurrency ${options.concurrency} each, ${c.instances * options.concurrency} requests at once together) sharing `
       + `fetch.hostConcurrency ${c.hostConcurrency} for the one host 127.0.0.1 (slots held in the database); ${delay > 0 ? `every answer after ${delay} ms; ` : ''}`
-      + `the fixture server held at most ${c.maxInFlight} requests at once. ${c.sourcesPerSecond.toFixed(1)} sources/s, ${(c.sourcesPerSecond / one.sourcesPerSecond).toFixed(2)}x `
-      + `one instance with hostConcurrency 64 (${one.sourcesPerSecond.toFixed(1)} sources/s): the host's limit, not the instances, sets the pace; `
+      + `the fixture server held at most ${c.maxInFlight} requests at once. ${c.sourcesPerSecond.toFixed(1)} sources/s against ${one.sourcesPerSecond.toFixed(1)} for one instance `
+      + `with hostConcurrency 64 (${(c.sourcesPerSecond / one.sourcesPerSecond).toFixed(2)}x), which has ${options.concurrency} requests out at most too: the host's limit caps `
+      + `the two at that ceiling, and the slots one instance leaves idle while it writes its batch, the other's requests take; `
       + `${c.seconds.toFixed(1)} s from the first request to the last item stored; ${caseFigures(c, one, cores)}: ${limitOf(c, one, cores, options)}`,
     detail: { ...c, reference: one, delayMs: delay },
   };
@@ -209,19 +210,30 @@ function limitOf(c: ScaleCase, one: ScaleCase, cores: number, options: ScaleOpti
 
 /**
  * A latency-bound case's ceiling: the requests out at once (each instance's fetch.concurrency, or the host's limit
- * over all of them when lower), each answered after the delay. A pass leases fetch.concurrency sources and leases
- * the next batch once the whole batch is written, so each batch costs the delay plus its parse, write and lease
- * round trips: what keeps the throughput under the ceiling.
+ * over all of them when lower), each answered after the delay. A pass leases fetch.concurrency sources and the next
+ * ones only once the whole batch is written, so a round costs the delay plus the batch's parse, write and lease round
+ * trips (its CPU, or longer when the CPU waits for a core): what keeps one instance under the ceiling, and what a
+ * second instance overlaps with its own waits.
  */
 function latencyLimit(c: ScaleCase, one: ScaleCase, options: ScaleOptions, cores: number): string {
   const delaySeconds = options.delayMs! / 1000;
-  const ceilingOf = (x: ScaleCase) => Math.min(x.instances * options.concurrency, x.hostConcurrency) / delaySeconds;
+  const outOf = (x: ScaleCase) => Math.min(x.instances * options.concurrency, x.hostConcurrency);
+  const ceilingOf = (x: ScaleCase) => outOf(x) / delaySeconds;
   const share = (x: ScaleCase) => `${((x.sourcesPerSecond / ceilingOf(x)) * 100).toFixed(0)} %`;
-  const out = Math.min(c.instances * options.concurrency, c.hostConcurrency);
-  const bound = c.instances * options.concurrency > c.hostConcurrency ? `the host's limit (hostConcurrency ${c.hostConcurrency})` : `${c.instances} x fetch.concurrency ${options.concurrency}`;
-  return `latency-bound (${busyOf(c).toFixed(2)} of ${cores} cores busy): ${bound} = ${out} requests out at once, each answered after ${options.delayMs} ms, `
-    + `at most ${ceilingOf(c).toFixed(1)} sources/s; measured ${c.sourcesPerSecond.toFixed(1)}, ${share(c)} of it (1 instance: ${one.sourcesPerSecond.toFixed(1)} of `
-    + `${ceilingOf(one).toFixed(1)}, ${share(one)}). The rest: a pass leases ${options.concurrency} sources and the next ${options.concurrency} once all are written, `
-    + 'so each batch costs the delay plus its parse, write and lease round trips; and the instances\' starts, a second or so apart'
-    + (c.loadAverage >= cores ? `; other work shared the cores (load average ${c.loadAverage.toFixed(1)})` : '');
+  // A round: as many sources as requests out at once, answered, parsed and written; its CPU split between instances.
+  const roundOf = (x: ScaleCase) => (x.seconds * outOf(x)) / options.sources;
+  const cpuPerRound = (x: ScaleCase) => (cpuOf(x) / options.sources) * (outOf(x) / x.instances);
+  const bound = c.instances * options.concurrency > c.hostConcurrency
+    ? `the host's limit (hostConcurrency ${c.hostConcurrency}) over ${c.instances} x fetch.concurrency ${options.concurrency}`
+    : `${c.instances} x fetch.concurrency ${options.concurrency}`;
+  const after = (x: ScaleCase) => `${roundOf(x).toFixed(2)} s: the ${options.delayMs} ms wait, then ${(roundOf(x) - delaySeconds).toFixed(2)} s `
+    + `to parse and write (${cpuPerRound(x).toFixed(2)} s of CPU per instance, PostgreSQL's share, start and renders included)`;
+  return `latency-bound (${busyOf(c).toFixed(2)} of ${cores} cores busy): ${bound} = ${outOf(c)} requests out at once, each answered after `
+    + `${options.delayMs} ms: at most ${ceilingOf(c).toFixed(1)} sources/s; measured ${c.sourcesPerSecond.toFixed(1)}, ${share(c)} of it (1 instance: `
+    + `${one.sourcesPerSecond.toFixed(1)} of ${ceilingOf(one).toFixed(1)}, ${share(one)}). A round of ${outOf(c)} took ${after(c)} before the next lease, `
+    + `since a pass leases ${options.concurrency} sources and the next ${options.concurrency} once all are written; 1 instance: ${after(one)}. `
+    + 'A second instance works while the first waits, and the reverse'
+    + (c.loadAverage >= cores
+      ? `; other work shared the cores (load average ${c.loadAverage.toFixed(1)}): what a round took beyond its wait and its CPU, it waited for a core`
+      : '');
 }
