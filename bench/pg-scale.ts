@@ -182,11 +182,16 @@ function caseFigures(c: ScaleCase, one: ScaleCase, cores: number): string {
     + `(1 instance: ${busyOf(one).toFixed(2)}), load average ${c.loadAverage.toFixed(1)} at the end`;
 }
 
-/** Whether the one host's limit could bind: every source is on 127.0.0.1, and the limit holds over all instances. */
+/**
+ * Whether the one host's limit could bind: every source is on 127.0.0.1, and the limit holds over all instances.
+ * The most requests the fixture server held at once says something only when it holds them (answered at once, each
+ * is gone before the next is read).
+ */
 function hostNote(c: ScaleCase, options: ScaleOptions): string {
   const asked = c.instances * options.concurrency;
   return `every source on one host (127.0.0.1) with fetch.hostConcurrency ${c.hostConcurrency} over all instances together, `
-    + `${asked > c.hostConcurrency ? 'binding' : 'not binding'} at ${c.instances} x ${options.concurrency} = ${asked} requests at once; the fixture server held at most ${c.maxInFlight} at once`;
+    + `${asked > c.hostConcurrency ? 'binding' : 'not binding'} at ${c.instances} x ${options.concurrency} = ${asked} requests at once`
+    + (options.delayMs ? `; the fixture server held at most ${c.maxInFlight} at once` : '');
 }
 
 /**
