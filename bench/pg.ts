@@ -38,8 +38,9 @@ export interface PgBenchOptions {
 
 /**
  * The latency-bound case's delay: real feed servers answer in 100 ms to 2 s, and 500 ms is about the middle of that
- * range on a log scale (√(0.1 × 2) ≈ 0.45 s). Ten times one instance's CPU per source (~35-55 ms with PostgreSQL's
- * share), so an instance mostly waits, as in production; short enough that 600 sources take one instance ~40 s.
+ * range on a log scale (√(0.1 × 2) ≈ 0.45 s). It is ten times what a source costs in CPU (instance and PostgreSQL:
+ * ~35 ms in the CPU-bound case, 55-70 ms here with starts and renders spread over fewer sources), so an instance
+ * mostly waits, as in production; short enough that one instance's 600 sources take a minute or so, not ten.
  */
 const LATENCY_MS = 500;
 
@@ -47,14 +48,14 @@ export const PG_PROFILES: Record<'full' | 'quick', PgBenchOptions> = {
   full: {
     storedItems: 1_000_000, cycleSources: 1000, lowdbStored: 10_000,
     scale: { sources: 2000, items: 20, instances: [1, 2, 3], concurrency: 8, goal: true },
-    // one instance: 600 / 8 batches of 500 ms and their writes, about 40 s
+    // one instance: 600 / 8 = 75 rounds of a 500 ms wait and the batch's writes: 38 s at the very least, 74-100 s measured
     scaleLatency: { sources: 600, items: 20, instances: [1, 2, 3], concurrency: 8, delayMs: LATENCY_MS, goal: true },
     fault: { sources: 500, rounds: 20, leaseSeconds: 10, concurrency: 8 },
   },
   quick: {
     storedItems: 10_000, cycleSources: 50, lowdbStored: 500,
     scale: { sources: 100, items: 20, instances: [1, 2, 3], concurrency: 8 },
-    // one instance: 6 batches, about 3 s
+    // one instance: 6 rounds, 3-6 s
     scaleLatency: { sources: 48, items: 20, instances: [1, 2, 3], concurrency: 8, delayMs: LATENCY_MS },
     fault: { sources: 60, rounds: 2, leaseSeconds: 5, concurrency: 8 },
   },
