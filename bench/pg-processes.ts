@@ -208,4 +208,23 @@ export function readerGet(port: number, path: string, ifNoneMatch?: string): Pro
   });
 }
 
+/**
+ * An instance's /metrics, the series without labels (counters, gauges, histograms' _sum and _count): what it says of
+ * its own work, e.g. its renders (tributary_render_duration_seconds_count and _sum).
+ */
+export function instanceMetrics(port: number): Promise<Record<string, number>> {
+  return new Promise((resolve, reject) => {
+    get({ host: '127.0.0.1', port, path: '/metrics', agent: false }, (res) => {
+      res.on('error', reject);
+      let body = '';
+      res.on('data', (d) => (body += d));
+      res.on('end', () => {
+        const series: Record<string, number> = {};
+        for (const [, name, value] of body.matchAll(/^([a-z_]+) (\S+)$/gm)) series[name!] = Number(value);
+        resolve(series);
+      });
+    }).on('error', reject);
+  });
+}
+
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -12,7 +12,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import type { PgCluster } from '../tests/helpers/pg-cluster.ts';
 import { benchSources } from './items.ts';
-import { clusterCpuSeconds, startInstance, type FixtureChild, type Instance } from './pg-processes.ts';
+import { clusterCpuSeconds, instanceMetrics, startInstance, type FixtureChild, type Instance } from './pg-processes.ts';
 import { connect, finished, storedCounts, waitFor, writeSiteConfig, type StoredCounts } from './pg-site.ts';
 import type { BenchRow } from './report.ts';
 
@@ -45,6 +45,11 @@ export interface ScaleCase {
   cycles: string[][];
   /** the machine's 1-minute load average at the end: other work on the same cores */
   loadAverage: number;
+  /**
+   * the renders of changes over the case, all instances together (only the one holding the render lock renders):
+   * how many, their seconds and the feeds re-rendered (each instance's /metrics)
+   */
+  renders: { count: number; seconds: number; feeds: number };
   /** the most requests the fixture server (one host) held at once */
   maxInFlight: number;
   hostConcurrency: number;
@@ -81,6 +86,8 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
     const seconds = (finishedAt - counts.first!) / 1000;
     const stored = await storedCounts(db);
     const requested = Object.values(counts.counts);
+    const metrics = await Promise.all(instances.map((i) => instanceMetrics(i.port)));
+    const total = (name: string) => metrics.reduce((sum, m) => sum + (m[name] ?? 0), 0);
     const stops = await Promise.all(instances.map((i) => i.stop()));
     return {
       instances: n, seconds, sourcesPerSecond: options.sources / seconds,
@@ -88,6 +95,7 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
       stored, instanceCpuSeconds: stops.map((s) => s.cpuSeconds), instancePeakRssMiB: stops.map((s) => s.peakRssMiB), databaseCpuSeconds,
       cycles: instances.map((i) => [...i.log().matchAll(/"msg":"(cycle: [^"]*)"/g)].map((m) => m[1]!)),
       loadAverage: loadavg()[0]!, maxInFlight: counts.maxInFlight, hostConcurrency,
+      renders: { count: total('tributary_render_duration_seconds_count'), seconds: total('tributary_render_duration_seconds_sum'), feeds: total('tributary_feeds_rendered_total') },
     };
   } finally {
     await Promise.all(instances.map((i) => i.stop()));
@@ -179,7 +187,12 @@ function caseFigures(c: ScaleCase, one: ScaleCase, cores: number): string {
   return `${c.notFetched} sources never requested, ${c.fetchedTwice} requested twice (fixture server's counts), ${c.stored.items.toLocaleString('en-US')} items stored, `
     + `${c.stored.duplicates} stored twice. CPU: instances ${c.instanceCpuSeconds.map((s) => s.toFixed(0)).join(' + ')} s, PostgreSQL ${c.databaseCpuSeconds.toFixed(0)} s `
     + `(1 instance: ${one.instanceCpuSeconds[0]!.toFixed(0)} s + ${one.databaseCpuSeconds.toFixed(0)} s); ${busyOf(c).toFixed(2)} of ${cores} cores busy `
-    + `(1 instance: ${busyOf(one).toFixed(2)}), load average ${c.loadAverage.toFixed(1)} at the end`;
+    + `(1 instance: ${busyOf(one).toFixed(2)}), load average ${c.loadAverage.toFixed(1)} at the end; ${rendersOf(c)} (1 instance: ${rendersOf(one)})`;
+}
+
+/** The renderer looks for changes every 5 s: a longer pass renders more often. */
+function rendersOf(x: ScaleCase): string {
+  return `${x.renders.count} render${x.renders.count === 1 ? '' : 's'} of changes, ${x.renders.seconds.toFixed(1)} s, ${x.renders.feeds.toLocaleString('en-US')} feeds re-rendered`;
 }
 
 /**
