@@ -190,9 +190,12 @@ function caseFigures(c: ScaleCase, one: ScaleCase, cores: number): string {
     + `(1 instance: ${busyOf(one).toFixed(2)}), load average ${c.loadAverage.toFixed(1)} at the end; ${rendersOf(c)} (1 instance: ${rendersOf(one)})`;
 }
 
-/** The renderer looks for changes every 5 s: a longer pass renders more often. */
+/**
+ * The renderer looks for changes every 5 s, in the instance holding the render lock: a longer pass renders more
+ * often, and its CPU is counted with that instance's. A render still running at the end is not counted.
+ */
 function rendersOf(x: ScaleCase): string {
-  return `${x.renders.count} render${x.renders.count === 1 ? '' : 's'} of changes, ${x.renders.seconds.toFixed(1)} s, ${x.renders.feeds.toLocaleString('en-US')} feeds re-rendered`;
+  return `${x.renders.count} render${x.renders.count === 1 ? '' : 's'} of changes finished (${x.renders.seconds.toFixed(1)} s, ${x.renders.feeds.toLocaleString('en-US')} feeds re-rendered)`;
 }
 
 /**
