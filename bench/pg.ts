@@ -55,7 +55,7 @@ export const PG_PROFILES: Record<'full' | 'quick', PgBenchOptions> = {
   quick: {
     storedItems: 10_000, cycleSources: 50, lowdbStored: 500,
     scale: { sources: 100, items: 20, instances: [1, 2, 3], concurrency: 8 },
-    // one instance: 6 rounds, 3-6 s
+    // one instance: 6 rounds, 6-8 s measured (its start overlaps them)
     scaleLatency: { sources: 48, items: 20, instances: [1, 2, 3], concurrency: 8, delayMs: LATENCY_MS },
     fault: { sources: 60, rounds: 2, leaseSeconds: 5, concurrency: 8 },
   },
