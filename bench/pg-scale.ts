@@ -176,7 +176,7 @@ export function politenessRow(c: ScaleCase, one: ScaleCase, options: ScaleOption
       + `fetch.hostConcurrency ${c.hostConcurrency} for the one host 127.0.0.1 (slots held in the database); ${delay > 0 ? `every answer after ${delay} ms; ` : ''}`
       + `the fixture server held at most ${c.maxInFlight} requests at once. ${c.sourcesPerSecond.toFixed(1)} sources/s against ${one.sourcesPerSecond.toFixed(1)} for one instance `
       + `with hostConcurrency 64 (${(c.sourcesPerSecond / one.sourcesPerSecond).toFixed(2)}x), which has ${options.concurrency} requests out at most too: the host's limit caps `
-      + `the two at that ceiling, and the slots one instance leaves idle while it writes its batch, the other's requests take; `
+      + `the two at that ceiling (the slots one instance leaves idle while it writes its batch, the other's requests may take); `
       + `${c.seconds.toFixed(1)} s from the first request to the last item stored; ${caseFigures(c, one, cores)}: ${limitOf(c, one, cores, options)}`,
     detail: { ...c, reference: one, delayMs: delay },
   };
