@@ -26,7 +26,7 @@ import type { Item, SourceState } from './model.ts';
 import { trackingParams } from './normalize/urls.ts';
 import { nextRun } from './schedule/scheduler.ts';
 import { PgHostSlots } from './store/pg/host-slots.ts';
-import type { PgLeases } from './store/pg/leases.ts';
+import type { PgLeases, TakenLease } from './store/pg/leases.ts';
 import type { PgStore } from './store/pg/pg-store.ts';
 
 export interface SharedCycleOptions {
@@ -114,46 +114,79 @@ export class SharedCycle {
     }, Math.max(1_000, leaseMs / 3));
     renewal.unref();
     try {
-      // Leases are taken a batch at a time, so a thousand due sources are spread over the instances asking.
+      // Leases are taken a few at a time, as fetches end, so a thousand due sources are spread over the instances
+      // asking, and a slow source holds one of fetch.concurrency slots, not a whole batch's (issue 16).
+      const concurrency = config.fetch.concurrency;
+      const refillAt = Math.max(1, Math.ceil(concurrency / 4));
+      const running = new Set<Promise<void>>();
+      let drained = false;
+      let failure: { err: unknown } | undefined;
       for (;;) {
-        if (this.#o.signal?.aborted) break;
-        const taken = await this.#o.leases.takeDue(config.fetch.concurrency, leaseMs, only);
-        if (taken.length === 0) break;
-        // The batch's states in one read, not one each: this instance holds their leases, so nobody changes them.
-        const states = await this.#o.store.sourceStatesOf(taken.map((l) => l.sourceId));
-        await Promise.all(taken.map(async (lease) => {
-          held.add(lease.sourceId);
+        const free = concurrency - running.size;
+        if (!drained && free >= refillAt && !this.#o.signal?.aborted) {
+          let taken: TakenLease[];
+          let states: Map<string, SourceState>;
           try {
-            const source = byId.get(lease.sourceId);
-            if (!source) return;
-            const previous = states.get(source.id) ?? { id: source.id, consecutiveFailures: 0 };
-            const done = await this.#fetchOne(source, previous, queue, config, now);
-            if ('notFetchedUntil' in done) {
-              report.skipped.push({ sourceId: source.id, until: done.notFetchedUntil.toISOString() });
-              await this.#o.leases.release(source.id, done.notFetchedUntil);
-              return;
-            }
-            // Item pages under the same lease: no other instance reads this source's pages meanwhile.
-            if (source.fullText && done.outcome.status !== 'error') await this.#readFullText(source, queue, config, now);
-            report.sources.push({ ...done, ...(lease.stolenFrom ? { stolenFrom: lease.stolenFrom } : {}) });
-            report.added += done.written?.added ?? 0;
-            report.updated += done.written?.updated ?? 0;
-            report.joined += done.written?.joined ?? 0;
-            await this.#o.leases.release(source.id, this.#nextDue(source, done.outcome, now()));
+            taken = await this.#o.leases.takeDue(free, leaseMs, only);
+            // The states of those taken in one read, not one each: this instance holds their leases, so nobody changes them.
+            states = taken.length === 0 ? new Map() : await this.#o.store.sourceStatesOf(taken.map((l) => l.sourceId));
           } catch (err) {
-            // The store could not be written: the lease runs out and this or another instance fetches it again.
-            this.#o.logger.error({ err, source: lease.sourceId }, `source ${lease.sourceId}: not stored (${(err as Error).message}); fetched again once its lease runs out`);
-          } finally {
-            held.delete(lease.sourceId);
+            // The database failed: the fetches running end first (a lease taken here runs out), then the pass fails.
+            failure = { err };
+            drained = true;
+            continue;
           }
-        }));
-        // The batch's documents, parsed and normalized items are garbage now.
-        boundGarbage();
+          // Nothing due is left unleased: what is running now ends this pass (a source handed back is due later).
+          if (taken.length === 0) drained = true;
+          else {
+            for (const lease of taken) {
+              held.add(lease.sourceId);
+              const one: Promise<void> = this.#leased(lease, byId, states, report, queue, config, now).finally(() => {
+                held.delete(lease.sourceId);
+                running.delete(one);
+              });
+              running.add(one);
+            }
+            // The documents, parsed and normalized items of the fetches that ended are garbage now.
+            boundGarbage();
+            continue;
+          }
+        }
+        if (running.size === 0) break;
+        await Promise.race(running);
+        if (this.#o.signal?.aborted) drained = true;
       }
+      if (failure) throw failure.err;
     } finally {
       clearInterval(renewal);
     }
     return report;
+  }
+
+  /** Fetches one leased source, stores what it found and hands the lease back with the time it is next due. */
+  async #leased(lease: TakenLease, byId: ReadonlyMap<string, SourceConfig>, states: ReadonlyMap<string, SourceState>, report: SharedCycleReport,
+    queue: HostQueue, config: Config, now: () => Date): Promise<void> {
+    try {
+      const source = byId.get(lease.sourceId);
+      if (!source) return;
+      const previous = states.get(source.id) ?? { id: source.id, consecutiveFailures: 0 };
+      const done = await this.#fetchOne(source, previous, queue, config, now);
+      if ('notFetchedUntil' in done) {
+        report.skipped.push({ sourceId: source.id, until: done.notFetchedUntil.toISOString() });
+        await this.#o.leases.release(source.id, done.notFetchedUntil);
+        return;
+      }
+      // Item pages under the same lease: no other instance reads this source's pages meanwhile.
+      if (source.fullText && done.outcome.status !== 'error') await this.#readFullText(source, queue, config, now);
+      report.sources.push({ ...done, ...(lease.stolenFrom ? { stolenFrom: lease.stolenFrom } : {}) });
+      report.added += done.written?.added ?? 0;
+      report.updated += done.written?.updated ?? 0;
+      report.joined += done.written?.joined ?? 0;
+      await this.#o.leases.release(source.id, this.#nextDue(source, done.outcome, now()));
+    } catch (err) {
+      // The store could not be written: the lease runs out and this or another instance fetches it again.
+      this.#o.logger.error({ err, source: lease.sourceId }, `source ${lease.sourceId}: not stored (${(err as Error).message}); fetched again once its lease runs out`);
+    }
   }
 
   /** the sources this instance is fetching under a lease now */

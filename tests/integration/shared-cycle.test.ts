@@ -94,6 +94,45 @@ describe('SharedCycle: instances sharing one PostgreSQL store', () => {
     expect(server.requests.length).toBe(before);
   });
 
+  it('leases a new source as each fetch ends: a slow source holds one of fetch.concurrency slots, not its batch', async () => {
+    const server = await new FixtureServer().start();
+    closers.push(() => server.stop());
+    const fast = ['f1', 'f2', 'f3', 'f4', 'f5', 'f6'];
+    for (const id of fast) server.routes.set(`/${id}.xml`, { headers: { 'content-type': 'application/rss+xml' }, body: generatedRss(id, 2) });
+    // The slow source (leased first: "a-slow" sorts before the others) answers once every fast source was asked
+    // for, or after 20 s. Leased a batch at a time, the fast sources after the first would wait for it.
+    let fastAskedWhenSlowAnswered = -1;
+    server.routes.set('/a-slow.xml', (_req, res) => {
+      const started = Date.now();
+      const answer = () => {
+        const asked = server.requests.filter((r) => fast.some((id) => r.path === `/${id}.xml`)).length;
+        if (asked < fast.length && Date.now() - started < 20_000) return void setTimeout(answer, 20);
+        fastAskedWhenSlowAnswered = asked;
+        const body = generatedRss('a-slow', 2);
+        res.writeHead(200, { 'content-type': 'application/rss+xml', 'content-length': Buffer.byteLength(body) });
+        res.end(body);
+      };
+      answer();
+    });
+    const config = parseConfig(`title: Shared
+baseUrl: http://tributary.test
+fetch:
+  concurrency: 2
+  hostConcurrency: 2
+  allowPrivateRedirects: true
+sources:
+${['a-slow', ...fast].map((id) => `  - id: ${id}\n    url: ${server.url(`/${id}.xml`)}`).join('\n')}
+`, 'sources.yaml');
+    const url = await freshDatabase('shared_cycle_window');
+    const { cycle, store } = await instance(url, 'only', config);
+    const report = await cycle.run();
+    expect(server.requests[0]!.path).toBe('/a-slow.xml');
+    expect(fastAskedWhenSlowAnswered).toBe(fast.length);
+    expect(report.sources.map((s) => s.outcome.sourceId).sort()).toEqual(['a-slow', ...fast]);
+    expect(report.sources.every((s) => s.outcome.status === 'ok')).toBe(true);
+    expect(await store.count()).toBe(14);
+  });
+
   it('takes the sources of an instance that died holding their leases once the leases run out', async () => {
     const { server, config } = await fixtures();
     const url = await freshDatabase('shared_cycle_steal');
