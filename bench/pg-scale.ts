@@ -231,10 +231,10 @@ function limitOf(c: ScaleCase, one: ScaleCase, cores: number, options: ScaleOpti
 
 /**
  * A latency-bound case's ceiling: the requests out at once (each instance's fetch.concurrency, or the host's limit
- * over all of them when lower), each answered after the delay. A pass leases fetch.concurrency sources and the next
- * ones only once the whole batch is written, so a round costs the delay plus the batch's parse, write and lease round
- * trips (its CPU, or longer when the CPU waits for a core): what keeps one instance under the ceiling, and what a
- * second instance overlaps with its own waits.
+ * over all of them when lower), each answered after the delay. A pass leases a new source as a quarter of its
+ * fetch.concurrency slots come free, so a slot costs the delay plus its source's parse, write and lease round trips
+ * (their CPU, or longer when the CPU waits for a core): what keeps one instance under the ceiling, and what a second
+ * instance overlaps with its own waits.
  */
 function latencyLimit(c: ScaleCase, one: ScaleCase, options: ScaleOptions, cores: number): string {
   const delaySeconds = options.delayMs! / 1000;
@@ -251,8 +251,8 @@ function latencyLimit(c: ScaleCase, one: ScaleCase, options: ScaleOptions, cores
     + `to parse and write (${cpuPerRound(x).toFixed(2)} s of CPU per instance, PostgreSQL's share, start and renders included)`;
   return `latency-bound (${busyOf(c).toFixed(2)} of ${cores} cores busy): ${bound} = ${outOf(c)} requests out at once, each answered after `
     + `${options.delayMs} ms: at most ${ceilingOf(c).toFixed(1)} sources/s; measured ${c.sourcesPerSecond.toFixed(1)}, ${share(c)} of it (1 instance: `
-    + `${one.sourcesPerSecond.toFixed(1)} of ${ceilingOf(one).toFixed(1)}, ${share(one)}). A round of ${outOf(c)} took ${after(c)} before the next lease, `
-    + `since a pass leases ${options.concurrency} sources and the next ${options.concurrency} once all are written; 1 instance: ${after(one)}. `
+    + `${one.sourcesPerSecond.toFixed(1)} of ${ceilingOf(one).toFixed(1)}, ${share(one)}). A round of ${outOf(c)} took ${after(c)} before its slots were leased again `
+    + `(a pass leases again as a quarter of its fetch.concurrency slots come free); 1 instance: ${after(one)}. `
     + 'A second instance works while the first waits, and the reverse'
     + (c.loadAverage >= cores
       ? `; other work shared the cores (load average ${c.loadAverage.toFixed(1)}): what a round took beyond its wait and its CPU, it waited for a core`
