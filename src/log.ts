@@ -1,5 +1,10 @@
+import { createRequire } from 'node:module';
 import { pino, type DestinationStream, type Logger } from 'pino';
-import { PinoPretty } from 'pino-pretty';
+import type { PinoPretty } from 'pino-pretty';
+
+// pino-pretty (and colorette, fast-copy, pump… it brings: ~30 ms) is loaded only for the pretty form: a service
+// writes JSON lines, and the one thing its start read of pino-pretty was the export.
+const require = createRequire(import.meta.url);
 
 export type { Logger };
 
@@ -26,7 +31,8 @@ export function createLogger(level = process.env.LOG_LEVEL ?? 'info', format = l
 }
 
 function prettyStream(): DestinationStream {
-  return PinoPretty({
+  const { PinoPretty: pretty } = require('pino-pretty') as { PinoPretty: typeof PinoPretty };
+  return pretty({
     destination: 2,
     sync: true,
     colorize: process.stderr.isTTY === true,

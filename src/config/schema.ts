@@ -5,6 +5,9 @@ import { patternProblem } from '../rules/pattern.ts';
 import { dateFormatProblem } from '../normalize/page-dates.ts';
 import { selectorProblem } from './selector.ts';
 import { cidrProblem } from '../fetch/address-policy.ts';
+import { DEFAULT_TRACKING_PARAMS } from './tracking-params.ts';
+
+export { DEFAULT_TRACKING_PARAMS };
 
 const cronExpression = z.string().refine((expr) => cron.validate(expr), {
   message: 'is not a valid cron expression (five or six fields, e.g. "*/15 * * * *")',
@@ -96,16 +99,6 @@ const sourceRetention = z.strictObject({
   maxAgeDays: z.number().positive().optional(),
   minItemsPerSource: z.number().int().min(0).optional(),
 });
-
-/**
- * Query parameters that only track readers, removed before links are compared across sources. A trailing "*"
- * matches a prefix. Chinese portals and WeChat add spm, from, scene, isappinstalled, wfr, …
- */
-export const DEFAULT_TRACKING_PARAMS: readonly string[] = [
-  'utm_*', 'spm', 'from', 'fbclid', 'gclid', 'dclid', 'msclkid', 'mc_cid', 'mc_eid', '_hsenc', '_hsmi', 'igshid',
-  'yclid', 'srsltid', 'mkt_tok', '_ga', 'share_token', 'share_from', 'scene', 'wfr', 'isappinstalled', 'clicktime',
-  'enterid', 'ref', 'ref_src', 'cmpid', 'ocid', 'ncid', 'xtor', 'wt.mc_id',
-];
 
 const queryParamName = z.string().trim().regex(/^[^\s*&=#]+\*?$/, 'must be a query parameter name, optionally ending in * for a prefix');
 

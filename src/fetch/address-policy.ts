@@ -8,14 +8,11 @@
 // and, for names, every address DNS gives at the moment of connecting (guardedLookup), so a name that
 // resolves to a public address when checked and to 127.0.0.1 when used (DNS rebinding) is still refused.
 import { lookup as dnsLookup, type LookupAddress, type LookupAllOptions, type LookupOneOptions } from 'node:dns';
-import { createRequire } from 'node:module';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
-import type { Agent } from 'undici';
 
-// undici is loaded when the first guarded agent is made: the config schema checks CIDR ranges with this module,
-// and `tributary check` should not wait a quarter of a second for an HTTP client it never uses.
-const require = createRequire(import.meta.url);
+// No HTTP client here: the config schema checks CIDR ranges with this module, and `tributary check` should not load
+// one. The connection pool that uses guardedLookup is made in guarded-agent.ts.
 
 type Address = ipaddr.IPv4 | ipaddr.IPv6;
 
@@ -129,12 +126,6 @@ export function guardedLookup(policy: AddressPolicy): LookupFunction {
     });
   };
   return guarded as unknown as LookupFunction;
-}
-
-/** A connection pool whose sockets connect only where the policy allows (names checked at connect time). */
-export function createGuardedAgent(policy: AddressPolicy, connectTimeoutMs: number): Agent {
-  const undici = require('undici') as typeof import('undici');
-  return new undici.Agent({ connect: { timeout: connectTimeoutMs, lookup: guardedLookup(policy) }, keepAliveTimeout: 10_000 });
 }
 
 /** The PrivateAddressError somewhere in an error's cause chain (undici wraps connect errors). */

@@ -1,6 +1,7 @@
 // The redirect guard of fetch.allowPrivateRedirects as a cycle needs it: one guarded connection pool, made
 // again only when the setting changes (a hot reload), so keep-alive connections live across cycles.
-import { AddressPolicy, createGuardedAgent, type PrivateAllowance } from './address-policy.ts';
+import { AddressPolicy, type PrivateAllowance } from './address-policy.ts';
+import { createGuardedAgent } from './guarded-agent.ts';
 import type { RedirectGuard } from './fetch-source.ts';
 
 export const REDIRECT_SETTING = 'fetch.allowPrivateRedirects';

@@ -1,4 +1,4 @@
-import { DEFAULT_TRACKING_PARAMS } from '../config/schema.ts';
+import { DEFAULT_TRACKING_PARAMS } from '../config/tracking-params.ts';
 
 /** Decides whether a query parameter only tracks the reader; such parameters are removed before links are compared. */
 export type TrackingParams = (name: string) => boolean;

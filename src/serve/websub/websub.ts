@@ -2,7 +2,8 @@
 // websub.builtin is set, a hub of its own at /websub. fetch-cycle.ts calls published() after each render that
 // changed feeds; nothing here runs when neither key is set.
 import { fetch as undiciFetch, type Agent } from 'undici';
-import { AddressPolicy, createGuardedAgent, publicAddressesFromEnv } from '../../fetch/address-policy.ts';
+import { AddressPolicy, publicAddressesFromEnv } from '../../fetch/address-policy.ts';
+import { createGuardedAgent } from '../../fetch/guarded-agent.ts';
 import type { FetchFunction } from '../../fetch/fetch-source.ts';
 import { hostOf } from '../../fetch/host-queue.ts';
 import type { Config, WebSubSettings } from '../../config/types.ts';

@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { request } from 'undici';
-import { AddressPolicy, cidrProblem, createGuardedAgent, literalHost, privateAddressCause } from '../../../src/fetch/address-policy.ts';
+import { AddressPolicy, cidrProblem, literalHost, privateAddressCause } from '../../../src/fetch/address-policy.ts';
+import { createGuardedAgent } from '../../../src/fetch/guarded-agent.ts';
 
 const strict = new AddressPolicy({ allow: false, setting: 'test.allow' });
 
