@@ -7,17 +7,17 @@ import type { KeyChoice } from './dedupe/source-key.ts';
 import { SourceHttpError } from './fetch/errors.ts';
 import { fetchSource, type FetchOptions, type FetchResult } from './fetch/fetch-source.ts';
 import type { Item, SourceState } from './model.ts';
-import { feedTitleOf } from './normalize/normalize-item.ts';
+import { feedTitleOf } from './normalize/feed-title.ts';
 import { resolveUrl, TRACKING_PARAMS, type TrackingParams } from './normalize/urls.ts';
 import type { PageSelectors } from './config/selector.ts';
 import type { ParsedFeed } from './parse/types.ts';
-import { readDocument, type DocumentContext } from './read-document.ts';
+import type { DocumentContext } from './read-document.ts';
 import { nextAttemptAfterFailure } from './schedule/backoff.ts';
 import { freshUntil, type FreshnessBounds, type FreshnessHints } from './schedule/freshness.ts';
 import { rememberPruned } from './store/pruned-keys.ts';
 import { mergeSourceItems } from './source-merge.ts';
 
-export { readDocument, type DocumentContext } from './read-document.ts';
+export type { DocumentContext } from './read-document.ts';
 
 /**
  * Parses and normalizes one fetched body (a page through its selectors when `select` is given). The service reads
@@ -26,10 +26,14 @@ export { readDocument, type DocumentContext } from './read-document.ts';
 export type DocumentReading = (text: string, ctx: DocumentContext, select?: PageSelectors) => Promise<{ feed: ParsedFeed; items: Item[] }>;
 
 /**
- * The in-thread reader: for the CLI's one-off reads and tests that run a bare cycle. The page reader (cheerio, about
- * 0.3 CPU-seconds to load) is imported when a page is read, not by every process that starts a cycle.
+ * The in-thread reader: for the CLI's one-off reads and tests that run a bare cycle. The readers are imported when a
+ * document is read, not by every process that starts a cycle: the page reader (cheerio) took about 0.3 CPU-seconds
+ * to load, and the feed reader's parsers and sanitizer (rss-parser, sax, htmlparser2, sanitize-html) about 0.1 on
+ * every start of the service, whose serving thread reads nothing (its read workers do).
  */
-export const readInThread: DocumentReading = async (text, ctx, select) => (select ? (await import('./read-page.ts')).readPage(text, select, ctx) : readDocument(text, ctx));
+export const readInThread: DocumentReading = async (text, ctx, select) => (select
+  ? (await import('./read-page.ts')).readPage(text, select, ctx)
+  : (await import('./read-document.ts')).readDocument(text, ctx));
 
 export interface IngestContext {
   fetch: FetchOptions;

@@ -4,7 +4,7 @@ import { USER_AGENT } from '../fetch/user-agent.ts';
 import { defaultConfig, loadConfig } from '../config/load.ts';
 import type { Config } from '../config/types.ts';
 import { SourceFetchError } from '../fetch/errors.ts';
-import { feedTitleOf } from '../normalize/normalize-item.ts';
+import { feedTitleOf } from '../normalize/feed-title.ts';
 import { FeedParseError, SourceParseError } from '../parse/errors.ts';
 import { InspectError, inspectDocument } from './inspect-document.ts';
 import { reportStartError } from './start-error.ts';

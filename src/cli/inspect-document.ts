@@ -10,7 +10,7 @@ import { mergeItems, NOTHING_STORED } from '../dedupe/merge.ts';
 import { keyForSource, type KeyChoice } from '../dedupe/source-key.ts';
 import { decodeBody } from '../fetch/charset.ts';
 import { fetchSource, type FetchFunction } from '../fetch/fetch-source.ts';
-import { readDocument } from '../ingest.ts';
+import { readDocument } from '../read-document.ts';
 import type { Item } from '../model.ts';
 import { trackingParams } from '../normalize/urls.ts';
 import { dateFormatProblem } from '../normalize/page-dates.ts';

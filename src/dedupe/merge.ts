@@ -1,5 +1,5 @@
 import type { Item } from '../model.ts';
-import { contentHash } from '../normalize/normalize-item.ts';
+import { contentHash } from '../normalize/item-hashes.ts';
 import { feedHashOf, keepPage } from '../normalize/page-content.ts';
 
 /** Read access to what is stored, as dedupe needs it. */

@@ -4,7 +4,7 @@
 // stays there (a key that changes back and forth would make stored items look new).
 import { createHash } from 'node:crypto';
 import type { Item } from '../model.ts';
-import { tagUri } from '../normalize/normalize-item.ts';
+import { tagUri } from '../normalize/item-hashes.ts';
 
 /** guid: the source's guid, else its canonical link, else a hash of title and date (the default) */
 export const KEY_MODES = ['guid', 'link', 'link+date', 'link+date+title'] as const;

@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Author, Item, PlainText } from '../model.ts';
-import type { ParsedFeed, RawItem } from '../parse/types.ts';
+import type { RawItem } from '../parse/types.ts';
 import { parseDate, parseRelativeDate } from './dates.ts';
 import { titleFingerprint } from './fingerprint.ts';
+import { MAX_TITLE } from './feed-title.ts';
 import { cleanHtml } from './html.ts';
+import { contentHash, sha1, tagUri } from './item-hashes.ts';
 import { toPlainText } from './plain-text.ts';
 import { canonicalUrl, resolveUrl, TRACKING_PARAMS, withoutTrackingParams, type TrackingParams } from './urls.ts';
 
@@ -24,7 +25,6 @@ export interface NormalizeContext {
   onUnknownZone?: (zone: string) => void;
 }
 
-const MAX_TITLE = 500;
 const FUTURE_TOLERANCE_MS = 24 * 3600 * 1000;
 
 /** RawItem to a complete, safe Item. Pure: the same input and context give the same Item. */
@@ -94,11 +94,6 @@ function homePageOf(ctx: NormalizeContext): string {
   return home && home !== new URL(ctx.feedUrl).href ? home : new URL('/', ctx.feedUrl).href;
 }
 
-/** The feed's own title as plain text (a source's name in the feeds and the index); undefined when it has none. */
-export function feedTitleOf(feed: Pick<ParsedFeed, 'title' | 'titleIsHtml'>): PlainText | undefined {
-  return toPlainText(feed.title ?? '', feed.titleIsHtml ? 'html' : 'text', MAX_TITLE) || undefined;
-}
-
 function authorOf(raw: RawItem, base: string): Author | undefined {
   if (!raw.author) return undefined;
   const author: Author = {};
@@ -146,27 +141,8 @@ function itemId(raw: RawItem, key: string, ctx: NormalizeContext): string {
   return tagUri(ctx, key);
 }
 
-export function tagUri(ctx: Pick<NormalizeContext, 'idAuthority' | 'sourceId' | 'now'>, key: string): string {
-  const day = ctx.now.toISOString().slice(0, 10);
-  return `tag:${ctx.idAuthority},${day}:${ctx.sourceId}/${sha1(key).slice(0, 24)}`;
-}
-
-/** Hash of what a reader sees; when it changes, the stored item is updated. */
-export function contentHash(item: Omit<Item, 'hash'> | Item): string {
-  // An undated item's dates are the fetch time: they must not make every fetch look like an edit.
-  const dates = item.undated || item.relativeDate ? [] : [item.published, item.updated];
-  // Fields added after the first release join only when present, so items stored before keep their hash.
-  const later = item.language ? [item.language] : [];
-  return sha1(JSON.stringify([item.title, item.link, item.summary ?? '', item.content ?? '', item.author ?? null,
-    item.categories, item.enclosures, ...dates, ...later])).slice(0, 24);
-}
-
 /** Drops dates more than a day in the future: the item gets its first-seen time instead. */
 function sane(date: Date | undefined, now: Date): Date | undefined {
   if (!date) return undefined;
   return date.getTime() > now.getTime() + FUTURE_TOLERANCE_MS ? undefined : date;
-}
-
-function sha1(text: string): string {
-  return createHash('sha1').update(text).digest('hex');
 }

@@ -2,7 +2,7 @@
 // normalization, because dedupe carries such content over when a feed's next copy of the item changes, and the
 // full-text pass sets it: both must agree on what the feed's summary and the item's hash become.
 import type { FullTextRecord, Item } from '../model.ts';
-import { contentHash } from './normalize-item.ts';
+import { contentHash } from './item-hashes.ts';
 
 /**
  * `item` with `html` (sanitized) as its content. The feed's summary stays the summary; a feed that gave only

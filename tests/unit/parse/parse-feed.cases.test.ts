@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { FeedParseError } from '../../../src/parse/errors.ts';
 import { parseFeed } from '../../../src/parse/parse-feed.ts';
 import type { ParsedFeed } from '../../../src/parse/types.ts';
-import { feedTitleOf } from '../../../src/normalize/normalize-item.ts';
+import { feedTitleOf } from '../../../src/normalize/feed-title.ts';
 
 function fixture(name: string): string {
   return readFileSync(new URL(`../../fixtures/unit/parse/${name}`, import.meta.url), 'utf8');
