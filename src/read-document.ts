@@ -4,7 +4,6 @@
 import { normalizeItem } from './normalize/normalize-item.ts';
 import { spacedUndated } from './normalize/undated-order.ts';
 import type { TrackingParams } from './normalize/urls.ts';
-import { discoverFeeds } from './parse/discover.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
@@ -24,9 +23,11 @@ export interface DocumentContext {
 
 /** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
 export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
-  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch((err: Error) => {
+  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch(async (err: Error) => {
     // A web page instead of a feed is reported with the feeds it links, if any.
-    const discovered = err instanceof NotAFeedError && err.looksLike === 'html' ? discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
+    // discover.ts (htmlparser2) is loaded for that case only: a read worker that meets no web page never compiles it.
+    const discovered = err instanceof NotAFeedError && err.looksLike === 'html'
+      ? (await import('./parse/discover.ts')).discoverFeeds(text, ctx.documentUrl).map((f) => f.url) : [];
     throw new SourceParseError(ctx.sourceId, ctx.url, err, discovered);
   });
   // A date zone nobody knows is read in the source's zone, never as UTC; the operator hears of it once per zone.

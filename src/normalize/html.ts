@@ -1,6 +1,10 @@
 import sanitizeHtml from 'sanitize-html';
 import { DROPPED_WITH_CONTENT } from './dropped-elements.ts';
+import { useSanitizer } from './plain-text.ts';
 import { resolveUrl } from './urls.ts';
+
+// The titles of this thread's items are made plain with the same copy (plain-text.ts loads one only when alone).
+useSanitizer(sanitizeHtml);
 
 // What readers need to show a news story; svg, math, style, iframe and textarea stay out on purpose
 // (script vectors and layout breakers in readers that inline our HTML).

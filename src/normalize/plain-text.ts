@@ -8,9 +8,17 @@ import type { PlainText } from '../model.ts';
 import { DROPPED_WITH_CONTENT } from './dropped-elements.ts';
 
 // sanitize-html (and the htmlparser2 and postcss it brings) is loaded on the first text that holds markup:
-// most config titles and stored items never need it, and `tributary check` should not wait for it.
+// most config titles and stored items never need it, and `tributary check` should not wait for it. A thread that
+// has it already (a read worker: normalize/html.ts) hands it over with useSanitizer(); required here, it was a
+// second copy, read file by file from node_modules beside the compiled one (~0.1 CPU-s, on the first untitled item
+// or HTML title a worker met).
 const require = createRequire(import.meta.url);
 let sanitizeHtml: typeof SanitizeHtml | undefined;
+
+/** The sanitize-html this thread has loaded, for htmlToText to use instead of requiring its own. */
+export function useSanitizer(loaded: typeof SanitizeHtml): void {
+  sanitizeHtml ??= loaded;
+}
 
 /**
  * How the text was written where it came from:
