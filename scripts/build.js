@@ -121,6 +121,26 @@ function moduleUrls(out, bundleDir) {
   };
 }
 
+/**
+ * sanitize-html requires postcss at its start for one thing: parsing the style attributes it is told to keep, and
+ * normalize/html.ts and plain-text.ts keep none. In the bundle, sanitize-html's postcss is a stand-in that requires
+ * the real one (from node_modules) at its first call, so a read worker and inspect no longer compile and run postcss
+ * and source-map-js at their start (~14 ms of a read worker's ~170).
+ */
+const lazyPostcss = {
+  name: 'lazy-postcss',
+  setup(build) {
+    build.onResolve({ filter: /^postcss$/ }, (args) => {
+      if (args.namespace === 'lazy-postcss') return { path: 'postcss', external: true };
+      return args.importer.includes(`${sep}node_modules${sep}sanitize-html${sep}`) ? { path: 'postcss', namespace: 'lazy-postcss' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'lazy-postcss' }, () => ({
+      contents: "exports.parse = (...args) => require('postcss').parse(...args);",
+      loader: 'js',
+    }));
+  },
+};
+
 /** Bundles the compiled entries in `out` (a build's dist/) into out/bundle/. */
 async function bundle(esbuild, out) {
   const bundleDir = join(out, 'bundle');
@@ -142,7 +162,7 @@ async function bundle(esbuild, out) {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'error',
-    plugins: [moduleUrls(out, bundleDir)],
+    plugins: [moduleUrls(out, bundleDir), lazyPostcss],
   });
   const inputs = {};
   for (const [file, output] of Object.entries(result.metafile.outputs)) {
