@@ -10,8 +10,8 @@ import { DROPPED_WITH_CONTENT } from './dropped-elements.ts';
 // sanitize-html (and the htmlparser2 and postcss it brings) is loaded on the first text that holds markup:
 // most config titles and stored items never need it, and `tributary check` should not wait for it. A thread that
 // has it already (a read worker: normalize/html.ts) hands it over with useSanitizer(); required here, it was a
-// second copy, read file by file from node_modules beside the compiled one (~0.1 CPU-s, on the first untitled item
-// or HTML title a worker met).
+// second copy, read file by file from node_modules beside the compiled one (~0.085 CPU-s, on the first untitled
+// item or HTML title a worker met).
 const require = createRequire(import.meta.url);
 let sanitizeHtml: typeof SanitizeHtml | undefined;
 
