@@ -203,10 +203,10 @@ ${ids.map((id, n) => `  - id: ${id}\n    url: ${fx.url(`/${id}.xml`)}\n    tags:
     await fx.start();
     fx.routes.set('/huge.xml', { headers: rss, body: generatedRss('huge', HUGE_ITEMS) });
     for (const id of ['a', 'b']) fx.routes.set(`/${id}.xml`, { headers: rss, body: rssFeed(id, 4) });
-    site = await startSampleSite(configText(fx, ['a', 'b']), { readers: { size: 1, memoryLimitMb: 32 } });
+    site = await startSampleSite(configText(fx, ['a', 'b']), { readers: { size: 1, memoryLimitMb: 24 } });
     const report = await site.app.runCycle();
     const huge = report.sources.find((s) => s.sourceId === 'huge')!;
-    expect(huge.state.lastError).toMatch(/^source huge \(.*\): parse ran out of its 32 MB memory/);
+    expect(huge.state.lastError).toMatch(/^source huge \(.*\): parse ran out of its 24 MB memory/);
     expect(site.app.store.countOf('a')).toBe(4);
     expect(site.app.store.countOf('b')).toBe(4);
   }, 120_000);
