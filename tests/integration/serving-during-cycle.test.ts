@@ -152,11 +152,15 @@ ${ids.map((id, n) => `  - id: ${id}\n    url: ${fx.url(`/${id}.xml`)}\n    tags:
     const dataDir = mkdtempSync(join(tmpdir(), 'tributary-full-cycle-'));
     const store = await ItemStore.open(dataDir);
     const before = (minutes: number) => new Date(Date.UTC(2025, 1, 1) - minutes * 60_000).toISOString();
-    store.apply(ids.flatMap((id, s) => Array.from({ length: STORED_PER_SOURCE }, (_, i) => sampleItem(i * STORED_SOURCES + s, {
-      published: before(i * STORED_SOURCES + s), updated: before(i * STORED_SOURCES + s), firstSeen: before(i * STORED_SOURCES + s),
-      id: `tag:tributary.test,2025:${id}/old-${i}`, sourceId: id, key: `g:old-${id}-${i}`, link: `https://${id}.example.com/old/${i}`,
-      hash: `${id}-old-${i}`,
-    }))), []);
+    // One date string per item for its three dates (300,000 toISOString calls were ~0.3 CPU-s of this serial file).
+    store.apply(ids.flatMap((id, s) => Array.from({ length: STORED_PER_SOURCE }, (_, i) => {
+      const at = before(i * STORED_SOURCES + s);
+      return sampleItem(i * STORED_SOURCES + s, {
+        published: at, updated: at, firstSeen: at,
+        id: `tag:tributary.test,2025:${id}/old-${i}`, sourceId: id, key: `g:old-${id}-${i}`, link: `https://${id}.example.com/old/${i}`,
+        hash: `${id}-old-${i}`,
+      });
+    })), []);
     await store.commit();
     site = await startSampleSite(config, {}, dataDir);
     const stop = watchLoopHold();
