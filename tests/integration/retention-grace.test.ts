@@ -11,14 +11,18 @@ const fx = new FixtureServer();
 const opened: App[] = [];
 const HOUR = 3600_000;
 const FETCH = { maxBytes: 4 * 1024 * 1024 };
-/** what the default retention keeps of a source (retention.maxItemsPerSource) */
-const KEPT = 500;
 /**
- * Items the big source lists: more than KEPT, so that the default rule, once in force, drops BIG - KEPT of them.
- * 700 rather than 2,000: every cycle here parses the whole document again, and 200 items over the rule show a
- * drop made too early as well as 1,500 do.
+ * What the config's retention keeps of a source (retention.maxItemsPerSource, set for the whole file below). Not the
+ * default 500: every cycle here parses the whole document again, and a rule of 50 shows a drop made a day early as
+ * well as one of 500 does, with a tenth of the items read and stored each cycle.
  */
-const BIG = 700;
+const KEPT = 50;
+/** Items the big source lists: more than KEPT, so that the rule, once in force, drops BIG - KEPT of them. */
+const BIG = 70;
+/** the retention every config of this file carries: what a per-source override overrides */
+const RETENTION = { retention: { maxItemsPerSource: KEPT } };
+/** the config of these sources, as an edit hands it to the app */
+const edited = (sources: TestSource[]) => testConfig(sources, FETCH, { config: RETENTION });
 
 beforeAll(async () => {
   await fx.start();
@@ -33,7 +37,7 @@ afterAll(async () => {
 });
 
 async function open(sources: TestSource[], options: TestAppOptions = {}, clock = new TestClock()) {
-  const t = await openTestApp(sources, FETCH, clock, options);
+  const t = await openTestApp(sources, FETCH, clock, { config: RETENTION, ...options });
   opened.push(t.app);
   return t;
 }
@@ -49,7 +53,7 @@ describe('a stricter retention from a config edit waits a day', () => {
     await app.runCycle();
     expect(app.store.countOf('big')).toBe(BIG);
     const editedAt = clock.now();
-    await app.useConfig(testConfig([big(), small()], FETCH));
+    await app.useConfig(edited([big(), small()]));
     const after = await app.runCycle(undefined, { force: true });
     expect(after.pruned).toMatchObject({ byCount: 0, byAge: 0 });
     expect(app.store.countOf('big')).toBe(BIG);
@@ -83,10 +87,10 @@ describe('a stricter retention from a config edit waits a day', () => {
   it('loses nothing when the edit is reverted within the day, even well after the day is over', async () => {
     const { app, clock } = await open([big({ maxItemsPerSource: 100_000 }), small()]);
     await app.runCycle();
-    await app.useConfig(testConfig([big(), small()], FETCH));
+    await app.useConfig(edited([big(), small()]));
     await app.runCycle(undefined, { force: true });
     clock.advance(20 * HOUR);
-    await app.useConfig(testConfig([big({ maxItemsPerSource: 100_000 }), small()], FETCH));
+    await app.useConfig(edited([big({ maxItemsPerSource: 100_000 }), small()]));
     await app.runCycle(undefined, { force: true });
     expect(pending(app)).toEqual([]);
     clock.advance(10 * HOUR);
@@ -99,7 +103,7 @@ describe('a stricter retention from a config edit waits a day', () => {
   it('keeps the items of a source removed under --purge for the day, then purges them', async () => {
     const { app, clock } = await open([big(), small()], { purge: true });
     await app.runCycle();
-    await app.useConfig(testConfig([small()], FETCH));
+    await app.useConfig(edited([small()]));
     const removed = await app.runCycle(undefined, { force: true });
     expect(removed.pruned?.purged).toEqual([]);
     expect(app.store.countOf('big')).toBe(KEPT);
@@ -114,11 +118,11 @@ describe('a stricter retention from a config edit waits a day', () => {
     const { app, clock } = await open([big({ maxItemsPerSource: 100_000 }), small()]);
     await app.runCycle();
     // Every source gone at once, as a file emptied by a failed save would have it.
-    await app.useConfig(testConfig([small()], FETCH));
+    await app.useConfig(edited([small()]));
     await app.runCycle(undefined, { force: true });
     expect(app.store.countOf('big')).toBe(BIG);
     expect(pending(app)).toMatchObject([{ source: 'big', configured: false, pending: { maxItems: KEPT } }]);
-    await app.useConfig(testConfig([big({ maxItemsPerSource: 100_000 }), small()], FETCH));
+    await app.useConfig(edited([big({ maxItemsPerSource: 100_000 }), small()]));
     clock.advance(30 * HOUR);
     await app.runCycle(undefined, { force: true });
     expect(app.store.countOf('big')).toBe(BIG);
