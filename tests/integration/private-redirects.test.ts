@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, startService } from '../helpers/cli.ts';
+import { runCli, startService, type CliResult } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { getJson, until } from '../helpers/poll.ts';
 import { rssFeed } from '../helpers/test-app.ts';
@@ -23,7 +23,9 @@ beforeAll(async () => {
   await internal.start();
   dir = mkdtempSync(join(tmpdir(), 'tributary-redirects-'));
   internal.routes.set('/secret.xml', rss);
-  internal.routes.set('/local.xml', { status: 302, headers: { location: '/secret.xml' } });
+  // A private source's redirect lands on a path of its own: /secret.xml is asked for only by what leaked.
+  internal.routes.set('/local.xml', { status: 302, headers: { location: '/local-feed.xml' } });
+  internal.routes.set('/local-feed.xml', rss);
   const port = new URL(internal.base).port;
   publicHost.routes.set('/to-literal.xml', { status: 302, headers: { location: internal.url('/secret.xml') } });
   publicHost.routes.set('/to-decimal.xml', { status: 301, headers: { location: `http://2130706433:${port}/secret.xml` } });
@@ -49,19 +51,61 @@ function writeConfig(name: string, body: string): string {
 }
 
 const REDIRECTING = ['to-literal', 'to-decimal', 'to-mapped', 'to-name', 'hop'];
+const CREDENTIALS = `Basic ${Buffer.from('editor:s3cr3t').toString('base64')}`;
+
+/** the log line of a source fetched with its three items */
+const fetched = (id: string) => new RegExp(`"source":"${id}"[^\n]*"status":"ok"[^\n]*"new":3`);
+
+interface DefaultRun {
+  result: CliResult;
+  /** what the internal server was asked for during the run (beforeEach empties its own list) */
+  internalRequests: typeof internal.requests;
+  /** the Authorization header of each request for the public landing page */
+  landing: (string | undefined)[];
+}
+let defaultRun: Promise<DefaultRun> | undefined;
+
+/**
+ * One `fetch --once` with the default fetch settings (no allow-list) of every source the tests read that way: the
+ * five redirects into the private network, a private source redirecting within it, and a source with credentials
+ * redirecting to another origin. Each test checks its own sources' lines; a CLI run costs about a CPU-second, and
+ * these three cases differ only in their sources.
+ */
+function fetchWithDefaults(): Promise<DefaultRun> {
+  defaultRun ??= (async () => {
+    const landing: (string | undefined)[] = [];
+    internal.routes.set('/elsewhere.xml', { status: 302, headers: { location: publicHost.url('/landing.xml') } });
+    publicHost.routes.set('/landing.xml', (req) => {
+      landing.push(req.headers.authorization);
+      // items of its own: the same items as the private source's would be stored once, for that source
+      return { headers: rss.headers, body: rssFeed('Landing') };
+    });
+    const sources = [
+      ...REDIRECTING.map((id) => ({ id, url: publicHost.url(`/${id}.xml`) })),
+      { id: 'local', url: internal.url('/local.xml') },
+      { id: 'moved', url: internal.url('/elsewhere.xml').replace('http://', 'http://editor:s3cr3t@') },
+    ];
+    const config = writeConfig('defaults', `sources:\n${sources.map(({ id, url }) => `  - id: ${id}\n    url: ${url}\n`).join('')}`);
+    const before = internal.requests.length;
+    const result = await runCli(['fetch', '--once', '--config', config, '--data', join(dir, 'defaults-data')], PUBLIC_ENV);
+    return { result, internalRequests: internal.requests.slice(before), landing };
+  })();
+  return defaultRun;
+}
 
 describe('redirects from a public source into the private network', () => {
   it('are refused whatever the spelling of the address, and the internal server sees no request', async () => {
-    const config = writeConfig('refused', `sources:\n${REDIRECTING.map((id) => `  - id: ${id}\n    url: ${publicHost.url(`/${id}.xml`)}\n`).join('')}`);
-    const result = await runCli(['fetch', '--once', '--config', config, '--data', join(dir, 'refused-data')], PUBLIC_ENV);
+    const { result, internalRequests } = await fetchWithDefaults();
     expect(result.code).toBe(0);
     for (const id of REDIRECTING) {
       const line = result.stderr.split('\n').find((l) => l.startsWith(`${id}: `));
       expect(line, id).toMatch(/redirect into the private network refused: .*loopback address \(allow it with fetch\.allowPrivateRedirects\)/);
     }
-    expect(result.stderr).toContain(`fetched ${REDIRECTING.length} sources (${REDIRECTING.length} failed)`);
-    // Refused before any byte went out: the literal forms before connecting, the name at connect time.
-    expect(internal.requests).toEqual([]);
+    // the five refused, and the two sources of the other cases of the run fetched
+    expect(result.stderr).toContain(`fetched ${REDIRECTING.length + 2} sources (${REDIRECTING.length} failed)`);
+    // Refused before any byte went out: the literal forms before connecting, the name at connect time. (The run's
+    // other requests to the internal server are the private source's and the credentialed one's, by their paths.)
+    expect(internalRequests.filter((r) => !['/local.xml', '/local-feed.xml', '/elsewhere.xml'].includes(r.path))).toEqual([]);
   });
 
   it('are followed when the operator allows them, by true or by a CIDR list', async () => {
@@ -81,9 +125,9 @@ describe('redirects from a public source into the private network', () => {
   });
 
   it('a source the operator put on a private host may still redirect within the private network', async () => {
-    const config = writeConfig('private-source', `sources:\n  - id: local\n    url: ${internal.url('/local.xml')}\n`);
-    const result = await runCli(['fetch', '--once', '--config', config, '--data', join(dir, 'private-data')], PUBLIC_ENV);
-    expect(result.stderr).toContain('fetched 1 sources (0 failed): 3 new');
+    const { result, internalRequests } = await fetchWithDefaults();
+    expect(result.stderr).toMatch(fetched('local'));
+    expect(internalRequests.map((r) => r.path)).toEqual(expect.arrayContaining(['/local.xml', '/local-feed.xml']));
   });
 
   it('tributary check refuses a malformed allow-list with file and line', async () => {
@@ -131,17 +175,9 @@ describe('a source URL with user:pass@', () => {
   });
 
   it('sends the credentials to their own origin only, never along a redirect to another one', async () => {
-    const seen: (string | undefined)[] = [];
-    internal.routes.set('/elsewhere.xml', { status: 302, headers: { location: publicHost.url('/landing.xml') } });
-    publicHost.routes.set('/landing.xml', (req) => {
-      seen.push(req.headers.authorization);
-      return rss;
-    });
-    const url = internal.url('/elsewhere.xml').replace('http://', 'http://editor:s3cr3t@');
-    const config = writeConfig('auth-redirect', `sources:\n  - id: moved\n    url: ${url}\n`);
-    const result = await runCli(['fetch', '--once', '--config', config, '--data', join(dir, 'auth-redirect-data')], PUBLIC_ENV);
-    expect(result.stderr).toContain('fetched 1 sources (0 failed): 3 new');
-    expect(seen).toEqual([undefined]);
-    expect(internal.requests.find((r) => r.path === '/elsewhere.xml')?.headers.authorization).toMatch(/^Basic /);
+    const { result, internalRequests, landing } = await fetchWithDefaults();
+    expect(result.stderr).toMatch(fetched('moved'));
+    expect(landing).toEqual([undefined]);
+    expect(internalRequests.find((r) => r.path === '/elsewhere.xml')?.headers.authorization).toBe(CREDENTIALS);
   });
 });
