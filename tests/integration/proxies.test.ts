@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, type CliResult } from '../helpers/cli.ts';
 import { FixtureServer } from '../helpers/fixture-server.ts';
 import { ForwardProxy } from '../helpers/forward-proxy.ts';
 import { rssFeed } from '../helpers/test-app.ts';
@@ -49,24 +49,58 @@ function fetchOnce(name: string, yaml: string, env: Record<string, string> = {})
 const fetched = (id: string) => new RegExp(`"source":"${id}"[^\n]*"status":"ok"[^\n]*"new":3`);
 const hostOf = (server: FixtureServer) => new URL(server.base).host;
 
-describe('forward proxies', () => {
-  it('fetch.proxy carries every source, and a source\'s proxy: wins for it', async () => {
+interface ConfiguredRun {
+  result: CliResult;
+  /** what each server and proxy was asked for during the run (beforeEach empties their own lists) */
+  proxy: string[];
+  other: string[];
+  two: string[];
+  three: string[];
+}
+let configuredRun: Promise<ConfiguredRun> | undefined;
+
+/**
+ * One `fetch --once` with fetch.proxy set, and 127.0.0.2 alone counted as public, of the sources of two tests:
+ * a and b (b with a proxy: of its own), and guarded, whose public host redirects to 127.0.0.3, a private address
+ * then. Each test checks its own sources; a CLI run costs about a CPU-second.
+ */
+function fetchConfigured(): Promise<ConfiguredRun> {
+  configuredRun ??= (async () => {
+    three.routes.set('/internal.xml', rss('Internal'));
+    two.routes.set('/to-internal.xml', { status: 302, headers: { location: three.url('/internal.xml') } });
+    const seen = { proxy: proxy.requests.length, other: other.requests.length, two: two.requests.length, three: three.requests.length };
     const result = await fetchOnce('configured', [
       'fetch:',
       `  proxy: ${proxy.url}`,
       'sources:',
       `  - { id: a, url: "${two.url('/a.xml')}" }`,
       `  - { id: b, url: "${two.url('/b.xml')}", proxy: "${other.url}" }`,
+      `  - { id: guarded, url: "${two.url('/to-internal.xml')}" }`,
       '',
-    ].join('\n'));
-    expect(result.code, result.stderr).toBe(0);
-    expect(result.stderr).toMatch(fetched('a'));
-    expect(result.stderr).toMatch(fetched('b'));
+    ].join('\n'), { TRIBUTARY_PUBLIC_ADDRESSES: '127.0.0.2/32' });
+    return {
+      result,
+      proxy: proxy.requests.slice(seen.proxy),
+      other: other.requests.slice(seen.other),
+      two: two.requests.slice(seen.two).map((r) => r.path),
+      three: three.requests.slice(seen.three).map((r) => r.path),
+    };
+  })();
+  return configuredRun;
+}
+
+describe('forward proxies', () => {
+  it('fetch.proxy carries every source, and a source\'s proxy: wins for it', async () => {
+    const run = await fetchConfigured();
+    expect(run.result.code, run.result.stderr).toBe(0);
+    expect(run.result.stderr).toMatch(fetched('a'));
+    expect(run.result.stderr).toMatch(fetched('b'));
     // undici tunnels even plain http through CONNECT; one tunnel per connection to the source's host
-    expect(proxy.requests.length).toBeGreaterThan(0);
-    expect(other.requests.length).toBeGreaterThan(0);
-    for (const r of [...proxy.requests, ...other.requests]) expect(r).toMatch(new RegExp(`^(CONNECT ${hostOf(two)}|GET http://${hostOf(two)}/)`));
-    expect(two.requests.map((r) => r.path).sort()).toEqual(['/a.xml', '/b.xml']);
+    expect(run.proxy.length).toBeGreaterThan(0);
+    expect(run.other.length).toBeGreaterThan(0);
+    for (const r of [...run.proxy, ...run.other]) expect(r).toMatch(new RegExp(`^(CONNECT ${hostOf(two)}|GET http://${hostOf(two)}/)`));
+    // (/to-internal.xml is the guarded source's, of the test below)
+    expect(run.two.sort()).toEqual(['/a.xml', '/b.xml', '/to-internal.xml']);
   });
 
   it('HTTP_PROXY carries the sources NO_PROXY does not name', async () => {
@@ -113,12 +147,9 @@ describe('forward proxies', () => {
   });
 
   it('a redirect into the private network is still refused through a proxy', async () => {
-    three.routes.set('/internal.xml', rss('Internal'));
-    two.routes.set('/to-internal.xml', { status: 302, headers: { location: three.url('/internal.xml') } });
-    const result = await fetchOnce('guarded', `fetch:\n  proxy: ${proxy.url}\nsources:\n  - { id: a, url: "${two.url('/to-internal.xml')}" }\n`,
-      { TRIBUTARY_PUBLIC_ADDRESSES: '127.0.0.2/32' });
-    expect(result.stderr).toMatch(/^a: .*redirect into the private network refused/m);
-    expect(three.requests).toEqual([]);
-    expect(proxy.requests.every((r) => !r.includes(hostOf(three)))).toBe(true);
+    const run = await fetchConfigured();
+    expect(run.result.stderr).toMatch(/^guarded: .*redirect into the private network refused/m);
+    expect(run.three).toEqual([]);
+    expect(run.proxy.every((r) => !r.includes(hostOf(three)))).toBe(true);
   });
 });
