@@ -7,6 +7,7 @@ import { decodeBody } from '../../src/fetch/charset.ts';
 import { FullTextError } from '../../src/fulltext/errors.ts';
 import { extractArticle, type ExtractRule } from '../../src/fulltext/extract.ts';
 import { ReadPool } from '../../src/workers/read-pool.ts';
+import { sharedReaders } from '../helpers/shared-readers.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/articles/${name}`, import.meta.url));
 const PORTAL = decodeBody(fixture('portal-article.gbk.html'), { contentType: 'text/html', document: 'html' }).text;
@@ -15,8 +16,9 @@ const NEWS = fixture('news-article.en.html').toString('utf8');
 const NEWS_URL = 'https://news.example.org/local/2026/12/05/riverside-park-expansion';
 const SCRIPT_ONLY = fixture('script-only.html').toString('utf8');
 
-const pool = new ReadPool({ size: 1 });
-afterAll(() => pool.close());
+// The read pool every App of this vitest worker reads on (tests/helpers/shared-readers.ts): its workers are real
+// threads with the default limits, and in a full run already started, so this file does not pay a worker's start.
+const pool = sharedReaders();
 
 /** The error a promise rejects with, or undefined. */
 const rejection = (promise: Promise<unknown>) => promise.then(() => undefined, (err: unknown) => err);
