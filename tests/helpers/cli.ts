@@ -97,11 +97,15 @@ export function startService(args: string[], env: Record<string, string> = {}, o
       child.once('close', (code, signal) => done({ code, signal }));
     });
     let stderr = '';
+    let started = false;
     const timer = setTimeout(() => reject(new Error(`service did not start:\n${stderr}`)), 15_000);
     child.stderr!.on('data', (d) => {
       stderr += d;
+      // Once started, the log is only collected: matching all of it again at every chunk grew with its square.
+      if (started) return;
       const match = stderr.match(/"port":(\d+)[^\n]*"msg":"serving on/);
       if (match) {
+        started = true;
         clearTimeout(timer);
         resolve({
           child,
