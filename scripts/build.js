@@ -96,15 +96,12 @@ const BUNDLE_ENTRIES = {
   tributary: 'cli/entry.js', 'worker-boot': 'workers/worker-boot.js', 'read-worker': 'workers/read-worker.js', 'render-worker': 'workers/render-worker.js',
 };
 /**
- * Packages left to node_modules: thread-stream, which starts pino's transport workers by file path (none is used:
- * log.ts writes to streams; the paths would point into dist/bundle/), pino-pretty (log.ts requires it for the pretty
- * form only), the optional packages that are not installed (pg-native, canvas), and
+ * Packages left to node_modules: pino and thread-stream start transport workers by file path (none is used, but
+ * the paths would point into dist/bundle/), the optional packages that are not installed (pg-native, canvas), and
  * @mozilla/readability, a CommonJS package src/ loads with import(): esbuild's chunk for it exports module.exports
  * as `default` only, where Node's import() also gives its named exports (`{ Readability }` was undefined).
  */
-// pino itself is bundled: required file by file from node_modules it cost every serve and fetch --once ~25 ms of CPU.
-// Its transport() (unused) would not start from the bundle (it names its worker by __dirname).
-const NOT_BUNDLED = ['pino-pretty', 'thread-stream', 'pg-native', 'canvas', '@mozilla/readability'];
+const NOT_BUNDLED = ['pino', 'pino-pretty', 'thread-stream', 'pg-native', 'canvas', '@mozilla/readability'];
 /** Which module files each chunk of dist/bundle/ holds (paths from the checkout), for a reader or a test. */
 export const BUNDLE_INPUTS = 'inputs.json';
 
