@@ -33,6 +33,8 @@ export interface ScaleOptions {
 export interface ScaleCase {
   instances: number;
   seconds: number;
+  /** from the instances' launch to the last item stored: the span their CPU time (start included) was spent in */
+  launchSeconds: number;
   sourcesPerSecond: number;
   /** sources requested more than once, and never */
   fetchedTwice: number;
@@ -72,6 +74,7 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
   const instances: Instance[] = [];
   try {
     const cpu0 = clusterCpuSeconds(cluster.dir);
+    const launchedAt = Date.now();
     // Started together: each begins its first pass once it listens, within a second or so of the others.
     instances.push(...await Promise.all(Array.from({ length: n }, (_, k) => {
       const data = join(dir, `${label}-${k}`);
@@ -82,6 +85,8 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
     await waitFor(`${n} instance(s) to store ${all} items of ${options.sources} sources`, () => finished(db, options.sources, all), (done) => done, 30 * 60_000);
     const finishedAt = Date.now();
     const databaseCpuSeconds = clusterCpuSeconds(cluster.dir) - cpu0;
+    // read now, not at their stop: a stop's own work (keeping the rendered documents) is not the run's
+    const instanceCpuSeconds = instances.map((i) => i.cpuSeconds());
     const counts = await fixture.counts();
     const seconds = (finishedAt - counts.first!) / 1000;
     const stored = await storedCounts(db);
@@ -90,9 +95,9 @@ export async function scaleCase(cluster: PgCluster, fixture: FixtureChild, dir: 
     const total = (name: string) => metrics.reduce((sum, m) => sum + (m[name] ?? 0), 0);
     const stops = await Promise.all(instances.map((i) => i.stop()));
     return {
-      instances: n, seconds, sourcesPerSecond: options.sources / seconds,
+      instances: n, seconds, launchSeconds: (finishedAt - launchedAt) / 1000, sourcesPerSecond: options.sources / seconds,
       fetchedTwice: requested.filter((c) => c > 1).length, notFetched: options.sources - requested.length,
-      stored, instanceCpuSeconds: stops.map((s) => s.cpuSeconds), instancePeakRssMiB: stops.map((s) => s.peakRssMiB), databaseCpuSeconds,
+      stored, instanceCpuSeconds, instancePeakRssMiB: stops.map((s) => s.peakRssMiB), databaseCpuSeconds,
       cycles: instances.map((i) => [...i.log().matchAll(/"msg":"(cycle: [^"]*)"/g)].map((m) => m[1]!)),
       loadAverage: loadavg()[0]!, maxInFlight: counts.maxInFlight, hostConcurrency,
       renders: { count: total('tributary_render_duration_seconds_count'), seconds: total('tributary_render_duration_seconds_sum'), feeds: total('tributary_feeds_rendered_total') },
@@ -129,7 +134,8 @@ function isCorrect(c: ScaleCase, options: ScaleOptions): boolean {
 }
 
 const cpuOf = (x: ScaleCase) => x.instanceCpuSeconds.reduce((a, b) => a + b, 0) + x.databaseCpuSeconds;
-const busyOf = (x: ScaleCase) => cpuOf(x) / x.seconds;
+/** cores busy from the launch on: the instances' CPU includes their start, before the first request */
+const busyOf = (x: ScaleCase) => cpuOf(x) / x.launchSeconds;
 
 /** One row per case: its throughput against one instance's, measured in the same run. */
 export function scaleRows(cases: ScaleCase[], options: ScaleOptions, cores: number): BenchRow[] {
