@@ -70,15 +70,19 @@ const MAX_FORM_BYTES = 16 * 1024;
 
 /** the site each server answers for, which useSite() replaces (the start serves kept documents, then the store's) */
 const sites = new WeakMap<Server, { site: ServedSite }>();
-/** the site a response answers for, for the words of an error page written far from the route */
-const answering = new WeakMap<ServerResponse, ServedSite>();
+/**
+ * The site a response answers for, for the words of an error page written far from the route: its server's (a
+ * rare path; a WeakMap entry per request cost the hot path more than its lookups save).
+ */
+function answering(res: ServerResponse): ServedSite | undefined {
+  return sites.get((res.req?.socket as { server?: Server } | undefined)?.server as Server)?.site;
+}
 
 export function createFeedServer(site: ServedSite): Server {
   const slot = { site };
   const server = createServer((req, res) => {
     // Synchronous for feeds and pages (no promise and no closure per request on the hot path); only the hub,
     // /metrics and a filtered view being made wait.
-    answering.set(res, slot.site);
     try {
       const pending = route(slot.site, req, res);
       if (pending instanceof Promise) pending.catch((err: Error) => failRequest(res, err));
@@ -104,7 +108,7 @@ function failRequest(res: ServerResponse, err: Error): void {
     return sendText(res, 503, `${err.message}\n`);
   }
   if (err instanceof NotServedError) {
-    answering.get(res)?.onRequest?.('not-served', 404);
+    answering(res)?.onRequest?.('not-served', 404);
     return sendText(res, 404, `${err.message}\n`);
   }
   sendText(res, 500, `internal error: ${err.message}\n`);
@@ -348,7 +352,7 @@ function sendText(res: ServerResponse, status: number, text: string): void {
 }
 
 function sendErrorPage(res: ServerResponse, status: number, message: string): void {
-  const language = answering.get(res)?.language?.();
+  const language = answering(res)?.language?.();
   const words = messages(language);
   const title = words.status[status] ?? words.error;
   const body = Buffer.from(`<!DOCTYPE html>
