@@ -11,9 +11,11 @@ import { eachInSlices, runAtOnce, runInSlices, type Steps } from './slices.ts';
 import { withoutDuplicates } from './stored-items.ts';
 import { STORE_VERSION, migrateStore, readSourceStates, type MigratedStore, type SourceStateData, type StoreData } from './migrate.ts';
 import { rememberPruned } from './pruned-keys.ts';
+import { ChangeJournal, type ItemChange } from './change-journal.ts';
+import { ItemIndex } from './item-index.ts';
 import { selectPruningSteps, type RetentionPolicy } from './retention.ts';
 
-export { STORE_VERSION, type SourceStateData, type StoreData };
+export { STORE_VERSION, type ItemChange, type SourceStateData, type StoreData };
 export { newestFirst } from './retention.ts';
 
 export interface StoreOptions {
@@ -60,15 +62,6 @@ interface Snapshot {
   sources: Record<string, SourceState>;
 }
 
-/** One change of the stored items: an item added (after only), replaced (both) or dropped (before only). */
-export interface ItemChange {
-  before?: Item;
-  after?: Item;
-}
-
-/** Changes kept for changesSince(); past this many, readers are told to read every item again. */
-const MAX_JOURNAL = 100_000;
-
 /**
  * Items (data/store.json) and source states (data/sources.json), in memory with indexes, persisted through
  * lowdb. Changes accumulate in memory and reach the disk on commit(), once per fetch cycle, each file only
@@ -86,26 +79,15 @@ export class ItemStore implements StoredItems {
   readonly #now: () => Date;
   readonly #warn: (message: string, err: unknown) => void;
   readonly #readOnly: boolean;
-  readonly #byId = new Map<string, Item>();
-  /**
-   * per source, its items by dedupe key. Nested rather than keyed by "source\0key": those 100k made keys were
-   * ~6 MiB of strings at 100k items (issue 15, goal 3).
-   */
-  readonly #bySourceKey = new Map<string, Map<string, Item>>();
-  readonly #byLink = new Map<string, Item>();
-  /** the item of a fingerprint, or its items when several share it: most are alone, and a list each was ~5 MiB at 100k */
-  readonly #byFingerprint = new Map<string, Item | Item[]>();
-  readonly #countBySource = new Map<string, number>();
+  readonly #index = new ItemIndex();
   #committed: Snapshot;
   /** savedAt of the file on disk, which names its backup when it is replaced */
   #savedAtOnDisk: string | undefined;
   #dirty = false;
   #statesDirty = false;
   #revision = 0;
-  /** item changes with the revision they made, oldest first: what changesSince() answers from */
-  #journal: { revision: number; change: ItemChange }[] = [];
-  /** the oldest revision the journal can tell changes since */
-  #journalFrom = 0;
+  /** item changes with the revision they made: what changesSince() answers from */
+  readonly #journal = new ChangeJournal();
 
   private constructor(db: Low<StoreData>, states: Low<SourceStateData>, file: string, backups: BackupSet, opened: OpenReport, options: StoreOptions) {
     this.#db = db;
@@ -175,7 +157,7 @@ export class ItemStore implements StoredItems {
     store = new ItemStore(db, states, file, backups, opened, options);
     await eachInSlices(db.data.items, (item, index) => {
       shared.share(item);
-      store!.#index(item);
+      store!.#index.add(item);
       if (index % CHECKPOINT_EVERY === CHECKPOINT_EVERY - 1) options.loadCheckpoint?.();
     });
     if (from !== undefined && from < STORE_VERSION) {
@@ -191,7 +173,7 @@ export class ItemStore implements StoredItems {
   }
 
   get size(): number {
-    return this.#byId.size;
+    return this.#index.size;
   }
 
   /** when the file on disk was written, and how many writes it has seen */
@@ -214,12 +196,7 @@ export class ItemStore implements StoredItems {
    * up to `revision` are forgotten: the store has one reader that follows it (the render).
    */
   changesSince(revision: number): ItemChange[] | null {
-    if (revision < this.#journalFrom || revision > this.#revision) return null;
-    const seen = this.#journal.findIndex((entry) => entry.revision > revision);
-    if (seen < 0) this.#journal = [];
-    else if (seen > 0) this.#journal = this.#journal.slice(seen);
-    this.#journalFrom = revision;
-    return this.#journal.map((entry) => entry.change);
+    return this.#journal.since(revision, this.#revision);
   }
 
   /** for /status */
@@ -228,41 +205,38 @@ export class ItemStore implements StoredItems {
   }
 
   bySourceKey(sourceId: string, key: string): Item | undefined {
-    return this.#bySourceKey.get(sourceId)?.get(key);
+    return this.#index.bySourceKey(sourceId, key);
   }
 
   byCanonicalLink(link: string): Item | undefined {
-    return this.#byLink.get(link);
+    return this.#index.byCanonicalLink(link);
   }
 
   byFingerprint(fingerprint: string): readonly Item[] {
-    const found = this.#byFingerprint.get(fingerprint);
-    return found === undefined ? [] : Array.isArray(found) ? found : [found];
+    return this.#index.byFingerprint(fingerprint);
   }
 
   /** the items stored under this source, in no particular order (from the index: no walk over every item) */
   itemsOf(sourceId: string): Iterable<Item> {
-    return this.#bySourceKey.get(sourceId)?.values() ?? [];
+    return this.#index.itemsOf(sourceId);
   }
 
   /** items stored under this source */
   countOf(sourceId: string): number {
-    return this.#countBySource.get(sourceId) ?? 0;
+    return this.#index.countOf(sourceId);
   }
 
   /** items stored per source, for /metrics: kept up to date with every change, so a scrape walks no items */
   countsBySource(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const [sourceId, count] of this.#countBySource) if (count > 0) counts.set(sourceId, count);
-    return counts;
+    return this.#index.counts();
   }
 
   byId(id: string): Item | undefined {
-    return this.#byId.get(id);
+    return this.#index.byId(id);
   }
 
   hasId(id: string): boolean {
-    return this.#byId.has(id);
+    return this.#index.hasId(id);
   }
 
   sourceState(id: string): SourceState {
@@ -288,16 +262,16 @@ export class ItemStore implements StoredItems {
       const next = replacements.get(items[i]!.id);
       if (next) {
         replacements.delete(next.id);
-        this.#unindex(items[i]!);
+        this.#index.remove(items[i]!);
         this.#record({ before: items[i]!, after: next });
         items[i] = next;
-        this.#index(next);
+        this.#index.add(next);
       }
     }
     for (const item of added) {
       shareWithin(item);
       items.push(item);
-      this.#index(item);
+      this.#index.add(item);
       this.#record({ after: item });
     }
     this.#changed();
@@ -321,7 +295,7 @@ export class ItemStore implements StoredItems {
     const bySource = new Map<string, Item[]>();
     let n = 0;
     for (const item of drop) {
-      this.#unindex(item);
+      this.#index.remove(item);
       this.#record({ before: item });
       if (!purged.includes(item.sourceId)) {
         const list = bySource.get(item.sourceId);
@@ -391,11 +365,11 @@ export class ItemStore implements StoredItems {
   rollback(): void {
     this.#db.data.items = this.#committed.items.slice();
     this.#states.data.sources = { ...this.#committed.sources };
-    this.#reindex();
+    this.#index.rebuild(this.#db.data.items);
     this.#dirty = false;
     this.#statesDirty = false;
     this.#revision++;
-    this.#forgetChanges();
+    this.#journal.forget(this.#revision);
   }
 
   #changed(): void {
@@ -405,20 +379,7 @@ export class ItemStore implements StoredItems {
 
   /** Journals a change of the revision about to be made (#changed() follows it). */
   #record(change: ItemChange): void {
-    // A revision that overflowed the journal is told to no reader: they read every item again.
-    if (this.#journalFrom > this.#revision) return;
-    if (this.#journal.length >= MAX_JOURNAL) {
-      this.#journal = [];
-      this.#journalFrom = this.#revision + 1;
-      return;
-    }
-    this.#journal.push({ revision: this.#revision + 1, change });
-  }
-
-  /** From now on, changes are told only from the current revision on. */
-  #forgetChanges(): void {
-    this.#journal = [];
-    this.#journalFrom = this.#revision;
+    this.#journal.record(this.#revision + 1, change);
   }
 
   /** Before a new file replaces the current one, the current one becomes a backup. */
@@ -434,48 +395,6 @@ export class ItemStore implements StoredItems {
   #snapshot(): Snapshot {
     this.#savedAtOnDisk = this.#db.data.savedAt;
     return { items: this.#db.data.items.slice(), sources: { ...this.#states?.data.sources } };
-  }
-
-  #reindex(): void {
-    this.#byId.clear();
-    this.#bySourceKey.clear();
-    this.#byLink.clear();
-    this.#byFingerprint.clear();
-    this.#countBySource.clear();
-    for (const item of this.#db.data.items) this.#index(item);
-  }
-
-  #index(item: Item): void {
-    this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) + 1);
-    this.#byId.set(item.id, item);
-    let keys = this.#bySourceKey.get(item.sourceId);
-    if (!keys) this.#bySourceKey.set(item.sourceId, keys = new Map());
-    keys.set(item.key, item);
-    if (item.canonicalLink && !this.#byLink.has(item.canonicalLink)) this.#byLink.set(item.canonicalLink, item);
-    if (item.fingerprint) {
-      const found = this.#byFingerprint.get(item.fingerprint);
-      if (found === undefined) this.#byFingerprint.set(item.fingerprint, item);
-      else if (Array.isArray(found)) found.push(item);
-      else this.#byFingerprint.set(item.fingerprint, [found, item]);
-    }
-  }
-
-  #unindex(item: Item): void {
-    if (this.#byId.get(item.id) === item) {
-      this.#byId.delete(item.id);
-      this.#countBySource.set(item.sourceId, this.countOf(item.sourceId) - 1);
-    }
-    const keys = this.#bySourceKey.get(item.sourceId);
-    if (keys?.get(item.key) === item) {
-      keys.delete(item.key);
-      if (keys.size === 0) this.#bySourceKey.delete(item.sourceId);
-    }
-    if (item.canonicalLink && this.#byLink.get(item.canonicalLink) === item) this.#byLink.delete(item.canonicalLink);
-    if (item.fingerprint) {
-      const list = this.byFingerprint(item.fingerprint).filter((other) => other !== item);
-      if (list.length === 0) this.#byFingerprint.delete(item.fingerprint);
-      else this.#byFingerprint.set(item.fingerprint, list.length === 1 ? list[0]! : list);
-    }
   }
 }
 
