@@ -28,7 +28,9 @@ export interface SiteOptions {
 export function writeSiteConfig(file: string, options: SiteOptions): Config {
   const text = stringify({
     title: 'Bench',
-    baseUrl: 'http://127.0.0.1:8080',
+    // the public address of the instances behind a load balancer, as several are run: a loopback one names a port
+    // none of them listens on, and each start warned of it
+    baseUrl: 'https://feeds.example.org',
     defaults: { schedule: '0 0 1 1 *' },
     fetch: { concurrency: options.concurrency, hostConcurrency: options.hostConcurrency ?? 64, spreadSeconds: 0 },
     retention: { maxItemsPerSource: options.maxItemsPerSource },
