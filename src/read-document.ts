@@ -7,6 +7,7 @@ import type { TrackingParams } from './normalize/urls.ts';
 import { NotAFeedError, SourceParseError } from './parse/errors.ts';
 import { parseFeed } from './parse/parse-feed.ts';
 import type { ParsedFeed } from './parse/types.ts';
+import type { XmlLimits } from './parse/xml-scan.ts';
 import type { Item } from './model.ts';
 
 export interface DocumentContext {
@@ -21,9 +22,12 @@ export interface DocumentContext {
   trackingParams: TrackingParams;
 }
 
-/** One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. */
-export async function readDocument(text: string, ctx: DocumentContext): Promise<{ feed: ParsedFeed; items: Item[] }> {
-  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl }).catch(async (err: Error) => {
+/**
+ * One feed body to normalized Items, as the service stores them (before dedupe). Throws SourceParseError. `limits`:
+ * the parser's, e.g. a read worker's clock of its own CPU time for the time budget.
+ */
+export async function readDocument(text: string, ctx: DocumentContext, limits?: Partial<XmlLimits>): Promise<{ feed: ParsedFeed; items: Item[] }> {
+  const feed = await parseFeed(text, { documentUrl: ctx.documentUrl, ...(limits ? { limits } : {}) }).catch(async (err: Error) => {
     // A web page instead of a feed is reported with the feeds it links, if any.
     // discover.ts (htmlparser2) is loaded for that case only: a read worker that meets no web page never compiles it.
     const discovered = err instanceof NotAFeedError && err.looksLike === 'html'

@@ -12,12 +12,17 @@ import type { DocumentContext } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { ReadLimitError } from './read-errors.ts';
 import { startWorker } from './start-worker.ts';
+import { threadCpuMs } from './thread-time.ts';
 import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 export interface ReadPoolOptions {
   /** worker threads at most (default: one less than the cores Node may use, at least 1, at most 4) */
   size?: number;
-  /** a document still being read after this long is dropped and its worker replaced (default 10 s) */
+  /**
+   * a document whose worker has spent this much CPU time on it is dropped and its worker replaced (default 10 s); or
+   * once WALL_FACTOR times as much wall time went by, for a worker starved of CPU. Wall time alone where threads' CPU
+   * times cannot be read (not Linux).
+   */
   timeLimitMs?: number;
   /** old-generation heap of each worker; a document that needs more is dropped, its worker replaced (default 256 MB) */
   memoryLimitMb?: number;
@@ -25,9 +30,11 @@ export interface ReadPoolOptions {
   idleMs?: number;
   /**
    * nice value of each worker thread (Linux: per thread; 0 to 19), so that on a busy machine the serving thread
-   * gets the CPU first and reading takes the time left (default 10)
+   * gets the CPU first and reading takes the time left (default 19)
    */
   niceness?: number;
+  /** reads a worker thread's CPU time in ms (default: threadCpuMs, from /proc); a test's to replace */
+  cpuTimeOf?: (tid: number) => number | undefined;
 }
 
 /**
@@ -38,7 +45,17 @@ export function defaultPoolSize(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, 4));
 }
 
-const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000, niceness: 10 };
+const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000, niceness: 19 };
+
+/**
+ * A document is dropped after timeLimitMs of its worker's CPU time, or this many times timeLimitMs of wall time,
+ * whichever comes first: at nice 19 beside busy processes a worker may get a few percent of a core, and a document
+ * must still end some time.
+ */
+export const WALL_FACTOR = 6;
+
+/** Shortest wait before the CPU time of a worker is read again. */
+const MIN_RECHECK_MS = 50;
 
 /** The worker's last message about a task that went well. */
 type Finished = Extract<ReadReply, { type: 'done' | 'extracted' }>;
@@ -53,7 +70,12 @@ interface Task {
 interface Slot {
   worker: Worker;
   ready: boolean;
+  /** the worker's thread id, when its CPU time can be read */
+  tid?: number;
   task?: Task;
+  /** the task's start: wall time, and the worker's CPU time (ms) */
+  startedAt?: number;
+  cpuAtStart?: number;
   timer?: NodeJS.Timeout;
   idle?: NodeJS.Timeout;
 }
@@ -64,6 +86,7 @@ export class ReadPool {
   readonly #limits: typeof DEFAULTS;
   readonly #slots = new Set<Slot>();
   readonly #queue: Task[] = [];
+  readonly #cpuTimeOf: (tid: number) => number | undefined;
   #closed = false;
 
   constructor(options: ReadPoolOptions = {}) {
@@ -74,6 +97,7 @@ export class ReadPool {
       idleMs: options.idleMs ?? DEFAULTS.idleMs,
       niceness: options.niceness ?? DEFAULTS.niceness,
     };
+    this.#cpuTimeOf = options.cpuTimeOf ?? threadCpuMs;
   }
 
   /** Worker threads running now (they start on demand and stop when idle). */
@@ -152,8 +176,22 @@ export class ReadPool {
     // A busy worker keeps the process alive (fetch --once waits for it); an idle one does not.
     slot.worker.ref();
     // The clock starts when the worker has the document: starting a worker (and, under tsx, transpiling) is not the document's.
-    slot.timer = setTimeout(() => this.#fail(slot, limitError(task.request, 'time', this.#limits.timeLimitMs)), this.#limits.timeLimitMs);
+    slot.startedAt = performance.now();
+    slot.cpuAtStart = slot.tid === undefined ? undefined : this.#cpuTimeOf(slot.tid);
+    slot.timer = setTimeout(() => this.#checkTime(slot, task), this.#limits.timeLimitMs);
     slot.worker.postMessage(task.request);
+  }
+
+  /** At each deadline: drop the document if its worker ran timeLimitMs of CPU on it (or the wall limit passed), else wait on. */
+  #checkTime(slot: Slot, task: Task): void {
+    if (slot.task !== task) return;
+    const limit = this.#limits.timeLimitMs;
+    const wall = performance.now() - slot.startedAt!;
+    const cpuNow = slot.tid === undefined ? undefined : this.#cpuTimeOf(slot.tid);
+    const cpu = cpuNow === undefined || slot.cpuAtStart === undefined ? wall : cpuNow - slot.cpuAtStart;
+    if (cpu >= limit || wall >= limit * WALL_FACTOR) return this.#fail(slot, limitError(task.request, 'time', limit));
+    const wait = Math.max(MIN_RECHECK_MS, Math.min(limit - cpu, limit * WALL_FACTOR - wall));
+    slot.timer = setTimeout(() => this.#checkTime(slot, task), wait);
   }
 
   #spawn(): void {
@@ -188,6 +226,7 @@ export class ReadPool {
     if (!this.#slots.has(slot)) return;
     if (message.type === 'ready') {
       slot.ready = true;
+      if (message.tid !== undefined) slot.tid = message.tid;
       this.#idle(slot);
       return;
     }

@@ -49,7 +49,7 @@ export const ITEMS_PER_MESSAGE = 500;
 
 /** worker -> main */
 export type ReadReply =
-  | { type: 'ready' }
+  | { type: 'ready'; /** the worker's thread id (Linux), whose CPU time the pool's time limit counts */ tid?: number }
   | { type: 'items'; items: Item[] }
   | { type: 'done'; feed: ParsedFeed }
   | { type: 'extracted'; extraction: Extraction }

@@ -4,6 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
 import { readDocument } from '../read-document.ts';
+import { ownCpuClock, ownThreadId } from './thread-time.ts';
 import { crossError, ITEMS_PER_MESSAGE, type ExtractRequest, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 const port = parentPort;
@@ -21,13 +22,18 @@ function trackingMatcher(names: readonly string[] | undefined): TrackingParams {
   return matcher.match;
 }
 
+// The parser's time budget counts this thread's CPU time: at its low priority, on a busy machine, wall time would
+// count the time other processes ran (thread-time.ts). Wall time where threads' times cannot be read.
+const cpuClock = ownCpuClock();
+const limits = cpuClock ? { clock: cpuClock } : undefined;
+
 port.on('message', (request: WorkerRequest) => void (request.type === 'extract' ? extract(request) : read(request)));
 
 async function read(request: ReadRequest): Promise<void> {
   try {
     const { text, select } = request;
     const ctx = { ...request.ctx, trackingParams: trackingMatcher(request.trackingParams) };
-    const { feed, items } = select ? (await import('../read-page.ts')).readPage(text, select, ctx) : await readDocument(text, ctx);
+    const { feed, items } = select ? (await import('../read-page.ts')).readPage(text, select, ctx) : await readDocument(text, ctx, limits);
     for (let i = 0; i < items.length; i += ITEMS_PER_MESSAGE) reply({ type: 'items', items: items.slice(i, i + ITEMS_PER_MESSAGE) });
     // The raw items were the normalizer's input; the caller reads only the feed's own fields.
     reply({ type: 'done', feed: { ...feed, items: [] } });
@@ -48,4 +54,5 @@ async function extract(request: ExtractRequest): Promise<void> {
     reply({ type: 'failed', error: crossError(err) });
   }
 }
-reply({ type: 'ready' });
+const tid = ownThreadId();
+reply({ type: 'ready', ...(tid === undefined ? {} : { tid }) });

@@ -12,7 +12,7 @@ import { startWorker } from './start-worker.ts';
 export interface RenderThreadOptions {
   /**
    * nice value of the worker thread (Linux: per thread; 0 to 19): how readily it gives the CPU to the serving thread
-   * and everything else on the machine (default 10)
+   * and everything else on the machine (default 19)
    */
   niceness?: number;
   /** an idle worker is stopped after this long, so its memory goes back between cycles (default 30 s) */
@@ -30,7 +30,7 @@ export interface RenderThreadOptions {
 const BATCH_DOCS = 8;
 /** Batches handed over and not yet back: keeps the worker busy while bounding the memory in flight. */
 const IN_FLIGHT = 4;
-const DEFAULTS = { niceness: 10, idleMs: 30_000, minDocs: 32 };
+const DEFAULTS = { niceness: 19, idleMs: 30_000, minDocs: 32 };
 
 interface Pending {
   resolve: (feeds: CrossedFeed[]) => void;

@@ -1,4 +1,4 @@
-// Read and render workers run at nice 10, set per thread by startWorker's bootstrap before the worker's modules
+// Read and render workers run at nice 19, set per thread by startWorker's bootstrap before the worker's modules
 // load, while the serving thread (and every thread the process had before) keeps its own priority: on a machine
 // with no core to spare, requests go first (workers/priority.ts). Real worker threads, in both the form tests run
 // (TypeScript through tsx) and the compiled one the service runs (dist/).
@@ -52,10 +52,10 @@ describe.runIf(process.platform === 'linux')('worker priority', () => {
     }],
     ['started by the tests (dist/bundle/, as their setup asks)', () => Promise.resolve(ReadPool)],
     ['compiled (dist/)', async () => ((await import(new URL('../../dist/workers/read-pool.js', import.meta.url).href)) as { ReadPool: typeof ReadPool }).ReadPool],
-  ])('read workers run at nice 10, %s, and no other thread of the process changes', async (_form, pool) => {
+  ])('read workers run at nice 19, %s, and no other thread of the process changes', async (_form, pool) => {
     const { before, after } = await workerNices(await pool());
     const started = [...after].filter(([tid]) => !before.has(tid));
-    expect(started.filter(([, nice]) => nice === 10).length).toBeGreaterThanOrEqual(2);
+    expect(started.filter(([, nice]) => nice === 19).length).toBeGreaterThanOrEqual(2);
     for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid), `thread ${tid}`).toBe(nice);
     expect(after.get(process.pid)).toBe(before.get(process.pid));
   });
