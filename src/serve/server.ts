@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import { FeedPageNotFoundError, FeedQueryError, FilterBusyError } from '../render/errors.ts';
 import { parseFeedQuery, type FeedQuery } from '../render/feed-query.ts';
-import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
-import { messages, pageLang } from '../render/messages.ts';
 import { PAGE_CSP } from '../render/page-style.ts';
+import type { FeedFormat, RenderedFeed } from '../render/render-feed.ts';
 import { isNotModified, pickEncoding } from './conditional.ts';
 import { FEED_STYLESHEET_PATH } from './feed-style.ts';
 import { BROWSER_XML_TYPE, isBrowserNavigation } from './negotiate.ts';
+import { replyText, sendJson } from './replies.ts';
 
 export interface HubAnswer {
   status: number;
@@ -337,36 +337,7 @@ function notFound(site: ServedSite, res: ServerResponse, name: string): void {
   sendText(res, 404, `not found: ${name.slice(0, 200)}\n`);
 }
 
-function sendJson(res: ServerResponse, req: IncomingMessage, status: number, value: unknown): void {
-  const body = Buffer.from(`${JSON.stringify(value, null, 2)}\n`);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, 'cache-control': 'no-store' });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
-
-/** An answer in words: plain text, or for a browser navigating here (Accept: text/html) a page linking the index. */
+/** An answer in words (replies.ts), an error page in the configured language when a browser asks. */
 function sendText(res: ServerResponse, status: number, text: string): void {
-  if (status >= 400 && isBrowserNavigation(res.req?.headers.accept)) return sendErrorPage(res, status, text.trim());
-  const body = Buffer.from(text);
-  res.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'content-length': body.length, ...(status >= 400 ? { vary: 'Accept' } : {}) });
-  res.end(body);
-}
-
-function sendErrorPage(res: ServerResponse, status: number, message: string): void {
-  const language = answering(res)?.language?.();
-  const words = messages(language);
-  const title = words.status[status] ?? words.error;
-  const body = Buffer.from(`<!DOCTYPE html>
-<html lang="${escapeHtml(pageLang(language))}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
-<title>${status} ${escapeHtml(title)}</title>
-<style>body{font:16px/1.5 system-ui,"Noto Sans CJK SC",sans-serif;max-width:40rem;margin:3rem auto;padding:0 1rem;color:#222}
-code{word-break:break-all}a{color:#0b57d0}</style></head>
-<body><h1>${status} · ${escapeHtml(title)}</h1><p><code>${escapeHtml(message)}</code></p>
-<p><a href="/">${escapeHtml(words.backToIndex)}</a></p></body></html>
-`);
-  res.writeHead(status, { 'content-type': 'text/html; charset=utf-8', 'content-length': body.length, vary: 'Accept', 'content-security-policy': PAGE_CSP });
-  res.end(body);
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  replyText(res, status, text, () => answering(res)?.language?.());
 }
