@@ -16,7 +16,7 @@ export interface RenderOptions {
 }
 
 export const RENDER_PROFILES: Record<'full' | 'quick', RenderOptions> = {
-  full: { sources: 500, sizes: [10_000, 100_000], repeats: 3 },
+  full: { sources: 500, sizes: [10_000, 100_000], repeats: 9 },
   quick: { sources: 50, sizes: [1_000, 5_000], repeats: 1 },
 };
 
