@@ -11,6 +11,7 @@ import type { ExtractRule, Extraction } from '../fulltext/extract.ts';
 import type { DocumentContext } from '../ingest.ts';
 import type { Item } from '../model.ts';
 import { ReadLimitError } from './read-errors.ts';
+import { defaultNiceness } from './priority.ts';
 import { startWorker } from './start-worker.ts';
 import { threadCpuMs } from './thread-time.ts';
 import { uncrossError, type DocumentRead, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
@@ -30,7 +31,7 @@ export interface ReadPoolOptions {
   idleMs?: number;
   /**
    * nice value of each worker thread (Linux: per thread; 0 to 19), so that on a busy machine the serving thread
-   * gets the CPU first and reading takes the time left (default 19)
+   * gets the CPU first and reading takes the time left (default 19, or TRIBUTARY_WORKER_NICENESS: priority.ts)
    */
   niceness?: number;
   /** reads a worker thread's CPU time in ms (default: threadCpuMs, from /proc); a test's to replace */
@@ -45,7 +46,7 @@ export function defaultPoolSize(): number {
   return Math.max(1, Math.min(availableParallelism() - 1, 4));
 }
 
-const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000, niceness: 19 };
+const DEFAULTS = { timeLimitMs: 10_000, memoryLimitMb: 256, idleMs: 30_000 };
 
 /**
  * A document is dropped after timeLimitMs of its worker's CPU time, or this many times timeLimitMs of wall time,
@@ -83,7 +84,7 @@ interface Slot {
 /** Reads documents on worker threads, one document per worker at a time, in the order asked. */
 export class ReadPool {
   readonly #size: number;
-  readonly #limits: typeof DEFAULTS;
+  readonly #limits: typeof DEFAULTS & { niceness: number };
   readonly #slots = new Set<Slot>();
   readonly #queue: Task[] = [];
   readonly #cpuTimeOf: (tid: number) => number | undefined;
@@ -95,7 +96,7 @@ export class ReadPool {
       timeLimitMs: options.timeLimitMs ?? DEFAULTS.timeLimitMs,
       memoryLimitMb: options.memoryLimitMb ?? DEFAULTS.memoryLimitMb,
       idleMs: options.idleMs ?? DEFAULTS.idleMs,
-      niceness: options.niceness ?? DEFAULTS.niceness,
+      niceness: options.niceness ?? defaultNiceness(),
     };
     this.#cpuTimeOf = options.cpuTimeOf ?? threadCpuMs;
   }

@@ -7,12 +7,13 @@ import type { Worker } from 'node:worker_threads';
 import type { FeedDocument, KeptFeed, RenderContext } from '../render/render-feed.ts';
 import { renderFeedsYielding } from '../render/yielding-render.ts';
 import { crossDoc, uncrossFeed, type CrossedFeed, type RenderReply, type RenderRequest } from './render-task.ts';
+import { defaultNiceness } from './priority.ts';
 import { startWorker } from './start-worker.ts';
 
 export interface RenderThreadOptions {
   /**
    * nice value of the worker thread (Linux: per thread; 0 to 19): how readily it gives the CPU to the serving thread
-   * and everything else on the machine (default 19)
+   * and everything else on the machine (default 19, or TRIBUTARY_WORKER_NICENESS: priority.ts)
    */
   niceness?: number;
   /** an idle worker is stopped after this long, so its memory goes back between cycles (default 30 s) */
@@ -30,7 +31,7 @@ export interface RenderThreadOptions {
 const BATCH_DOCS = 8;
 /** Batches handed over and not yet back: keeps the worker busy while bounding the memory in flight. */
 const IN_FLIGHT = 4;
-const DEFAULTS = { niceness: 19, idleMs: 30_000, minDocs: 32 };
+const DEFAULTS = { idleMs: 30_000, minDocs: 32 };
 
 interface Pending {
   resolve: (feeds: CrossedFeed[]) => void;
@@ -50,7 +51,7 @@ export class RenderThread {
   #rendering = 0;
 
   constructor(options: RenderThreadOptions = {}) {
-    this.#options = { ...DEFAULTS, ...options };
+    this.#options = { ...DEFAULTS, niceness: defaultNiceness(), ...options };
   }
 
   /** Every document in the three formats, the bytes renderFeed() makes, in the order given. */

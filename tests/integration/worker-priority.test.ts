@@ -5,6 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DocumentContext } from '../../src/read-document.ts';
+import { defaultNiceness } from '../../src/workers/priority.ts';
 import { ReadPool } from '../../src/workers/read-pool.ts';
 import { startWorkersFromBundle } from '../../src/workers/start-worker.ts';
 import { TEST_BUNDLE } from '../setup/compiled-workers.ts';
@@ -53,11 +54,30 @@ describe.runIf(process.platform === 'linux')('worker priority', () => {
     ['started by the tests (dist/bundle/, as their setup asks)', () => Promise.resolve(ReadPool)],
     ['compiled (dist/)', async () => ((await import(new URL('../../dist/workers/read-pool.js', import.meta.url).href)) as { ReadPool: typeof ReadPool }).ReadPool],
   ])('read workers run at nice 19, %s, and no other thread of the process changes', async (_form, pool) => {
+    // the product's default: the suite's setup sets TRIBUTARY_WORKER_NICENESS=10 for every other test
+    const suites = process.env.TRIBUTARY_WORKER_NICENESS;
+    delete process.env.TRIBUTARY_WORKER_NICENESS;
+    closers.push(async () => {
+      if (suites === undefined) delete process.env.TRIBUTARY_WORKER_NICENESS;
+      else process.env.TRIBUTARY_WORKER_NICENESS = suites;
+    });
     const { before, after } = await workerNices(await pool());
     const started = [...after].filter(([tid]) => !before.has(tid));
     expect(started.filter(([, nice]) => nice === 19).length).toBeGreaterThanOrEqual(2);
     for (const [tid, nice] of before) if (after.has(tid)) expect(after.get(tid), `thread ${tid}`).toBe(nice);
     expect(after.get(process.pid)).toBe(before.get(process.pid));
+  });
+
+  it('TRIBUTARY_WORKER_NICENESS sets the workers\' nice value, and a value out of 0-19 is refused naming the variable', async () => {
+    const { before, after } = await workerNices(ReadPool);
+    const started = [...after].filter(([tid]) => !before.has(tid));
+    expect(process.env.TRIBUTARY_WORKER_NICENESS).toBe('10');
+    expect(started.filter(([, nice]) => nice === 10).length).toBeGreaterThanOrEqual(2);
+    for (const bad of ['20', '-1', '5.5', 'low']) {
+      expect(() => defaultNiceness({ TRIBUTARY_WORKER_NICENESS: bad }), bad).toThrow(`TRIBUTARY_WORKER_NICENESS=${bad}: the workers' nice value must be a whole number from 0`);
+    }
+    expect(defaultNiceness({})).toBe(19);
+    expect(defaultNiceness({ TRIBUTARY_WORKER_NICENESS: '0' })).toBe(0);
   });
 
   it('a niceness of 0 leaves the workers at the serving thread\'s priority', async () => {
