@@ -9,7 +9,7 @@ import { RenderedDocs, renderKey, storeStamp } from '../render/rendered-docs.ts'
 import type { CommonOptions } from './common-options.ts';
 import { logOpened } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
-import { usageError } from './usage.ts';
+import { nicenessProblem, usageError } from './usage.ts';
 
 /** How long fetch --once waits for WebSub pings and deliveries before it exits (README: fetch --once). */
 const WEBSUB_DRAIN_MS = 30_000;
@@ -20,6 +20,8 @@ const WEBSUB_DRAIN_MS = 30_000;
  * source by name is how an operator says "I fixed it, try again".
  */
 export async function fetchOnce(common: CommonOptions, force: boolean, only: string[], database?: string): Promise<number> {
+  const niceness = nicenessProblem();
+  if (niceness) return usageError(niceness);
   const logger = createLogger();
   let config: Config;
   try {

@@ -4,7 +4,7 @@ import { createLogger } from '../log.ts';
 import type { CommonOptions } from './common-options.ts';
 import { runService } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
-import { usageError } from './usage.ts';
+import { nicenessProblem, usageError } from './usage.ts';
 
 export interface StoreChoice {
   /** --database */
@@ -20,6 +20,8 @@ export async function serve(common: CommonOptions, portText: string, host: strin
   if (!Number.isInteger(port) || port < 0 || port > 65535) return usageError(`invalid port "${portText}"`);
   const role = choice.role ?? process.env.TRIBUTARY_ROLE ?? 'all';
   if (!(ROLES as readonly string[]).includes(role)) return usageError(`invalid --role "${role}" (all, fetch or serve)`);
+  const niceness = nicenessProblem();
+  if (niceness) return usageError(niceness);
   const given = choice.database ?? (process.env.TRIBUTARY_DATABASE_URL || undefined);
   if (given !== undefined && !/^postgres(ql)?:\/\//i.test(given)) return usageError(`--database and TRIBUTARY_DATABASE_URL take a postgres:// URL, not "${given.replace(/\/\/[^@/]*@/, '//***@')}"`);
   try {

@@ -302,6 +302,12 @@ describe('serve on the PostgreSQL store', () => {
     const bad = await runCli(['serve', '--config', plain, '--role', 'both']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('invalid --role "both"');
+    // a nice value for the workers that cannot be used: refused before anything listens or fetches
+    for (const command of [['serve', '--port', '0'], ['fetch', '--once']]) {
+      const nice = await runCli([...command, '--config', plain, '--data', join(dir, 'nice')], { TRIBUTARY_WORKER_NICENESS: '25' });
+      expect(nice.code, command[0]).toBe(2);
+      expect(nice.stderr).toBe("TRIBUTARY_WORKER_NICENESS=25: the workers' nice value must be a whole number from 0 (the serving thread's priority) to 19 (the lowest)\n");
+    }
     const noUrl = join(dir, 'no-url.yaml');
     await writeFile(noUrl, configText('store:\n  kind: postgres\n'));
     const missing = await runCli(['serve', '--config', noUrl, '--port', '0'], { TRIBUTARY_DATABASE_URL: '' });
