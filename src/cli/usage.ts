@@ -1,5 +1,4 @@
 // The usage text and the exit code 2 of a command line that cannot be run as given.
-import { defaultNiceness } from '../workers/priority.ts';
 
 export const USAGE = `usage:
   tributary serve [--config PATH] [--data DIR] [--port N] [--host H] [--recover] [--purge] [--shutdown-timeout S]
@@ -24,16 +23,6 @@ PATH is a config file or a directory of *.yaml and *.opml files (default: the fe
 `;
 
 /** Prints message on stderr; returns 2, the exit code of a command line that cannot be run as given. */
-/** The workers' nice value from TRIBUTARY_WORKER_NICENESS is usable: undefined, or the one line that says why not. */
-export function nicenessProblem(): string | undefined {
-  try {
-    defaultNiceness();
-    return undefined;
-  } catch (err) {
-    return (err as Error).message;
-  }
-}
-
 export function usageError(message: string): number {
   process.stderr.write(`${message}\n`);
   return 2;
