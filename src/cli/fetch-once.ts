@@ -9,7 +9,7 @@ import { RenderedDocs, renderKey, storeStamp } from '../render/rendered-docs.ts'
 import type { CommonOptions } from './common-options.ts';
 import { logOpened } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
-import { nicenessProblem } from './niceness-check.ts';
+import { nicenessProblem } from '../workers/priority.ts';
 import { usageError } from './usage.ts';
 
 /** How long fetch --once waits for WebSub pings and deliveries before it exits (README: fetch --once). */

@@ -4,7 +4,7 @@ import { createLogger } from '../log.ts';
 import type { CommonOptions } from './common-options.ts';
 import { runService } from './lifecycle.ts';
 import { reportStartError } from './start-error.ts';
-import { nicenessProblem } from './niceness-check.ts';
+import { nicenessProblem } from '../workers/priority.ts';
 import { usageError } from './usage.ts';
 
 export interface StoreChoice {

@@ -4,7 +4,7 @@
 import { parentPort } from 'node:worker_threads';
 import { TRACKING_PARAMS, trackingParams, type TrackingParams } from '../normalize/urls.ts';
 import { readDocument } from '../read-document.ts';
-import { ownCpuClock, ownThreadId } from './thread-time.ts';
+import { cpuClockOf, ownThreadId } from './thread-time.ts';
 import { crossError, ITEMS_PER_MESSAGE, type ExtractRequest, type ReadReply, type ReadRequest, type WorkerRequest } from './read-task.ts';
 
 const port = parentPort;
@@ -23,9 +23,10 @@ function trackingMatcher(names: readonly string[] | undefined): TrackingParams {
 }
 
 // The parser's time budget counts this thread's CPU time: at its low priority, on a busy machine, wall time would
-// count the time other processes ran (thread-time.ts). Wall time where threads' times cannot be read.
-const cpuClock = ownCpuClock();
-const limits = cpuClock ? { clock: cpuClock } : undefined;
+// count the time other processes ran (thread-time.ts). Wall time where threads' times cannot be read. The pool's
+// time limit counts the same thread's CPU time, by the id told in "ready".
+const tid = ownThreadId();
+const limits = tid === undefined ? undefined : { cpuClock: cpuClockOf(tid) };
 
 port.on('message', (request: WorkerRequest) => void (request.type === 'extract' ? extract(request) : read(request)));
 
@@ -54,5 +55,4 @@ async function extract(request: ExtractRequest): Promise<void> {
     reply({ type: 'failed', error: crossError(err) });
   }
 }
-const tid = ownThreadId();
 reply({ type: 'ready', ...(tid === undefined ? {} : { tid }) });

@@ -24,10 +24,8 @@ export function threadCpuMs(tid: number): number | undefined {
   }
 }
 
-/** A clock of the calling thread's CPU time in ms, for a time budget; undefined where threads' times cannot be read. */
-export function ownCpuClock(): (() => number) | undefined {
-  const tid = ownThreadId();
-  if (tid === undefined) return undefined;
-  let last = threadCpuMs(tid)!;
+/** A clock of thread `tid`'s CPU time in ms, for a time budget (the last reading again if one fails). */
+export function cpuClockOf(tid: number): () => number {
+  let last = 0;
   return () => (last = threadCpuMs(tid) ?? last);
 }

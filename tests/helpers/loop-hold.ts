@@ -2,7 +2,7 @@
 // counting only the time the main thread actually ran in that gap (Linux: /proc/self/task/<pid>/schedstat).
 // A timer gap alone (monitorEventLoopDelay) also counts the time the kernel gave the CPU to other processes, which
 // on a 2-core machine shared with other test runs reaches hundreds of ms whatever the code does.
-import { readFileSync } from 'node:fs';
+import { threadCpuMs } from '../../src/workers/thread-time.ts';
 
 export interface LoopHold {
   /** longest hold by this thread's own work, in ms (wall time where the thread's run time cannot be read) */
@@ -11,13 +11,8 @@ export interface LoopHold {
   maxWallMs: number;
 }
 
-function mainThreadRanMs(): number | undefined {
-  try {
-    return Number(readFileSync(`/proc/self/task/${process.pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
-  } catch {
-    return undefined;
-  }
-}
+/** the main thread's id is the process id */
+const mainThreadRanMs = () => threadCpuMs(process.pid);
 
 /** Starts watching; the returned function stops and tells the longest hold. */
 export function watchLoopHold(): () => LoopHold {

@@ -60,6 +60,25 @@ describe('hostile XML is a per-feed error that reads nothing, fetches nothing an
     await expect(parseFeed(body, { limits: { timeBudgetMs: 1_000_000, clock } })).resolves.toMatchObject({ format: 'rss' });
   });
 
+  it('with a CPU clock, counts the CPU time, and looks at it only once the wall time passed the budget', async () => {
+    const items = Array.from({ length: 5000 }, (_, i) => `<item><title>t${i}</title></item>`).join('');
+    const body = `<rss version="2.0"><channel>${items}</channel></rss>`;
+    // the wall clock races past the budget at every look; the thread got no CPU meanwhile: the document is read
+    let now = 0;
+    let cpuLooks = 0;
+    const starved = { timeBudgetMs: 5, clock: () => (now += 1), cpuClock: () => (cpuLooks++, 0) };
+    await expect(parseFeed(body, { limits: starved })).resolves.toMatchObject({ format: 'rss' });
+    expect(cpuLooks).toBeGreaterThan(1);
+    // the same with the CPU time spent as fast as the wall time: stopped at the budget
+    let cpu = 0;
+    await expect(parseFeed(body, { limits: { timeBudgetMs: 5, clock: () => (now += 1), cpuClock: () => (cpu += 1) } }))
+      .rejects.toMatchObject({ name: 'XmlLimitError', limit: 'time', max: 5 });
+    // while the wall clock stays within the budget, the CPU clock is read once, at the start
+    cpuLooks = 0;
+    await expect(parseFeed(body, { limits: { timeBudgetMs: 1_000_000, clock: () => (now += 1), cpuClock: () => (cpuLooks++, 0) } })).resolves.toMatchObject({ format: 'rss' });
+    expect(cpuLooks).toBe(1);
+  });
+
   it('holds the xml2js pass to the same budget as the scan before it', async () => {
     const items = Array.from({ length: 20_000 }, (_, i) => `<item><title>t${i}</title></item>`).join('');
     const body = `<rss version="2.0"><channel>${items}</channel></rss>`;
