@@ -58,13 +58,19 @@ export async function runInSlices<T>(steps: Steps<T>, sliceMs = SLICE_MS): Promi
 export class LoopPacer {
   /** when the steps of the current turn began (0: none yet, so the first caller waits for a turn) */
   #sliceStart = 0;
+  readonly #clock: () => number;
+
+  /** `clock`: milliseconds, wall time by default (a test passes the thread's CPU time, which a busy machine does not move) */
+  constructor(clock: () => number = () => performance.now()) {
+    this.#clock = clock;
+  }
 
   async turn(): Promise<void> {
-    while (performance.now() - this.#sliceStart >= SLICE_MS) {
-      const asked = performance.now();
+    while (this.#clock() - this.#sliceStart >= SLICE_MS) {
+      const asked = this.#clock();
       await yieldToLoop();
       // The first caller back after the loop's turn starts the new slice; the others count from it.
-      if (this.#sliceStart < asked) this.#sliceStart = performance.now();
+      if (this.#sliceStart < asked) this.#sliceStart = this.#clock();
     }
   }
 }

@@ -126,7 +126,9 @@ ${['a-slow', ...fast].map((id) => `  - id: ${id}\n    url: ${server.url(`/${id}.
     const url = await freshDatabase('shared_cycle_window');
     const { cycle, store } = await instance(url, 'only', config);
     const report = await cycle.run();
-    expect(server.requests[0]!.path).toBe('/a-slow.xml');
+    // Leased first, it is fetched in the first pair (fetch.concurrency 2); which of the pair's two requests reaches the
+    // server first is a race between two sockets (f1 first once in a full run).
+    expect(server.requests.slice(0, 2).map((r) => r.path)).toContain('/a-slow.xml');
     expect(fastAskedWhenSlowAnswered).toBe(fast.length);
     expect(report.sources.map((s) => s.outcome.sourceId).sort()).toEqual(['a-slow', ...fast]);
     expect(report.sources.every((s) => s.outcome.status === 'ok')).toBe(true);
