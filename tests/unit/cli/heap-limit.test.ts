@@ -5,12 +5,14 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 
-const MODULE = fileURLToPath(new URL('../../../src/cli/heap-limit.ts', import.meta.url));
+// The compiled module (dist/ is built from src/ before the tests run, tests/setup/build-dist.ts): a child through tsx
+// spent about a CPU-second starting tsx and esbuild before it ran anything.
+const MODULE = fileURLToPath(new URL('../../../dist/cli/heap-limit.js', import.meta.url));
 
 /** Runs `body` (with watchHeapLimit in scope as `watch`) in a child with a small heap; its stdout and how it ended. */
 function run(body: string): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const script = `const { watchHeapLimit: watch } = await import(${JSON.stringify(MODULE)});\n${body}`;
-  const child = spawn(process.execPath, ['--max-old-space-size=48', '--import', 'tsx', '--input-type=module', '-e', script], {
+  const child = spawn(process.execPath, ['--max-old-space-size=48', '--input-type=module', '-e', script], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
