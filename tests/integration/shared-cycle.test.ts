@@ -33,8 +33,12 @@ async function fixtures() {
     const body = generatedRss(`s${i}`, ITEMS).replace('</channel>', i < 2 ? `${SHARED_STORY}</channel>` : '</channel>');
     server.routes.set(`/s${i}.xml`, { headers: { 'content-type': 'application/rss+xml; charset=utf-8' }, body });
   }
+  // Due once a year: with the default */15 a source fetched just before a quarter hour is due again just after it,
+  // and a test running across one fetched it twice (once in a full run).
   const config = parseConfig(`title: Shared
 baseUrl: http://tributary.test
+defaults:
+  schedule: "0 0 1 1 *"
 fetch:
   concurrency: 4
   allowPrivateRedirects: true
@@ -162,6 +166,8 @@ baseUrl: http://tributary.test
 store:
   kind: postgres
   leaseSeconds: 5
+defaults:
+  schedule: "0 0 1 1 *"
 fetch:
   concurrency: 4
   hostConcurrency: 8
